@@ -1,0 +1,164 @@
+package aftersale
+
+import (
+	"time"
+
+	"github.com/aftersales/aftersales/internal/money"
+)
+
+// Case is one customer request on one order (售后单). It is a value: Transition returns a
+// new Case and never changes the one it was given.
+type Case struct {
+	ID         string `json:"id"`
+	Number     string `json:"number"` // RMA number, assigned by the application
+	OrderNo    string `json:"order_no"`
+	MerchantID string `json:"merchant"`
+	CustomerID string `json:"customer"`
+
+	Type         Type         `json:"type"`
+	Reason       Reason       `json:"reason"`
+	State        State        `json:"state"`
+	Version      int64        `json:"version"` // 1 when opened, +1 per transition
+	Items        []Item       `json:"items"`
+	Description  string       `json:"description,omitempty"`
+	Evidence     []Evidence   `json:"evidence,omitempty"`
+	RefundMethod RefundMethod `json:"refund_method"`
+	Channel      string       `json:"channel,omitempty"`
+
+	// Facts of the order at application that the life cycle needs.
+	PaymentMethod string `json:"payment_method"` // online | cod
+	OrderShipped  bool   `json:"order_shipped"`
+
+	// Terms decided by the policy at application (and revised by later actions).
+	PolicyVersion       string       `json:"policy_version"`
+	ItemsPaid           money.Amount `json:"items_paid"`    // what was paid for the items and quantities of this case
+	RefundAmount        money.Amount `json:"refund_amount"` // what is due to the customer
+	RefundedAmount      money.Amount `json:"refunded_amount"`
+	ChargedAmount       money.Amount `json:"charged_amount,omitempty"` // repair quotes, price differences paid by the customer
+	ReturnShippingPayer Payer        `json:"return_shipping_payer"`
+	ShippingReimbursed  bool         `json:"shipping_reimbursed,omitempty"`
+	InWarranty          bool         `json:"in_warranty,omitempty"`
+	Applications        int          `json:"applications"` // 1 + re-applications
+
+	FailedRepairs    int          `json:"failed_repairs,omitempty"`
+	Quote            money.Amount `json:"quote,omitempty"`
+	QuoteAccepted    bool         `json:"quote_accepted,omitempty"`
+	Offer            money.Amount `json:"offer,omitempty"`
+	RequestedAmount  money.Amount `json:"requested_amount,omitempty"` // compensation asked for
+	ReturnShipment   *Shipment    `json:"return_shipment,omitempty"`
+	OutboundShipment *Shipment    `json:"outbound_shipment,omitempty"`
+	DisputedFrom     State        `json:"disputed_from,omitempty"`
+
+	Deadlines []Deadline `json:"deadlines"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Item is a line of the order and the quantity the case is about.
+type Item struct {
+	SKU        string       `json:"sku"`
+	Quantity   int          `json:"quantity"`
+	PaidAmount money.Amount `json:"paid_amount"` // paid for this quantity, discounts prorated
+}
+
+// Evidence is a reference to an uploaded photo, video or document.
+type Evidence struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind,omitempty"` // photo | video | document
+}
+
+// Shipment is a parcel with a carrier and tracking number.
+type Shipment struct {
+	Carrier    string       `json:"carrier"`
+	TrackingNo string       `json:"tracking_no"`
+	Cost       money.Amount `json:"cost,omitempty"` // postage the sender paid, when known
+	At         time.Time    `json:"at"`
+}
+
+// Deadline is a clock running on the case.
+type Deadline struct {
+	Kind DeadlineKind `json:"kind"`
+	Due  time.Time    `json:"due_at"`
+}
+
+// Actor is who acts.
+type Actor struct {
+	Role Role   `json:"role"`
+	ID   string `json:"id,omitempty"`
+}
+
+// SystemActor is the platform acting on its own (timeouts, carrier events).
+var SystemActor = Actor{Role: System, ID: "system"}
+
+// Command is an actor's request to take an action on a case, with the action's own fields.
+type Command struct {
+	Action   Action
+	Actor    Actor
+	Note     string
+	Evidence []Evidence
+
+	Carrier    string       // ship_back, ship_exchange, repair_done, reship
+	TrackingNo string       // idem
+	Cost       money.Amount // ship_back: postage the customer paid
+
+	Inspection Inspection   // confirm_receipt
+	Deduction  money.Amount // confirm_receipt: deduction allowed by policy (missing gifts …)
+
+	Amount *money.Amount // refund (must equal the amount due), quote, offer, ship_exchange price difference
+}
+
+// Event is one entry of a case's append-only history: exactly one per transition.
+type Event struct {
+	Seq           int64             `json:"seq"` // the case version this event produced
+	Action        Action            `json:"action"`
+	Actor         Actor             `json:"actor"`
+	From          State             `json:"from,omitempty"`
+	To            State             `json:"to"`
+	At            time.Time         `json:"at"`
+	Note          string            `json:"note,omitempty"`
+	Evidence      []Evidence        `json:"evidence,omitempty"`
+	Data          map[string]string `json:"data,omitempty"` // the action's fields: carrier, tracking_no, amount …
+	PolicyVersion string            `json:"policy_version"`
+}
+
+// MovementKind says why money moves.
+type MovementKind string
+
+// Money movements a transition can cause (SPEC §8).
+const (
+	MoveRefund                MovementKind = "refund"
+	MoveCompensation          MovementKind = "compensation"
+	MovePriceDifference       MovementKind = "price_difference"       // exchange: merchant pays back the difference
+	MoveShippingReimbursement MovementKind = "shipping_reimbursement" // merchant repays the customer's return postage
+	MoveCharge                MovementKind = "charge"                 // customer pays (repair quote, exchange difference)
+)
+
+// Movement is money to move as a consequence of a transition. Positive amounts go to the
+// customer; MoveCharge amounts come from the customer.
+type Movement struct {
+	Kind   MovementKind `json:"kind"`
+	Amount money.Amount `json:"amount"`
+	Method RefundMethod `json:"method,omitempty"`
+}
+
+// Message is a notification to send: a template key and who receives it.
+type Message struct {
+	Template string `json:"template"` // "case.<action>"
+	To       []Role `json:"to"`
+}
+
+// Effects are what the outside world must do because of a transition. The application
+// writes them in the same transaction as the new case and its event.
+type Effects struct {
+	CancelDeadlines []DeadlineKind `json:"cancel_deadlines,omitempty"`
+	SetDeadlines    []Deadline     `json:"set_deadlines,omitempty"`
+	Money           []Movement     `json:"money,omitempty"`
+	Messages        []Message      `json:"messages,omitempty"`
+}
+
+// Result is the outcome of a successful transition.
+type Result struct {
+	Case    Case
+	Event   Event
+	Effects Effects
+}

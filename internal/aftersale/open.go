@@ -1,0 +1,104 @@
+package aftersale
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/money"
+)
+
+// Opening is an application that the policy found eligible, with the terms it decided.
+// The application layer fills it from the order, the request and policy.Evaluate.
+type Opening struct {
+	ID         string
+	Number     string
+	OrderNo    string
+	MerchantID string
+	CustomerID string
+	Actor      Actor // the customer, or an agent entering a phone or e-mail request
+
+	Type         Type
+	Reason       Reason
+	Items        []Item
+	Description  string
+	Evidence     []Evidence
+	RefundMethod RefundMethod
+	Channel      string
+
+	PaymentMethod string
+	OrderShipped  bool
+
+	PolicyVersion       string
+	ItemsPaid           money.Amount
+	RefundAmount        money.Amount
+	RequestedAmount     money.Amount
+	ReturnShippingPayer Payer
+	InWarranty          bool
+}
+
+// Open creates a case in state Requested, version 1, with its first history event and the
+// merchant's response deadline.
+func Open(o Opening, now time.Time, p Policy) (Result, error) {
+	if err := o.validate(); err != nil {
+		return Result{}, err
+	}
+	cur := o.ItemsPaid.Currency
+	zero := money.New(0, cur)
+	c := Case{
+		ID: o.ID, Number: o.Number, OrderNo: o.OrderNo, MerchantID: o.MerchantID, CustomerID: o.CustomerID,
+		Type: o.Type, Reason: o.Reason, State: Requested, Version: 1,
+		Items: append([]Item(nil), o.Items...), Description: strings.TrimSpace(o.Description),
+		Evidence: append([]Evidence(nil), o.Evidence...), RefundMethod: o.RefundMethod, Channel: o.Channel,
+		PaymentMethod: o.PaymentMethod, OrderShipped: o.OrderShipped,
+		PolicyVersion: o.PolicyVersion, ItemsPaid: o.ItemsPaid,
+		RefundAmount: orZero(o.RefundAmount, cur), RefundedAmount: zero, ChargedAmount: zero,
+		RequestedAmount: orZero(o.RequestedAmount, cur), Quote: zero, Offer: zero,
+		ReturnShippingPayer: o.ReturnShippingPayer, InWarranty: o.InWarranty, Applications: 1,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	var fx Effects
+	if due, ok := p.Deadline(&c, MerchantResponse, now); ok {
+		d := Deadline{Kind: MerchantResponse, Due: due}
+		c.Deadlines = []Deadline{d}
+		fx.SetDeadlines = []Deadline{d}
+	}
+	fx.Messages = []Message{{Template: "case." + string(Apply), To: []Role{Merchant}}}
+	ev := Event{
+		Seq: 1, Action: Apply, Actor: o.Actor, To: Requested, At: now,
+		Note: c.Description, Evidence: c.Evidence, PolicyVersion: o.PolicyVersion,
+	}
+	return Result{Case: c, Event: ev, Effects: fx}, nil
+}
+
+func orZero(a money.Amount, cur money.Currency) money.Amount {
+	if a.IsZero() {
+		return money.New(0, cur)
+	}
+	return a
+}
+
+func (o *Opening) validate() error {
+	switch {
+	case !o.Type.Valid():
+		return invalid("type", "未知的售后类型", fmt.Sprintf("unknown case type %q", o.Type))
+	case !o.Reason.Valid():
+		return invalid("reason", "未知的售后原因", fmt.Sprintf("unknown reason %q", o.Reason))
+	case len(o.Items) == 0:
+		return invalid("items", "请选择至少一件商品", "at least one item is required")
+	case !o.RefundMethod.Valid():
+		return invalid("refund_method", "退款方式应为 original、balance 或 bank_card", "the refund method must be original, balance or bank_card")
+	case o.Actor.Role != Customer && o.Actor.Role != Agent && o.Actor.Role != Supervisor:
+		return invalid("actor", "只有买家或客服可以提交申请", "only a customer, or an agent on a customer's behalf, may apply")
+	case !o.ItemsPaid.Currency.Valid():
+		return invalid("currency", "未知币种", fmt.Sprintf("unknown currency %q", o.ItemsPaid.Currency))
+	case o.RefundAmount.IsNegative():
+		return invalid("refund_amount", "退款金额不能为负数", "the refund amount cannot be negative")
+	}
+	for i, it := range o.Items {
+		if it.SKU == "" || it.Quantity <= 0 {
+			return invalid(fmt.Sprintf("items[%d]", i), "商品和数量必须有效", "each item needs a SKU and a quantity of at least 1")
+		}
+	}
+	return nil
+}

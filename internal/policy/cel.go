@@ -1,0 +1,178 @@
+package policy
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/ext"
+	"cel.dev/cel-go/interpreter"
+)
+
+// The variables a condition can read. Money is in minor units (int); timestamps that did
+// not happen are the zero time, so test the matching boolean first (order.delivered).
+
+// OrderVars is `order` in conditions.
+type OrderVars struct {
+	No               string    `cel:"no"`
+	Merchant         string    `cel:"merchant"`
+	PaymentMethod    string    `cel:"payment_method"`
+	ShippingFee      int64     `cel:"shipping_fee"`
+	FreightInsurance bool      `cel:"freight_insurance"`
+	PaidAt           time.Time `cel:"paid_at"`
+	ShippedAt        time.Time `cel:"shipped_at"`
+	DeliveredAt      time.Time `cel:"delivered_at"`
+	CompletedAt      time.Time `cel:"completed_at"`
+	Shipped          bool      `cel:"shipped"`
+	Delivered        bool      `cel:"delivered"`
+	Completed        bool      `cel:"completed"`
+	Lines            int       `cel:"lines"`
+	Total            int64     `cel:"total"` // paid for all items
+}
+
+// ItemVars is `item` in conditions: the order line being judged.
+type ItemVars struct {
+	SKU        string   `cel:"sku"`
+	Title      string   `cel:"title"`
+	Category   string   `cel:"category"`
+	Quantity   int      `cel:"quantity"`
+	UnitPrice  int64    `cel:"unit_price"`
+	PaidAmount int64    `cel:"paid_amount"`
+	Tags       []string `cel:"tags"`
+}
+
+// CaseVars is `case` in conditions: the application.
+type CaseVars struct {
+	Type            string `cel:"type"`
+	Reason          string `cel:"reason"`
+	Quantity        int    `cel:"quantity"` // units asked for, all items
+	Amount          int64  `cel:"amount"`   // paid for those units
+	RequestedAmount int64  `cel:"requested_amount"`
+	RefundMethod    string `cel:"refund_method"`
+	Channel         string `cel:"channel"`
+	HasEvidence     bool   `cel:"has_evidence"`
+	WholeOrder      bool   `cel:"whole_order"` // every unit of every line
+	Description     string `cel:"description"`
+}
+
+// CustomerVars is `customer` in conditions.
+type CustomerVars struct {
+	ID           string `cel:"id"`
+	Risk         string `cel:"risk"` // low | medium | high (risk scoring is a later issue; "low" until then)
+	Cases90d     int    `cel:"cases_90d"`
+	ReturnRateBP int64  `cel:"return_rate_bp"`
+}
+
+// vars is one activation: the values of the variables for one evaluation.
+type vars struct {
+	order    *OrderVars
+	item     *ItemVars
+	kase     *CaseVars
+	customer *CustomerVars
+	now      time.Time
+}
+
+// ResolveName implements interpreter.Activation without building a map per evaluation.
+func (v *vars) ResolveName(name string) (any, bool) {
+	switch name {
+	case "order":
+		return v.order, v.order != nil
+	case "item":
+		return v.item, v.item != nil
+	case "case":
+		return v.kase, v.kase != nil
+	case "customer":
+		return v.customer, v.customer != nil
+	case "now":
+		return v.now, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (v *vars) Parent() interpreter.Activation { return nil }
+
+var (
+	envOnce sync.Once
+	celEnv  *cel.Env
+	envErr  error
+)
+
+// environment is the one CEL environment of all policies.
+func environment() (*cel.Env, error) {
+	envOnce.Do(func() {
+		celEnv, envErr = cel.NewEnv(
+			ext.NativeTypes(ext.ParseStructTags(true),
+				reflect.TypeFor[OrderVars](), reflect.TypeFor[ItemVars](),
+				reflect.TypeFor[CaseVars](), reflect.TypeFor[CustomerVars]()),
+			cel.Variable("order", cel.ObjectType("policy.OrderVars")),
+			cel.Variable("item", cel.ObjectType("policy.ItemVars")),
+			cel.Variable("case", cel.ObjectType("policy.CaseVars")),
+			cel.Variable("customer", cel.ObjectType("policy.CustomerVars")),
+			cel.Variable("now", cel.TimestampType),
+			ext.Strings(),
+			cel.ParserExpressionSizeLimit(2000),
+			cel.ParserRecursionLimit(50),
+		)
+	})
+	return celEnv, envErr
+}
+
+// condition is a compiled CEL boolean expression.
+type condition struct {
+	src string
+	prg cel.Program
+}
+
+// costLimit bounds the work one condition may do, so that no policy can stall evaluation.
+const costLimit = 100_000
+
+// compile checks and compiles a condition. Errors name the field and say what is wrong in
+// words a policy author can act on.
+func compile(field, src string) (*condition, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, nil
+	}
+	env, err := environment()
+	if err != nil {
+		return nil, fmt.Errorf("policy conditions are unavailable: %w", err)
+	}
+	ast, iss := env.Compile(src)
+	if iss.Err() != nil {
+		return nil, &ParseError{Field: field, Msg: "condition does not compile: " + oneLine(iss.Err().Error())}
+	}
+	if ast.OutputType() != cel.BoolType {
+		return nil, &ParseError{Field: field, Msg: fmt.Sprintf("condition must be true or false, not %s", ast.OutputType())}
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
+	if err != nil {
+		return nil, &ParseError{Field: field, Msg: "condition cannot run: " + oneLine(err.Error())}
+	}
+	return &condition{src: src, prg: prg}, nil
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// eval runs the condition. A condition that fails at run time (a missing timestamp, a
+// division by zero) counts as false and the error is returned for the explanation.
+func (c *condition) eval(v *vars) (bool, error) {
+	if c == nil {
+		return true, nil
+	}
+	out, _, err := c.prg.Eval(v)
+	if err != nil {
+		return false, fmt.Errorf("condition %q: %s", c.src, oneLine(err.Error()))
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("condition %q did not give true or false", c.src)
+	}
+	return bool(b), nil
+}

@@ -1,0 +1,514 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/calendar"
+)
+
+// Schema is the value of a policy document's schema key.
+const Schema = "aftersales.policy/v1"
+
+// Text is a user-facing string in both product languages.
+type Text = aftersale.Text
+
+// Layer is where a document sits in the stack: statutory floor → platform → merchant →
+// category. Later layers override earlier ones, but never below the floor.
+type Layer string
+
+// The layers, lowest first.
+const (
+	Statutory Layer = "statutory"
+	Platform  Layer = "platform"
+	Merchant  Layer = "merchant"
+	Category  Layer = "category"
+)
+
+func (l Layer) rank() int {
+	switch l {
+	case Statutory:
+		return 0
+	case Platform:
+		return 1
+	case Merchant:
+		return 2
+	case Category:
+		return 3
+	}
+	return -1
+}
+
+// Event is what an application window is counted from.
+type Event string
+
+// Window start events.
+const (
+	FromSigned   Event = "signed"   // 签收: the order's delivered_at
+	FromPurchase Event = "purchase" // 付款: paid_at
+	FromShipment Event = "shipment" // 发货: shipped_at
+)
+
+// Effect is what a rule does when its condition holds.
+type Effect string
+
+// Rule effects.
+const (
+	Refuse          Effect = "refuse"           // the application is not eligible
+	RequireEvidence Effect = "require_evidence" // eligible only with photos or video
+)
+
+// Document is one policy layer as written in YAML (docs/POLICY.md describes every key).
+type Document struct {
+	Schema        string    `yaml:"schema"`
+	ID            string    `yaml:"id"`
+	Version       int       `yaml:"version"`
+	Layer         Layer     `yaml:"layer"`
+	Merchant      string    `yaml:"merchant,omitempty"`
+	Category      string    `yaml:"category,omitempty"`
+	Name          Text      `yaml:"name"`
+	EffectiveFrom time.Time `yaml:"effective_from,omitempty"`
+	Source        string    `yaml:"source,omitempty"`
+
+	Windows          []Window                                `yaml:"windows,omitempty"`
+	Rules            []Rule                                  `yaml:"rules,omitempty"`
+	ReturnShipping   []ShippingRule                          `yaml:"return_shipping,omitempty"`
+	Refund           *RefundTerms                            `yaml:"refund,omitempty"`
+	Deadlines        map[aftersale.DeadlineKind]DeadlineSpec `yaml:"deadlines,omitempty"`
+	DeadlineLimits   []DeadlineLimit                         `yaml:"deadline_limits,omitempty"`
+	ReapplyLimit     *int                                    `yaml:"reapply_limit,omitempty"`
+	MaxFailedRepairs *int                                    `yaml:"max_failed_repairs,omitempty"`
+	Repair           *RepairTerms                            `yaml:"repair,omitempty"`
+	Compensation     *CompensationTerms                      `yaml:"compensation,omitempty"`
+	AutoApprove      *AutoApprove                            `yaml:"auto_approve,omitempty"`
+	Disable          []string                                `yaml:"disable,omitempty"`
+}
+
+// Window is a period in which a type of application may be made for some reasons.
+type Window struct {
+	ID      string             `yaml:"id"`
+	Name    Text               `yaml:"name"`
+	Types   []aftersale.Type   `yaml:"types"`
+	Reasons []aftersale.Reason `yaml:"reasons,omitempty"` // empty: any reason
+	From    Event              `yaml:"from"`
+	// Length is counted from the day after From (days, working days, months) or from the
+	// instant (hours, seconds). Empty means no limit.
+	Length calendar.Span `yaml:"length,omitempty"`
+	When   string        `yaml:"when,omitempty"` // CEL over order, item, case, customer, now
+	// Locked windows (the statutory floor) may not be disabled, shortened or narrowed by a
+	// later layer.
+	Locked bool   `yaml:"locked,omitempty"`
+	Source string `yaml:"source,omitempty"`
+}
+
+// Rule is a condition that refuses an application or asks more of it.
+type Rule struct {
+	ID      string             `yaml:"id"`
+	Explain Text               `yaml:"explain"`
+	Types   []aftersale.Type   `yaml:"types,omitempty"`
+	Reasons []aftersale.Reason `yaml:"reasons,omitempty"`
+	When    string             `yaml:"when"`
+	Effect  Effect             `yaml:"effect"`
+	// Ground names the statutory ground of an exclusion (custom_made, perishable, digital,
+	// opened_media, periodical, unfit_confirmed). A later layer may refuse what the floor
+	// guarantees only on such a ground; the engine then also requires the item's tag.
+	Ground string `yaml:"ground,omitempty"`
+	Source string `yaml:"source,omitempty"`
+}
+
+// ShippingRule says who pays the return shipping; the first matching rule wins.
+type ShippingRule struct {
+	ID      string             `yaml:"id"`
+	Types   []aftersale.Type   `yaml:"types,omitempty"`
+	Reasons []aftersale.Reason `yaml:"reasons,omitempty"`
+	When    string             `yaml:"when,omitempty"`
+	Payer   aftersale.Payer    `yaml:"payer"`
+	Locked  bool               `yaml:"locked,omitempty"`
+	Source  string             `yaml:"source,omitempty"`
+}
+
+// RefundTerms are the refund amount rules.
+type RefundTerms struct {
+	// ShippingFeeWhen is a CEL condition under which the order's shipping fee is refunded
+	// with the case (once per order).
+	ShippingFeeWhen string `yaml:"shipping_fee_when,omitempty"`
+	// Deductions are taken from the refund when their condition holds; never from a refund
+	// the statutory floor guarantees.
+	Deductions []Deduction `yaml:"deductions,omitempty"`
+	// MaxInspectionDeductionBP caps what an inspection may deduct (missing gifts or
+	// accessories), in basis points of the items' paid amount.
+	MaxInspectionDeductionBP *int64 `yaml:"max_inspection_deduction_bp,omitempty"`
+}
+
+// Deduction is an amount taken off a refund.
+type Deduction struct {
+	ID      string `yaml:"id"`
+	Explain Text   `yaml:"explain"`
+	When    string `yaml:"when"`
+	RateBP  int64  `yaml:"rate_bp"` // basis points of the items' paid amount: 450 = 4.5%
+	Source  string `yaml:"source,omitempty"`
+}
+
+// RepairTerms say what happens outside the warranty.
+type RepairTerms struct {
+	// OutOfWarranty is "paid" (a quote the customer accepts or declines) or "refuse".
+	OutOfWarranty string `yaml:"out_of_warranty"`
+}
+
+// CompensationTerms cap compensation.
+type CompensationTerms struct {
+	MaxBP int64 `yaml:"max_bp"` // of the items' paid amount
+}
+
+// AutoApprove says when the platform approves without the merchant.
+type AutoApprove struct {
+	OnMerchantSilence *bool         `yaml:"on_merchant_silence,omitempty"`
+	Instant           []InstantRule `yaml:"instant,omitempty"`
+}
+
+// InstantRule approves an eligible application at once (一键退换货).
+type InstantRule struct {
+	ID     string `yaml:"id"`
+	When   string `yaml:"when"`
+	Source string `yaml:"source,omitempty"`
+}
+
+// DeadlineSpec is the length of a waiting state's deadline: one span, or a list of
+// alternatives whose first true condition wins (the last may have no condition).
+type DeadlineSpec []DeadlineOption
+
+// DeadlineOption is one alternative of a DeadlineSpec. It applies when the case's reason is
+// in Reasons (any reason when empty) and When holds.
+type DeadlineOption struct {
+	Reasons []aftersale.Reason `yaml:"reasons,omitempty"`
+	When    string             `yaml:"when,omitempty"`
+	Span    calendar.Span      `yaml:"span"`
+	Source  string             `yaml:"source,omitempty"`
+}
+
+// DeadlineLimit is the floor's longest allowed deadline of a kind, for cases whose reason is
+// in Reasons (all when empty): the refund within 7 days of receiving a no-reason return.
+type DeadlineLimit struct {
+	Kind    aftersale.DeadlineKind `yaml:"kind"`
+	Span    calendar.Span          `yaml:"span"`
+	Reasons []aftersale.Reason     `yaml:"reasons,omitempty"`
+	Source  string                 `yaml:"source,omitempty"`
+}
+
+// UnmarshalYAML accepts "24h" as well as a list of {when, span}.
+func (d *DeadlineSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var s calendar.Span
+		if err := n.Decode(&s); err != nil {
+			return err
+		}
+		*d = DeadlineSpec{{Span: s}}
+		return nil
+	}
+	var opts []DeadlineOption
+	if err := n.Decode(&opts); err != nil {
+		return err
+	}
+	*d = opts
+	return nil
+}
+
+// ParseError is a problem in a policy document, with where it is.
+type ParseError struct {
+	Doc   string // id@version when known
+	Field string // path such as windows[2].length
+	Msg   string
+}
+
+func (e *ParseError) Error() string {
+	s := "policy"
+	if e.Doc != "" {
+		s += " " + e.Doc
+	}
+	if e.Field != "" {
+		s += ": " + e.Field
+	}
+	return s + ": " + e.Msg
+}
+
+// FloorError is a layer that would give customers less than the statutory floor.
+type FloorError struct {
+	Doc     string
+	Field   string
+	Message Text
+}
+
+func (e *FloorError) Error() string {
+	return fmt.Sprintf("policy %s: %s: %s", e.Doc, e.Field, e.Message.EN)
+}
+
+const maxDocumentSize = 1 << 20
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:/-]{0,63}$`)
+
+// Parse reads a policy document and checks its structure (not its CEL, which the engine
+// compiles, nor the floor, which the engine enforces).
+func Parse(data []byte) (*Document, error) {
+	if len(data) > maxDocumentSize {
+		return nil, &ParseError{Msg: "the document is larger than 1 MiB"}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var d Document
+	if err := dec.Decode(&d); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ParseError{Msg: "the document is empty"}
+		}
+		return nil, &ParseError{Msg: yamlMessage(err)}
+	}
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msg := ""
+		for i, e := range te.Errors {
+			if i > 0 {
+				msg += "; "
+			}
+			msg += e
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+// Key is the document's identity in a case's policy version: id@version.
+func (d *Document) Key() string { return fmt.Sprintf("%s@%d", d.ID, d.Version) }
+
+func (d *Document) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &ParseError{Doc: d.Key(), Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if d.Schema != Schema {
+		return bad("schema", "must be %q", Schema)
+	}
+	if !idPattern.MatchString(d.ID) {
+		return bad("id", "must be 1–64 lower-case letters, digits, or _ . : / -")
+	}
+	if d.Version < 1 {
+		return bad("version", "must be a whole number ≥ 1")
+	}
+	switch d.Layer {
+	case Statutory, Platform:
+		if d.Merchant != "" || d.Category != "" {
+			return bad("layer", "a %s layer applies to everyone: leave merchant and category empty", d.Layer)
+		}
+	case Merchant:
+		if d.Merchant == "" || d.Category != "" {
+			return bad("merchant", "a merchant layer names its merchant and no category")
+		}
+	case Category:
+		if d.Category == "" {
+			return bad("category", "a category layer names its category")
+		}
+	default:
+		return bad("layer", "must be platform, merchant or category")
+	}
+	if d.Name.ZH == "" || d.Name.EN == "" {
+		return bad("name", "needs zh and en")
+	}
+	ids := map[string]string{}
+	unique := func(field, id string) error {
+		if !idPattern.MatchString(id) {
+			return bad(field+".id", "must be 1–64 lower-case letters, digits, or _ . : / -")
+		}
+		if prev, ok := ids[id]; ok {
+			return bad(field+".id", "%q is also used by %s", id, prev)
+		}
+		ids[id] = field
+		return nil
+	}
+	for i, w := range d.Windows {
+		f := fmt.Sprintf("windows[%d]", i)
+		if err := unique(f, w.ID); err != nil {
+			return err
+		}
+		if w.Name.ZH == "" || w.Name.EN == "" {
+			return bad(f+".name", "needs zh and en")
+		}
+		if err := checkScope(f, w.Types, w.Reasons, true); err != nil {
+			return bad(err.field, "%s", err.msg)
+		}
+		if w.From != FromSigned && w.From != FromPurchase && w.From != FromShipment {
+			return bad(f+".from", "must be signed, purchase or shipment")
+		}
+		if w.Length.Unit == calendar.BusinessHour {
+			return bad(f+".length", "business hours are for service clocks; use d, wd, h, mo or y")
+		}
+	}
+	for i, r := range d.Rules {
+		f := fmt.Sprintf("rules[%d]", i)
+		if err := unique(f, r.ID); err != nil {
+			return err
+		}
+		if r.Explain.ZH == "" || r.Explain.EN == "" {
+			return bad(f+".explain", "needs zh and en")
+		}
+		if err := checkScope(f, r.Types, r.Reasons, false); err != nil {
+			return bad(err.field, "%s", err.msg)
+		}
+		if r.When == "" {
+			return bad(f+".when", "is required")
+		}
+		if r.Effect != Refuse && r.Effect != RequireEvidence {
+			return bad(f+".effect", "must be refuse or require_evidence")
+		}
+		if r.Ground != "" && groundTag(r.Ground) == "" {
+			return bad(f+".ground", "unknown ground %q: use custom_made, perishable, digital, opened_media, periodical or unfit_confirmed", r.Ground)
+		}
+	}
+	for i, s := range d.ReturnShipping {
+		f := fmt.Sprintf("return_shipping[%d]", i)
+		if err := unique(f, s.ID); err != nil {
+			return err
+		}
+		if err := checkScope(f, s.Types, s.Reasons, false); err != nil {
+			return bad(err.field, "%s", err.msg)
+		}
+		if s.Payer != aftersale.PayerCustomer && s.Payer != aftersale.PayerMerchant {
+			return bad(f+".payer", "must be customer or merchant (insurance applies by itself when the order has it)")
+		}
+	}
+	if r := d.Refund; r != nil {
+		for i, x := range r.Deductions {
+			f := fmt.Sprintf("refund.deductions[%d]", i)
+			if err := unique(f, x.ID); err != nil {
+				return err
+			}
+			if x.Explain.ZH == "" || x.Explain.EN == "" {
+				return bad(f+".explain", "needs zh and en")
+			}
+			if x.When == "" {
+				return bad(f+".when", "is required")
+			}
+			if x.RateBP <= 0 || x.RateBP > 10000 {
+				return bad(f+".rate_bp", "must be between 1 and 10000 basis points")
+			}
+		}
+		if bp := r.MaxInspectionDeductionBP; bp != nil && (*bp < 0 || *bp > 10000) {
+			return bad("refund.max_inspection_deduction_bp", "must be between 0 and 10000")
+		}
+	}
+	if a := d.AutoApprove; a != nil {
+		for i, x := range a.Instant {
+			f := fmt.Sprintf("auto_approve.instant[%d]", i)
+			if err := unique(f, x.ID); err != nil {
+				return err
+			}
+			if x.When == "" {
+				return bad(f+".when", "is required")
+			}
+		}
+	}
+	for k, spec := range d.Deadlines {
+		f := "deadlines." + string(k)
+		if !k.Valid() {
+			return bad(f, "unknown deadline kind; known kinds: %v", aftersale.DeadlineKinds())
+		}
+		if len(spec) == 0 {
+			return bad(f, "needs a span")
+		}
+		for i, o := range spec {
+			g := fmt.Sprintf("%s[%d]", f, i)
+			if o.Span.IsZero() {
+				return bad(g+".span", "must be longer than zero")
+			}
+			if (o.When == "" && len(o.Reasons) == 0) != (i == len(spec)-1) {
+				return bad(g, "every alternative but the last needs a condition (when or reasons); the last is the default and has none")
+			}
+			if err := checkScope(g, nil, o.Reasons, false); err != nil {
+				return bad(err.field, "%s", err.msg)
+			}
+		}
+	}
+	for i, l := range d.DeadlineLimits {
+		f := fmt.Sprintf("deadline_limits[%d]", i)
+		if d.Layer != Statutory {
+			return bad(f, "only the statutory floor sets deadline limits")
+		}
+		if !l.Kind.Valid() {
+			return bad(f+".kind", "unknown deadline kind %q", l.Kind)
+		}
+		if l.Span.IsZero() {
+			return bad(f+".span", "must be longer than zero")
+		}
+		if err := checkScope(f, nil, l.Reasons, false); err != nil {
+			return bad(err.field, "%s", err.msg)
+		}
+	}
+	if d.ReapplyLimit != nil && (*d.ReapplyLimit < 0 || *d.ReapplyLimit > 100) {
+		return bad("reapply_limit", "must be between 0 and 100")
+	}
+	if d.MaxFailedRepairs != nil && (*d.MaxFailedRepairs < 1 || *d.MaxFailedRepairs > 10) {
+		return bad("max_failed_repairs", "must be between 1 and 10")
+	}
+	if d.Repair != nil && d.Repair.OutOfWarranty != "paid" && d.Repair.OutOfWarranty != "refuse" {
+		return bad("repair.out_of_warranty", "must be paid or refuse")
+	}
+	if d.Compensation != nil && (d.Compensation.MaxBP < 0 || d.Compensation.MaxBP > 10000) {
+		return bad("compensation.max_bp", "must be between 0 and 10000")
+	}
+	for i, id := range d.Disable {
+		if !idPattern.MatchString(id) {
+			return bad(fmt.Sprintf("disable[%d]", i), "is not a rule id")
+		}
+	}
+	if d.Layer != Statutory {
+		for i, w := range d.Windows {
+			if w.Locked {
+				return bad(fmt.Sprintf("windows[%d].locked", i), "only the statutory floor locks rules")
+			}
+		}
+		for i, s := range d.ReturnShipping {
+			if s.Locked {
+				return bad(fmt.Sprintf("return_shipping[%d].locked", i), "only the statutory floor locks rules")
+			}
+		}
+	}
+	return nil
+}
+
+type scopeError struct{ field, msg string }
+
+func checkScope(f string, types []aftersale.Type, reasons []aftersale.Reason, needTypes bool) *scopeError {
+	if needTypes && len(types) == 0 {
+		return &scopeError{f + ".types", "at least one case type is required"}
+	}
+	for j, t := range types {
+		if !t.Valid() {
+			return &scopeError{fmt.Sprintf("%s.types[%d]", f, j), fmt.Sprintf("unknown case type %q", t)}
+		}
+	}
+	for j, r := range reasons {
+		if !r.Valid() {
+			return &scopeError{fmt.Sprintf("%s.reasons[%d]", f, j), fmt.Sprintf("unknown reason %q", r)}
+		}
+	}
+	return nil
+}
+
+// groundTag maps a statutory exclusion ground to the item tag that must be present.
+func groundTag(g string) string {
+	switch g {
+	case "custom_made", "perishable", "digital", "opened_media", "periodical", "unfit_confirmed":
+		return g
+	}
+	return ""
+}

@@ -1,0 +1,209 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/calendar"
+	"github.com/aftersales/aftersales/internal/money"
+)
+
+// Resolved is the effective policy of one chain of layers (floor → platform → merchant →
+// category): what Evaluate decides with, and what the case life cycle asks for deadlines
+// and limits. It implements aftersale.Policy. It is immutable and shared.
+type Resolved struct {
+	version string
+	cal     *calendar.Calendar
+
+	windows    []*cWindow
+	rules      []*cRule
+	shipping   []*cShipping // locked rules first, then the latest layer's first
+	deductions []*cDeduction
+	shipFee    *condition
+	instant    []*cInstant
+	deadlines  map[aftersale.DeadlineKind][]cDeadline
+	limits     []DeadlineLimit
+
+	reapplyLimit      int
+	maxFailedRepairs  int
+	outOfWarranty     string
+	compensationMaxBP int64
+	inspectionMaxBP   int64
+	onSilence         bool
+}
+
+var _ aftersale.Policy = (*Resolved)(nil)
+
+// Version is the chain's identity, stored with each case: "statutory@1+seed-platform@2+…".
+func (r *Resolved) Version() string { return r.version }
+
+// merge folds a chain of layers into one effective policy: a later layer's item with the
+// same id replaces an earlier one; disable removes items of earlier layers (the floor's
+// locked items cannot be removed, which Load has already checked).
+func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved, error) {
+	r := &Resolved{
+		version: version, cal: cal,
+		deadlines:     map[aftersale.DeadlineKind][]cDeadline{},
+		outOfWarranty: "paid", maxFailedRepairs: 2, onSilence: true,
+	}
+	var layerShipping [][]*cShipping
+	for _, c := range chain {
+		d := c.doc
+		for _, id := range d.Disable {
+			r.windows = slices.DeleteFunc(r.windows, func(w *cWindow) bool { return w.ID == id && !w.Locked })
+			r.rules = slices.DeleteFunc(r.rules, func(x *cRule) bool { return x.ID == id })
+			r.deductions = slices.DeleteFunc(r.deductions, func(x *cDeduction) bool { return x.ID == id })
+			r.instant = slices.DeleteFunc(r.instant, func(x *cInstant) bool { return x.ID == id })
+			for i := range layerShipping {
+				layerShipping[i] = slices.DeleteFunc(layerShipping[i], func(x *cShipping) bool { return x.ID == id && !x.Locked })
+			}
+		}
+		for _, w := range c.windows {
+			r.windows = replaceOrAppend(r.windows, w, func(x *cWindow) bool { return x.ID == w.ID })
+		}
+		for _, x := range c.rules {
+			r.rules = replaceOrAppend(r.rules, x, func(y *cRule) bool { return y.ID == x.ID })
+		}
+		for _, x := range c.deductions {
+			r.deductions = replaceOrAppend(r.deductions, x, func(y *cDeduction) bool { return y.ID == x.ID })
+		}
+		for _, x := range c.instant {
+			r.instant = replaceOrAppend(r.instant, x, func(y *cInstant) bool { return y.ID == x.ID })
+		}
+		layerShipping = append(layerShipping, slices.Clone(c.shipping))
+		if c.shipFee != nil {
+			r.shipFee = c.shipFee
+		}
+		for k, opts := range c.deadlines {
+			r.deadlines[k] = opts
+		}
+		r.limits = append(r.limits, d.DeadlineLimits...)
+		if d.ReapplyLimit != nil {
+			r.reapplyLimit = *d.ReapplyLimit
+		}
+		if d.MaxFailedRepairs != nil {
+			r.maxFailedRepairs = *d.MaxFailedRepairs
+		}
+		if d.Repair != nil {
+			r.outOfWarranty = d.Repair.OutOfWarranty
+		}
+		if d.Compensation != nil {
+			r.compensationMaxBP = d.Compensation.MaxBP
+		}
+		if d.Refund != nil && d.Refund.MaxInspectionDeductionBP != nil {
+			r.inspectionMaxBP = *d.Refund.MaxInspectionDeductionBP
+		}
+		if d.AutoApprove != nil && d.AutoApprove.OnMerchantSilence != nil {
+			r.onSilence = *d.AutoApprove.OnMerchantSilence
+		}
+	}
+	// Shipping: the floor's locked rules first, then the latest layer's rules first.
+	for _, l := range layerShipping {
+		for _, s := range l {
+			if s.Locked {
+				r.shipping = append(r.shipping, s)
+			}
+		}
+	}
+	for i := len(layerShipping) - 1; i >= 0; i-- {
+		for _, s := range layerShipping[i] {
+			if !s.Locked {
+				r.shipping = append(r.shipping, s)
+			}
+		}
+	}
+	for _, k := range aftersale.DeadlineKinds() {
+		if len(r.deadlines[k]) == 0 {
+			return nil, fmt.Errorf("policy %s has no deadline for %s: every waiting state needs one", version, k)
+		}
+	}
+	return r, nil
+}
+
+func replaceOrAppend[T any](list []T, x T, same func(T) bool) []T {
+	if i := slices.IndexFunc(list, same); i >= 0 {
+		list = slices.Clone(list)
+		list[i] = x
+		return list
+	}
+	return append(list, x)
+}
+
+// Deadline implements aftersale.Policy: the first alternative whose condition holds for
+// the case, counted on the business calendar from now, and never later than the floor's
+// limit for that kind.
+func (r *Resolved) Deadline(c *aftersale.Case, k aftersale.DeadlineKind, now time.Time) (time.Time, bool) {
+	opts := r.deadlines[k]
+	if len(opts) == 0 {
+		return time.Time{}, false
+	}
+	return r.due(k, caseOnlyVars(c, now), now), true
+}
+
+// due counts a deadline of kind k from now on the business calendar, never later than the
+// floor's limit for the kind.
+func (r *Resolved) due(k aftersale.DeadlineKind, v *vars, now time.Time) time.Time {
+	due := r.cal.Add(now, r.deadlineSpan(k, v))
+	for _, lim := range r.limits {
+		if lim.Kind == k && (len(lim.Reasons) == 0 || slices.Contains(lim.Reasons, aftersale.Reason(v.kase.Reason))) {
+			if max := r.cal.Add(now, lim.Span); max.Before(due) {
+				due = max
+			}
+		}
+	}
+	return due
+}
+
+// deadlineSpan is the span of the first alternative whose condition holds.
+func (r *Resolved) deadlineSpan(k aftersale.DeadlineKind, v *vars) calendar.Span {
+	opts := r.deadlines[k]
+	for _, o := range opts {
+		if len(o.Reasons) > 0 && !slices.Contains(o.Reasons, aftersale.Reason(v.kase.Reason)) {
+			continue
+		}
+		if ok, _ := o.when.eval(v); ok {
+			return o.Span
+		}
+	}
+	return opts[len(opts)-1].Span
+}
+
+// caseOnlyVars gives deadline conditions what a stored case knows of its order.
+func caseOnlyVars(c *aftersale.Case, now time.Time) *vars {
+	qty := 0
+	for _, it := range c.Items {
+		qty += it.Quantity
+	}
+	return &vars{
+		order: &OrderVars{No: c.OrderNo, Merchant: c.MerchantID, PaymentMethod: c.PaymentMethod, Shipped: c.OrderShipped},
+		kase: &CaseVars{
+			Type: string(c.Type), Reason: string(c.Reason), Quantity: qty, Amount: c.ItemsPaid.Minor,
+			RequestedAmount: c.RequestedAmount.Minor, RefundMethod: string(c.RefundMethod), Channel: c.Channel,
+			HasEvidence: len(c.Evidence) > 0, Description: c.Description,
+		},
+		item:     &ItemVars{},
+		customer: &CustomerVars{ID: c.CustomerID, Risk: "low"},
+		now:      now,
+	}
+}
+
+// ReapplyLimit implements aftersale.Policy.
+func (r *Resolved) ReapplyLimit(*aftersale.Case) int { return r.reapplyLimit }
+
+// MaxFailedRepairs implements aftersale.Policy.
+func (r *Resolved) MaxFailedRepairs(*aftersale.Case) int { return r.maxFailedRepairs }
+
+// AutoApproveOnSilence implements aftersale.Policy.
+func (r *Resolved) AutoApproveOnSilence(*aftersale.Case) bool { return r.onSilence }
+
+// MaxDeduction implements aftersale.Policy.
+func (r *Resolved) MaxDeduction(c *aftersale.Case) money.Amount {
+	return c.ItemsPaid.Percent(r.inspectionMaxBP)
+}
+
+// MaxCompensation implements aftersale.Policy.
+func (r *Resolved) MaxCompensation(c *aftersale.Case) money.Amount {
+	return money.Min(c.ItemsPaid.Percent(r.compensationMaxBP), c.ItemsPaid.MustSub(c.RefundedAmount))
+}
