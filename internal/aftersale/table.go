@@ -105,23 +105,23 @@ var table = []rule{
 	{from: Rejected, action: Close, roles: system, to: []State{Closed}},
 
 	// approved: the customer ships the goods back; silence closes the case.
-	{from: Approved, action: ShipBack, roles: customer, to: []State{Returning}, check: needParcel, apply: applyShipBack},
-	{from: Approved, action: Cancel, roles: customer, to: []State{Closed}},
-	{from: Approved, action: Close, roles: system, to: []State{Closed}},
+	{from: Approved, action: ShipBack, roles: customer, types: returnTypes, to: []State{Returning}, check: needParcel, apply: applyShipBack},
+	{from: Approved, action: Cancel, roles: customer, types: returnTypes, to: []State{Closed}},
+	{from: Approved, action: Close, roles: system, types: returnTypes, to: []State{Closed}},
 
 	// returning / return_delivered: the merchant confirms receipt and inspects; silence
 	// refunds (return and refund) or passes the goods (exchange, repair).
-	{from: Returning, action: Deliver, roles: anyoneButStaff, to: []State{ReturnDelivered}},
-	{from: Returning, action: ConfirmReceipt, roles: staff, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
+	{from: Returning, action: Deliver, roles: anyoneButStaff, types: returnTypes, to: []State{ReturnDelivered}},
+	{from: Returning, action: ConfirmReceipt, roles: staff, types: returnTypes, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
 	{from: Returning, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, apply: applyInspection},
 	{from: Returning, action: Refund, roles: system, types: []Type{ReturnRefund}, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
-	{from: ReturnDelivered, action: ConfirmReceipt, roles: staff, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
+	{from: ReturnDelivered, action: ConfirmReceipt, roles: staff, types: returnTypes, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
 	{from: ReturnDelivered, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, apply: applyInspection},
 	{from: ReturnDelivered, action: Refund, roles: system, types: []Type{ReturnRefund}, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
 
-	{from: InspectionFailed, action: Escalate, roles: customer, to: []State{Disputed}, check: needNote, apply: applyEscalate},
-	{from: InspectionFailed, action: Cancel, roles: customer, to: []State{Closed}},
-	{from: InspectionFailed, action: Close, roles: system, to: []State{Closed}},
+	{from: InspectionFailed, action: Escalate, roles: customer, types: returnTypes, to: []State{Disputed}, check: needNote, apply: applyEscalate},
+	{from: InspectionFailed, action: Cancel, roles: customer, types: returnTypes, to: []State{Closed}},
+	{from: InspectionFailed, action: Close, roles: system, types: returnTypes, to: []State{Closed}},
 
 	// refunding: money is due; the merchant's silence makes the platform refund.
 	{from: Refunding, action: Refund, roles: staffOrSystem, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
