@@ -162,7 +162,10 @@ type Engine struct {
 	mu       sync.RWMutex
 	byScope  map[scope][]*compiled // ascending version
 	byKey    map[string]*compiled
-	resolved map[string]*Resolved
+	resolved map[string]*Resolved // by version string
+
+	gen          int // incremented by every Load
+	resolveCache map[resolveKey]resolveEntry
 }
 
 // New returns an engine with the built-in statutory floor loaded, counting time on cal.
@@ -184,6 +187,8 @@ func New(cal *calendar.Calendar) (*Engine, error) {
 		byScope:  map[scope][]*compiled{},
 		byKey:    map[string]*compiled{floor.doc.Key(): floor},
 		resolved: map[string]*Resolved{},
+
+		resolveCache: map[resolveKey]resolveEntry{},
 	}
 	return e, nil
 }
@@ -234,24 +239,37 @@ func (e *Engine) Load(data []byte) (*Document, error) {
 	slices.SortFunc(list, func(a, b *compiled) int { return cmp.Compare(a.doc.Version, b.doc.Version) })
 	e.byScope[sc] = list
 	e.byKey[d.Key()] = c
+	e.gen++
 	return d, nil
 }
 
-// inForce returns the highest version of a scope effective at t.
-func (e *Engine) inForce(sc scope, t time.Time) *compiled {
+// inForce returns the highest version of a scope effective at t, and when that answer
+// can next change (the effective_from of a later version still to come; zero if none).
+func (e *Engine) inForce(sc scope, t time.Time) (c *compiled, from, until time.Time) {
 	list := e.byScope[sc]
 	for i := len(list) - 1; i >= 0; i-- {
-		if ef := list[i].doc.EffectiveFrom; ef.IsZero() || !ef.After(t) {
-			return list[i]
+		ef := list[i].doc.EffectiveFrom
+		if ef.IsZero() || !ef.After(t) {
+			return list[i], ef, until
+		}
+		if until.IsZero() || ef.Before(until) {
+			until = ef
 		}
 	}
-	return nil
+	return nil, time.Time{}, until
 }
 
 // Resolve returns the policy in force at t for a merchant's goods of a category: the
 // floor, the platform layer, the merchant's layer, the platform-wide category layer and
-// the merchant's category layer, those that exist.
+// the merchant's category layer, those that exist. Answers are cached per merchant and
+// category for the period in which they hold.
 func (e *Engine) Resolve(merchant, category string, t time.Time) (*Resolved, error) {
+	key := resolveKey{merchant, category}
+	e.mu.RLock()
+	if c, ok := e.resolveCache[key]; ok && c.gen == e.gen && !t.Before(c.from) && (c.until.IsZero() || t.Before(c.until)) {
+		e.mu.RUnlock()
+		return c.r, nil
+	}
 	scopes := []scope{{Platform, "", ""}}
 	if merchant != "" {
 		scopes = append(scopes, scope{Merchant, merchant, ""})
@@ -262,15 +280,42 @@ func (e *Engine) Resolve(merchant, category string, t time.Time) (*Resolved, err
 			scopes = append(scopes, scope{Category, merchant, category})
 		}
 	}
-	e.mu.RLock()
+	entry := resolveEntry{gen: e.gen}
 	chain := []*compiled{e.floor}
 	for _, sc := range scopes {
-		if c := e.inForce(sc, t); c != nil {
+		c, from, until := e.inForce(sc, t)
+		if c != nil {
 			chain = append(chain, c)
+		}
+		if from.After(entry.from) {
+			entry.from = from
+		}
+		if !until.IsZero() && (entry.until.IsZero() || until.Before(entry.until)) {
+			entry.until = until
 		}
 	}
 	e.mu.RUnlock()
-	return e.resolveChain(chain)
+	r, err := e.resolveChain(chain)
+	if err != nil {
+		return nil, err
+	}
+	entry.r = r
+	e.mu.Lock()
+	if entry.gen == e.gen {
+		e.resolveCache[key] = entry
+	}
+	e.mu.Unlock()
+	return r, nil
+}
+
+type resolveKey struct{ merchant, category string }
+
+// resolveEntry is a cached Resolve answer, valid for t in [from, until) while no document
+// has been loaded since (gen).
+type resolveEntry struct {
+	gen         int
+	from, until time.Time
+	r           *Resolved
 }
 
 // ResolveVersion returns the policy a case was decided under, from the version string

@@ -178,6 +178,8 @@ func (r *Resolved) deduct(v *vars, d *Decision, base money.Amount) {
 	}
 }
 
+var deadlineKinds = aftersale.DeadlineKinds()
+
 // deadlineTerms lists every deadline: the application window's end, the merchant's answer
 // due now, and the length of each later wait.
 func (r *Resolved) deadlineTerms(at time.Time, applyBy *time.Time, v *vars) []DeadlineTerm {
@@ -186,7 +188,7 @@ func (r *Resolved) deadlineTerms(at time.Time, applyBy *time.Time, v *vars) []De
 		t := *applyBy
 		out = append(out, DeadlineTerm{Kind: "apply_by", Due: &t})
 	}
-	for _, k := range aftersale.DeadlineKinds() {
+	for _, k := range deadlineKinds {
 		term := DeadlineTerm{Kind: string(k), Span: r.deadlineSpan(k, v).String()}
 		if k == aftersale.MerchantResponse {
 			due := r.due(k, v, at)
