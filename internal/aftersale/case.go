@@ -38,7 +38,11 @@ type Case struct {
 	ReturnShippingPayer Payer        `json:"return_shipping_payer"`
 	ShippingReimbursed  bool         `json:"shipping_reimbursed,omitempty"`
 	InWarranty          bool         `json:"in_warranty,omitempty"`
-	Applications        int          `json:"applications"` // 1 + re-applications
+	// RefundsUnits is true when the case pays back the units themselves (refund only,
+	// return and refund, or a repair or exchange turned into a refund): a completed case
+	// keeps the units it claimed.
+	RefundsUnits bool `json:"refunds_units,omitempty"`
+	Applications int  `json:"applications"` // 1 + re-applications
 
 	FailedRepairs    int          `json:"failed_repairs,omitempty"`
 	Quote            money.Amount `json:"quote,omitempty"`

@@ -55,7 +55,8 @@ func Open(o Opening, now time.Time, p Policy) (Result, error) {
 		RefundAmount: orZero(o.RefundAmount, cur), RefundedAmount: zero, ChargedAmount: zero,
 		RequestedAmount: orZero(o.RequestedAmount, cur), Quote: zero, Offer: zero,
 		ReturnShippingPayer: o.ReturnShippingPayer, InWarranty: o.InWarranty, Applications: 1,
-		CreatedAt: now, UpdatedAt: now,
+		RefundsUnits: o.Type == RefundOnly || o.Type == ReturnRefund,
+		CreatedAt:    now, UpdatedAt: now,
 	}
 	var fx Effects
 	if due, ok := p.Deadline(&c, MerchantResponse, now); ok {

@@ -267,6 +267,7 @@ func applyRepairFailed(c *Case, _ *Command, _ time.Time, p Policy, _ *Effects) S
 
 func applyChooseReturn(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) State {
 	c.RefundAmount = c.ItemsPaid
+	c.RefundsUnits = true
 	return Refunding
 }
 
@@ -285,5 +286,6 @@ func applyRuling(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) State {
 		return Refunding
 	}
 	c.RefundAmount = money.Max(c.RefundAmount, c.ItemsPaid)
+	c.RefundsUnits = c.Type != Compensation
 	return Refunding
 }

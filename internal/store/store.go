@@ -1,0 +1,247 @@
+// Package store is the persistence boundary: one interface, implemented by store/sqlite
+// (the embedded default) and store/postgres (production and scale-out), both held to the
+// same behaviour by the conformance suite in store/storetest.
+//
+// A command's whole effect — the case, its history event, timers, outbox messages, the
+// order lines' holdings and the idempotency record — is written in one transaction
+// (Store.Update). The store enforces what must never be violated even by a buggy caller:
+// a case version moves by exactly one (optimistic concurrency), history is append-only, and
+// no order line's claimed units, refunded and reserved money exceed what was bought and paid.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/order"
+)
+
+// Errors every implementation returns (wrapped) so that callers can tell them apart.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a stale case version, or a unique key taken by a concurrent writer.
+	ErrConflict = errors.New("conflict")
+	// ErrExceeded: a holding change would claim more units, or refund or reserve more money,
+	// than an order line has.
+	ErrExceeded = errors.New("exceeds what the order line has")
+)
+
+// Store opens transactions. Implementations are safe for concurrent use.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it if fn returns nil. It
+	// retries fn (up to a few times) when the database reports a serialization failure or
+	// deadlock, so fn must not have effects outside the transaction.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Migrate applies the embedded migrations that are not applied yet.
+	Migrate(ctx context.Context) error
+	// Ready reports whether the database answers and every migration is applied.
+	Ready(ctx context.Context) error
+	// Kind is "sqlite" or "postgres".
+	Kind() string
+	Close() error
+}
+
+// Tx is one transaction. Every row a transaction writes carries Now().
+type Tx interface {
+	// Now is the time fixed when the transaction began, from the store's clock.
+	Now() time.Time
+
+	// EnsureMerchant creates the merchant with that code unless it exists.
+	EnsureMerchant(ctx context.Context, code string) error
+	// EnsureCustomer creates the customer with that id unless it exists.
+	EnsureCustomer(ctx context.Context, id string) error
+	// Merchant returns a merchant by code.
+	Merchant(ctx context.Context, code string) (Merchant, error)
+	// UpdateMerchant sets a merchant's name and main category (demo data, admin).
+	UpdateMerchant(ctx context.Context, m Merchant) error
+	// UpdateCustomer sets a customer's profile (demo data, the shop system).
+	UpdateCustomer(ctx context.Context, c Customer) error
+	// Customer returns a customer by id.
+	Customer(ctx context.Context, id string) (Customer, error)
+
+	// UpsertOrder creates the order or replaces its fields and lines, keeping what
+	// after-sales holds of each line (Claimed, Refunded, Reserved are ignored on input). A
+	// line that cases hold cannot be removed or shrunk below its holdings (ErrExceeded).
+	UpsertOrder(ctx context.Context, o order.Order) (created bool, err error)
+	// Order returns an order with its lines and their holdings. With lock, the order's
+	// lines stay locked until the transaction ends, so that concurrent applications on the
+	// same order are decided one after another.
+	Order(ctx context.Context, orderNo string, lock bool) (order.Order, error)
+	// AdjustHoldings adds deltas (which may be negative) to the holdings of an order's lines
+	// and sets whether the shipping fee is held. ErrExceeded if a line would go above its
+	// quantity or paid amount, or below zero.
+	AdjustHoldings(ctx context.Context, orderNo string, deltas []aftersale.Holding, shippingHeld *bool) error
+
+	// NextCaseNumber returns a new, never reused, increasing number for an RMA number.
+	NextCaseNumber(ctx context.Context) (int64, error)
+	// InsertCase stores a new case (version 1) and its lines.
+	InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error
+	// UpdateCase stores c if the stored version is c.Version-1, else ErrConflict.
+	UpdateCase(ctx context.Context, c *aftersale.Case) error
+	// Case returns a case with the decision it was opened with.
+	Case(ctx context.Context, id string) (CaseRecord, error)
+	// ListCases returns one page of cases in a stable order (newest first) and the cursor
+	// of the next page ("" at the end).
+	ListCases(ctx context.Context, q CaseQuery) (cases []CaseRecord, next string, err error)
+	// AppendEvent adds a history event. Events are never changed or deleted; a second
+	// event with the same case and seq is ErrConflict.
+	AppendEvent(ctx context.Context, caseID string, ev aftersale.Event) error
+	// Events returns a case's history in order.
+	Events(ctx context.Context, caseID string) ([]aftersale.Event, error)
+
+	// ScheduleTimers cancels the case's pending timers of the given kinds and adds new
+	// pending timers, in the same transaction as the transition that caused them.
+	ScheduleTimers(ctx context.Context, caseID string, cancel []aftersale.DeadlineKind, set []aftersale.Deadline) error
+	// PendingTimers lists a case's pending timers.
+	PendingTimers(ctx context.Context, caseID string) ([]Timer, error)
+
+	// Enqueue adds messages to the transactional outbox.
+	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
+	// OutboxBacklog counts messages not yet delivered.
+	OutboxBacklog(ctx context.Context) (int, error)
+
+	// Idempotency returns the record of a key, ErrNotFound if unused.
+	Idempotency(ctx context.Context, principal, key string) (IdempotencyRecord, error)
+	// PutIdempotency stores a key's record; ErrConflict if the key is taken.
+	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+
+	// InsertAttachment stores an attachment's metadata (the bytes live in the blob store).
+	InsertAttachment(ctx context.Context, a Attachment) error
+	// Attachment returns an attachment's metadata.
+	Attachment(ctx context.Context, id string) (Attachment, error)
+	// LinkAttachments attaches uploaded attachments to a case.
+	LinkAttachments(ctx context.Context, caseID string, ids []string) error
+
+	// SavePolicy stores a policy document version; ErrConflict if that id and version
+	// exist with different content.
+	SavePolicy(ctx context.Context, p PolicyRecord) error
+	// Policies lists every stored policy version, oldest first.
+	Policies(ctx context.Context) ([]PolicyRecord, error)
+
+	// InsertToken stores an API token (only its hash).
+	InsertToken(ctx context.Context, t Token) error
+	// TokenByHash finds a token by the SHA-256 of its secret.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+}
+
+// Merchant is a shop on the platform.
+type Merchant struct {
+	Code     string
+	Name     string
+	Category string // main category
+}
+
+// Customer is a buyer, known by the shop system's id.
+type Customer struct {
+	ID      string
+	Name    string
+	Phone   string
+	Address string
+}
+
+// CaseRecord is a stored case.
+type CaseRecord struct {
+	Case     aftersale.Case
+	Decision json.RawMessage // the policy decision at application (policy.Decision as JSON)
+}
+
+// CaseQuery selects cases. Empty fields select everything.
+type CaseQuery struct {
+	Merchant    string
+	Customer    string
+	OrderNo     string
+	States      []aftersale.State
+	Types       []aftersale.Type
+	CreatedFrom time.Time // inclusive
+	CreatedTo   time.Time // exclusive
+	// OverdueAt selects open cases whose current deadline is before this time.
+	OverdueAt time.Time
+	Cursor    string
+	Limit     int // 1–500; 0 means 50
+}
+
+// Timer is a deadline waiting to fire.
+type Timer struct {
+	ID     string
+	CaseID string
+	Kind   aftersale.DeadlineKind
+	DueAt  time.Time
+}
+
+// OutboxMessage is something that must leave the system after the transaction commits:
+// a notification, a webhook, a refund to the payment gateway.
+type OutboxMessage struct {
+	Topic   string // e.g. "case.approve", "money.refund"
+	Key     string // ordering / deduplication key, e.g. the case id
+	Payload json.RawMessage
+}
+
+// IdempotencyRecord is the first response to a request made with an Idempotency-Key.
+type IdempotencyRecord struct {
+	Principal   string // who made the request (token id)
+	Key         string
+	RequestHash []byte // SHA-256 of method, path and body
+	Status      int
+	Response    []byte
+	CreatedAt   time.Time
+}
+
+// Attachment is an uploaded piece of evidence.
+type Attachment struct {
+	ID           string
+	CaseID       string // "" until linked to a case
+	OwnerRole    string
+	OwnerID      string
+	Merchant     string // the merchant whose case it belongs to, once linked
+	Customer     string
+	ContentType  string
+	Size         int64
+	SHA256       []byte
+	OriginalName string
+	CreatedAt    time.Time
+}
+
+// PolicyRecord is a stored policy document version.
+type PolicyRecord struct {
+	ID       string
+	Version  int
+	Layer    string
+	Merchant string
+	Category string
+	Document []byte
+	LoadedAt time.Time
+}
+
+// Token is an API token. Only the SHA-256 of its secret is kept.
+type Token struct {
+	ID        string
+	Hash      []byte
+	Name      string
+	Role      string // customer | merchant | agent | supervisor | admin | integration
+	Merchant  string
+	Customer  string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never
+	RevokedAt time.Time // zero: not revoked
+}
+
+// Options configure an implementation.
+type Options struct {
+	// Now is the clock transactions read (Tx.Now); time.Now when nil. Times are kept to the
+	// microsecond, in UTC, by both stores.
+	Now func() time.Time
+}
+
+// Clock returns o.Now, or time.Now, as a function that truncates to microseconds in UTC.
+func (o Options) Clock() func() time.Time {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+}
