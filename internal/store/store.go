@@ -27,6 +27,8 @@ var (
 	// ErrExceeded: a holding change would claim more units, or refund or reserve more money,
 	// than an order line has.
 	ErrExceeded = errors.New("exceeds what the order line has")
+	// ErrBadCursor: a ListCases cursor that this store did not produce.
+	ErrBadCursor = errors.New("bad cursor")
 )
 
 // Store opens transactions. Implementations are safe for concurrent use.

@@ -1,0 +1,79 @@
+// Package app is the application layer: every command and query of every actor — a
+// customer's click, a merchant's API call, a timer firing, an import — runs here, the same
+// way: authorize → load → decide in the core → persist state, history event, timers and
+// outbox messages in one transaction (DESIGN.md principle 2). HTTP handlers, pages, the
+// scheduler and the CLI only translate to and from these calls.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/blob"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Observer receives what the application does, for metrics. All methods must be cheap
+// and safe for concurrent use.
+type Observer interface {
+	Transition(t aftersale.Type, a aftersale.Action)
+}
+
+type noObserver struct{}
+
+func (noObserver) Transition(aftersale.Type, aftersale.Action) {}
+
+// Config wires an App.
+type Config struct {
+	Store  store.Store
+	Engine *policy.Engine
+	Blobs  blob.Store
+	// Now is the clock for work outside a transaction (the policy dry run); the store has
+	// its own, and both should be the same in production.
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Observer Observer
+}
+
+// App runs the commands and queries. It is safe for concurrent use.
+type App struct {
+	store  store.Store
+	engine *policy.Engine
+	blobs  blob.Store
+	now    func() time.Time
+	log    *slog.Logger
+	obs    Observer
+}
+
+// New returns an App.
+func New(cfg Config) *App {
+	a := &App{store: cfg.Store, engine: cfg.Engine, blobs: cfg.Blobs, now: cfg.Now, log: cfg.Logger, obs: cfg.Observer}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.obs == nil {
+		a.obs = noObserver{}
+	}
+	return a
+}
+
+// Engine is the policy engine the App decides with.
+func (a *App) Engine() *policy.Engine { return a.engine }
+
+// Ready reports whether the App can serve: the store answers and is migrated.
+func (a *App) Ready(ctx context.Context) error { return a.store.Ready(ctx) }
+
+// OutboxBacklog counts messages waiting to leave the system.
+func (a *App) OutboxBacklog(ctx context.Context) (n int, err error) {
+	err = a.store.View(ctx, func(tx store.Tx) error {
+		n, err = tx.OutboxBacklog(ctx)
+		return err
+	})
+	return n, err
+}

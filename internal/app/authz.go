@@ -1,0 +1,129 @@
+package app
+
+import (
+	"github.com/aftersales/aftersales/internal/aftersale"
+)
+
+// Role is what a principal is on the platform (SPEC's role table).
+type Role string
+
+// Roles of principals.
+const (
+	RoleCustomer    Role = "customer"
+	RoleMerchant    Role = "merchant" // merchant staff, bound to one merchant
+	RoleAgent       Role = "agent"
+	RoleSupervisor  Role = "supervisor"
+	RoleAdmin       Role = "admin"
+	RoleIntegration Role = "integration" // the shop system, a carrier, a payment gateway
+)
+
+// Roles lists every principal role.
+var Roles = []Role{RoleCustomer, RoleMerchant, RoleAgent, RoleSupervisor, RoleAdmin, RoleIntegration}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is who makes a request, as the token or session says.
+type Principal struct {
+	Role     Role
+	Merchant string // merchant staff, or an integration bound to one merchant
+	Customer string // a customer
+	ID       string // the token or user id, for history and idempotency
+}
+
+// actor is the principal as the case life cycle sees it. Integrations act as the system
+// (carrier events, the shop); admins configure and do not act on cases.
+func (p Principal) actor() (aftersale.Actor, bool) {
+	switch p.Role {
+	case RoleCustomer:
+		return aftersale.Actor{Role: aftersale.Customer, ID: p.Customer}, true
+	case RoleMerchant:
+		return aftersale.Actor{Role: aftersale.Merchant, ID: p.ID}, true
+	case RoleAgent:
+		return aftersale.Actor{Role: aftersale.Agent, ID: p.ID}, true
+	case RoleSupervisor:
+		return aftersale.Actor{Role: aftersale.Supervisor, ID: p.ID}, true
+	case RoleIntegration:
+		return aftersale.Actor{Role: aftersale.System, ID: p.ID}, true
+	}
+	return aftersale.Actor{}, false
+}
+
+// operation is what a principal wants to do; authorize decides it for every command and
+// query in one place.
+type operation int
+
+const (
+	opReadOrder operation = iota
+	opUpsertOrder
+	opApply
+	opAct
+	opReadCase
+	opListCases
+	opEvaluate
+	opUpload
+	opReadAttachment
+	opManagePolicy
+)
+
+// owner is whose a resource is.
+type owner struct {
+	merchant string
+	customer string
+}
+
+// sees reports whether p may see resources of o at all. Someone else's resource is
+// reported as not found, never as forbidden, so that its existence is not revealed.
+func (p Principal) sees(o owner) bool {
+	switch p.Role {
+	case RoleCustomer:
+		return p.Customer != "" && o.customer == p.Customer
+	case RoleMerchant:
+		return p.Merchant != "" && o.merchant == p.Merchant
+	case RoleIntegration:
+		return p.Merchant == "" || o.merchant == p.Merchant
+	case RoleAgent, RoleSupervisor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// may reports whether p's role may perform op at all, whatever the resource.
+func (p Principal) may(op operation) bool {
+	switch op {
+	case opReadOrder, opReadCase, opListCases, opEvaluate:
+		return p.Role.Valid()
+	case opUpsertOrder:
+		return p.Role == RoleIntegration || p.Role == RoleAdmin || p.Role == RoleMerchant
+	case opApply:
+		return p.Role == RoleCustomer || p.Role == RoleAgent || p.Role == RoleSupervisor
+	case opAct:
+		_, ok := p.actor()
+		return ok
+	case opUpload, opReadAttachment:
+		return p.Role != RoleIntegration && p.Role.Valid()
+	case opManagePolicy:
+		return p.Role == RoleAdmin
+	}
+	return false
+}
+
+// authorize is the one check every command and query makes: the role may do op, and the
+// resource (if any) is the principal's to see. Forbidden when the role may never do it,
+// not found when the resource is someone else's.
+func authorize(p Principal, op operation, o *owner, what string) error {
+	if !p.may(op) {
+		return errForbidden("你的角色不能执行此操作", "your role may not do this")
+	}
+	if o != nil && !p.sees(*o) {
+		return errNotFound(what)
+	}
+	return nil
+}

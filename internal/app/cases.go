@@ -1,0 +1,498 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/money"
+	"github.com/aftersales/aftersales/internal/order"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// ApplyInput is an application for after-sales (POST /api/v1/cases).
+type ApplyInput struct {
+	OrderNo      string                 `json:"order_no"`
+	Type         aftersale.Type         `json:"type" jsonschema:"enum=refund_only,enum=return_refund,enum=exchange,enum=repair,enum=reship,enum=compensation"`
+	Reason       aftersale.Reason       `json:"reason"`
+	Items        []policy.RequestItem   `json:"items"`
+	Description  string                 `json:"description,omitempty"`
+	RefundMethod aftersale.RefundMethod `json:"refund_method,omitempty" jsonschema:"enum=original,enum=balance,enum=bank_card"`
+	Evidence     []string               `json:"evidence,omitempty" jsonschema:"description=ids of uploaded attachments"`
+	Amount       int64                  `json:"amount,omitempty" jsonschema:"description=compensation asked for, in minor units"`
+	Channel      string                 `json:"channel,omitempty" jsonschema:"enum=web,enum=api,enum=email,enum=chat,enum=phone"`
+}
+
+// EvaluateInput is a dry run of an application at a time (POST /api/v1/policy/evaluate).
+type EvaluateInput struct {
+	ApplyInput
+	At *time.Time `json:"at,omitempty" jsonschema:"description=when the application would be made; now when empty"`
+}
+
+// ActInput is an action on a case (POST /api/v1/cases/{id}/actions) with the action's
+// own fields.
+type ActInput struct {
+	Action     aftersale.Action     `json:"action"`
+	Version    int64                `json:"version" jsonschema:"description=the case version the action was decided on"`
+	Note       string               `json:"note,omitempty"`
+	Evidence   []string             `json:"evidence,omitempty"`
+	Carrier    string               `json:"carrier,omitempty"`
+	TrackingNo string               `json:"tracking_no,omitempty"`
+	Cost       int64                `json:"cost,omitempty" jsonschema:"description=postage paid by the sender, minor units"`
+	Inspection aftersale.Inspection `json:"inspection,omitempty" jsonschema:"enum=pass,enum=fail"`
+	Deduction  int64                `json:"deduction,omitempty"`
+	Amount     *int64               `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due), quote, offer or exchange price difference (negative: refunded to the customer)"`
+}
+
+var channels = []string{"web", "api", "email", "chat", "phone"}
+
+func (in *ApplyInput) check() error {
+	switch {
+	case strings.TrimSpace(in.OrderNo) == "":
+		return errInvalid("order_no", "请填写订单号", "the order number is required")
+	case in.Channel != "" && !slices.Contains(channels, in.Channel):
+		return errInvalid("channel", "渠道应为 web、api、email、chat 或 phone", "the channel must be web, api, email, chat or phone")
+	case in.Amount < 0:
+		return errInvalid("amount", "金额不能为负数", "the amount cannot be negative")
+	case len(in.Evidence) > 20:
+		return errInvalid("evidence", "凭证最多 20 个", "at most 20 pieces of evidence")
+	}
+	return nil
+}
+
+func (a *App) request(o *order.Order, in *ApplyInput, at time.Time, hasEvidence bool) policy.Request {
+	method := in.RefundMethod
+	if method == "" {
+		method = aftersale.RefundOriginal
+	}
+	var asked money.Amount
+	if in.Amount > 0 {
+		asked = money.New(in.Amount, o.Currency)
+	}
+	return policy.Request{
+		Order: *o, Customer: policy.CustomerVars{ID: o.Customer, Risk: "low"},
+		Type: in.Type, Reason: in.Reason, Items: in.Items, Description: in.Description, HasEvidence: hasEvidence,
+		RefundMethod: method, Channel: in.channel(), RequestedAmount: asked, At: at,
+	}
+}
+
+func (in *ApplyInput) channel() string {
+	if in.Channel == "" {
+		return "api"
+	}
+	return in.Channel
+}
+
+// Apply opens a case: the policy in force decides eligibility and terms, the case gets its
+// RMA number, the order lines' units and money are held, and the merchant's clock starts —
+// one transaction. An application the policy approves at once (一键退换货) is approved by
+// the system in the same transaction.
+func (a *App) Apply(ctx context.Context, p Principal, in ApplyInput, idem *Idempotency) (Reply[CaseView], error) {
+	if err := authorize(p, opApply, nil, ""); err != nil {
+		return Reply[CaseView]{}, err
+	}
+	if err := in.check(); err != nil {
+		return Reply[CaseView]{}, err
+	}
+	return write(ctx, a, p, idem, func(tx store.Tx) (*CaseView, int, error) {
+		v, err := a.apply(ctx, tx, p, &in)
+		return v, http.StatusCreated, err
+	})
+}
+
+func (a *App) apply(ctx context.Context, tx store.Tx, p Principal, in *ApplyInput) (*CaseView, error) {
+	o, err := tx.Order(ctx, in.OrderNo, true)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotFound("order")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := authorize(p, opApply, &owner{o.Merchant, o.Customer}, "order"); err != nil {
+		return nil, err
+	}
+	evidence, err := a.ownEvidence(ctx, tx, p, "", in.Evidence)
+	if err != nil {
+		return nil, err
+	}
+	now := tx.Now()
+	d, err := a.engine.Evaluate(a.request(&o, in, now, len(evidence) > 0))
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	if !d.Eligible {
+		return nil, &Error{Code: CodeRefused, Message: d.Explanation, Decision: &d}
+	}
+	pol, err := a.engine.ResolveVersion(d.PolicyVersion)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := tx.NextCaseNumber(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	actor, _ := p.actor()
+	op := aftersale.Opening{
+		ID: id.String(), Number: caseNumber(now, seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
+		Actor: actor, Type: in.Type, Reason: in.Reason, Description: in.Description, Evidence: evidence,
+		RefundMethod: a.request(&o, in, now, false).RefundMethod, Channel: in.channel(),
+		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(), PolicyVersion: d.PolicyVersion,
+		ItemsPaid: d.ItemsPaid, RefundAmount: d.RefundAmount, ReturnShippingPayer: d.ReturnShippingPayer,
+		InWarranty: d.InWarranty,
+	}
+	if in.Amount > 0 {
+		op.RequestedAmount = money.New(in.Amount, o.Currency)
+	}
+	for _, it := range d.Items {
+		op.Items = append(op.Items, aftersale.Item{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount})
+	}
+	res, err := aftersale.Open(op, now, pol)
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	decision, err := json.Marshal(&d)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.persist(ctx, tx, nil, &res, decision); err != nil {
+		return nil, err
+	}
+	if err := tx.LinkAttachments(ctx, res.Case.ID, in.Evidence); err != nil {
+		return nil, err
+	}
+	events := []aftersale.Event{res.Event}
+	c := res.Case
+	if d.AutoApprove {
+		next, err := aftersale.Transition(c, aftersale.Command{Action: aftersale.Approve, Actor: aftersale.SystemActor,
+			Note: "instant approval / 极速审核"}, now, pol)
+		if err != nil {
+			return nil, fromCore(err)
+		}
+		if err := a.persist(ctx, tx, &c, &next, nil); err != nil {
+			return nil, err
+		}
+		events, c = append(events, next.Event), next.Case
+	}
+	return a.caseView(p, &store.CaseRecord{Case: c, Decision: decision}, events)
+}
+
+// caseNumber is the RMA number: AS, the date, and the store's sequence.
+func caseNumber(now time.Time, seq int64) string {
+	return fmt.Sprintf("AS%s%06d", now.Format("060102"), seq)
+}
+
+// persist writes a transition's whole effect in the transaction: the order lines'
+// holdings, the case (inserted when before is nil), its history event, its timers and its
+// outbox messages.
+func (a *App) persist(ctx context.Context, tx store.Tx, before *aftersale.Case, res *aftersale.Result, decision json.RawMessage) error {
+	c := &res.Case
+	newH, newShip := aftersale.Holdings(c)
+	deltas := newH
+	oldShip := false
+	if before != nil {
+		var oldH []aftersale.Holding
+		oldH, oldShip = aftersale.Holdings(before)
+		deltas = make([]aftersale.Holding, len(newH))
+		for i := range newH {
+			deltas[i] = aftersale.Holding{
+				SKU:      newH[i].SKU,
+				Units:    newH[i].Units - oldH[i].Units,
+				Refunded: newH[i].Refunded.MustSub(oldH[i].Refunded),
+				Reserved: newH[i].Reserved.MustSub(oldH[i].Reserved),
+			}
+		}
+	}
+	var ship *bool
+	if newShip != oldShip {
+		ship = &newShip
+	}
+	if changed(deltas) || ship != nil {
+		if err := tx.AdjustHoldings(ctx, c.OrderNo, deltas, ship); err != nil {
+			return err
+		}
+	}
+	if before == nil {
+		if err := tx.InsertCase(ctx, c, decision); err != nil {
+			return err
+		}
+	} else if err := tx.UpdateCase(ctx, c); err != nil {
+		return err
+	}
+	if err := tx.AppendEvent(ctx, c.ID, res.Event); err != nil {
+		return err
+	}
+	if len(res.Effects.CancelDeadlines) > 0 || len(res.Effects.SetDeadlines) > 0 {
+		if err := tx.ScheduleTimers(ctx, c.ID, res.Effects.CancelDeadlines, res.Effects.SetDeadlines); err != nil {
+			return err
+		}
+	}
+	if err := tx.Enqueue(ctx, outboxMessages(c, res)...); err != nil {
+		return err
+	}
+	a.obs.Transition(c.Type, res.Event.Action)
+	return nil
+}
+
+func changed(hs []aftersale.Holding) bool {
+	for _, h := range hs {
+		if h.Units != 0 || !h.Refunded.IsZero() || !h.Reserved.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// outboxMessages turns a transition's effects into messages that leave the system after
+// commit: the event itself (webhooks, event stream), notifications, and money movements
+// with an idempotency key derived from the event, so the gateway moves them exactly once.
+func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMessage {
+	ev := &res.Event
+	msg := func(topic string, v any) store.OutboxMessage {
+		b, _ := json.Marshal(v)
+		return store.OutboxMessage{Topic: topic, Key: c.ID, Payload: b}
+	}
+	out := []store.OutboxMessage{msg("case.event", map[string]any{
+		"case_id": c.ID, "number": c.Number, "merchant": c.MerchantID, "customer": c.CustomerID,
+		"seq": ev.Seq, "action": ev.Action, "from": ev.From, "to": ev.To, "at": ev.At,
+	})}
+	for _, m := range res.Effects.Messages {
+		out = append(out, msg("notify."+m.Template, map[string]any{
+			"case_id": c.ID, "number": c.Number, "merchant": c.MerchantID, "customer": c.CustomerID,
+			"to": m.To, "state": c.State, "seq": ev.Seq,
+		}))
+	}
+	for i, mv := range res.Effects.Money {
+		out = append(out, msg("money."+string(mv.Kind), map[string]any{
+			"case_id": c.ID, "number": c.Number, "seq": ev.Seq, "amount": mv.Amount.Minor, "currency": mv.Amount.Currency,
+			"method": mv.Method, "idempotency_key": fmt.Sprintf("%s:%d:%d", c.ID, ev.Seq, i),
+		}))
+	}
+	return out
+}
+
+// Act takes an action on a case: the core decides, and the new state, its history event,
+// the holdings, timers and outbox messages are written in one transaction. A stale version
+// or an action the state does not offer is a conflict listing what the principal may do.
+func (a *App) Act(ctx context.Context, p Principal, id string, in ActInput, idem *Idempotency) (Reply[CaseView], error) {
+	if err := authorize(p, opAct, nil, ""); err != nil {
+		return Reply[CaseView]{}, err
+	}
+	if in.Version <= 0 {
+		return Reply[CaseView]{}, errInvalid("version", "请提供售后单版本号", "the case version is required")
+	}
+	return write(ctx, a, p, idem, func(tx store.Tx) (*CaseView, int, error) {
+		v, err := a.act(ctx, tx, p, id, &in)
+		return v, http.StatusOK, err
+	})
+}
+
+func (a *App) act(ctx context.Context, tx store.Tx, p Principal, id string, in *ActInput) (*CaseView, error) {
+	rec, err := a.loadCase(ctx, tx, p, opAct, id)
+	if err != nil {
+		return nil, err
+	}
+	c := rec.Case
+	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+	if err != nil {
+		return nil, err
+	}
+	actor, _ := p.actor()
+	if in.Version != c.Version {
+		return nil, &Error{Code: CodeConflict, Message: Text{
+			ZH: fmt.Sprintf("售后单已更新(当前版本 %d),请刷新后重试", c.Version),
+			EN: fmt.Sprintf("the case has changed (now version %d); reload and try again", c.Version),
+		}, Allowed: aftersale.Allowed(&c, actor.Role, pol), Version: c.Version}
+	}
+	evidence, err := a.ownEvidence(ctx, tx, p, c.ID, in.Evidence)
+	if err != nil {
+		return nil, err
+	}
+	cur := c.ItemsPaid.Currency
+	cmd := aftersale.Command{
+		Action: in.Action, Actor: actor, Note: in.Note, Evidence: evidence,
+		Carrier: in.Carrier, TrackingNo: in.TrackingNo, Cost: money.New(in.Cost, cur),
+		Inspection: in.Inspection, Deduction: money.New(in.Deduction, cur),
+	}
+	if in.Amount != nil {
+		amt := money.New(*in.Amount, cur)
+		cmd.Amount = &amt
+	}
+	res, err := aftersale.Transition(c, cmd, tx.Now(), pol)
+	if err != nil {
+		var na *aftersale.NotAllowedError
+		if errors.As(err, &na) {
+			e := fromCore(err).(*Error)
+			e.Version = c.Version
+			return nil, e
+		}
+		return nil, fromCore(err)
+	}
+	if err := a.persist(ctx, tx, &c, &res, nil); err != nil {
+		return nil, err
+	}
+	if err := tx.LinkAttachments(ctx, c.ID, in.Evidence); err != nil {
+		return nil, err
+	}
+	events, err := tx.Events(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	rec.Case = res.Case
+	return a.caseView(p, &rec, events)
+}
+
+// loadCase reads a case the principal may see for op; someone else's case is not found.
+func (a *App) loadCase(ctx context.Context, tx store.Tx, p Principal, op operation, id string) (store.CaseRecord, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return store.CaseRecord{}, errNotFound("case")
+	}
+	rec, err := tx.Case(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, errNotFound("case")
+	} else if err != nil {
+		return rec, err
+	}
+	if err := authorize(p, op, &owner{rec.Case.MerchantID, rec.Case.CustomerID}, "case"); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// GetCase returns a case with its history, the principal's allowed actions and deadlines.
+func (a *App) GetCase(ctx context.Context, p Principal, id string) (*CaseView, error) {
+	var v *CaseView
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		rec, err := a.loadCase(ctx, tx, p, opReadCase, id)
+		if err != nil {
+			return err
+		}
+		events, err := tx.Events(ctx, id)
+		if err != nil {
+			return err
+		}
+		v, err = a.caseView(p, &rec, events)
+		return err
+	})
+	return v, fromCore(err)
+}
+
+// ListInput selects cases (GET /api/v1/cases).
+type ListInput struct {
+	States      []aftersale.State
+	Types       []aftersale.Type
+	Merchant    string
+	Customer    string
+	OrderNo     string
+	CreatedFrom time.Time
+	CreatedTo   time.Time
+	Overdue     bool
+	Cursor      string
+	Limit       int
+}
+
+// ListCases returns one page of the cases the principal may see, newest first.
+func (a *App) ListCases(ctx context.Context, p Principal, in ListInput) (*CaseList, error) {
+	if err := authorize(p, opListCases, nil, ""); err != nil {
+		return nil, err
+	}
+	if in.Limit < 0 || in.Limit > 500 {
+		return nil, errInvalid("limit", "每页数量应为 1–500", "limit must be between 1 and 500")
+	}
+	for _, s := range in.States {
+		if !s.Valid() {
+			return nil, errInvalid("state", fmt.Sprintf("未知状态 %q", s), fmt.Sprintf("unknown state %q", s))
+		}
+	}
+	for _, t := range in.Types {
+		if !t.Valid() {
+			return nil, errInvalid("type", fmt.Sprintf("未知类型 %q", t), fmt.Sprintf("unknown type %q", t))
+		}
+	}
+	q := store.CaseQuery{
+		Merchant: in.Merchant, Customer: in.Customer, OrderNo: in.OrderNo, States: in.States, Types: in.Types,
+		CreatedFrom: in.CreatedFrom, CreatedTo: in.CreatedTo, Cursor: in.Cursor, Limit: in.Limit,
+	}
+	// Scope the query to what the principal sees; asking for someone else's yields nothing.
+	empty := &CaseList{Items: []CaseSummary{}}
+	switch {
+	case p.Role == RoleCustomer:
+		if q.Customer != "" && q.Customer != p.Customer {
+			return empty, nil
+		}
+		q.Customer = p.Customer
+	case p.Role == RoleMerchant || p.Role == RoleIntegration && p.Merchant != "":
+		if q.Merchant != "" && q.Merchant != p.Merchant {
+			return empty, nil
+		}
+		q.Merchant = p.Merchant
+	}
+	if in.Overdue {
+		q.OverdueAt = a.now()
+	}
+	var out CaseList
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		recs, next, err := tx.ListCases(ctx, q)
+		if err != nil {
+			return err
+		}
+		out = CaseList{Items: make([]CaseSummary, 0, len(recs)), NextCursor: next}
+		for i := range recs {
+			out.Items = append(out.Items, caseSummary(&recs[i].Case))
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrBadCursor) {
+			return nil, errInvalid("cursor", "分页游标无效", "the cursor is not valid")
+		}
+		return nil, fromCore(err)
+	}
+	return &out, nil
+}
+
+// Evaluate is the policy dry run: what would be decided for this application at a time.
+// Nothing is stored.
+func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*DecisionView, error) {
+	if err := authorize(p, opEvaluate, nil, ""); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	at := a.now()
+	if in.At != nil {
+		at = *in.At
+	}
+	var v *DecisionView
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		o, err := tx.Order(ctx, in.OrderNo, false)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound("order")
+		} else if err != nil {
+			return err
+		}
+		if err := authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order"); err != nil {
+			return err
+		}
+		d, err := a.engine.Evaluate(a.request(&o, &in.ApplyInput, at, len(in.Evidence) > 0))
+		if err != nil {
+			return err
+		}
+		dv := decisionView(&d)
+		v = &dv
+		return nil
+	})
+	return v, fromCore(err)
+}

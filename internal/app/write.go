@@ -1,0 +1,90 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Idempotency is a request's Idempotency-Key and a hash of what it asked, so that a retry
+// gets the first answer and a different request under the same key is refused.
+type Idempotency struct {
+	Key         string
+	RequestHash []byte
+}
+
+// RequestHash hashes the parts of a request that make it "the same request".
+func RequestHash(parts ...[]byte) []byte {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)
+}
+
+// Reply is the answer of a write command: the resource and its HTTP status, or — for a
+// retried request with the same Idempotency-Key — the first answer, byte for byte.
+type Reply[T any] struct {
+	Status   int
+	Value    *T     // nil when Replayed
+	Body     []byte // the first answer's JSON, when Replayed
+	Replayed bool
+}
+
+// write runs a command in one transaction with its idempotency record: the record is
+// written in the same transaction as the command, so that a crash can never leave a
+// command done without its record or a record without its command.
+// fn returns the resource and its status.
+func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, fn func(tx store.Tx) (*T, int, error)) (Reply[T], error) {
+	if idem != nil && (len(idem.Key) == 0 || len(idem.Key) > 200) {
+		return Reply[T]{}, errInvalid("Idempotency-Key", "幂等键长度应为 1–200", "the Idempotency-Key must be 1–200 characters")
+	}
+	for attempt := 0; ; attempt++ {
+		var r Reply[T]
+		err := a.store.Update(ctx, func(tx store.Tx) error {
+			r = Reply[T]{}
+			if idem != nil {
+				rec, err := tx.Idempotency(ctx, p.ID, idem.Key)
+				switch {
+				case err == nil:
+					if !bytes.Equal(rec.RequestHash, idem.RequestHash) {
+						return errInvalid("Idempotency-Key", "该幂等键已用于另一个请求", "this Idempotency-Key was used for a different request")
+					}
+					r = Reply[T]{Status: rec.Status, Body: rec.Response, Replayed: true}
+					return nil
+				case !errors.Is(err, store.ErrNotFound):
+					return err
+				}
+			}
+			v, status, err := fn(tx)
+			if err != nil {
+				return err
+			}
+			r = Reply[T]{Status: status, Value: v}
+			if idem != nil {
+				body, err := json.Marshal(v)
+				if err != nil {
+					return err
+				}
+				return tx.PutIdempotency(ctx, store.IdempotencyRecord{
+					Principal: p.ID, Key: idem.Key, RequestHash: idem.RequestHash,
+					Status: status, Response: body, CreatedAt: tx.Now(),
+				})
+			}
+			return nil
+		})
+		// A concurrent request with the same key won the race: run again to replay its answer.
+		if idem != nil && errors.Is(err, store.ErrConflict) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return Reply[T]{}, fromCore(err)
+		}
+		return r, nil
+	}
+}
