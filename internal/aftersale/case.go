@@ -50,6 +50,7 @@ type Case struct {
 	Offer            money.Amount `json:"offer,omitempty"`
 	RequestedAmount  money.Amount `json:"requested_amount,omitempty"` // compensation asked for
 	ReturnShipment   *Shipment    `json:"return_shipment,omitempty"`
+	ReceivedAt       time.Time    `json:"received_at,omitzero"` // the returned goods reached the merchant
 	OutboundShipment *Shipment    `json:"outbound_shipment,omitempty"`
 	DisputedFrom     State        `json:"disputed_from,omitempty"`
 

@@ -36,7 +36,7 @@ func afterInspection(t Type) State {
 
 func autoApproves(c *Case, p Policy) bool   { return p.AutoApproveOnSilence(c) }
 func noAutoApproval(c *Case, p Policy) bool { return !p.AutoApproveOnSilence(c) }
-func notShipped(c *Case, _ Policy) bool     { return !c.OrderShipped }
+func autoRefunds(c *Case, p Policy) bool    { return !c.OrderShipped && p.AutoApproveOnSilence(c) }
 func canReapply(c *Case, p Policy) bool     { return c.Applications-1 < p.ReapplyLimit(c) }
 func needsQuote(c *Case, _ Policy) bool     { return !c.InWarranty && !c.QuoteAccepted }
 func repairAuthorised(c *Case, _ Policy) bool {
@@ -115,6 +115,15 @@ func checkInspection(c *Case, cmd *Command, p Policy) error {
 		return invalid("deduction", "扣款超过政策允许的上限", "the deduction exceeds what the policy allows ("+money.Min(p.MaxDeduction(c), due(c)).String()+")")
 	}
 	return sameCurrency(c, "deduction", cmd.Deduction)
+}
+
+// systemPasses: when the merchant does not inspect in time, the goods pass; the system
+// never fails an inspection or deducts.
+func systemPasses(_ *Case, cmd *Command, _ Policy) error {
+	if cmd.Inspection == InspectionFail || !cmd.Deduction.IsZero() {
+		return invalid("inspection", "系统只能默认验货通过", "the system can only let the goods pass inspection")
+	}
+	return nil
 }
 
 func checkRefund(c *Case, cmd *Command, _ Policy) error {
@@ -215,7 +224,15 @@ func applyShipBack(c *Case, cmd *Command, now time.Time, _ Policy, _ *Effects) S
 	return Returning
 }
 
-func applyInspection(c *Case, cmd *Command, _ time.Time, _ Policy, _ *Effects) State {
+func applyDeliver(c *Case, _ *Command, now time.Time, _ Policy, _ *Effects) State {
+	c.ReceivedAt = now
+	return ReturnDelivered
+}
+
+func applyInspection(c *Case, cmd *Command, now time.Time, _ Policy, _ *Effects) State {
+	if c.ReceivedAt.IsZero() {
+		c.ReceivedAt = now
+	}
 	if cmd.Inspection == InspectionFail {
 		return InspectionFailed
 	}

@@ -88,7 +88,7 @@ var table = []rule{
 	{from: Requested, action: Approve, roles: system, types: returnTypes, to: []State{Approved}, guard: autoApproves},
 	{from: Requested, action: Approve, roles: system, types: []Type{Reship}, to: []State{Reshipping}, guard: autoApproves},
 	{from: Requested, action: Refund, roles: staff, types: []Type{RefundOnly}, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
-	{from: Requested, action: Refund, roles: system, types: []Type{RefundOnly}, to: []State{Resolved}, guard: notShipped, check: checkRefund, apply: applyRefund},
+	{from: Requested, action: Refund, roles: system, types: []Type{RefundOnly}, to: []State{Resolved}, guard: autoRefunds, check: checkRefund, apply: applyRefund},
 	{from: Requested, action: Offer, roles: staff, types: []Type{Compensation}, to: []State{Offered}, check: checkOffer, apply: applyOffer},
 	{from: Requested, action: Reject, roles: staff, to: []State{Rejected}, check: needNote},
 	{from: Requested, action: RequestInfo, roles: staff, to: []State{InfoRequested}, check: needNote},
@@ -111,12 +111,12 @@ var table = []rule{
 
 	// returning / return_delivered: the merchant confirms receipt and inspects; silence
 	// refunds (return and refund) or passes the goods (exchange, repair).
-	{from: Returning, action: Deliver, roles: anyoneButStaff, types: returnTypes, to: []State{ReturnDelivered}},
+	{from: Returning, action: Deliver, roles: anyoneButStaff, types: returnTypes, to: []State{ReturnDelivered}, apply: applyDeliver},
 	{from: Returning, action: ConfirmReceipt, roles: staff, types: returnTypes, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
-	{from: Returning, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, apply: applyInspection},
+	{from: Returning, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, check: systemPasses, apply: applyInspection},
 	{from: Returning, action: Refund, roles: system, types: []Type{ReturnRefund}, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
 	{from: ReturnDelivered, action: ConfirmReceipt, roles: staff, types: returnTypes, to: []State{Refunding, ExchangePending, Repairing, InspectionFailed}, check: checkInspection, apply: applyInspection},
-	{from: ReturnDelivered, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, apply: applyInspection},
+	{from: ReturnDelivered, action: ConfirmReceipt, roles: system, types: []Type{Exchange, Repair}, to: []State{ExchangePending, Repairing}, check: systemPasses, apply: applyInspection},
 	{from: ReturnDelivered, action: Refund, roles: system, types: []Type{ReturnRefund}, to: []State{Resolved}, check: checkRefund, apply: applyRefund},
 
 	{from: InspectionFailed, action: Escalate, roles: customer, types: returnTypes, to: []State{Disputed}, check: needNote, apply: applyEscalate},

@@ -153,7 +153,7 @@ func guardReason(c *Case, a Action, p Policy) Text {
 			fmt.Sprintf("the re-application limit (%d) has been reached", p.ReapplyLimit(c)),
 		}
 	case Refund:
-		return Text{"订单已发货,不能自动退款", "the order has shipped, so no automatic refund"}
+		return Text{"订单已发货或政策不允许超时自动退款", "the order has shipped, or the policy does not refund on silence"}
 	case Quote:
 		return Text{"保修期内维修免费,或报价已被接受", "in-warranty repairs are free, or a quote was already accepted"}
 	case RepairDone, RepairFailed:
@@ -229,12 +229,12 @@ func TimeoutAction(c *Case, p Policy) (Command, bool) {
 	switch c.State {
 	case Requested:
 		switch {
+		case !p.AutoApproveOnSilence(c):
+			cmd.Action = Escalate
 		case c.Type == RefundOnly && !c.OrderShipped:
 			cmd.Action = Refund
-		case p.AutoApproveOnSilence(c):
-			cmd.Action = Approve
 		default:
-			cmd.Action = Escalate
+			cmd.Action = Approve
 		}
 	case InfoRequested, Rejected, Approved, InspectionFailed, Offered:
 		cmd.Action = Close

@@ -148,15 +148,11 @@ func (a *App) apply(ctx context.Context, tx store.Tx, p Principal, in *ApplyInpu
 		ID: id.String(), Number: caseNumber(now, seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
 		Actor: actor, Type: in.Type, Reason: in.Reason, Description: in.Description, Evidence: evidence,
 		RefundMethod: a.request(&o, in, now, false).RefundMethod, Channel: in.channel(),
-		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(), PolicyVersion: d.PolicyVersion,
-		ItemsPaid: d.ItemsPaid, RefundAmount: d.RefundAmount, ReturnShippingPayer: d.ReturnShippingPayer,
-		InWarranty: d.InWarranty,
+		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(),
 	}
+	d.Terms(&op)
 	if in.Amount > 0 {
 		op.RequestedAmount = money.New(in.Amount, o.Currency)
-	}
-	for _, it := range d.Items {
-		op.Items = append(op.Items, aftersale.Item{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount})
 	}
 	res, err := aftersale.Open(op, now, pol)
 	if err != nil {

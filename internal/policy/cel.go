@@ -67,6 +67,50 @@ type CustomerVars struct {
 	ReturnRateBP int64  `cel:"return_rate_bp"`
 }
 
+// DeadlineOrderVars is `order` in deadline conditions: what a stored case knows of its
+// order, so that a deadline is the same when Evaluate announces it and when the case runs it.
+type DeadlineOrderVars struct {
+	No            string `cel:"no"`
+	Merchant      string `cel:"merchant"`
+	PaymentMethod string `cel:"payment_method"`
+	Shipped       bool   `cel:"shipped"`
+}
+
+// DeadlineCaseVars is `case` in deadline conditions.
+type DeadlineCaseVars struct {
+	Type            string `cel:"type"`
+	Reason          string `cel:"reason"`
+	Quantity        int    `cel:"quantity"`
+	Amount          int64  `cel:"amount"`
+	RequestedAmount int64  `cel:"requested_amount"`
+	RefundMethod    string `cel:"refund_method"`
+	Channel         string `cel:"channel"`
+	HasEvidence     bool   `cel:"has_evidence"`
+}
+
+// deadlineVars is the activation of deadline conditions.
+type deadlineVars struct {
+	order *DeadlineOrderVars
+	kase  *DeadlineCaseVars
+	now   time.Time
+}
+
+// ResolveName implements interpreter.Activation.
+func (v *deadlineVars) ResolveName(name string) (any, bool) {
+	switch name {
+	case "order":
+		return v.order, true
+	case "case":
+		return v.kase, true
+	case "now":
+		return v.now, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (v *deadlineVars) Parent() interpreter.Activation { return nil }
+
 // vars is one activation: the values of the variables for one evaluation.
 type vars struct {
 	order    *OrderVars
@@ -97,29 +141,40 @@ func (v *vars) ResolveName(name string) (any, bool) {
 func (v *vars) Parent() interpreter.Activation { return nil }
 
 var (
-	envOnce sync.Once
-	celEnv  *cel.Env
-	envErr  error
+	envOnce           sync.Once
+	celEnv, celDeadln *cel.Env
+	envErr            error
 )
 
-// environment is the one CEL environment of all policies.
-func environment() (*cel.Env, error) {
+// environments returns the CEL environment of conditions on applications, and the narrower
+// one of deadline conditions.
+func environments() (full, deadline *cel.Env, err error) {
 	envOnce.Do(func() {
-		celEnv, envErr = cel.NewEnv(
+		common := []cel.EnvOption{
 			ext.NativeTypes(ext.ParseStructTags(true),
 				reflect.TypeFor[OrderVars](), reflect.TypeFor[ItemVars](),
-				reflect.TypeFor[CaseVars](), reflect.TypeFor[CustomerVars]()),
-			cel.Variable("order", cel.ObjectType("policy.OrderVars")),
-			cel.Variable("item", cel.ObjectType("policy.ItemVars")),
-			cel.Variable("case", cel.ObjectType("policy.CaseVars")),
-			cel.Variable("customer", cel.ObjectType("policy.CustomerVars")),
+				reflect.TypeFor[CaseVars](), reflect.TypeFor[CustomerVars](),
+				reflect.TypeFor[DeadlineOrderVars](), reflect.TypeFor[DeadlineCaseVars]()),
 			cel.Variable("now", cel.TimestampType),
 			ext.Strings(),
 			cel.ParserExpressionSizeLimit(2000),
 			cel.ParserRecursionLimit(50),
-		)
+		}
+		celEnv, envErr = cel.NewEnv(append(common,
+			cel.Variable("order", cel.ObjectType("policy.OrderVars")),
+			cel.Variable("item", cel.ObjectType("policy.ItemVars")),
+			cel.Variable("case", cel.ObjectType("policy.CaseVars")),
+			cel.Variable("customer", cel.ObjectType("policy.CustomerVars")),
+		)...)
+		if envErr != nil {
+			return
+		}
+		celDeadln, envErr = cel.NewEnv(append(common,
+			cel.Variable("order", cel.ObjectType("policy.DeadlineOrderVars")),
+			cel.Variable("case", cel.ObjectType("policy.DeadlineCaseVars")),
+		)...)
 	})
-	return celEnv, envErr
+	return celEnv, celDeadln, envErr
 }
 
 // condition is a compiled CEL boolean expression.
@@ -131,15 +186,24 @@ type condition struct {
 // costLimit bounds the work one condition may do, so that no policy can stall evaluation.
 const costLimit = 100_000
 
-// compile checks and compiles a condition. Errors name the field and say what is wrong in
-// words a policy author can act on.
-func compile(field, src string) (*condition, error) {
+// compile checks and compiles a condition on applications. Errors name the field and say
+// what is wrong in words a policy author can act on.
+func compile(field, src string) (*condition, error) { return compileIn(false, field, src) }
+
+// compileDeadline compiles a deadline condition, which sees only what a case keeps.
+func compileDeadline(field, src string) (*condition, error) { return compileIn(true, field, src) }
+
+func compileIn(deadline bool, field, src string) (*condition, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, nil
 	}
-	env, err := environment()
+	full, dl, err := environments()
 	if err != nil {
 		return nil, fmt.Errorf("policy conditions are unavailable: %w", err)
+	}
+	env := full
+	if deadline {
+		env = dl
 	}
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
@@ -162,7 +226,7 @@ func oneLine(s string) string {
 
 // eval runs the condition. A condition that fails at run time (a missing timestamp, a
 // division by zero) counts as false and the error is returned for the explanation.
-func (c *condition) eval(v *vars) (bool, error) {
+func (c *condition) eval(v interpreter.Activation) (bool, error) {
 	if c == nil {
 		return true, nil
 	}

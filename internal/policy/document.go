@@ -199,8 +199,14 @@ type DeadlineLimit struct {
 	Kind    aftersale.DeadlineKind `yaml:"kind"`
 	Span    calendar.Span          `yaml:"span"`
 	Reasons []aftersale.Reason     `yaml:"reasons,omitempty"`
-	Source  string                 `yaml:"source,omitempty"`
+	// From is where the limit counts from: "" (when the waiting state begins) or "receipt"
+	// (when the returned goods reached the merchant).
+	From   string `yaml:"from,omitempty"`
+	Source string `yaml:"source,omitempty"`
 }
+
+// LimitFromReceipt counts a deadline limit from the merchant's receipt of the goods.
+const LimitFromReceipt = "receipt"
 
 // UnmarshalYAML accepts "24h" as well as a list of {when, span}.
 func (d *DeadlineSpec) UnmarshalYAML(n *yaml.Node) error {
@@ -448,6 +454,9 @@ func (d *Document) validate() error {
 		}
 		if l.Span.IsZero() {
 			return bad(f+".span", "must be longer than zero")
+		}
+		if l.From != "" && l.From != LimitFromReceipt {
+			return bad(f+".from", "must be empty (the state's start) or receipt")
 		}
 		if err := checkScope(f, nil, l.Reasons, false); err != nil {
 			return bad(err.field, "%s", err.msg)

@@ -136,7 +136,7 @@ func compileDocument(d *Document) (*compiled, error) {
 	}
 	for k, spec := range d.Deadlines {
 		for i, o := range spec {
-			cond, err := compile(fmt.Sprintf("deadlines.%s[%d].when", k, i), o.When)
+			cond, err := compileDeadline(fmt.Sprintf("deadlines.%s[%d].when", k, i), o.When)
 			if err != nil {
 				return nil, fail(err)
 			}

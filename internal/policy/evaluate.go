@@ -210,6 +210,21 @@ func (e *Engine) Evaluate(req Request) (Decision, error) {
 	return d, nil
 }
 
+// Terms fills what the decision decided into an opening of a case: the policy version, the
+// items with their prorated paid amounts, what was paid and what is to be refunded, who pays
+// the return shipping and whether a repair is in warranty.
+func (d *Decision) Terms(o *aftersale.Opening) {
+	o.PolicyVersion = d.PolicyVersion
+	o.ItemsPaid = d.ItemsPaid
+	o.RefundAmount = d.RefundAmount
+	o.ReturnShippingPayer = d.ReturnShippingPayer
+	o.InWarranty = d.InWarranty
+	o.Items = o.Items[:0]
+	for _, it := range d.Items {
+		o.Items = append(o.Items, aftersale.Item{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount})
+	}
+}
+
 func (req *Request) validate() error {
 	bad := func(field, zh, en string) error { return &InputError{Field: field, Message: Text{ZH: zh, EN: en}} }
 	switch {
@@ -267,7 +282,9 @@ func newVars(req *Request) *vars {
 		qty += ri.Quantity
 		if it, ok := o.Item(ri.SKU); ok {
 			whole = whole && ri.Quantity == it.Quantity && it.Claimed == 0
-			amount += it.PaidAmount.Share(int64(min(ri.Quantity, it.Quantity)), int64(it.Quantity)).Minor
+			claimed := min(it.Claimed, it.Quantity)
+			units, _ := money.UnitsRange(it.PaidAmount, int64(it.Quantity), int64(claimed), int64(min(ri.Quantity, it.Quantity-claimed)))
+			amount += units.Minor
 		}
 	}
 	cust := req.Customer

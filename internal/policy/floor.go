@@ -60,15 +60,19 @@ func (e *Engine) checkFloor(c *compiled) error {
 		}
 	}
 	for i, r := range c.rules {
-		if r.Effect != Refuse || r.Ground != "" {
+		if r.Effect != Refuse {
 			continue
 		}
 		for _, lw := range floor.windows {
-			if lw.Locked && intersects(r.Types, lw.Types) && intersects(r.Reasons, lw.Reasons) {
-				return refuse(fmt.Sprintf("rules[%d]", i),
-					fmt.Sprintf("规则 %s 会拒绝法定的“%s”(%s);商家只能依法定事由(ground)排除", r.ID, lw.Name.ZH, lw.Source),
-					fmt.Sprintf("rule %q would refuse %s, which the law guarantees (%s); narrow its types and reasons, or name a statutory ground", r.ID, lw.Name.EN, lw.Source))
+			if !lw.Locked || !intersects(r.Types, lw.Types) || !intersects(r.Reasons, lw.Reasons) {
+				continue
 			}
+			if r.Ground != "" && floor.groundExcuses(r.Ground, lw) {
+				continue // e.g. custom-made goods from the no-reason return (第二十五条第一款)
+			}
+			return refuse(fmt.Sprintf("rules[%d]", i),
+				fmt.Sprintf("规则 %s 会拒绝法定的“%s”(%s);法定事由(ground)只能排除七日无理由退货,其他情形须缩小 types 与 reasons", r.ID, lw.Name.ZH, lw.Source),
+				fmt.Sprintf("rule %q would refuse %s, which the law guarantees (%s); a statutory ground only excuses goods from the no-reason return, so narrow its types and reasons", r.ID, lw.Name.EN, lw.Source))
 		}
 	}
 	for i, s := range c.shipping {
@@ -93,6 +97,17 @@ func (e *Engine) checkFloor(c *compiled) error {
 		}
 	}
 	return nil
+}
+
+// groundExcuses reports whether the floor itself uses ground to exclude goods from the
+// locked window lw: only there may a later layer refuse on that ground.
+func (c *compiled) groundExcuses(ground string, lw *cWindow) bool {
+	for _, r := range c.rules {
+		if r.Ground == ground && r.Effect == Refuse && intersects(r.Types, lw.Types) && intersects(r.Reasons, lw.Reasons) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *compiled) lockedWindow(id string) *cWindow {

@@ -66,9 +66,6 @@ func (r *Resolved) judgeWindow(req *Request, it *order.Item, v *vars, d *Decisio
 			end = &e
 		}
 		if end == nil || req.At.Before(*end) {
-			if w.Locked {
-				res.statutoryOpen = true
-			}
 			if !bestOpen || bestEnd != nil && (end == nil || end.After(*bestEnd)) {
 				best, bestEnd, bestOpen = w, end, true
 			}
@@ -78,6 +75,7 @@ func (r *Resolved) judgeWindow(req *Request, it *order.Item, v *vars, d *Decisio
 			closed, closedEnd = w, end
 		}
 	}
+	res.statutoryOpen = r.statutoryOpen(req, v)
 	if req.Type == aftersale.Repair && !bestOpen && closed != nil && r.outOfWarranty == "paid" {
 		// Out of warranty: a paid repair by quote (SPEC §2).
 		d.InWarranty = false
@@ -115,6 +113,24 @@ func (r *Resolved) judgeWindow(req *Request, it *order.Item, v *vars, d *Decisio
 		})
 	}
 	return res
+}
+
+// statutoryOpen reports whether one of the law's own windows, as the floor states it, is
+// open for this application: then the refund is the law's, and nothing may be deducted.
+func (r *Resolved) statutoryOpen(req *Request, v *vars) bool {
+	for _, w := range r.floorWindows {
+		if !w.applies(req.Type, req.Reason) {
+			continue
+		}
+		if ok, _ := w.when.eval(v); !ok {
+			continue
+		}
+		start := eventTime(&req.Order, w.From)
+		if !start.IsZero() && (w.Length.IsZero() || req.At.Before(r.cal.Add(start, w.Length))) {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeRules applies the exclusions and conditions to one item. A rule with a statutory
@@ -184,14 +200,20 @@ var deadlineKinds = aftersale.DeadlineKinds()
 // due now, and the length of each later wait.
 func (r *Resolved) deadlineTerms(at time.Time, applyBy *time.Time, v *vars) []DeadlineTerm {
 	var out []DeadlineTerm
+	dv := &deadlineVars{
+		order: &DeadlineOrderVars{No: v.order.No, Merchant: v.order.Merchant, PaymentMethod: v.order.PaymentMethod, Shipped: v.order.Shipped},
+		kase: &DeadlineCaseVars{Type: v.kase.Type, Reason: v.kase.Reason, Quantity: v.kase.Quantity, Amount: v.kase.Amount,
+			RequestedAmount: v.kase.RequestedAmount, RefundMethod: v.kase.RefundMethod, Channel: v.kase.Channel, HasEvidence: v.kase.HasEvidence},
+		now: at,
+	}
 	if applyBy != nil {
 		t := *applyBy
 		out = append(out, DeadlineTerm{Kind: "apply_by", Due: &t})
 	}
 	for _, k := range deadlineKinds {
-		term := DeadlineTerm{Kind: string(k), Span: r.deadlineSpan(k, v).String()}
+		term := DeadlineTerm{Kind: string(k), Span: r.deadlineSpan(k, dv).String()}
 		if k == aftersale.MerchantResponse {
-			due := r.due(k, v, at)
+			due := r.due(k, dv, at, time.Time{})
 			term.Due = &due
 		}
 		out = append(out, term)

@@ -17,14 +17,17 @@ type Resolved struct {
 	version string
 	cal     *calendar.Calendar
 
-	windows    []*cWindow
-	rules      []*cRule
-	shipping   []*cShipping // locked rules first, then the latest layer's first
-	deductions []*cDeduction
-	shipFee    *condition
-	instant    []*cInstant
-	deadlines  map[aftersale.DeadlineKind][]cDeadline
-	limits     []DeadlineLimit
+	windows []*cWindow
+	// floorWindows are the statutory floor's locked windows as the law states them, even
+	// where a layer restates one more generously: they say when a refund is the law's own.
+	floorWindows []*cWindow
+	rules        []*cRule
+	shipping     []*cShipping // locked rules first, then the latest layer's first
+	deductions   []*cDeduction
+	shipFee      *condition
+	instant      []*cInstant
+	deadlines    map[aftersale.DeadlineKind][]cDeadline
+	limits       []DeadlineLimit
 
 	reapplyLimit      int
 	maxFailedRepairs  int
@@ -62,6 +65,9 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		}
 		for _, w := range c.windows {
 			r.windows = replaceOrAppend(r.windows, w, func(x *cWindow) bool { return x.ID == w.ID })
+			if w.Locked {
+				r.floorWindows = append(r.floorWindows, w)
+			}
 		}
 		for _, x := range c.rules {
 			r.rules = replaceOrAppend(r.rules, x, func(y *cRule) bool { return y.ID == x.ID })
@@ -139,25 +145,31 @@ func (r *Resolved) Deadline(c *aftersale.Case, k aftersale.DeadlineKind, now tim
 	if len(opts) == 0 {
 		return time.Time{}, false
 	}
-	return r.due(k, caseOnlyVars(c, now), now), true
+	return r.due(k, caseDeadlineVars(c, now), now, c.ReceivedAt), true
 }
 
 // due counts a deadline of kind k from now on the business calendar, never later than the
-// floor's limit for the kind.
-func (r *Resolved) due(k aftersale.DeadlineKind, v *vars, now time.Time) time.Time {
+// floor's limit for the kind. A limit counted from receipt (the refund within 7 days of
+// the merchant receiving the goods) starts at received when the goods have arrived.
+func (r *Resolved) due(k aftersale.DeadlineKind, v *deadlineVars, now, received time.Time) time.Time {
 	due := r.cal.Add(now, r.deadlineSpan(k, v))
 	for _, lim := range r.limits {
-		if lim.Kind == k && (len(lim.Reasons) == 0 || slices.Contains(lim.Reasons, aftersale.Reason(v.kase.Reason))) {
-			if max := r.cal.Add(now, lim.Span); max.Before(due) {
-				due = max
-			}
+		if lim.Kind != k || len(lim.Reasons) > 0 && !slices.Contains(lim.Reasons, aftersale.Reason(v.kase.Reason)) {
+			continue
+		}
+		from := now
+		if lim.From == LimitFromReceipt && !received.IsZero() {
+			from = received
+		}
+		if max := r.cal.Add(from, lim.Span); max.Before(due) {
+			due = max
 		}
 	}
 	return due
 }
 
 // deadlineSpan is the span of the first alternative whose condition holds.
-func (r *Resolved) deadlineSpan(k aftersale.DeadlineKind, v *vars) calendar.Span {
+func (r *Resolved) deadlineSpan(k aftersale.DeadlineKind, v *deadlineVars) calendar.Span {
 	opts := r.deadlines[k]
 	for _, o := range opts {
 		if len(o.Reasons) > 0 && !slices.Contains(o.Reasons, aftersale.Reason(v.kase.Reason)) {
@@ -170,22 +182,20 @@ func (r *Resolved) deadlineSpan(k aftersale.DeadlineKind, v *vars) calendar.Span
 	return opts[len(opts)-1].Span
 }
 
-// caseOnlyVars gives deadline conditions what a stored case knows of its order.
-func caseOnlyVars(c *aftersale.Case, now time.Time) *vars {
+// caseDeadlineVars gives deadline conditions what a stored case knows.
+func caseDeadlineVars(c *aftersale.Case, now time.Time) *deadlineVars {
 	qty := 0
 	for _, it := range c.Items {
 		qty += it.Quantity
 	}
-	return &vars{
-		order: &OrderVars{No: c.OrderNo, Merchant: c.MerchantID, PaymentMethod: c.PaymentMethod, Shipped: c.OrderShipped},
-		kase: &CaseVars{
+	return &deadlineVars{
+		order: &DeadlineOrderVars{No: c.OrderNo, Merchant: c.MerchantID, PaymentMethod: c.PaymentMethod, Shipped: c.OrderShipped},
+		kase: &DeadlineCaseVars{
 			Type: string(c.Type), Reason: string(c.Reason), Quantity: qty, Amount: c.ItemsPaid.Minor,
 			RequestedAmount: c.RequestedAmount.Minor, RefundMethod: string(c.RefundMethod), Channel: c.Channel,
-			HasEvidence: len(c.Evidence) > 0, Description: c.Description,
+			HasEvidence: len(c.Evidence) > 0,
 		},
-		item:     &ItemVars{},
-		customer: &CustomerVars{ID: c.CustomerID, Risk: "low"},
-		now:      now,
+		now: now,
 	}
 }
 

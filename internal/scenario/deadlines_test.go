@@ -179,7 +179,6 @@ func TestDeadlinesFollowTheState(t *testing.T) {
 // refunded within 7 days of the merchant receiving it"): counted from the day the returned
 // parcel reached the merchant, however long the merchant takes to inspect it.
 func TestNoReasonRefundDueWithin7DaysOfMerchantReceivingGoods(t *testing.T) {
-	t.Skip("BUG: the merchant_refund limit is counted from entering refunding (after inspection), not from delivery to the merchant, so inspection time is added on top of the statutory 7 days")
 	tests := []struct {
 		name      string
 		bare      bool // the statutory floor alone
