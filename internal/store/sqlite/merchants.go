@@ -1,0 +1,83 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// EnsureMerchant creates the merchant with that code unless it exists.
+func (tx *Tx) EnsureMerchant(ctx context.Context, code string) error {
+	const q = `INSERT INTO merchants (code, created_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING`
+	if _, err := tx.tx.ExecContext(ctx, q, code, micros(tx.now)); err != nil {
+		return fmt.Errorf("ensure merchant %s: %w", code, dbErr(err))
+	}
+	return nil
+}
+
+// Merchant returns a merchant by code.
+func (tx *Tx) Merchant(ctx context.Context, code string) (store.Merchant, error) {
+	const q = `SELECT code, name, category FROM merchants WHERE code = ?`
+	var m store.Merchant
+	if err := tx.tx.QueryRowContext(ctx, q, code).Scan(&m.Code, &m.Name, &m.Category); err != nil {
+		return store.Merchant{}, fmt.Errorf("load merchant %s: %w", code, dbErr(err))
+	}
+	return m, nil
+}
+
+// UpdateMerchant sets a merchant's name and main category.
+func (tx *Tx) UpdateMerchant(ctx context.Context, m store.Merchant) error {
+	const q = `UPDATE merchants SET name = ?, category = ? WHERE code = ?`
+	res, err := tx.tx.ExecContext(ctx, q, m.Name, m.Category, m.Code)
+	if err := mustChange(res, err); err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.Code, err)
+	}
+	return nil
+}
+
+// EnsureCustomer creates the customer with that id unless it exists.
+func (tx *Tx) EnsureCustomer(ctx context.Context, id string) error {
+	const q = `INSERT INTO customers (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`
+	if _, err := tx.tx.ExecContext(ctx, q, id, micros(tx.now)); err != nil {
+		return fmt.Errorf("ensure customer %s: %w", id, dbErr(err))
+	}
+	return nil
+}
+
+// Customer returns a customer by id.
+func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
+	const q = `SELECT id, name, phone, address FROM customers WHERE id = ?`
+	var c store.Customer
+	if err := tx.tx.QueryRowContext(ctx, q, id).Scan(&c.ID, &c.Name, &c.Phone, &c.Address); err != nil {
+		return store.Customer{}, fmt.Errorf("load customer %s: %w", id, dbErr(err))
+	}
+	return c, nil
+}
+
+// UpdateCustomer sets a customer's profile.
+func (tx *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
+	const q = `UPDATE customers SET name = ?, phone = ?, address = ? WHERE id = ?`
+	res, err := tx.tx.ExecContext(ctx, q, c.Name, c.Phone, c.Address, c.ID)
+	if err := mustChange(res, err); err != nil {
+		return fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// mustChange is the error of an UPDATE that must change a row: the database's, or
+// ErrNotFound when no row matched.
+func mustChange(res sql.Result, err error) error {
+	if err != nil {
+		return dbErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

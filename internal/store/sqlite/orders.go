@@ -1,0 +1,225 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/money"
+	"github.com/aftersales/aftersales/internal/order"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// UpsertOrder creates the order or replaces its fields and lines, keeping the holdings
+// of the lines that remain. The CHECK constraints of order_items refuse a line shrunk
+// below its holdings; a held line that is left out is refused here.
+func (tx *Tx) UpsertOrder(ctx context.Context, o order.Order) (created bool, err error) {
+	var exists int
+	err = tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE order_no = ?`, o.No).Scan(&exists)
+	if err != nil {
+		return false, fmt.Errorf("upsert order %s: %w", o.No, err)
+	}
+	now := micros(tx.now)
+	if exists == 0 {
+		const insert = `
+INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_method,
+                    shipping_fee, freight_insurance, paid_at, shipped_at, delivered_at,
+                    completed_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		_, err = tx.tx.ExecContext(ctx, insert, o.No, o.Merchant, o.Customer, string(o.Currency),
+			string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance, micros(o.PaidAt),
+			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now, now)
+	} else {
+		if err := tx.dropLines(ctx, o); err != nil {
+			return false, err
+		}
+		const update = `
+UPDATE orders
+SET merchant_code = ?, customer_id = ?, currency = ?, payment_method = ?, shipping_fee = ?,
+    freight_insurance = ?, paid_at = ?, shipped_at = ?, delivered_at = ?, completed_at = ?,
+    updated_at = ?
+WHERE order_no = ?`
+		_, err = tx.tx.ExecContext(ctx, update, o.Merchant, o.Customer, string(o.Currency),
+			string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance, micros(o.PaidAt),
+			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now, o.No)
+	}
+	if err != nil {
+		return false, fmt.Errorf("upsert order %s: %w", o.No, dbErr(err))
+	}
+
+	const line = `
+INSERT INTO order_items (order_no, sku, title, category, quantity, unit_price, paid_amount, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (order_no, sku) DO UPDATE
+SET title = excluded.title, category = excluded.category, quantity = excluded.quantity,
+    unit_price = excluded.unit_price, paid_amount = excluded.paid_amount, tags = excluded.tags`
+	for _, it := range o.Items {
+		tags := it.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		tagsJSON, err := json.Marshal(tags)
+		if err != nil {
+			return false, err
+		}
+		_, err = tx.tx.ExecContext(ctx, line, o.No, it.SKU, it.Title, it.Category, it.Quantity,
+			it.UnitPrice.Minor, it.PaidAmount.Minor, string(tagsJSON))
+		if err != nil {
+			return false, fmt.Errorf("upsert order %s line %s: %w", o.No, it.SKU, dbErr(err))
+		}
+	}
+	return exists == 0, nil
+}
+
+// dropLines deletes the stored lines that o no longer has; ErrExceeded if cases hold any
+// of them.
+func (tx *Tx) dropLines(ctx context.Context, o order.Order) error {
+	keep := make(map[string]bool, len(o.Items))
+	for _, it := range o.Items {
+		keep[it.SKU] = true
+	}
+	const q = `SELECT sku, claimed + refunded + reserved FROM order_items WHERE order_no = ?`
+	rows, err := tx.tx.QueryContext(ctx, q, o.No)
+	if err != nil {
+		return fmt.Errorf("upsert order %s: %w", o.No, err)
+	}
+	defer rows.Close()
+	var drop []string
+	for rows.Next() {
+		var sku string
+		var held int64
+		if err := rows.Scan(&sku, &held); err != nil {
+			return fmt.Errorf("upsert order %s: %w", o.No, err)
+		}
+		if keep[sku] {
+			continue
+		}
+		if held != 0 {
+			return fmt.Errorf("upsert order %s: line %s is held by cases and cannot be removed: %w",
+				o.No, sku, store.ErrExceeded)
+		}
+		drop = append(drop, sku)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("upsert order %s: %w", o.No, err)
+	}
+	rows.Close()
+	for _, sku := range drop {
+		_, err := tx.tx.ExecContext(ctx, `DELETE FROM order_items WHERE order_no = ? AND sku = ?`, o.No, sku)
+		if err != nil {
+			return fmt.Errorf("upsert order %s: remove line %s: %w", o.No, sku, dbErr(err))
+		}
+	}
+	return nil
+}
+
+// Order returns an order with its lines (by SKU) and their holdings. lock needs nothing
+// here: an Update transaction already holds the database's only write lock.
+func (tx *Tx) Order(ctx context.Context, orderNo string, lock bool) (order.Order, error) {
+	const q = `
+SELECT order_no, merchant_code, customer_id, currency, payment_method, shipping_fee,
+       freight_insurance, paid_at, shipped_at, delivered_at, completed_at, shipping_held
+FROM orders WHERE order_no = ?`
+	var (
+		o                             order.Order
+		currency, method              string
+		fee, paidAt                   int64
+		shipped, delivered, completed sql.NullInt64
+	)
+	err := tx.tx.QueryRowContext(ctx, q, orderNo).Scan(&o.No, &o.Merchant, &o.Customer, &currency,
+		&method, &fee, &o.FreightInsurance, &paidAt, &shipped, &delivered, &completed, &o.ShippingRefunded)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("load order %s: %w", orderNo, dbErr(err))
+	}
+	o.Currency = money.Currency(currency)
+	o.PaymentMethod = order.PaymentMethod(method)
+	o.ShippingFee = money.New(fee, o.Currency)
+	o.PaidAt = fromMicros(paidAt)
+	o.ShippedAt = fromNullMicros(shipped)
+	o.DeliveredAt = fromNullMicros(delivered)
+	o.CompletedAt = fromNullMicros(completed)
+
+	const lines = `
+SELECT sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
+FROM order_items WHERE order_no = ? ORDER BY sku`
+	rows, err := tx.tx.QueryContext(ctx, lines, orderNo)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			it                              order.Item
+			price, paid, refunded, reserved int64
+			tags                            string
+		)
+		if err := rows.Scan(&it.SKU, &it.Title, &it.Category, &it.Quantity, &price, &paid, &tags,
+			&it.Claimed, &refunded, &reserved); err != nil {
+			return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+		}
+		if err := json.Unmarshal([]byte(tags), &it.Tags); err != nil {
+			return order.Order{}, fmt.Errorf("load order %s line %s tags: %w", orderNo, it.SKU, err)
+		}
+		if len(it.Tags) == 0 {
+			it.Tags = nil
+		}
+		it.UnitPrice = money.New(price, o.Currency)
+		it.PaidAmount = money.New(paid, o.Currency)
+		it.Refunded = money.New(refunded, o.Currency)
+		it.Reserved = money.New(reserved, o.Currency)
+		o.Items = append(o.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+	}
+	return o, nil
+}
+
+// AdjustHoldings adds deltas to the holdings of an order's lines, all or none: the
+// order_items CHECK constraints refuse a line above its quantity or paid amount or below
+// zero (ErrExceeded), and a savepoint undoes the deltas already applied.
+func (tx *Tx) AdjustHoldings(ctx context.Context, orderNo string, deltas []aftersale.Holding, shippingHeld *bool) (err error) {
+	var currency string
+	err = tx.tx.QueryRowContext(ctx, `SELECT currency FROM orders WHERE order_no = ?`, orderNo).Scan(&currency)
+	if err != nil {
+		return fmt.Errorf("adjust holdings of order %s: %w", orderNo, dbErr(err))
+	}
+	for _, d := range deltas {
+		for _, a := range []money.Amount{d.Refunded, d.Reserved} {
+			if a.Minor != 0 && string(a.Currency) != currency {
+				return fmt.Errorf("adjust holdings of order %s line %s: %s is not in the order's currency %s",
+					orderNo, d.SKU, a, currency)
+			}
+		}
+	}
+
+	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT adjust_holdings`); err != nil {
+		return fmt.Errorf("adjust holdings of order %s: %w", orderNo, err)
+	}
+	defer func() {
+		if err != nil {
+			tx.tx.ExecContext(ctx, `ROLLBACK TO adjust_holdings`)
+		}
+		tx.tx.ExecContext(ctx, `RELEASE adjust_holdings`)
+	}()
+
+	const q = `
+UPDATE order_items
+SET claimed = claimed + ?, refunded = refunded + ?, reserved = reserved + ?
+WHERE order_no = ? AND sku = ?`
+	for _, d := range deltas {
+		res, err := tx.tx.ExecContext(ctx, q, d.Units, d.Refunded.Minor, d.Reserved.Minor, orderNo, d.SKU)
+		if err := mustChange(res, err); err != nil {
+			return fmt.Errorf("adjust holdings of order %s line %s: %w", orderNo, d.SKU, err)
+		}
+	}
+	if shippingHeld != nil {
+		const q = `UPDATE orders SET shipping_held = ?, updated_at = ? WHERE order_no = ?`
+		if _, err := tx.tx.ExecContext(ctx, q, *shippingHeld, micros(tx.now), orderNo); err != nil {
+			return fmt.Errorf("adjust holdings of order %s: %w", orderNo, dbErr(err))
+		}
+	}
+	return nil
+}

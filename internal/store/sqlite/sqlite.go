@@ -1,0 +1,246 @@
+// Package sqlite is the embedded store: one SQLite file in WAL mode, driven by the
+// cgo-free modernc.org/sqlite driver so that the binary stays static.
+//
+// All writes go through a single connection whose transactions begin IMMEDIATE, so
+// writers queue in the process instead of failing with SQLITE_BUSY half-way through a
+// transaction; reads use a separate pool of query_only connections and never wait for
+// writers (WAL). Times are INTEGER Unix microseconds in UTC.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// busyRetries is how many times Update runs fn again after SQLITE_BUSY (another process
+// holding the file's write lock longer than the busy timeout).
+const busyRetries = 5
+
+// defaultBusyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
+const defaultBusyTimeout = 5 * time.Second
+
+// DB is a SQLite store. It implements store.Store.
+type DB struct {
+	path  string
+	write *sql.DB // one connection: SQLite has one writer at a time anyway
+	read  *sql.DB // query_only connections for View
+	now   func() time.Time
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating it and its folder if needed) the database file at path and
+// applies the migrations it lacks.
+func Open(ctx context.Context, path string, opts store.Options) (*DB, error) {
+	return open(ctx, path, opts, defaultBusyTimeout)
+}
+
+func open(ctx context.Context, path string, opts store.Options, busyTimeout time.Duration) (*DB, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open sqlite: invalid path %q", path)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	common := url.Values{}
+	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	common.Add("_pragma", "foreign_keys(ON)")
+	common.Add("_pragma", "synchronous(NORMAL)")
+
+	wq := url.Values{}
+	for k, v := range common {
+		wq[k] = append([]string(nil), v...)
+	}
+	wq.Add("_pragma", "journal_mode(WAL)")
+	wq.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	// The write connection switches the file to WAL before any reader opens it.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+
+	rq := common
+	rq.Set("_query_only", "1")
+	read, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
+
+	db := &DB{path: path, write: write, read: read, now: opts.Clock()}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Kind is "sqlite".
+func (db *DB) Kind() string { return "sqlite" }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Update runs fn in an IMMEDIATE transaction on the write connection and commits it if
+// fn returns nil. It runs fn again (up to busyRetries times) when the file is locked by
+// another process for longer than the busy timeout.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = db.update(ctx, fn)
+		if err == nil || !isBusy(err) || attempt == busyRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, now: db.now()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read transaction on a query_only connection: every write fails.
+func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&Tx{tx: sqlTx, now: db.now()})
+}
+
+// Tx is a SQLite transaction. It implements store.Tx.
+type Tx struct {
+	tx  *sql.Tx
+	now time.Time
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+// Now is the time fixed when the transaction began.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// isBusy reports whether err is SQLITE_BUSY (of any extended kind).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// dbErr turns what the database reports into the store's sentinel errors, keeping the
+// database's message: a CHECK constraint is a holding beyond the order line
+// (ErrExceeded), a UNIQUE or PRIMARY KEY violation a taken key (ErrConflict), a foreign
+// key violation a missing row (ErrNotFound), no rows ErrNotFound.
+func dbErr(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_CHECK:
+		return fmt.Errorf("%w: %w", store.ErrExceeded, err)
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return fmt.Errorf("%w: a referenced row is missing: %w", store.ErrNotFound, err)
+	}
+	return err
+}
+
+// micros is t as Unix microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// nullMicros is t as Unix microseconds, or NULL for the zero time.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the UTC time of Unix microseconds us.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// fromNullMicros is fromMicros, or the zero time for NULL.
+func fromNullMicros(us sql.NullInt64) time.Time {
+	if !us.Valid {
+		return time.Time{}
+	}
+	return fromMicros(us.Int64)
+}
+
+// utcMicros is t in UTC truncated to the microsecond, as the store keeps times.
+func utcMicros(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// orNow is t, or now if t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// newID returns a random identifier for rows the store names itself (timers).
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// placeholders returns "?, ?, …" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/store/storetest"
+)
+
+// MustOpenDB opens a new database in a temporary folder and closes it when the test ends.
+func MustOpenDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "data", "aftersales.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return MustOpenDB(t) })
+}
+
+func TestCaseEventsRefuseUpdateAndDelete(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := t.Context()
+	mustExec(t, db.write, `INSERT INTO merchants (code, created_at) VALUES ('M-1', 0)`)
+	mustExec(t, db.write, `INSERT INTO customers (id, created_at) VALUES ('C-1', 0)`)
+	mustExec(t, db.write, `INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_method,
+		shipping_fee, freight_insurance, paid_at, created_at, updated_at)
+		VALUES ('O-1', 'M-1', 'C-1', 'CNY', 'online', 0, 0, 0, 0, 0)`)
+	mustExec(t, db.write, `INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason,
+		state, version, data, decision, created_at, updated_at)
+		VALUES ('case-1', 'RMA-1', 'O-1', 'M-1', 'C-1', 'refund_only', 'other', 'requested', 1, '{}', '{}', 0, 0)`)
+	mustExec(t, db.write, `INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state,
+		to_state, at, note, data) VALUES ('case-1', 1, 'apply', 'customer', 'C-1', '', 'requested', 0, '', '{}')`)
+
+	for _, q := range []string{
+		`UPDATE case_events SET note = 'rewritten' WHERE case_id = 'case-1'`,
+		`DELETE FROM case_events WHERE case_id = 'case-1'`,
+	} {
+		_, err := db.write.ExecContext(ctx, q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
+		}
+	}
+	var note string
+	if err := db.read.QueryRowContext(ctx, `SELECT note FROM case_events WHERE case_id = 'case-1'`).Scan(&note); err != nil {
+		t.Fatal(err)
+	}
+	if note != "" {
+		t.Fatalf("note = %q after a refused update", note)
+	}
+}
+
+func TestOpenSetsPragmas(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := t.Context()
+	for _, p := range []struct {
+		pool *sql.DB
+		name string
+		want string
+	}{
+		{db.write, "journal_mode", "wal"},
+		{db.write, "synchronous", "1"},
+		{db.write, "foreign_keys", "1"},
+		{db.write, "busy_timeout", "5000"},
+		{db.write, "query_only", "0"},
+		{db.read, "journal_mode", "wal"},
+		{db.read, "foreign_keys", "1"},
+		{db.read, "query_only", "1"},
+	} {
+		var got string
+		if err := p.pool.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(got, p.want) {
+			t.Errorf("PRAGMA %s = %s, want %s", p.name, got, p.want)
+		}
+	}
+}
+
+// TestUpdateRetriesWhenBusy holds the file's write lock from another connection (as
+// another process would) longer than the busy timeout: Update waits and runs fn again.
+func TestUpdateRetriesWhenBusy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "busy.db")
+	db, err := open(t.Context(), path, store.Options{}, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		time.Sleep(100 * time.Millisecond)
+		conn.ExecContext(context.Background(), "ROLLBACK")
+	}()
+
+	err = db.Update(t.Context(), func(tx store.Tx) error { return tx.EnsureMerchant(t.Context(), "M-1") })
+	<-released
+	if err != nil {
+		t.Fatalf("Update while another connection held the lock: %v", err)
+	}
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.Merchant(t.Context(), "M-1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenRefusesPathWithQuery(t *testing.T) {
+	if _, err := Open(t.Context(), filepath.Join(t.TempDir(), "x.db?mode=ro"), store.Options{}); err == nil {
+		t.Fatal("Open accepted a path with a query string")
+	}
+}
+
+func TestClockSetsNow(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6007008, time.FixedZone("CST", 8*3600))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "clock.db"), store.Options{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(t.Context(), func(tx store.Tx) error {
+		if want := at.UTC().Truncate(time.Microsecond); !tx.Now().Equal(want) || tx.Now().Location() != time.UTC {
+			t.Errorf("Now() = %v, want %v", tx.Now(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.ExecContext(t.Context(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}

@@ -1,0 +1,202 @@
+package storetest
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/money"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+var caseTests = []test{
+	{"RoundTripsTheWholeCaseAndDecision", testCaseRoundTrip},
+	{"KeepsTimesInUTCMicroseconds", testCaseTimes},
+	{"MissingCaseNotFound", testCaseNotFound},
+	{"InsertDuplicateIDOrNumberConflicts", testInsertCaseDuplicate},
+	{"InsertOnUnknownOrderNotFound", testInsertCaseUnknownOrder},
+	{"UpdateMovesVersionByOne", testUpdateCase},
+	{"UpdateWithStaleVersionConflicts", testUpdateCaseStale},
+	{"UpdateOfUnknownCaseNotFound", testUpdateCaseUnknown},
+	{"ConcurrentUpdatesOfOneVersionOneWins", testUpdateCaseConcurrent},
+}
+
+// loadCase returns the stored case record.
+func loadCase(t *testing.T, s store.Store, id string) store.CaseRecord {
+	t.Helper()
+	var r store.CaseRecord
+	mustView(t, s, func(tx store.Tx) error {
+		var err error
+		r, err = tx.Case(t.Context(), id)
+		return err
+	})
+	return r
+}
+
+func updateCase(t *testing.T, s store.Store, c *aftersale.Case) error {
+	t.Helper()
+	return s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdateCase(t.Context(), c) })
+}
+
+func testCaseRoundTrip(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	r := loadCase(t, s, "case-1")
+	wantEqual(t, "stored case", r.Case, *c)
+	wantSameJSON(t, "stored decision", r.Decision, sampleDecision)
+
+	// A case with only the required fields comes back as it went in too.
+	o := sampleOrder("O-case-1", "M-1", "C-1")
+	minimal := &aftersale.Case{ID: "case-2", Number: "RMA-2", OrderNo: o.No, MerchantID: o.Merchant,
+		CustomerID: o.Customer, Type: aftersale.RefundOnly, Reason: aftersale.NotReceived,
+		State: aftersale.Requested, Version: 1, Items: []aftersale.Item{{SKU: "SKU-A", Quantity: 1,
+			PaidAmount: money.Yuan(5000)}}, CreatedAt: base, UpdatedAt: base}
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return tx.InsertCase(t.Context(), minimal, []byte(`{}`))
+	})
+	r = loadCase(t, s, "case-2")
+	wantEqual(t, "stored minimal case", r.Case, *minimal)
+	wantSameJSON(t, "stored empty decision", r.Decision, []byte(`{}`))
+}
+
+func testCaseTimes(t *testing.T, s store.Store) {
+	o := sampleOrder("O-1", "M-1", "C-1")
+	seedOrder(t, s, o)
+	shanghai := time.FixedZone("CST", 8*3600)
+	at := time.Date(2025, 3, 10, 17, 30, 0, 123456789, shanghai) // 09:30:00.123456789 UTC
+	c := sampleCase("case-1", o, at)
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.InsertCase(t.Context(), c, sampleDecision) })
+
+	want := sampleCase("case-1", o, at.UTC().Truncate(time.Microsecond))
+	got := loadCase(t, s, "case-1").Case
+	wantEqual(t, "case times in UTC to the microsecond", got, *want)
+	if got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("CreatedAt is in %v, want UTC", got.CreatedAt.Location())
+	}
+}
+
+func testCaseNotFound(t *testing.T, s store.Store) {
+	mustView(t, s, func(tx store.Tx) error {
+		_, err := tx.Case(t.Context(), "case-none")
+		wantErr(t, "Case of an unknown id", err, store.ErrNotFound)
+		return nil
+	})
+}
+
+func testInsertCaseDuplicate(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	o := sampleOrder(c.OrderNo, c.MerchantID, c.CustomerID)
+
+	sameID := sampleCase("case-1", o, base)
+	sameID.Number = "RMA-other"
+	err := s.Update(t.Context(), func(tx store.Tx) error { return tx.InsertCase(t.Context(), sameID, sampleDecision) })
+	wantErr(t, "InsertCase with a taken id", err, store.ErrConflict)
+
+	sameNumber := sampleCase("case-2", o, base)
+	sameNumber.Number = c.Number
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.InsertCase(t.Context(), sameNumber, sampleDecision) })
+	wantErr(t, "InsertCase with a taken number", err, store.ErrConflict)
+
+	wantEqual(t, "case after refused inserts", loadCase(t, s, "case-1").Case, *c)
+}
+
+func testInsertCaseUnknownOrder(t *testing.T, s store.Store) {
+	o := sampleOrder("O-none", "M-1", "C-1")
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.InsertCase(t.Context(), sampleCase("case-1", o, base), sampleDecision)
+	})
+	wantErr(t, "InsertCase on an unknown order", err, store.ErrNotFound)
+}
+
+// transitioned returns a copy of c one version on, as Transition would.
+func transitioned(c *aftersale.Case, state aftersale.State, at time.Time) *aftersale.Case {
+	n := *c
+	n.Version++
+	n.State = state
+	n.UpdatedAt = at
+	n.Items = []aftersale.Item{{SKU: "SKU-A", Quantity: 1, PaidAmount: money.Yuan(5000)}}
+	n.Deadlines = []aftersale.Deadline{{Kind: aftersale.MerchantReceipt, Due: at.Add(10 * 24 * time.Hour)}}
+	n.ReturnShipment = &aftersale.Shipment{Carrier: "YTO", TrackingNo: "YT1", At: at}
+	return &n
+}
+
+func testUpdateCase(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	c2 := transitioned(c, aftersale.Returning, base.Add(time.Hour))
+	if err := updateCase(t, s, c2); err != nil {
+		t.Fatalf("UpdateCase to version 2: %v", err)
+	}
+	c3 := transitioned(c2, aftersale.ReturnDelivered, base.Add(2*time.Hour))
+	if err := updateCase(t, s, c3); err != nil {
+		t.Fatalf("UpdateCase to version 3: %v", err)
+	}
+	r := loadCase(t, s, "case-1")
+	wantEqual(t, "case after two updates", r.Case, *c3)
+	wantSameJSON(t, "decision after updates", r.Decision, sampleDecision)
+}
+
+func testUpdateCaseStale(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	c2 := transitioned(c, aftersale.Returning, base.Add(time.Hour))
+	if err := updateCase(t, s, c2); err != nil {
+		t.Fatalf("UpdateCase to version 2: %v", err)
+	}
+	for _, stale := range []struct {
+		name    string
+		version int64
+	}{{"SameVersionAgain", 2}, {"StoredVersion", 1}, {"SkipsAVersion", 4}} {
+		u := transitioned(c, aftersale.Closed, base.Add(3*time.Hour))
+		u.Version = stale.version
+		wantErr(t, "UpdateCase "+stale.name, updateCase(t, s, u), store.ErrConflict)
+	}
+	wantEqual(t, "case after refused updates", loadCase(t, s, "case-1").Case, *c2)
+}
+
+func testUpdateCaseUnknown(t *testing.T, s store.Store) {
+	seedCase(t, s, "case-1")
+	o := sampleOrder("O-case-1", "M-1", "C-1")
+	u := sampleCase("case-none", o, base)
+	u.Version = 2
+	wantErr(t, "UpdateCase of an unknown case", updateCase(t, s, u), store.ErrNotFound)
+}
+
+func testUpdateCaseConcurrent(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	const workers = 8
+	var (
+		mu         sync.Mutex
+		winners    []*aftersale.Case
+		conflicts  int
+		unexpected []error
+		wg         sync.WaitGroup
+		start      = make(chan struct{})
+	)
+	for i := range workers {
+		wg.Go(func() {
+			u := transitioned(c, aftersale.Returning, base.Add(time.Duration(i+1)*time.Minute))
+			<-start
+			err := updateCase(t, s, u)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				winners = append(winners, u)
+			case errors.Is(err, store.ErrConflict):
+				conflicts++
+			default:
+				unexpected = append(unexpected, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(unexpected...); err != nil {
+		t.Fatalf("concurrent UpdateCase: %v", err)
+	}
+	if len(winners) != 1 || conflicts != workers-1 {
+		t.Fatalf("%d updates of version 1 → 2 succeeded and %d conflicted; want 1 and %d",
+			len(winners), conflicts, workers-1)
+	}
+	wantEqual(t, "case after the race", loadCase(t, s, "case-1").Case, *winners[0])
+}

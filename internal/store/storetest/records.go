@@ -1,0 +1,355 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+var merchantTests = []test{
+	{"EnsureMerchantIsIdempotentAndKeepsProfile", testEnsureMerchant},
+	{"EnsureCustomerIsIdempotentAndKeepsProfile", testEnsureCustomer},
+	{"MissingMerchantAndCustomerNotFound", testMissingMerchantCustomer},
+}
+
+func testEnsureMerchant(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.EnsureMerchant(ctx, "M-1") })
+	mustView(t, s, func(tx store.Tx) error {
+		m, err := tx.Merchant(ctx, "M-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "new merchant", m, store.Merchant{Code: "M-1"})
+		return nil
+	})
+	want := store.Merchant{Code: "M-1", Name: "小米旗舰店 Xiaomi Store", Category: "electronics"}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.UpdateMerchant(ctx, want) })
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.EnsureMerchant(ctx, "M-1") })
+	mustView(t, s, func(tx store.Tx) error {
+		m, err := tx.Merchant(ctx, "M-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "merchant after UpdateMerchant and EnsureMerchant again", m, want)
+		return nil
+	})
+}
+
+func testEnsureCustomer(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.EnsureCustomer(ctx, "C-1") })
+	mustView(t, s, func(tx store.Tx) error {
+		c, err := tx.Customer(ctx, "C-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "new customer", c, store.Customer{ID: "C-1"})
+		return nil
+	})
+	want := store.Customer{ID: "C-1", Name: "王小明", Phone: "+86 138 0000 0000", Address: "上海市浦东新区世纪大道 1 号"}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.UpdateCustomer(ctx, want) })
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.EnsureCustomer(ctx, "C-1") })
+	mustView(t, s, func(tx store.Tx) error {
+		c, err := tx.Customer(ctx, "C-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "customer after UpdateCustomer and EnsureCustomer again", c, want)
+		return nil
+	})
+}
+
+func testMissingMerchantCustomer(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustView(t, s, func(tx store.Tx) error {
+		_, err := tx.Merchant(ctx, "M-none")
+		wantErr(t, "Merchant of an unknown code", err, store.ErrNotFound)
+		_, err = tx.Customer(ctx, "C-none")
+		wantErr(t, "Customer of an unknown id", err, store.ErrNotFound)
+		return nil
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.UpdateMerchant(ctx, store.Merchant{Code: "M-none", Name: "x"}) })
+	wantErr(t, "UpdateMerchant of an unknown code", err, store.ErrNotFound)
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.UpdateCustomer(ctx, store.Customer{ID: "C-none", Name: "x"}) })
+	wantErr(t, "UpdateCustomer of an unknown id", err, store.ErrNotFound)
+}
+
+var idempotencyTests = []test{
+	{"PutThenGet", testIdempotencyPutGet},
+	{"DuplicateKeyConflicts", testIdempotencyDuplicate},
+}
+
+func testIdempotencyPutGet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustView(t, s, func(tx store.Tx) error {
+		_, err := tx.Idempotency(ctx, "tok-1", "key-1")
+		wantErr(t, "Idempotency of an unused key", err, store.ErrNotFound)
+		return nil
+	})
+	hash := sha256.Sum256([]byte("POST /v1/cases {}"))
+	r := store.IdempotencyRecord{Principal: "tok-1", Key: "key-1", RequestHash: hash[:],
+		Status: 201, Response: []byte(`{"id":"case-1"}`)}
+	var now time.Time
+	mustUpdate(t, s, func(tx store.Tx) error {
+		now = tx.Now()
+		return tx.PutIdempotency(ctx, r)
+	})
+	// An explicit CreatedAt is kept; a zero one becomes the transaction's Now.
+	r2 := store.IdempotencyRecord{Principal: "tok-2", Key: "key-1", RequestHash: hash[:],
+		Status: 200, Response: []byte(`{}`), CreatedAt: base}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.PutIdempotency(ctx, r2) })
+
+	r.CreatedAt = now
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Idempotency(ctx, "tok-1", "key-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "idempotency record", got, r)
+		got, err = tx.Idempotency(ctx, "tok-2", "key-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "idempotency record of another principal", got, r2)
+		_, err = tx.Idempotency(ctx, "tok-1", "key-2")
+		wantErr(t, "Idempotency of another key", err, store.ErrNotFound)
+		return nil
+	})
+}
+
+func testIdempotencyDuplicate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	r := store.IdempotencyRecord{Principal: "tok-1", Key: "key-1", RequestHash: []byte{1, 2, 3},
+		Status: 201, Response: []byte(`{"n":1}`)}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.PutIdempotency(ctx, r) })
+	r2 := r
+	r2.Response = []byte(`{"n":2}`)
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.PutIdempotency(ctx, r2) })
+	wantErr(t, "PutIdempotency of a taken key", err, store.ErrConflict)
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Idempotency(ctx, "tok-1", "key-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "response after a refused second put", string(got.Response), `{"n":1}`)
+		return nil
+	})
+}
+
+var attachmentTests = []test{
+	{"InsertThenGet", testAttachmentInsertGet},
+	{"LinkGivesCaseMerchantCustomer", testAttachmentLink},
+	{"LinkRefusesUnknownAndOtherCase", testAttachmentLinkRefused},
+}
+
+func sampleAttachment(id string) store.Attachment {
+	sum := sha256.Sum256([]byte(id))
+	return store.Attachment{ID: id, OwnerRole: "customer", OwnerID: "C-1", ContentType: "image/jpeg",
+		Size: 204800, SHA256: sum[:], OriginalName: "破损照片.jpg"}
+}
+
+func testAttachmentInsertGet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := sampleAttachment("att-1")
+	var now time.Time
+	mustUpdate(t, s, func(tx store.Tx) error {
+		now = tx.Now()
+		return tx.InsertAttachment(ctx, a)
+	})
+	a.CreatedAt = now
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Attachment(ctx, "att-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "attachment", got, a)
+		_, err = tx.Attachment(ctx, "att-none")
+		wantErr(t, "Attachment of an unknown id", err, store.ErrNotFound)
+		return nil
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.InsertAttachment(ctx, sampleAttachment("att-1")) })
+	wantErr(t, "InsertAttachment of a taken id", err, store.ErrConflict)
+}
+
+func testAttachmentLink(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := seedCase(t, s, "case-1")
+	a1, a2 := sampleAttachment("att-1"), sampleAttachment("att-2")
+	a1.CreatedAt, a2.CreatedAt = base, base.Add(time.Second)
+	mustUpdate(t, s, func(tx store.Tx) error {
+		if err := tx.InsertAttachment(ctx, a1); err != nil {
+			return err
+		}
+		if err := tx.InsertAttachment(ctx, a2); err != nil {
+			return err
+		}
+		return tx.LinkAttachments(ctx, c.ID, []string{"att-1", "att-2"})
+	})
+	// Linking again to the same case changes nothing.
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.LinkAttachments(ctx, c.ID, []string{"att-1"}) })
+	mustView(t, s, func(tx store.Tx) error {
+		for _, a := range []store.Attachment{a1, a2} {
+			got, err := tx.Attachment(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			a.CaseID, a.Merchant, a.Customer = c.ID, c.MerchantID, c.CustomerID
+			wantEqual(t, "linked attachment", got, a)
+		}
+		return nil
+	})
+}
+
+func testAttachmentLinkRefused(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c1 := seedCase(t, s, "case-1")
+	c2 := seedCase(t, s, "case-2")
+	mustUpdate(t, s, func(tx store.Tx) error {
+		if err := tx.InsertAttachment(ctx, sampleAttachment("att-1")); err != nil {
+			return err
+		}
+		return tx.LinkAttachments(ctx, c1.ID, []string{"att-1"})
+	})
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.LinkAttachments(ctx, c2.ID, []string{"att-1"}) })
+	wantErr(t, "LinkAttachments of an attachment of another case", err, store.ErrConflict)
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.LinkAttachments(ctx, c1.ID, []string{"att-none"}) })
+	wantErr(t, "LinkAttachments of an unknown attachment", err, store.ErrNotFound)
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.LinkAttachments(ctx, "case-none", []string{"att-1"}) })
+	wantErr(t, "LinkAttachments to an unknown case", err, store.ErrNotFound)
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Attachment(ctx, "att-1")
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "case of the attachment after refused links", got.CaseID, c1.ID)
+		return nil
+	})
+}
+
+var policyTests = []test{
+	{"SaveThenListOldestFirst", testPoliciesList},
+	{"SameVersionSameContentIsFine", testPolicySameContent},
+	{"SameVersionOtherContentConflicts", testPolicyOtherContent},
+}
+
+func samplePolicy(id string, version int, loaded time.Time) store.PolicyRecord {
+	return store.PolicyRecord{ID: id, Version: version, Layer: "merchant", Merchant: "M-1",
+		Category: "apparel", Document: []byte("id: " + id + "\nrules: []\n"), LoadedAt: loaded}
+}
+
+func testPoliciesList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	p1 := samplePolicy("platform", 1, base.Add(-2*time.Hour))
+	p2 := samplePolicy("platform", 2, base)
+	p3 := samplePolicy("merchant-m1", 1, base.Add(-time.Hour))
+	p4 := samplePolicy("apparel", 1, base) // same LoadedAt as p2: ties go by id, then version
+	p5 := store.PolicyRecord{ID: "statutory", Version: 1, Layer: "statutory", Document: []byte("{}")}
+	var now time.Time
+	mustUpdate(t, s, func(tx store.Tx) error {
+		now = tx.Now()
+		for _, p := range []store.PolicyRecord{p2, p5, p1, p4, p3} {
+			if err := tx.SavePolicy(ctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	p5.LoadedAt = now // a zero LoadedAt becomes the transaction's Now
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Policies(ctx)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "policies oldest first", got, []store.PolicyRecord{p1, p3, p4, p2, p5})
+		return nil
+	})
+}
+
+func testPolicySameContent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	p := samplePolicy("platform", 1, base)
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, p) })
+	again := p
+	again.LoadedAt = base.Add(time.Hour)
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, again) })
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Policies(ctx)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "policies after saving the same version twice", got, []store.PolicyRecord{p})
+		return nil
+	})
+}
+
+func testPolicyOtherContent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	p := samplePolicy("platform", 1, base)
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, p) })
+	other := p
+	other.Document = []byte("id: platform\nrules: [changed]\n")
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.SavePolicy(ctx, other) })
+	wantErr(t, "SavePolicy of a stored version with another document", err, store.ErrConflict)
+	mustView(t, s, func(tx store.Tx) error {
+		got, err := tx.Policies(ctx)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "policies after a refused save", got, []store.PolicyRecord{p})
+		return nil
+	})
+}
+
+var tokenTests = []test{
+	{"InsertThenFindByHash", testTokens},
+	{"DuplicateConflicts", testTokenDuplicate},
+}
+
+func testTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	h1, h2 := sha256.Sum256([]byte("secret-1")), sha256.Sum256([]byte("secret-2"))
+	t1 := store.Token{ID: "tok-1", Hash: h1[:], Name: "shop sync", Role: "integration", Merchant: "M-1"}
+	t2 := store.Token{ID: "tok-2", Hash: h2[:], Name: "buyer", Role: "customer", Customer: "C-1",
+		CreatedAt: base, ExpiresAt: base.Add(30 * 24 * time.Hour), RevokedAt: base.Add(time.Hour)}
+	var now time.Time
+	mustUpdate(t, s, func(tx store.Tx) error {
+		now = tx.Now()
+		if err := tx.InsertToken(ctx, t1); err != nil {
+			return err
+		}
+		return tx.InsertToken(ctx, t2)
+	})
+	t1.CreatedAt = now
+	mustView(t, s, func(tx store.Tx) error {
+		for _, want := range []store.Token{t1, t2} {
+			got, err := tx.TokenByHash(ctx, want.Hash)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "token "+want.ID, got, want)
+		}
+		none := sha256.Sum256([]byte("no such secret"))
+		_, err := tx.TokenByHash(ctx, none[:])
+		wantErr(t, "TokenByHash of an unknown hash", err, store.ErrNotFound)
+		return nil
+	})
+}
+
+func testTokenDuplicate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	h1, h2 := sha256.Sum256([]byte("secret-1")), sha256.Sum256([]byte("secret-2"))
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return tx.InsertToken(ctx, store.Token{ID: "tok-1", Hash: h1[:], Role: "admin"})
+	})
+	err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.InsertToken(ctx, store.Token{ID: "tok-2", Hash: h1[:], Role: "admin"})
+	})
+	wantErr(t, "InsertToken with a taken hash", err, store.ErrConflict)
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.InsertToken(ctx, store.Token{ID: "tok-1", Hash: h2[:], Role: "admin"})
+	})
+	wantErr(t, "InsertToken with a taken id", err, store.ErrConflict)
+}
