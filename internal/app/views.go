@@ -114,6 +114,10 @@ type DecisionItemView struct {
 	ApplyBy    *time.Time `json:"apply_by,omitempty"`
 }
 
+// NewDecisionView renders a policy decision as the API shows it, e.g. the decision an
+// application was refused with (Error.Decision).
+func NewDecisionView(d *policy.Decision) DecisionView { return decisionView(d) }
+
 func decisionView(d *policy.Decision) DecisionView {
 	v := DecisionView{
 		Eligible: d.Eligible, Rules: d.Rules, Refusals: d.Refusals, ReturnShippingPayer: d.ReturnShippingPayer,

@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+
+	"github.com/aftersales/aftersales/internal/app"
+)
+
+// MaxUploadBody caps an upload request: the largest evidence (a video) plus room for the
+// multipart envelope. The app enforces each kind's own limit.
+const MaxUploadBody = app.MaxVideoSize + 1<<20
+
+// uploadAttachment streams the multipart part named "file" to the app, with the part's
+// file name and declared Content-Type; the app judges the type from the bytes.
+func uploadAttachment(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return errUnsupported("the upload must be multipart/form-data with the file in the field \"file\"",
+			"上传请使用 multipart/form-data,文件放在 file 字段中")
+	}
+	body := &limitedBody{r: http.MaxBytesReader(w, r.Body, MaxUploadBody)}
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return errInvalidField("file", "the field \"file\" with the file is missing", "缺少 file 字段(上传的文件)")
+		}
+		if err != nil {
+			if body.tooLarge {
+				return errBodyTooLarge()
+			}
+			return errMalformed("the multipart body cannot be read", "无法解析 multipart 请求内容")
+		}
+		if part.FormName() != "file" {
+			_, _ = io.Copy(io.Discard, part)
+			continue
+		}
+		rep, err := s.app.Upload(r.Context(), p, part.FileName(), part.Header.Get("Content-Type"), part)
+		if err != nil {
+			if body.tooLarge {
+				return errBodyTooLarge()
+			}
+			return err
+		}
+		return writeReply(w, rep)
+	}
+}
+
+func errBodyTooLarge() error {
+	return errTooLarge(fmt.Sprintf("the upload is larger than %d MB", MaxUploadBody>>20),
+		fmt.Sprintf("上传内容超过 %d MB", MaxUploadBody>>20))
+}
+
+// limitedBody notes that the request body went over its cap, which the app would
+// otherwise see as a failed read.
+type limitedBody struct {
+	r        io.Reader
+	tooLarge bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.tooLarge = true
+	}
+	return n, err
+}
+
+// getAttachment sends an attachment's bytes with its stored (sniffed) content type, as a
+// download that browsers will neither render inline nor sniff.
+func getAttachment(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	v, rc, err := s.app.Attachment(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", v.ContentType)
+	h.Set("Content-Length", strconv.FormatInt(v.Size, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", "private, no-store")
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": v.Name})
+	if disp == "" || v.Name == "" {
+		disp = "attachment"
+	}
+	h.Set("Content-Disposition", disp)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, rc); err != nil {
+		// The status is sent: all that is left is to note the broken download.
+		s.log.LogAttrs(r.Context(), levelWarn, "attachment download broke off", attrRequestID(r), attrError(err))
+	}
+	return nil
+}
