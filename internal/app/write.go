@@ -78,8 +78,10 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 			}
 			return nil
 		})
-		// A concurrent request with the same key won the race: run again to replay its answer.
-		if idem != nil && errors.Is(err, store.ErrConflict) && attempt < 3 {
+		// A concurrent writer won the race — a request with the same key, or another change to
+		// the same case or row: run again, to replay its answer or to decide on what it wrote
+		// (a stale case version then becomes a conflict that names the allowed actions).
+		if errors.Is(err, store.ErrConflict) && attempt < 3 {
 			continue
 		}
 		if err != nil {

@@ -90,7 +90,9 @@ func typeNames() []string {
 
 const levelWarn = slog.LevelWarn
 
-func attrRequestID(r *http.Request) slog.Attr { return slog.String("request_id", requestID(r.Context())) }
+func attrRequestID(r *http.Request) slog.Attr {
+	return slog.String("request_id", requestID(r.Context()))
+}
 
 func attrError(err error) slog.Attr { return slog.Any("error", err) }
 

@@ -123,7 +123,7 @@ var routes = []route{
 	},
 	{
 		pattern: "POST /api/v1/attachments", id: "uploadAttachment", tag: "attachments", auth: true,
-		summary: "Upload a photo, video or PDF as evidence (multipart/form-data, field file)",
+		summary:   "Upload a photo, video or PDF as evidence (multipart/form-data, field file)",
 		multipart: true,
 		ok:        []response{{status: http.StatusCreated, description: "the attachment was stored", body: app.AttachmentView{}}},
 		errors:    []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
