@@ -223,8 +223,9 @@ func testListOverdue(t *testing.T, s store.Store) {
 	wantEqual(t, "overdue return cases at +6h", ids, []string(nil))
 }
 
-// manyCases stores n cases on one order: the first `same` share base as created_at, the
-// others are a minute apart. They are inserted in a scrambled order.
+// manyCases stores n cases on one order: `same` of them share base as created_at, the
+// others are a minute apart. Ids do not follow creation times, and the cases are inserted
+// in yet another order.
 func manyCases(t *testing.T, s store.Store, n, same int) []*aftersale.Case {
 	t.Helper()
 	o := sampleOrder("O-1", "M-1", "C-1")
@@ -232,8 +233,8 @@ func manyCases(t *testing.T, s store.Store, n, same int) []*aftersale.Case {
 	cs := make([]*aftersale.Case, n)
 	for i := range n {
 		created := base
-		if i >= same {
-			created = base.Add(time.Duration(i-same+1) * time.Minute)
+		if j := (i * 13) % n; j >= same { // 13 and n are coprime in every caller
+			created = base.Add(time.Duration(j-same+1) * time.Minute)
 		}
 		cs[i] = listCase(fmt.Sprintf("case-%03d", i), o, aftersale.RefundOnly, aftersale.Requested, created)
 	}

@@ -24,7 +24,9 @@ import (
 )
 
 // Run runs the whole suite. open must return a new, empty, migrated store for each call
-// (each subtest calls it once) and close it with t.Cleanup.
+// (each subtest calls it once) and close it with t.Cleanup. Subtests run one after
+// another, so that a suite on a shared database server holds one store's connections at
+// a time.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := []struct {
 		name  string
