@@ -134,9 +134,10 @@ func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, now: db.now()}
-	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
+	// Rolls back when fn fails or panics (a no-op after Commit): the write connection is
+	// the only one, and a transaction left open would stop every later write.
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx, now: db.now()}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

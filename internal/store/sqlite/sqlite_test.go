@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,6 +132,56 @@ func TestUpdateRetriesWhenBusy(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUpdateSurvivesPanic: a panicking fn must not leave the only write connection
+// inside a transaction.
+func TestUpdateSurvivesPanic(t *testing.T) {
+	db := MustOpenDB(t)
+	func() {
+		defer func() { _ = recover() }()
+		db.Update(t.Context(), func(tx store.Tx) error {
+			if err := tx.EnsureMerchant(t.Context(), "M-panic"); err != nil {
+				return err
+			}
+			panic("handler bug")
+		})
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	err := db.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Merchant(ctx, "M-panic"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("merchant of the panicked Update: err = %v, want ErrNotFound", err)
+		}
+		return tx.EnsureMerchant(ctx, "M-1")
+	})
+	if err != nil {
+		t.Fatalf("Update after a panicking Update: %v", err)
+	}
+}
+
+func TestReadyNeedsEveryMigration(t *testing.T) {
+	db := MustOpenDB(t)
+	var names []string
+	rows, err := db.read.QueryContext(t.Context(), `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if len(names) == 0 || names[0] != "0001_init.sql" {
+		t.Fatalf("schema_migrations = %v, want 0001_init.sql first", names)
+	}
+	mustExec(t, db.write, `DELETE FROM schema_migrations WHERE name = '0001_init.sql'`)
+	if err := db.Ready(t.Context()); err == nil || !strings.Contains(err.Error(), "0001_init.sql") {
+		t.Fatalf("Ready with a migration missing: err = %v", err)
 	}
 }
 
