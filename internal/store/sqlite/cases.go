@@ -24,7 +24,8 @@ func (tx *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 }
 
 // InsertCase stores a new case and its lines. The row keeps the columns that queries
-// filter on; data holds the whole case.
+// filter on; data holds the whole case, its times in UTC to the microsecond (a zero
+// CreatedAt or UpdatedAt becomes Now).
 func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error {
 	if decision == nil {
 		decision = json.RawMessage("null")
@@ -33,6 +34,8 @@ func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.R
 		return fmt.Errorf("insert case %s: the decision is not valid JSON", c.ID)
 	}
 	cc := normalizeCase(c)
+	cc.CreatedAt = orNow(cc.CreatedAt, tx.now)
+	cc.UpdatedAt = orNow(cc.UpdatedAt, tx.now)
 	data, err := json.Marshal(cc)
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, err)
@@ -43,7 +46,7 @@ INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reaso
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err = tx.tx.ExecContext(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
-		string(decision), micros(orNow(cc.CreatedAt, tx.now)), micros(orNow(cc.UpdatedAt, tx.now)))
+		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, dbErr(err))
 	}
@@ -57,6 +60,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // transaction got there first, ErrNotFound if there is no such case.
 func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	cc := normalizeCase(c)
+	cc.UpdatedAt = orNow(cc.UpdatedAt, tx.now)
 	data, err := json.Marshal(cc)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
@@ -68,7 +72,7 @@ SET number = ?, order_no = ?, merchant_code = ?, customer_id = ?, type = ?, reas
 WHERE id = ? AND version = ?`
 	res, err := tx.tx.ExecContext(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
-		micros(orNow(cc.UpdatedAt, tx.now)), cc.ID, cc.Version-1)
+		micros(cc.UpdatedAt), cc.ID, cc.Version-1)
 	if err := mustChange(res, err); err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("update case %s: %w", c.ID, err)
@@ -124,16 +128,16 @@ func normalizeCase(c *aftersale.Case) *aftersale.Case {
 
 // dueAt is the case's earliest deadline, or NULL.
 func dueAt(c *aftersale.Case) any {
-	var due int64
-	for i, d := range c.Deadlines {
-		if us := micros(d.Due); i == 0 || us < due {
-			due = us
-		}
-	}
 	if len(c.Deadlines) == 0 {
 		return nil
 	}
-	return due
+	due := c.Deadlines[0].Due
+	for _, d := range c.Deadlines[1:] {
+		if d.Due.Before(due) {
+			due = d.Due
+		}
+	}
+	return micros(due)
 }
 
 // Case returns a case with the decision it was opened with.

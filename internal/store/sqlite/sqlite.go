@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -59,18 +58,7 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 	}
-	common := url.Values{}
-	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	common.Add("_pragma", "foreign_keys(ON)")
-	common.Add("_pragma", "synchronous(NORMAL)")
-
-	wq := url.Values{}
-	for k, v := range common {
-		wq[k] = append([]string(nil), v...)
-	}
-	wq.Add("_pragma", "journal_mode(WAL)")
-	wq.Set("_txlock", "immediate")
-	write, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	write, err := sql.Open("sqlite", dsn(path, busyTimeout, true))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -83,10 +71,7 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-
-	rq := common
-	rq.Set("_query_only", "1")
-	read, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	read, err := sql.Open("sqlite", dsn(path, busyTimeout, false))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -101,6 +86,22 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 		return nil, err
 	}
 	return db, nil
+}
+
+// dsn is the data source name of the write connection (WAL, transactions begun
+// IMMEDIATE) or of the read pool (query_only).
+func dsn(path string, busyTimeout time.Duration, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if write {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_query_only", "1")
+	}
+	return path + "?" + q.Encode()
 }
 
 // Kind is "sqlite".
@@ -235,11 +236,7 @@ func orNow(t, now time.Time) time.Time {
 }
 
 // newID returns a random identifier for rows the store names itself (timers).
-func newID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newID() string { return strings.ToLower(rand.Text()) }
 
 // placeholders returns "?, ?, …" for n values.
 func placeholders(n int) string {

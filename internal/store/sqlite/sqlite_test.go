@@ -135,6 +135,28 @@ func TestUpdateRetriesWhenBusy(t *testing.T) {
 	}
 }
 
+// TestUpdateBeginsImmediate: an Update holds the file's write lock from its first
+// statement, before fn writes anything, so writers never deadlock upgrading a read lock.
+func TestUpdateBeginsImmediate(t *testing.T) {
+	db := MustOpenDB(t)
+	other, err := sql.Open("sqlite", db.path+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	err = db.Update(t.Context(), func(tx store.Tx) error {
+		_, err := other.ExecContext(t.Context(), "BEGIN IMMEDIATE")
+		if !isBusy(err) {
+			t.Errorf("BEGIN IMMEDIATE elsewhere during an Update: err = %v, want SQLITE_BUSY", err)
+			other.ExecContext(t.Context(), "ROLLBACK")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestUpdateSurvivesPanic: a panicking fn must not leave the only write connection
 // inside a transaction.
 func TestUpdateSurvivesPanic(t *testing.T) {
