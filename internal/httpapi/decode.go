@@ -53,6 +53,9 @@ func requireJSON(r *http.Request) error {
 
 // unmarshalStrict decodes body into v (a pointer to a struct) and explains what is wrong.
 func unmarshalStrict(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errMalformed("the request body is empty; a JSON object is expected", "请求内容为空,应为 JSON 对象")
+	}
 	if !json.Valid(body) {
 		// Tell a syntax error from a body that holds several values.
 		dec := json.NewDecoder(bytes.NewReader(body))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -67,5 +69,30 @@ func TestOpenAPIGolden(t *testing.T) {
 	}
 	if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
 		t.Errorf("the OpenAPI document differs from %s; run go test ./internal/httpapi -run Golden -update and review the diff", path)
+	}
+}
+
+// A handler that panics answers a 500 problem with the request id, and the panic is logged
+// with it; the server goes on serving.
+func TestPanicIsAnInternalProblem(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(app.New(app.Config{}), Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	mux := http.NewServeMux()
+	mux.Handle("GET /boom", s.endpoint(false, func(*Server, http.ResponseWriter, *http.Request, app.Principal) error {
+		panic("kaboom")
+	}))
+	h := s.middleware(mux)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	var p Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusInternalServerError || p.Code != string(app.CodeInternal) || p.RequestID == "" ||
+		strings.Contains(rec.Body.String(), "kaboom") {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "kaboom") || !strings.Contains(logs.String(), p.RequestID) {
+		t.Errorf("the panic was not logged with the request id:\n%s", logs.String())
 	}
 }
