@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/clock"
+)
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	fs := m.flagSet("migrate", "[flags]", `Applies the database migrations that are not applied yet, each in its own transaction,
+and exits. serve does the same at start; run migrate first when several replicas share
+one PostgreSQL database.`)
+	var sf storeFlags
+	sf.register(fs)
+	rest, err := m.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageErrorf("migrate: unexpected argument %q", rest[0])
+	}
+	db, where, err := m.openStore(ctx, sf, &clock.Clock{})
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", where, err)
+	}
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", where, err)
+	}
+	fmt.Fprintf(m.Stdout, "%s is migrated\n", where)
+	return nil
+}
+
+func (m *Main) token(ctx context.Context, args []string) error {
+	fs := m.flagSet("token", "create --role ROLE [--merchant CODE] [--customer ID] [--name NAME] [--ttl 720h]",
+		`Creates an API token and prints its secret on standard output. The secret is shown only
+this once: the store keeps its SHA-256. Works while a server runs on the same store.
+
+Roles: customer (needs --customer), merchant (needs --merchant), agent, supervisor,
+admin, integration (--merchant binds it to one merchant's orders).`)
+	var (
+		sf   storeFlags
+		spec app.TokenSpec
+		role string
+	)
+	sf.register(fs)
+	fs.StringVar(&role, "role", "", "`ROLE`: customer, merchant, agent, supervisor, admin or integration")
+	fs.StringVar(&spec.Merchant, "merchant", "", "merchant `CODE` of a merchant or integration token")
+	fs.StringVar(&spec.Customer, "customer", "", "customer `ID` of a customer token")
+	fs.StringVar(&spec.Name, "name", "", "a `NAME` to recognise the token by")
+	fs.DurationVar(&spec.TTL, "ttl", 720*time.Hour, "how long the token is valid (0: until revoked)")
+	rest, err := m.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) == 0:
+		fs.Usage()
+		return usageErrorf("token: say what to do: token create --role ROLE")
+	case rest[0] != "create":
+		return usageErrorf("token: unknown subcommand %q (there is: create)", rest[0])
+	case len(rest) > 1:
+		return usageErrorf("token create: unexpected argument %q", rest[1])
+	case role == "":
+		return usageErrorf("token create: --role is required (customer, merchant, agent, supervisor, admin or integration)")
+	case spec.TTL < 0:
+		return usageErrorf("token create: --ttl must not be negative")
+	}
+	spec.Role = app.Role(role)
+	st, err := m.openStack(ctx, stackConfig{store: sf})
+	if err != nil {
+		return err
+	}
+	secret, t, err := st.app.CreateToken(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("token create: %w", describe(err))
+	}
+	fmt.Fprintln(m.Stdout, secret)
+	expires := "never expires"
+	if !t.ExpiresAt.IsZero() {
+		expires = "expires " + t.ExpiresAt.Local().Format(time.DateTime+" MST")
+	}
+	fmt.Fprintf(m.Stderr, "token %s for role %s created in %s; it %s. The secret above is shown only once.\n", t.ID, t.Role, st.where, expires)
+	return nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/demo"
+)
+
+// demoTokenTTL is how long the tokens printed for demo data stay valid.
+const demoTokenTTL = 30 * 24 * time.Hour
+
+func (m *Main) seed(ctx context.Context, args []string) error {
+	fs := m.flagSet("seed", "--demo [--orders N]", `Fills an empty store with demo data: Chinese shops and customers, orders over the last
+90 days and after-sales cases in every state, all made through the application the way
+real actors would. Prints a summary and a demo token for each role.`)
+	var (
+		sf           storeFlags
+		demoData     bool
+		orders       int
+		calendarFile string
+	)
+	sf.register(fs)
+	fs.BoolVar(&demoData, "demo", false, "seed the demo data set (the only one there is; required)")
+	fs.IntVar(&orders, "orders", 0, "`N` orders (0: the demo's default, 5000)")
+	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
+	rest, err := m.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 0:
+		return usageErrorf("seed: unexpected argument %q", rest[0])
+	case !demoData:
+		return usageErrorf("seed: nothing to seed: add --demo")
+	case orders < 0:
+		return usageErrorf("seed: --orders must not be negative")
+	}
+	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile})
+	if err != nil {
+		return err
+	}
+	empty, err := isEmpty(ctx, st)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("seed: %s already holds after-sales cases; seed demo data into an empty store (a new --data folder or database)", st.where)
+	}
+	merchants, err := m.seedDemo(ctx, st, orders)
+	if err != nil {
+		return err
+	}
+	return m.printDemoTokens(ctx, st, "", merchants)
+}
+
+// seedIfEmpty seeds demo data unless the store holds cases already, and returns the demo
+// merchants' codes (nil when it did not seed).
+func (m *Main) seedIfEmpty(ctx context.Context, st *stack, orders int) ([]string, error) {
+	empty, err := isEmpty(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if !empty {
+		fmt.Fprintf(m.Stderr, "demo: %s already holds cases; demo data not loaded again\n", st.where)
+		return nil, nil
+	}
+	return m.seedDemo(ctx, st, orders)
+}
+
+func (m *Main) seedDemo(ctx context.Context, st *stack, orders int) ([]string, error) {
+	bar := m.newProgressBar("demo data", "orders", progressAuto)
+	sum, err := demo.Seed(ctx, st.app, st.clock, demo.Options{Orders: orders, Progress: func(done, total int) {
+		bar.update(done, fraction(done, total))
+	}})
+	bar.finish()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed)\n",
+		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts)
+	return slices.Sorted(maps.Keys(sum.OrdersByMerchant)), nil
+}
+
+func fraction(done, total int) float64 {
+	if total <= 0 {
+		return -1
+	}
+	return float64(done) / float64(total)
+}
+
+// isEmpty reports whether the store holds no after-sales case yet.
+func isEmpty(ctx context.Context, st *stack) (bool, error) {
+	list, err := st.app.ListCases(ctx, cliPrincipal, app.ListInput{Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("look for cases: %w", describe(err))
+	}
+	return len(list.Items) == 0, nil
+}
+
+// printDemoTokens creates and prints a token for each role: the customer of the newest
+// case, each merchant (the demo's, or those of the newest cases when the store was seeded
+// before), and the platform roles.
+func (m *Main) printDemoTokens(ctx context.Context, st *stack, base string, merchants []string) error {
+	list, err := st.app.ListCases(ctx, cliPrincipal, app.ListInput{Limit: 500})
+	if err != nil {
+		return fmt.Errorf("demo tokens: %w", describe(err))
+	}
+	customer := ""
+	seen := map[string]bool{}
+	for _, c := range list.Items {
+		if customer == "" {
+			customer = c.Customer
+		}
+		seen[c.Merchant] = true
+	}
+	if merchants == nil {
+		merchants = slices.Sorted(maps.Keys(seen))
+	}
+	specs := []app.TokenSpec{}
+	if customer != "" {
+		specs = append(specs, app.TokenSpec{Role: app.RoleCustomer, Customer: customer})
+	}
+	for _, code := range merchants {
+		specs = append(specs, app.TokenSpec{Role: app.RoleMerchant, Merchant: code})
+	}
+	for _, r := range []app.Role{app.RoleAgent, app.RoleSupervisor, app.RoleAdmin, app.RoleIntegration} {
+		specs = append(specs, app.TokenSpec{Role: r})
+	}
+	fmt.Fprintf(m.Stdout, "\ndemo tokens (演示令牌), valid for %d days:\n", int(demoTokenTTL/(24*time.Hour)))
+	var admin string
+	for _, spec := range specs {
+		subject := spec.Customer + spec.Merchant
+		spec.Name = "demo " + string(spec.Role) + " " + subject
+		spec.TTL = demoTokenTTL
+		secret, _, err := st.app.CreateToken(ctx, spec)
+		if err != nil {
+			return fmt.Errorf("demo token for %s: %w", spec.Role, describe(err))
+		}
+		if spec.Role == app.RoleAdmin {
+			admin = secret
+		}
+		if subject == "" {
+			subject = "-"
+		}
+		fmt.Fprintf(m.Stdout, "  %-11s %-16s %s\n", spec.Role, subject, secret)
+	}
+	if base != "" {
+		fmt.Fprintf(m.Stdout, "\ntry:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/cases?limit=5\n", admin, base)
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/httpapi"
+)
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	fs := m.flagSet("serve", "[flags]", `Runs the HTTP API (REST API v1, /healthz, /readyz, /metrics, /api/openapi.json) until
+SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unless
+--database-url names a PostgreSQL database; migrations are applied at start.`)
+	var (
+		sf              storeFlags
+		addr            string
+		demoData        bool
+		demoOrders      int
+		policyFile      string
+		calendarFile    string
+		shutdownTimeout time.Duration
+	)
+	sf.register(fs)
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
+	fs.BoolVar(&demoData, "demo", false, "load demo data into an empty store and print a demo token for each role")
+	fs.IntVar(&demoOrders, "demo-orders", 1000, "`N` orders of demo data with --demo (kept small for a quick start; seed --demo makes 5000 by default)")
+	fs.StringVar(&policyFile, "policy", "", "policy layer `FILE` (YAML) to install at start, as an admin (see docs/POLICY.md)")
+	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
+	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
+	rest, err := m.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageErrorf("serve: unexpected argument %q", rest[0])
+	}
+
+	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	metrics := httpapi.NewMetrics()
+	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics})
+	if err != nil {
+		return err
+	}
+	var merchants []string
+	if demoData {
+		if merchants, err = m.seedIfEmpty(ctx, st, demoOrders); err != nil {
+			return err
+		}
+	}
+
+	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(m.Stdout, "aftersales %s serving on %s (%s)\n", m.version(), base, st.where)
+	if demoData {
+		if err := m.printDemoTokens(ctx, st, base, merchants); err != nil {
+			hs.Close()
+			return err
+		}
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// displayAddr is a listening address as a URL host: an unspecified address (0.0.0.0,
+// [::]) is reachable as localhost.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return tcp.String()
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/blob"
+	"github.com/aftersales/aftersales/internal/calendar"
+	"github.com/aftersales/aftersales/internal/clock"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/store/postgres"
+	"github.com/aftersales/aftersales/internal/store/sqlite"
+)
+
+// stack is the wired application: clock → store → policy engine → app.
+type stack struct {
+	clock *clock.Clock
+	store store.Store
+	app   *app.App
+	where string // the database, for people: "SQLite data/aftersales.db"
+}
+
+// stackConfig is what a command needs wired.
+type stackConfig struct {
+	store    storeFlags
+	calendar string // a calendar file extending the built-in PRC calendar
+	policy   string // a policy layer to install at start
+	logger   *slog.Logger
+	observer app.Observer
+}
+
+// cliPrincipal is who the command line acts as where it acts as an admin.
+var cliPrincipal = app.Principal{Role: app.RoleAdmin, ID: "cli"}
+
+// openStore opens (and migrates) the store the flags choose; Close closes it.
+func (m *Main) openStore(ctx context.Context, f storeFlags, clk *clock.Clock) (store.Store, string, error) {
+	opts := store.Options{Now: clk.Now}
+	if f.databaseURL != "" {
+		where := "PostgreSQL"
+		if u, err := url.Parse(f.databaseURL); err == nil {
+			where += " " + u.Host + u.Path
+		}
+		db, err := postgres.Open(ctx, f.databaseURL, opts)
+		if err != nil {
+			return nil, "", fmt.Errorf("open %s: %w", where, err)
+		}
+		m.onClose(db.Close)
+		return db, where, nil
+	}
+	path := filepath.Join(f.data, "aftersales.db")
+	db, err := sqlite.Open(ctx, path, opts)
+	if err != nil {
+		return nil, "", fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	m.onClose(db.Close)
+	return db, "SQLite " + path, nil
+}
+
+// openStack wires the application. The stored policy versions are loaded (the
+// seed-platform preset installed on a new store), then the --policy layer, if any.
+func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
+	cal := calendar.Default()
+	if cfg.calendar != "" {
+		data, err := os.ReadFile(cfg.calendar)
+		if err != nil {
+			return nil, fmt.Errorf("calendar: %w", err)
+		}
+		if cal, err = calendar.Parse(calendar.DefaultData(), data); err != nil {
+			return nil, fmt.Errorf("calendar %s: %w", cfg.calendar, err)
+		}
+	}
+	engine, err := policy.New(cal)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.NewDir(filepath.Join(cfg.store.data, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{clock: &clock.Clock{}}
+	if s.store, s.where, err = m.openStore(ctx, cfg.store, s.clock); err != nil {
+		return nil, err
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	s.app = app.New(app.Config{Store: s.store, Engine: engine, Blobs: blobs, Now: s.clock.Now,
+		Logger: cfg.logger, Observer: cfg.observer})
+	if err := s.app.LoadPolicies(ctx); err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	if cfg.policy != "" {
+		doc, err := os.ReadFile(cfg.policy)
+		if err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		d, err := s.app.InstallPolicy(ctx, cliPrincipal, doc)
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: %w", cfg.policy, describe(err))
+		}
+		cfg.logger.Info("policy installed", "policy", d.Key(), "layer", d.Layer, "file", cfg.policy)
+	}
+	return s, nil
+}
+
+// describe spells out an application error with its field messages, in English and
+// Chinese, for a terminal.
+func describe(err error) error {
+	ae, ok := err.(*app.Error)
+	if !ok {
+		return err
+	}
+	msg := ae.Message.EN
+	if ae.Message.ZH != "" {
+		msg += " (" + ae.Message.ZH + ")"
+	}
+	for _, f := range ae.Fields {
+		msg += fmt.Sprintf("; %s: %s", f.Field, f.Message.EN)
+		if f.Message.ZH != "" && f.Message.ZH != f.Message.EN {
+			msg += " (" + f.Message.ZH + ")"
+		}
+	}
+	if ae.Code == app.CodeInternal && ae.Err != nil {
+		msg += ": " + ae.Err.Error()
+	}
+	return fmt.Errorf("%s", msg)
+}
