@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -84,18 +81,4 @@ func typeNames() []string {
 		out[i] = string(t)
 	}
 	return out
-}
-
-// Small helpers for handlers.
-
-const levelWarn = slog.LevelWarn
-
-func attrRequestID(r *http.Request) slog.Attr {
-	return slog.String("request_id", requestID(r.Context()))
-}
-
-func attrError(err error) slog.Attr { return slog.Any("error", err) }
-
-func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
 }

@@ -143,9 +143,8 @@ func openAPI(version string) ([]byte, error) {
 		if method == http.MethodPost {
 			desc := "Makes a retry safe: the same key with the same request replays the first answer " +
 				"(with Idempotent-Replayed: true); with a different request it is refused (422)."
-			if rt.multipart {
-				desc = "Accepted, but uploads are not deduplicated: every upload stores a new attachment, " +
-					"which is harmless until an application or action links it to a case."
+			if rt.idempotencyNote != "" {
+				desc = rt.idempotencyNote
 			}
 			op.Parameters = append(op.Parameters, parameter{Name: "Idempotency-Key", In: "header", Description: desc,
 				Schema: map[string]any{"type": "string", "minLength": 1, "maxLength": 200}})
@@ -171,7 +170,7 @@ func openAPI(version string) ([]byte, error) {
 			if a == nil {
 				a = &answer{Description: resp.description, Headers: requestIDHeader(), Content: map[string]mediaType{}}
 				op.Responses[key] = a
-				if method == http.MethodPost && !rt.multipart {
+				if method == http.MethodPost && rt.idempotencyNote == "" {
 					a.Headers["Idempotent-Replayed"] = header{Description: "true when this is the stored answer to an earlier request with the same Idempotency-Key",
 						Schema: map[string]any{"type": "string", "enum": []string{"true"}}}
 				}

@@ -20,7 +20,10 @@ type route struct {
 	// request is the JSON body's Go type (nil for none); multipart marks the upload.
 	request   any
 	multipart bool
-	query     []queryParam
+	// idempotencyNote, for a POST that does not replay answers by Idempotency-Key, says
+	// what the key does there instead.
+	idempotencyNote string
+	query           []queryParam
 	// ok are the success answers; errors the problem statuses the operation can answer
 	// with besides 401 (auth routes) and 500 (every route).
 	ok     []response
@@ -115,19 +118,22 @@ var routes = []route{
 	},
 	{
 		pattern: "POST /api/v1/policy/evaluate", id: "evaluatePolicy", tag: "policy", auth: true,
-		summary: "Dry-run the policy on an application: what would be decided, and why",
-		request: app.EvaluateInput{},
-		ok:      []response{{status: http.StatusOK, description: "the decision", body: app.DecisionView{}}},
-		errors:  with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound),
-		handle:  evaluatePolicy,
+		summary:         "Dry-run the policy on an application: what would be decided, and why",
+		request:         app.EvaluateInput{},
+		idempotencyNote: "Accepted and not needed: a dry run stores nothing, so repeating it is always safe.",
+		ok:              []response{{status: http.StatusOK, description: "the decision", body: app.DecisionView{}}},
+		errors:          with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound),
+		handle:          evaluatePolicy,
 	},
 	{
 		pattern: "POST /api/v1/attachments", id: "uploadAttachment", tag: "attachments", auth: true,
 		summary:   "Upload a photo, video or PDF as evidence (multipart/form-data, field file)",
 		multipart: true,
-		ok:        []response{{status: http.StatusCreated, description: "the attachment was stored", body: app.AttachmentView{}}},
-		errors:    []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
-		handle:    uploadAttachment,
+		idempotencyNote: "Accepted, but uploads are not deduplicated: every upload stores a new attachment, " +
+			"which is harmless until an application or action links it to a case.",
+		ok:     []response{{status: http.StatusCreated, description: "the attachment was stored", body: app.AttachmentView{}}},
+		errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
+		handle: uploadAttachment,
 	},
 	{
 		pattern: "GET /api/v1/attachments/{id}", id: "getAttachment", tag: "attachments", auth: true,

@@ -248,3 +248,17 @@ type headerRecorder struct {
 func (h *headerRecorder) Header() http.Header         { return h.header }
 func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
 func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
+
+// Small helpers for handlers.
+
+const levelWarn = slog.LevelWarn
+
+func attrRequestID(r *http.Request) slog.Attr {
+	return slog.String("request_id", requestID(r.Context()))
+}
+
+func attrError(err error) slog.Attr { return slog.Any("error", err) }
+
+func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), d)
+}
