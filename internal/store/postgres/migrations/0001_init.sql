@@ -1,6 +1,8 @@
 -- Initial schema. Money is integer minor units (分); times are timestamptz.
 -- SQL stays within what PostgreSQL-compatible distributed databases accept (DESIGN.md §6):
 -- no advisory locks, no LISTEN/NOTIFY dependence, sequences and row locks only.
+-- Keys that results are ordered by (SKUs, case, timer and policy ids) compare byte-wise
+-- (COLLATE "C"), as in SQLite, whatever the database's locale.
 
 CREATE TABLE merchants (
     code        text PRIMARY KEY,
@@ -40,7 +42,7 @@ CREATE INDEX orders_customer_paid ON orders (customer_id, paid_at);
 -- here, changed in the same transaction as the case, and bounded by the line itself.
 CREATE TABLE order_items (
     order_no    text NOT NULL REFERENCES orders (order_no),
-    sku         text NOT NULL,
+    sku         text COLLATE "C" NOT NULL,
     title       text NOT NULL,
     category    text NOT NULL,
     quantity    integer NOT NULL CHECK (quantity > 0),
@@ -58,7 +60,7 @@ CREATE TABLE order_items (
 CREATE SEQUENCE case_numbers;
 
 CREATE TABLE cases (
-    id            text PRIMARY KEY,
+    id            text COLLATE "C" PRIMARY KEY,
     number        text NOT NULL UNIQUE,
     order_no      text NOT NULL REFERENCES orders (order_no),
     merchant_code text NOT NULL,
@@ -69,7 +71,7 @@ CREATE TABLE cases (
     version       bigint NOT NULL,
     due_at        timestamptz,            -- the current deadline, for "overdue"
     data          jsonb NOT NULL,         -- the whole aftersale.Case
-    decision      jsonb NOT NULL,         -- the policy decision at application
+    decision      json NOT NULL,          -- the policy decision at application, kept byte for byte
     created_at    timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL
 );
@@ -81,8 +83,8 @@ CREATE INDEX cases_order ON cases (order_no);
 CREATE INDEX cases_due ON cases (due_at) WHERE due_at IS NOT NULL;
 
 CREATE TABLE case_items (
-    case_id     text NOT NULL REFERENCES cases (id),
-    sku         text NOT NULL,
+    case_id     text COLLATE "C" NOT NULL REFERENCES cases (id),
+    sku         text COLLATE "C" NOT NULL,
     quantity    integer NOT NULL CHECK (quantity > 0),
     paid_amount bigint NOT NULL,
     PRIMARY KEY (case_id, sku)
@@ -91,7 +93,7 @@ CREATE INDEX case_items_sku ON case_items (sku);
 
 -- History is append-only: the trigger refuses every UPDATE and DELETE.
 CREATE TABLE case_events (
-    case_id     text NOT NULL REFERENCES cases (id),
+    case_id     text COLLATE "C" NOT NULL REFERENCES cases (id),
     seq         bigint NOT NULL,
     action      text NOT NULL,
     actor_role  text NOT NULL,
@@ -113,8 +115,8 @@ CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events
     FOR EACH ROW EXECUTE FUNCTION case_events_append_only();
 
 CREATE TABLE timers (
-    id          text PRIMARY KEY,
-    case_id     text NOT NULL REFERENCES cases (id),
+    id          text COLLATE "C" PRIMARY KEY,
+    case_id     text COLLATE "C" NOT NULL REFERENCES cases (id),
     kind        text NOT NULL,
     due_at      timestamptz NOT NULL,
     state       text NOT NULL,           -- pending | fired | cancelled
@@ -156,7 +158,7 @@ CREATE INDEX idempotency_created ON idempotency_keys (created_at);
 
 CREATE TABLE attachments (
     id            text PRIMARY KEY,
-    case_id       text REFERENCES cases (id),
+    case_id       text COLLATE "C" REFERENCES cases (id),
     owner_role    text NOT NULL,
     owner_id      text NOT NULL,
     merchant_code text NOT NULL DEFAULT '',
@@ -170,7 +172,7 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_case ON attachments (case_id);
 
 CREATE TABLE policy_versions (
-    id        text NOT NULL,
+    id        text COLLATE "C" NOT NULL,
     version   integer NOT NULL,
     layer     text NOT NULL,
     merchant  text NOT NULL DEFAULT '',

@@ -1,0 +1,290 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// NextCaseNumber returns the next value of the case_numbers sequence: no row is updated,
+// so concurrent applications never queue on it.
+func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, `SELECT nextval('case_numbers')`, nil, &n)
+	return n, wrap(err, "next case number")
+}
+
+// The case and its lines in one statement: the lines' foreign key is checked at the end of
+// the statement, when the case row exists. A taken id or number inserts nothing (count 0)
+// rather than failing the transaction.
+const insertCaseSQL = `
+WITH c AS (
+    INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version,
+        due_at, data, decision, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), items AS (
+    INSERT INTO case_items (case_id, sku, quantity, paid_amount)
+    SELECT c.id, d.sku, d.quantity, d.paid_amount
+    FROM c, unnest($15::text[], $16::integer[], $17::bigint[]) AS d (sku, quantity, paid_amount)
+)
+SELECT count(*) FROM c`
+
+// InsertCase stores a new case and its lines in one round trip. ErrConflict if its id or
+// number is taken.
+func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error {
+	n := storedCase(c)
+	data, err := json.Marshal(&n)
+	if err != nil {
+		return fmt.Errorf("insert case %s: %w", c.ID, err)
+	}
+	if len(decision) == 0 {
+		decision = json.RawMessage("null")
+	}
+	skus, qtys, paid := itemColumns(n.Items)
+	var inserted int64
+	err = t.queryRow(ctx, insertCaseSQL, []any{n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
+		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
+		orNow(n.CreatedAt, t.now), t.now, skus, qtys, paid}, &inserted)
+	if err == nil && inserted == 0 {
+		err = store.ErrConflict
+	}
+	return wrap(err, "insert case %s", c.ID)
+}
+
+func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
+	n := len(items)
+	skus, qtys, paid = make([]string, n), make([]int32, n), make([]int64, n)
+	for i, it := range items {
+		skus[i], qtys[i], paid[i] = it.SKU, int32(it.Quantity), it.PaidAmount.Minor
+	}
+	return skus, qtys, paid
+}
+
+// storedCase is c with every time in UTC to the microsecond, as the database keeps the
+// time columns, so that data and columns agree and a case reads back as it is stored.
+func storedCase(c *aftersale.Case) aftersale.Case {
+	n := *c
+	n.CreatedAt, n.UpdatedAt = utcMicro(c.CreatedAt), utcMicro(c.UpdatedAt)
+	if c.Deadlines != nil {
+		n.Deadlines = make([]aftersale.Deadline, len(c.Deadlines))
+		for i, d := range c.Deadlines {
+			n.Deadlines[i] = aftersale.Deadline{Kind: d.Kind, Due: utcMicro(d.Due)}
+		}
+	}
+	for _, s := range []**aftersale.Shipment{&n.ReturnShipment, &n.OutboundShipment} {
+		if *s != nil {
+			c := **s
+			c.At = utcMicro(c.At)
+			*s = &c
+		}
+	}
+	return n
+}
+
+// utcMicro is t in UTC truncated to the microsecond (the zero time stays zero).
+func utcMicro(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// dueAt is the case's earliest deadline, what "overdue" is measured against.
+func dueAt(c *aftersale.Case) *time.Time {
+	var due time.Time
+	for _, d := range c.Deadlines {
+		if due.IsZero() || d.Due.Before(due) {
+			due = d.Due
+		}
+	}
+	return nullTime(due)
+}
+
+// One round trip updates the case, keeps case_items equal to its lines (touching them
+// only if they changed) and tells a stale version (the case exists) from an unknown case.
+const updateCaseSQL = `
+WITH up AS (
+    UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8
+    WHERE id = $1 AND version = $2 - 1
+    RETURNING id
+), lines AS (
+    SELECT * FROM unnest($9::text[], $10::integer[], $11::bigint[]) AS l (sku, quantity, paid_amount)
+), gone AS (
+    DELETE FROM case_items ci USING up
+    WHERE ci.case_id = up.id AND NOT (ci.sku = ANY ($9::text[]))
+), changed AS (
+    INSERT INTO case_items (case_id, sku, quantity, paid_amount)
+    SELECT up.id, l.sku, l.quantity, l.paid_amount FROM up, lines l
+    WHERE NOT EXISTS (
+        SELECT 1 FROM case_items ci
+        WHERE ci.case_id = up.id AND ci.sku = l.sku AND ci.quantity = l.quantity AND ci.paid_amount = l.paid_amount)
+    ON CONFLICT (case_id, sku) DO UPDATE SET quantity = excluded.quantity, paid_amount = excluded.paid_amount
+)
+SELECT (SELECT count(*) FROM up), EXISTS (SELECT 1 FROM cases WHERE id = $1)`
+
+// UpdateCase stores c if the stored version is c.Version-1: ErrConflict if it is not,
+// ErrNotFound if there is no such case. It is one statement.
+func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
+	n := storedCase(c)
+	data, err := json.Marshal(&n)
+	if err != nil {
+		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	skus, qtys, paid := itemColumns(n.Items)
+	var updated int64
+	var exists bool
+	err = t.queryRow(ctx, updateCaseSQL, []any{n.ID, n.Version, string(n.Type), string(n.Reason),
+		string(n.State), dueAt(&n), data, t.now, skus, qtys, paid}, &updated, &exists)
+	switch {
+	case err != nil:
+	case !exists:
+		err = store.ErrNotFound
+	case updated == 0:
+		err = store.ErrConflict
+	}
+	return wrap(err, "update case %s to version %d", c.ID, c.Version)
+}
+
+// Case returns a case with the decision it was opened with.
+func (t *Tx) Case(ctx context.Context, id string) (store.CaseRecord, error) {
+	var data, decision []byte
+	err := t.queryRow(ctx, `SELECT data, decision FROM cases WHERE id = $1`, []any{id}, &data, &decision)
+	if err != nil {
+		return store.CaseRecord{}, wrap(err, "case %s", id)
+	}
+	r, err := caseRecord(data, decision)
+	if err != nil {
+		return store.CaseRecord{}, fmt.Errorf("case %s: %w", id, err)
+	}
+	return r, nil
+}
+
+func caseRecord(data, decision []byte) (store.CaseRecord, error) {
+	var r store.CaseRecord
+	if err := json.Unmarshal(data, &r.Case); err != nil {
+		return r, fmt.Errorf("decode case data: %w", err)
+	}
+	if string(decision) != "null" {
+		r.Decision = json.RawMessage(decision)
+	}
+	return r, nil
+}
+
+// ListCases returns one page of cases, newest first, by keyset pagination on
+// (created_at, id): each page starts where the previous one ended, whatever was inserted
+// meanwhile, and costs the same however deep it is.
+func (t *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseRecord, string, error) {
+	limit := q.Limit
+	switch {
+	case limit <= 0:
+		limit = 50
+	case limit > 500:
+		limit = 500
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.Merchant != "" {
+		where = append(where, "merchant_code = "+arg(q.Merchant))
+	}
+	if q.Customer != "" {
+		where = append(where, "customer_id = "+arg(q.Customer))
+	}
+	if q.OrderNo != "" {
+		where = append(where, "order_no = "+arg(q.OrderNo))
+	}
+	if len(q.States) > 0 {
+		where = append(where, "state = ANY ("+arg(strs(q.States))+"::text[])")
+	}
+	if len(q.Types) > 0 {
+		where = append(where, "type = ANY ("+arg(strs(q.Types))+"::text[])")
+	}
+	if !q.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= "+arg(q.CreatedFrom))
+	}
+	if !q.CreatedTo.IsZero() {
+		where = append(where, "created_at < "+arg(q.CreatedTo))
+	}
+	if !q.OverdueAt.IsZero() {
+		where = append(where, "due_at < "+arg(q.OverdueAt)+" AND state NOT IN ('completed', 'closed')")
+	}
+	if q.Cursor != "" {
+		at, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, "(created_at, id) < ("+arg(at)+"::timestamptz, "+arg(id)+"::text)")
+	}
+	sql := "SELECT id, created_at, data, decision FROM cases"
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit+1)
+
+	var cases []store.CaseRecord
+	var lastAt time.Time
+	var lastID string
+	more := false
+	err := t.query(ctx, sql, args, func(rows pgx.Rows) error {
+		if len(cases) == limit {
+			more = true // the extra row only says that there is a next page
+			return nil
+		}
+		var data, decision []byte
+		if err := rows.Scan(&lastID, &lastAt, &data, &decision); err != nil {
+			return err
+		}
+		r, err := caseRecord(data, decision)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", lastID, err)
+		}
+		cases = append(cases, r)
+		return nil
+	})
+	if err != nil {
+		return nil, "", wrap(err, "list cases")
+	}
+	next := ""
+	if more {
+		next = encodeCursor(lastAt, lastID)
+	}
+	return cases, next, nil
+}
+
+func strs[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// The cursor is the (created_at, id) of the last case of a page, opaque to callers.
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "/" + id))
+}
+
+func decodeCursor(s string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		micros, id, ok := strings.Cut(string(b), "/")
+		if us, perr := strconv.ParseInt(micros, 10, 64); ok && perr == nil {
+			return time.UnixMicro(us).UTC(), id, nil
+		}
+	}
+	return time.Time{}, "", fmt.Errorf("list cases: cursor %q: %w", s, store.ErrBadCursor)
+}

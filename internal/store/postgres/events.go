@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// eventData is what case_events.data holds: the parts of an event without a column of
+// their own, tagged as in aftersale.Event so that an event reads back as it was written.
+type eventData struct {
+	Evidence      []aftersale.Evidence `json:"evidence,omitempty"`
+	Data          map[string]string    `json:"data,omitempty"`
+	PolicyVersion string               `json:"policy_version"`
+}
+
+// AppendEvent adds a history event. A second event with the same case and seq is
+// ErrConflict and leaves the transaction usable; the table's trigger refuses any change
+// to an event once written.
+func (t *Tx) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event) error {
+	data, err := json.Marshal(eventData{Evidence: ev.Evidence, Data: ev.Data, PolicyVersion: ev.PolicyVersion})
+	if err != nil {
+		return fmt.Errorf("append event %d to case %s: %w", ev.Seq, caseID, err)
+	}
+	n, err := t.exec(ctx, `
+		INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state, to_state, at, note, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (case_id, seq) DO NOTHING`,
+		caseID, ev.Seq, string(ev.Action), string(ev.Actor.Role), ev.Actor.ID, string(ev.From), string(ev.To),
+		orNow(ev.At, t.now), ev.Note, data)
+	if err == nil && n == 0 {
+		err = store.ErrConflict
+	}
+	return wrap(err, "append event %d to case %s", ev.Seq, caseID)
+}
+
+// Events returns a case's history in order (none for an unknown case).
+func (t *Tx) Events(ctx context.Context, caseID string) ([]aftersale.Event, error) {
+	var evs []aftersale.Event
+	err := t.query(ctx, `
+		SELECT seq, action, actor_role, actor_id, from_state, to_state, at, note, data
+		FROM case_events WHERE case_id = $1 ORDER BY seq`, []any{caseID},
+		func(rows pgx.Rows) error {
+			var ev aftersale.Event
+			var data []byte
+			if err := rows.Scan(&ev.Seq, &ev.Action, &ev.Actor.Role, &ev.Actor.ID, &ev.From, &ev.To,
+				&ev.At, &ev.Note, &data); err != nil {
+				return err
+			}
+			var d eventData
+			if err := json.Unmarshal(data, &d); err != nil {
+				return fmt.Errorf("event %d: %w", ev.Seq, err)
+			}
+			ev.Evidence, ev.Data, ev.PolicyVersion = d.Evidence, d.Data, d.PolicyVersion
+			evs = append(evs, ev)
+			return nil
+		})
+	if err != nil {
+		return nil, wrap(err, "events of case %s", caseID)
+	}
+	return evs, nil
+}

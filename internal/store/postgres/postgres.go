@@ -1,0 +1,293 @@
+// Package postgres is the PostgreSQL store: production and scale-out, several stateless
+// replicas sharing one database. It implements store.Store with pgx and hand-written SQL,
+// one file per entity. The SQL stays within what PostgreSQL-compatible distributed
+// databases accept where it can (DESIGN.md §6): row locks and sequences, no advisory locks.
+package postgres
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// DB is a PostgreSQL store. It is safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open connects to the database at url (a postgres:// URL or key=value string; pool
+// settings such as pool_max_conns are read from it) and applies pending migrations.
+func Open(ctx context.Context, url string, opts store.Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	return open(ctx, cfg, opts)
+}
+
+func open(ctx context.Context, cfg *pgxpool.Config, opts store.Options) (*DB, error) {
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		// Times come back in UTC, as the store's clock writes them.
+		c.TypeMap().RegisterType(&pgtype.Type{
+			Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+		})
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	db := &DB{pool: pool, now: opts.Clock()}
+	if err := db.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Kind returns "postgres".
+func (db *DB) Kind() string { return "postgres" }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Pool returns the connection pool, for tools (bench, admin) that need plain SQL.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// maxAttempts bounds how often Update runs fn when the database reports a serialization
+// failure or a deadlock.
+const maxAttempts = 5
+
+// Update runs fn in a READ COMMITTED transaction and commits it, retrying on SQLSTATE
+// 40001 (serialization failure) and 40P01 (deadlock) with a small jittered backoff.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			// 1–2 ms, 2–4 ms, 4–8 ms, 8–16 ms: enough for the other transaction to finish.
+			base := time.Millisecond << (attempt - 1)
+			wait := base + rand.N(base)
+			select {
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			case <-time.After(wait):
+			}
+		}
+		err = db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("postgres: gave up after %d attempts: %w", maxAttempts, err)
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+	return db.run(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Tx) error) (err error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: acquire connection: %w", err)
+	}
+	// Release destroys a connection left inside a transaction, so a panic in fn or a
+	// failed rollback cannot hand a half-done transaction to the next caller.
+	defer conn.Release()
+	t := &Tx{conn: conn.Conn(), opts: opts, now: db.now()}
+	defer func() {
+		if err != nil {
+			t.rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.tx == nil {
+		return nil // fn sent nothing: there is nothing to commit
+	}
+	if err := t.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether err is a serialization failure or a deadlock, after which the
+// whole transaction can be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Tx is one transaction. The BEGIN statement travels with the transaction's first
+// statements (pgx.Batch.BeginTx), so a transaction costs no round trip of its own besides
+// COMMIT, and a transaction that sends nothing costs none at all.
+type Tx struct {
+	conn *pgx.Conn
+	opts pgx.TxOptions
+	tx   pgx.Tx // nil until the first statement is sent
+	now  time.Time
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+// Now is the time fixed when the transaction began.
+func (t *Tx) Now() time.Time { return t.now }
+
+// batch returns an empty batch that opens the transaction first if it is not open yet.
+func (t *Tx) batch() *pgx.Batch {
+	b := &pgx.Batch{}
+	if t.tx == nil {
+		b.BeginTx(t.opts)
+	}
+	return b
+}
+
+// send sends b in one round trip and runs the callbacks of its queued queries.
+func (t *Tx) send(ctx context.Context, b *pgx.Batch) error {
+	br := t.conn.SendBatch(ctx, b)
+	began := t.tx == nil
+	if began {
+		t.tx = br.Tx()
+	}
+	err := br.Close()
+	if began && err != nil && t.conn.PgConn().TxStatus() == 'I' {
+		// The batch failed before BEGIN took effect: nothing was done, and the next
+		// statement must open the transaction again rather than run outside one.
+		t.tx = nil
+	}
+	return err
+}
+
+// exec runs one statement and returns how many rows it affected.
+func (t *Tx) exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	b := t.batch()
+	var n int64
+	b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error {
+		n = ct.RowsAffected()
+		return nil
+	})
+	return n, t.send(ctx, b)
+}
+
+// queryRow runs one statement and scans its single row into dest (pgx.ErrNoRows if none).
+func (t *Tx) queryRow(ctx context.Context, sql string, args []any, dest ...any) error {
+	b := t.batch()
+	b.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
+	return t.send(ctx, b)
+}
+
+// query runs one statement and calls scan for each row.
+func (t *Tx) query(ctx context.Context, sql string, args []any, scan func(pgx.Rows) error) error {
+	b := t.batch()
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	return t.send(ctx, b)
+}
+
+// guarded sends b's statements inside a savepoint, so that a statement refused by a
+// constraint fails alone and leaves the transaction usable, as in SQLite. The savepoint
+// and its release travel in the same round trip as the statements.
+func (t *Tx) guarded(ctx context.Context, b *pgx.Batch) error {
+	g := t.batch()
+	g.Queue("savepoint guard")
+	g.QueuedQueries = append(g.QueuedQueries, b.QueuedQueries...)
+	g.Queue("release savepoint guard")
+	err := t.send(ctx, g)
+	if err != nil && t.tx != nil && t.conn.PgConn().TxStatus() == 'E' {
+		// Rolling back to a savepoint keeps it; release it too. An aborted transaction
+		// refuses to prepare statements, so this goes by the simple protocol (no arguments).
+		if _, rerr := t.conn.Exec(ctx, "rollback to savepoint guard; release savepoint guard"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	return err
+}
+
+func (t *Tx) rollback() {
+	if t.tx == nil {
+		return
+	}
+	// A context that is already done must not keep the rollback from reaching the server.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.tx.Rollback(ctx) // on failure pgx closes the connection and the pool drops it
+}
+
+// classify wraps a database error with the store error it means, keeping the original
+// in the chain (for logs and retry decisions).
+func classify(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23514": // check_violation
+			return fmt.Errorf("%w: %w", store.ErrExceeded, err)
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %w", store.ErrConflict, err)
+		case "23503": // foreign_key_violation: the row refers to something that does not exist
+			return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+		}
+	}
+	return err
+}
+
+// wrap says what failed and what it means to the caller.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, classify(err))...)
+}
+
+// newID returns a random identifier for rows the store names itself (timers).
+func newID(prefix string) string { return prefix + crand.Text() }
+
+// nullTime is NULL for the zero time.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// orNow returns t, or now when t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t.UTC()
+}
+
+// timeOf is the time p points to, or the zero time.
+func timeOf(p *time.Time) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return p.UTC()
+}
