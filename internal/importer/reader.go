@@ -23,7 +23,9 @@
 //
 // A row that is wrong is reported with its row number (the file's line for CSV, the
 // sheet's row for XLSX; the header is row 1) and every reason, and its whole order is
-// skipped; the other orders are kept. CSV is read as a stream, one order at a time.
+// skipped; the other orders are kept. CSV is read as a stream, one order at a time; what
+// the reader keeps besides is the number and first row of every order seen (a few dozen
+// bytes each), to catch an order whose lines are not on consecutive rows.
 package importer
 
 import (
