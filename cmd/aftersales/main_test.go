@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/aftersales/aftersales/internal/app"
 )
 
@@ -433,4 +435,30 @@ func Example_usage() {
 	//
 	// Prints the version of aftersales and of the Go toolchain that built it.
 	// true
+}
+
+func TestImportOrdersFromXLSX(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	rows := [][]any{
+		{"订单号", "商家", "买家", "支付方式", "付款时间", "商品编码", "数量", "单价", "实付金额"},
+		{"X1", "shop-x", "c1", "货到付款", "2025-06-18 20:30:00", "S1", 2, 19.9, 39.8},
+		{"X1", "shop-x", "c1", "货到付款", "2025-06-18 20:30:00", "S2", 1, 5, 5},
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(f.GetSheetName(0), cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "export") // no extension: told by content
+	if err := f.SaveAs(path + ".xlsx"); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(path+".xlsx", path)
+	stdout, _, err := run(t, nil, "import", "orders", path, "--data", dir)
+	if err != nil || !strings.Contains(stdout, "(XLSX)") || !strings.Contains(stdout, "2 rows, 1 orders stored (1 new, 0 updated)") {
+		t.Errorf("import: %v\n%s", err, stdout)
+	}
 }
