@@ -367,7 +367,7 @@ func TestEnvironmentTwinsSetFlagsAndTheCommandLineWins(t *testing.T) {
 
 	// serve reads AFTERSALES_ADDR and AFTERSALES_DEMO like --addr and --demo.
 	s := MustServe(t, map[string]string{"AFTERSALES_ADDR": "127.0.0.1:0",
-		"AFTERSALES_DATA": t.TempDir(), "AFTERSALES_DEMO": "true", "AFTERSALES_DEMO_ORDERS": "100"}, "integration ")
+		"AFTERSALES_DATA": t.TempDir(), "AFTERSALES_DEMO": "true", "AFTERSALES_DEMO_ORDERS": "20"}, "integration ")
 	if !strings.HasPrefix(s.url, "http://127.0.0.1:") || !strings.Contains(s.stdout.String(), "demo data: ") {
 		t.Errorf("serve from the environment: %s\n%s", s.url, s.stdout.String())
 	}
