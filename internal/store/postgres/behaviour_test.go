@@ -186,10 +186,11 @@ func TestStaleVersionIsConflict(t *testing.T) {
 	c := testCase("k1", "O1", t0)
 	decision := json.RawMessage(`{"eligible": true,"rule":"7d"}`)
 	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error { return tx.InsertCase(ctx, c, decision) })
+	err := db.Update(context.Background(), func(tx store.Tx) error { return tx.InsertCase(context.Background(), c, decision) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("insert the same case again: %v, want ErrConflict", err)
+	}
 	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.InsertCase(ctx, c, decision); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("insert the same case again: %v, want ErrConflict", err)
-		}
 		next := *c
 		next.Version, next.State = 3, aftersale.Approved
 		if err := tx.UpdateCase(ctx, &next); !errors.Is(err, store.ErrConflict) {
@@ -236,11 +237,12 @@ func TestEventsAreAppendOnly(t *testing.T) {
 		if err := tx.AppendEvent(ctx, "k1", ev); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(ctx, "k1", ev); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("the same seq twice: %v, want ErrConflict", err)
-		}
 		return tx.AppendEvent(ctx, "k1", ev2)
 	})
+	err := db.Update(context.Background(), func(tx store.Tx) error { return tx.AppendEvent(context.Background(), "k1", ev) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("the same seq twice: %v, want ErrConflict", err)
+	}
 	for _, sql := range []string{
 		`UPDATE case_events SET note = 'rewritten' WHERE case_id = 'k1'`,
 		`DELETE FROM case_events WHERE case_id = 'k1'`,
@@ -250,7 +252,7 @@ func TestEventsAreAppendOnly(t *testing.T) {
 			t.Errorf("%s: %v, want the append-only trigger to refuse it", sql, err)
 		}
 	}
-	err := db.View(context.Background(), func(tx store.Tx) error {
+	err = db.View(context.Background(), func(tx store.Tx) error {
 		evs, err := tx.Events(context.Background(), "k1")
 		if err != nil {
 			return err
@@ -411,10 +413,7 @@ func TestTimersOutboxAndKeys(t *testing.T) {
 		if err := tx.PutIdempotency(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.PutIdempotency(ctx, r); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("key reused: %v, want ErrConflict", err)
-		}
-		got, err := tx.Idempotency(ctx, "tok1", "x")
+		got, err := tx.Idempotency(ctx, "tok1", "x") // reads its own pending write
 		if err != nil || !reflect.DeepEqual(got, r) {
 			t.Errorf("key read back %+v, %v; want %+v", got, err, r)
 		}
@@ -507,4 +506,50 @@ func TestAttachmentsPoliciesTokens(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A write that waits for the next statement (Tx.later) reports its refusal there, and the
+// transaction commits nothing.
+func TestPendingWriteFailsTheNextStatement(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	seed(t, db, testOrder("O1"))
+	ctx := context.Background()
+	var appendErr, readErr error
+	err := db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Enqueue(ctx, store.OutboxMessage{Topic: "t", Key: "k"}); err != nil {
+			return err
+		}
+		appendErr = tx.AppendEvent(ctx, "no-such-case", aftersale.Event{Seq: 1, Action: aftersale.Apply, To: aftersale.Requested})
+		_, readErr = tx.Order(ctx, "O1", false)
+		return readErr
+	})
+	if appendErr != nil {
+		t.Errorf("AppendEvent = %v; its refusal should come with the next statement", appendErr)
+	}
+	if !errors.Is(readErr, store.ErrNotFound) || !strings.Contains(readErr.Error(), "append event 1 to case no-such-case") {
+		t.Errorf("next statement = %v, want the event's ErrNotFound", readErr)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Update = %v, want ErrNotFound", err)
+	}
+	// Refused at COMMIT: nothing is written.
+	err = db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Enqueue(ctx, store.OutboxMessage{Topic: "t", Key: "k"}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, "no-such-case", aftersale.Event{Seq: 1, Action: aftersale.Apply, To: aftersale.Requested})
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Update = %v, want ErrNotFound from COMMIT", err)
+	}
+	err = db.View(ctx, func(tx store.Tx) error {
+		n, err := tx.OutboxBacklog(ctx)
+		if n != 0 {
+			t.Errorf("backlog %d after refused transactions, want 0", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

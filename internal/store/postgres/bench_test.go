@@ -4,13 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/money"
+	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -59,16 +68,22 @@ func openCase(ctx context.Context, tx store.Tx, orderNo, id string) error {
 		RequestHash: []byte("0123456789abcdef0123456789abcdef"), Status: 201, Response: []byte(`{"id":"` + id + `"}`)})
 }
 
+// bigOrder is an order whose line B is enough for any number of cases.
+func bigOrder(no string) order.Order {
+	o := testOrder(no)
+	o.Items[1].Quantity = 100000
+	o.Items[1].PaidAmount = money.Yuan(100000000)
+	o.Items[1].UnitPrice = money.Yuan(100000000)
+	return o
+}
+
 // BenchmarkOpenCase measures case creations per second through the store alone, from many
 // concurrent requests on distinct orders.
 func BenchmarkOpenCase(b *testing.B) {
 	db := MustOpen(b, store.Options{})
 	ctx := context.Background()
 	const orders = 2000
-	o := testOrder("")
-	o.Items[1].Quantity = 100000
-	o.Items[1].PaidAmount = money.Yuan(100000000)
-	o.Items[1].UnitPrice = money.Yuan(100000000)
+	o := bigOrder("")
 	err := db.Update(ctx, func(tx store.Tx) error {
 		if err := tx.EnsureMerchant(ctx, "m1"); err != nil {
 			return err
@@ -90,6 +105,7 @@ func BenchmarkOpenCase(b *testing.B) {
 	prefix := rand.Text()[:8]
 	var seq atomic.Int64
 	b.SetParallelism(8) // × GOMAXPROCS goroutines, like concurrent HTTP requests
+	cpu := startCPU(b, db)
 	start := time.Now()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -104,4 +120,142 @@ func BenchmarkOpenCase(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "cases/s")
+	cpu.report(b)
+}
+
+// cpuMeter measures the CPU time the benchmark spends in this process and in the
+// database's server processes of its connections, which a machine shared with other work
+// disturbs far less than throughput.
+type cpuMeter struct {
+	db        *DB
+	goStart   time.Duration
+	pgStart   time.Duration
+	available bool
+}
+
+func startCPU(b *testing.B, db *DB) *cpuMeter {
+	m := &cpuMeter{db: db}
+	m.goStart = processCPU()
+	m.pgStart, m.available = m.serverCPU()
+	return m
+}
+
+func (m *cpuMeter) report(b *testing.B) {
+	goCPU := processCPU() - m.goStart
+	b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "µs-go-cpu/op")
+	if pg, ok := m.serverCPU(); ok && m.available {
+		b.ReportMetric(float64((pg-m.pgStart).Microseconds())/float64(b.N), "µs-pg-cpu/op")
+	}
+}
+
+// serverCPU sums the CPU time of the server processes behind the pool's connections (read
+// from /proc: only when the server runs on this machine).
+func (m *cpuMeter) serverCPU() (time.Duration, bool) {
+	conns := m.db.pool.AcquireAllIdle(context.Background())
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	var total time.Duration
+	for _, c := range conns {
+		d, ok := procCPU(int(c.Conn().PgConn().PID()))
+		if !ok {
+			return 0, false
+		}
+		total += d
+	}
+	return total, true
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU is the user and system time of process pid, from /proc/pid/stat.
+func procCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * (time.Second / 100), true // USER_HZ
+}
+
+// roundTrips counts the statements and batches pgx sends: with every statement prepared
+// already (after a first run), each is one round trip to the server.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// Opening a case is four round trips (and a fifth for every caseNumberBlock cases): the
+// idempotency check with BEGIN, the order's locked lines, the holdings, and the case, its
+// event, timers, outbox messages and idempotency record with COMMIT.
+func TestOpeningACaseTakesFourRoundTrips(t *testing.T) {
+	rt := &roundTrips{}
+	db := mustOpenConfig(t, store.Options{}, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = rt })
+	o := bigOrder("O1")
+	seed(t, db, o)
+	ctx := context.Background()
+	run := func(id string) int64 {
+		before := rt.n.Load()
+		if err := db.Update(ctx, func(tx store.Tx) error { return openCase(ctx, tx, o.No, id) }); err != nil {
+			t.Fatal(err)
+		}
+		return rt.n.Load() - before
+	}
+	run("warm-up") // prepares the statements and takes a block of case numbers
+	if n := run("k1"); n != 4 {
+		t.Errorf("opening a case took %d round trips, want 4", n)
+	}
+	// An action on a case: check the key, lock the order, adjust holdings, update the
+	// case, then event, timers, outbox and key with COMMIT.
+	before := rt.n.Load()
+	err := db.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Idempotency(ctx, "tok-bench", "act-1"); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		r, err := tx.Case(ctx, "k1")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Order(ctx, o.No, true); err != nil {
+			return err
+		}
+		c := r.Case
+		c.Version, c.State = 2, aftersale.Approved
+		if err := tx.UpdateCase(ctx, &c); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, c.ID, aftersale.Event{Seq: 2, Action: aftersale.Approve, From: aftersale.Requested, To: aftersale.Approved, At: tx.Now()}); err != nil {
+			return err
+		}
+		if err := tx.ScheduleTimers(ctx, c.ID, []aftersale.DeadlineKind{aftersale.MerchantResponse}, nil); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, store.OutboxMessage{Topic: "case.approve", Key: c.ID, Payload: json.RawMessage(`{}`)}); err != nil {
+			return err
+		}
+		return tx.PutIdempotency(ctx, store.IdempotencyRecord{Principal: "tok-bench", Key: "act-1", RequestHash: []byte{1}, Status: 200, Response: []byte(`{}`)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rt.n.Load() - before; n != 5 {
+		t.Errorf("an action took %d round trips, want 5", n)
+	}
 }

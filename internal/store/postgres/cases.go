@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,33 +17,61 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// NextCaseNumber returns the next value of the case_numbers sequence: no row is updated,
-// so concurrent applications never queue on it.
+// caseNumberBlock is how many numbers of the case_numbers sequence one round trip takes.
+const caseNumberBlock = 32
+
+// caseNumbers hands out numbers of the case_numbers sequence taken in blocks, so that
+// most cases get their number without a round trip. Within one process the numbers
+// increase; across replicas they interleave, and a block's unused numbers are lost when
+// the process stops (a sequence leaves gaps anyway).
+type caseNumbers struct {
+	mu   sync.Mutex
+	left []int64 // ascending
+}
+
+// NextCaseNumber returns the next number of the case_numbers sequence: no row is updated,
+// so concurrent applications never queue on it, and one round trip serves
+// caseNumberBlock cases.
 func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
-	var n int64
-	err := t.queryRow(ctx, `SELECT nextval('case_numbers')`, nil, &n)
-	return n, wrap(err, "next case number")
+	ns := &t.db.numbers
+	ns.mu.Lock() // held across the round trip: one block at a time keeps the numbers increasing
+	defer ns.mu.Unlock()
+	if len(ns.left) == 0 {
+		var block []int64
+		err := t.query(ctx, `SELECT nextval('case_numbers') FROM generate_series(1, $1)`,
+			[]any{caseNumberBlock}, func(rows pgx.Rows) error {
+				var n int64
+				err := rows.Scan(&n)
+				block = append(block, n)
+				return err
+			})
+		if err != nil {
+			return 0, wrap(err, "next case number")
+		}
+		slices.Sort(block)
+		ns.left = block
+	}
+	n := ns.left[0]
+	ns.left = ns.left[1:]
+	return n, nil
 }
 
 // The case and its lines in one statement: the lines' foreign key is checked at the end of
-// the statement, when the case row exists. A taken id or number inserts nothing (count 0)
-// rather than failing the transaction.
+// the statement, when the case row exists.
 const insertCaseSQL = `
 WITH c AS (
     INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version,
         due_at, data, decision, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-    ON CONFLICT DO NOTHING
     RETURNING id
-), items AS (
-    INSERT INTO case_items (case_id, sku, quantity, paid_amount)
-    SELECT c.id, d.sku, d.quantity, d.paid_amount
-    FROM c, unnest($15::text[], $16::integer[], $17::bigint[]) AS d (sku, quantity, paid_amount)
 )
-SELECT count(*) FROM c`
+INSERT INTO case_items (case_id, sku, quantity, paid_amount)
+SELECT c.id, d.sku, d.quantity, d.paid_amount
+FROM c, unnest($15::text[], $16::integer[], $17::bigint[]) AS d (sku, quantity, paid_amount)`
 
-// InsertCase stores a new case and its lines in one round trip. ErrConflict if its id or
-// number is taken.
+// InsertCase stores a new case and its lines. The write travels with the transaction's
+// next statement (see Tx.later): a taken id or number (ErrConflict) or an unknown order
+// (ErrNotFound) is returned by that statement's call or by Update.
 func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error {
 	n := storedCase(c)
 	data, err := json.Marshal(&n)
@@ -52,14 +82,9 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 		decision = json.RawMessage("null")
 	}
 	skus, qtys, paid := itemColumns(n.Items)
-	var inserted int64
-	err = t.queryRow(ctx, insertCaseSQL, []any{n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
+	return t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
-		orNow(n.CreatedAt, t.now), t.now, skus, qtys, paid}, &inserted)
-	if err == nil && inserted == 0 {
-		err = store.ErrConflict
-	}
-	return wrap(err, "insert case %s", c.ID)
+		orNow(n.CreatedAt, t.now), t.now, skus, qtys, paid)
 }
 
 func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
@@ -111,47 +136,30 @@ func dueAt(c *aftersale.Case) *time.Time {
 	return nullTime(due)
 }
 
-// One round trip updates the case, keeps case_items equal to its lines (touching them
-// only if they changed) and tells a stale version (the case exists) from an unknown case.
-const updateCaseSQL = `
-WITH up AS (
-    UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8
-    WHERE id = $1 AND version = $2 - 1
-    RETURNING id
-), lines AS (
-    SELECT * FROM unnest($9::text[], $10::integer[], $11::bigint[]) AS l (sku, quantity, paid_amount)
-), gone AS (
-    DELETE FROM case_items ci USING up
-    WHERE ci.case_id = up.id AND NOT (ci.sku = ANY ($9::text[]))
-), changed AS (
-    INSERT INTO case_items (case_id, sku, quantity, paid_amount)
-    SELECT up.id, l.sku, l.quantity, l.paid_amount FROM up, lines l
-    WHERE NOT EXISTS (
-        SELECT 1 FROM case_items ci
-        WHERE ci.case_id = up.id AND ci.sku = l.sku AND ci.quantity = l.quantity AND ci.paid_amount = l.paid_amount)
-    ON CONFLICT (case_id, sku) DO UPDATE SET quantity = excluded.quantity, paid_amount = excluded.paid_amount
-)
-SELECT (SELECT count(*) FROM up), EXISTS (SELECT 1 FROM cases WHERE id = $1)`
-
 // UpdateCase stores c if the stored version is c.Version-1: ErrConflict if it is not,
-// ErrNotFound if there is no such case. It is one statement.
+// ErrNotFound if there is no such case. A case's lines are fixed when it opens
+// (aftersale.Transition never changes them), so case_items is left alone.
 func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	n := storedCase(c)
 	data, err := json.Marshal(&n)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
-	skus, qtys, paid := itemColumns(n.Items)
-	var updated int64
-	var exists bool
-	err = t.queryRow(ctx, updateCaseSQL, []any{n.ID, n.Version, string(n.Type), string(n.Reason),
-		string(n.State), dueAt(&n), data, t.now, skus, qtys, paid}, &updated, &exists)
-	switch {
-	case err != nil:
-	case !exists:
-		err = store.ErrNotFound
-	case updated == 0:
-		err = store.ErrConflict
+	updated, err := t.exec(ctx, `
+		UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8
+		WHERE id = $1 AND version = $2 - 1`,
+		n.ID, n.Version, string(n.Type), string(n.Reason), string(n.State), dueAt(&n), data, t.now)
+	if err == nil && updated == 0 {
+		// Refused: a stale version, or no such case. Only this path pays a second round trip.
+		var exists bool
+		err = t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)`, []any{n.ID}, &exists)
+		switch {
+		case err != nil:
+		case exists:
+			err = store.ErrConflict
+		default:
+			err = store.ErrNotFound
+		}
 	}
 	return wrap(err, "update case %s to version %d", c.ID, c.Version)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
-	"github.com/aftersales/aftersales/internal/store"
 )
 
 // eventData is what case_events.data holds: the parts of an event without a column of
@@ -19,24 +18,20 @@ type eventData struct {
 	PolicyVersion string               `json:"policy_version"`
 }
 
-// AppendEvent adds a history event. A second event with the same case and seq is
-// ErrConflict and leaves the transaction usable; the table's trigger refuses any change
-// to an event once written.
+// AppendEvent adds a history event; the table's trigger refuses any change to an event
+// once written. The write travels with the transaction's next statement (see Tx.later): a
+// taken seq (ErrConflict) or an unknown case (ErrNotFound) is returned by that statement's
+// call or by Update.
 func (t *Tx) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event) error {
 	data, err := json.Marshal(eventData{Evidence: ev.Evidence, Data: ev.Data, PolicyVersion: ev.PolicyVersion})
 	if err != nil {
 		return fmt.Errorf("append event %d to case %s: %w", ev.Seq, caseID, err)
 	}
-	n, err := t.exec(ctx, `
+	return t.later(ctx, fmt.Sprintf("append event %d to case %s", ev.Seq, caseID), `
 		INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state, to_state, at, note, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (case_id, seq) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		caseID, ev.Seq, string(ev.Action), string(ev.Actor.Role), ev.Actor.ID, string(ev.From), string(ev.To),
 		orNow(ev.At, t.now), ev.Note, data)
-	if err == nil && n == 0 {
-		err = store.ErrConflict
-	}
-	return wrap(err, "append event %d to case %s", ev.Seq, caseID)
 }
 
 // Events returns a case's history in order (none for an unknown case).

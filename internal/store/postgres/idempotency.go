@@ -21,18 +21,14 @@ func (t *Tx) Idempotency(ctx context.Context, principal, key string) (store.Idem
 	return r, nil
 }
 
-// PutIdempotency stores a key's record; ErrConflict if the key is taken (the transaction
-// stays usable).
+// PutIdempotency stores a key's record. The write travels with the transaction's next
+// statement (see Tx.later): a taken key (ErrConflict) is returned by that statement's call
+// or by Update — typically by the COMMIT of the command it records.
 func (t *Tx) PutIdempotency(ctx context.Context, r store.IdempotencyRecord) error {
-	n, err := t.exec(ctx, `
+	return t.later(ctx, "put idempotency key "+r.Key+" of "+r.Principal, `
 		INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (principal, key) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6)`,
 		r.Principal, r.Key, orBytes(r.RequestHash), int32(r.Status), orBytes(r.Response), orNow(r.CreatedAt, t.now))
-	if err == nil && n == 0 {
-		err = store.ErrConflict
-	}
-	return wrap(err, "put idempotency key %s of %s", r.Key, r.Principal)
 }
 
 // orBytes is b, or an empty slice for nil (which pgx would send as NULL).

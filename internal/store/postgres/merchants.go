@@ -6,20 +6,20 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// EnsureMerchant creates the merchant with that code unless it exists.
+// EnsureMerchant creates the merchant with that code unless it exists. The write travels
+// with the transaction's next statement (see Tx.later).
 func (t *Tx) EnsureMerchant(ctx context.Context, code string) error {
-	_, err := t.exec(ctx, `
+	return t.later(ctx, "ensure merchant "+code, `
 		INSERT INTO merchants (code, created_at) VALUES ($1, $2)
 		ON CONFLICT (code) DO NOTHING`, code, t.now)
-	return wrap(err, "ensure merchant %s", code)
 }
 
-// EnsureCustomer creates the customer with that id unless it exists.
+// EnsureCustomer creates the customer with that id unless it exists. The write travels
+// with the transaction's next statement (see Tx.later).
 func (t *Tx) EnsureCustomer(ctx context.Context, id string) error {
-	_, err := t.exec(ctx, `
+	return t.later(ctx, "ensure customer "+id, `
 		INSERT INTO customers (id, created_at) VALUES ($1, $2)
 		ON CONFLICT (id) DO NOTHING`, id, t.now)
-	return wrap(err, "ensure customer %s", id)
 }
 
 // Merchant returns a merchant by code.

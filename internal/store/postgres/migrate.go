@@ -90,14 +90,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // createMigrationsTable creates schema_migrations unless it exists. Two starters creating
-// it at the same moment can collide in the catalogue even with IF NOT EXISTS; the loser
-// finds the table on its next attempt.
+// it at the same moment can collide in the catalogue even with IF NOT EXISTS (a unique
+// violation in pg_type, or "already exists"); the loser finds the table on its next
+// attempt.
 func (db *DB) createMigrationsTable(ctx context.Context) error {
 	var err error
 	for range 5 {
 		_, err = db.pool.Exec(ctx, createMigrationsTable)
 		var pe *pgconn.PgError
-		if err == nil || !errors.As(err, &pe) || (pe.Code != "23505" && pe.Code != "42P07") {
+		if err == nil || !errors.As(err, &pe) || !slices.Contains([]string{"23505", "42P07", "42710"}, pe.Code) {
 			return err
 		}
 	}

@@ -2,12 +2,15 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// Enqueue adds messages to the transactional outbox in one statement; they become
-// available to the relay when the transaction commits.
+// Enqueue adds messages to the transactional outbox in one statement (ids in the order
+// of msgs: unnest yields its elements in order); they become
+// available to the relay when the transaction commits. The write travels with the
+// transaction's next statement (see Tx.later).
 func (t *Tx) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
@@ -19,12 +22,10 @@ func (t *Tx) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 			payloads[i] = "null"
 		}
 	}
-	_, err := t.exec(ctx, `
+	return t.later(ctx, fmt.Sprintf("enqueue %d outbox messages", len(msgs)), `
 		INSERT INTO outbox (topic, key, payload, available_at, created_at, updated_at)
 		SELECT d.topic, d.key, d.payload::jsonb, $4, $4, $4
-		FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS d (topic, key, payload, n)
-		ORDER BY d.n`, topics, keys, payloads, t.now)
-	return wrap(err, "enqueue %d outbox messages", len(msgs))
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS d (topic, key, payload)`, topics, keys, payloads, t.now)
 }
 
 // OutboxBacklog counts messages not yet delivered.

@@ -11,30 +11,31 @@ import (
 )
 
 // ScheduleTimers cancels the case's pending timers of the given kinds, then adds the new
-// ones, in one round trip.
+// ones. The writes travel with the transaction's next statement (see Tx.later): an unknown
+// case (ErrNotFound) is returned by that statement's call or by Update.
 func (t *Tx) ScheduleTimers(ctx context.Context, caseID string, cancel []aftersale.DeadlineKind, set []aftersale.Deadline) error {
-	if len(cancel) == 0 && len(set) == 0 {
-		return nil
-	}
-	b := t.batch()
+	what := "schedule timers of case " + caseID
 	if len(cancel) > 0 {
-		b.Queue(`
+		err := t.later(ctx, what, `
 			UPDATE timers SET state = 'cancelled', updated_at = $3
 			WHERE case_id = $1 AND state = 'pending' AND kind = ANY ($2::text[])`,
 			caseID, strs(cancel), t.now)
+		if err != nil {
+			return err
+		}
 	}
 	if len(set) > 0 {
 		ids, kinds, dues := make([]string, len(set)), make([]string, len(set)), make([]time.Time, len(set))
 		for i, d := range set {
 			ids[i], kinds[i], dues[i] = newID("tmr_"), string(d.Kind), d.Due
 		}
-		b.Queue(`
+		return t.later(ctx, what, `
 			INSERT INTO timers (id, case_id, kind, due_at, state, created_at, updated_at)
 			SELECT d.id, $1, d.kind, d.due_at, 'pending', $5, $5
 			FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS d (id, kind, due_at)`,
 			caseID, ids, kinds, dues, t.now)
 	}
-	return wrap(t.send(ctx, b), "schedule timers of case %s", caseID)
+	return nil
 }
 
 // PendingTimers lists a case's pending timers, soonest first.
