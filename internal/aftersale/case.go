@@ -31,8 +31,9 @@ type Case struct {
 
 	// Terms decided by the policy at application (and revised by later actions).
 	PolicyVersion       string       `json:"policy_version"`
-	ItemsPaid           money.Amount `json:"items_paid"`    // what was paid for the items and quantities of this case
-	RefundAmount        money.Amount `json:"refund_amount"` // what is due to the customer
+	ItemsPaid           money.Amount `json:"items_paid"`      // what was paid for the items and quantities of this case
+	RefundAmount        money.Amount `json:"refund_amount"`   // what is due to the customer
+	ShippingRefund      money.Amount `json:"shipping_refund"` // the order's shipping fee, part of RefundAmount
 	RefundedAmount      money.Amount `json:"refunded_amount"`
 	ChargedAmount       money.Amount `json:"charged_amount,omitempty"` // repair quotes, price differences paid by the customer
 	ReturnShippingPayer Payer        `json:"return_shipping_payer"`
@@ -64,6 +65,18 @@ type Item struct {
 	SKU        string       `json:"sku"`
 	Quantity   int          `json:"quantity"`
 	PaidAmount money.Amount `json:"paid_amount"` // paid for this quantity, discounts prorated
+	// Refundable is the most this case may ever pay back for this line: what was paid for
+	// the quantity, less what other cases had already taken from the line when it opened.
+	Refundable money.Amount `json:"refundable"`
+}
+
+// Refundable is the most the case may pay back for its items, all lines together.
+func (c *Case) Refundable() money.Amount {
+	sum := money.New(0, c.ItemsPaid.Currency)
+	for _, it := range c.Items {
+		sum = sum.MustAdd(it.Refundable)
+	}
+	return sum
 }
 
 // Evidence is a reference to an uploaded photo, video or document.

@@ -15,17 +15,26 @@ type Holding struct {
 }
 
 // Holdings returns the case's holding of each of its lines. An open case claims its units
-// (except compensation, which returns nothing) and reserves the refund due; a completed
+// (except compensation, which returns nothing) and reserves all it may pay back; a completed
 // case whose solution was money for the units keeps claiming them; a case that ended
-// otherwise releases them. Money is attributed to lines in order, each up to what was paid
-// for it, so that a line's refunded plus reserved never exceeds its paid amount.
+// otherwise releases them. Money for the items (the refund less the order's shipping fee)
+// is attributed to lines in order, each up to what the case may take from it (Refundable),
+// so that no line's refunded plus reserved ever exceeds what was left of it.
 // ShippingFee reports whether the case holds the order's shipping fee (refunds more than
 // the items' value while open or after paying it).
 func Holdings(c *Case) (hs []Holding, shippingFee bool) {
 	open := !c.State.Terminal()
 	zero := money.New(0, c.ItemsPaid.Currency)
-	paidBack := money.Min(c.RefundedAmount, c.ItemsPaid)
-	promised := money.Min(money.Max(c.RefundAmount, c.RefundedAmount), c.ItemsPaid)
+	limit := c.Refundable()
+	// The order's shipping fee is part of RefundAmount but not money of any line.
+	items := func(x money.Amount) money.Amount {
+		return money.Min(money.Max(x.MustSub(c.ShippingRefund), zero), limit)
+	}
+	paidBack := items(c.RefundedAmount)
+	// An open case reserves the most it could ever pay back (a ruling may turn an exchange
+	// into a refund, an offer may rise to its cap), so that no later transition can need
+	// money another case took meanwhile; an ended case keeps what it paid.
+	promised := limit
 	if !open {
 		promised = paidBack
 	}
@@ -35,14 +44,14 @@ func Holdings(c *Case) (hs []Holding, shippingFee bool) {
 		if c.Type != Compensation && (open || c.State == Completed && c.RefundsUnits) {
 			h.Units = it.Quantity
 		}
-		h.Refunded = money.Min(paidBack, it.PaidAmount)
+		h.Refunded = money.Min(paidBack, it.Refundable)
 		paidBack = paidBack.MustSub(h.Refunded)
-		total := money.Min(promised, it.PaidAmount)
+		total := money.Min(promised, it.Refundable)
 		promised = promised.MustSub(total)
 		h.Reserved = total.MustSub(h.Refunded)
 		hs[i] = h
 	}
-	over := c.RefundAmount.Cmp(c.ItemsPaid) > 0
-	shippingFee = over && (open || c.RefundedAmount.Cmp(c.ItemsPaid) > 0)
+	paidAll := c.RefundedAmount.Minor > 0 && c.RefundedAmount.Cmp(c.RefundAmount) >= 0
+	shippingFee = c.ShippingRefund.Minor > 0 && (open || paidAll)
 	return hs, shippingFee
 }

@@ -32,6 +32,7 @@ type Opening struct {
 	PolicyVersion       string
 	ItemsPaid           money.Amount
 	RefundAmount        money.Amount
+	ShippingRefund      money.Amount
 	RequestedAmount     money.Amount
 	ReturnShippingPayer Payer
 	InWarranty          bool
@@ -45,14 +46,21 @@ func Open(o Opening, now time.Time, p Policy) (Result, error) {
 	}
 	cur := o.ItemsPaid.Currency
 	zero := money.New(0, cur)
+	items := append([]Item(nil), o.Items...)
+	for i := range items {
+		if items[i].Refundable.Currency == "" {
+			items[i].Refundable = items[i].PaidAmount
+		}
+	}
 	c := Case{
 		ID: o.ID, Number: o.Number, OrderNo: o.OrderNo, MerchantID: o.MerchantID, CustomerID: o.CustomerID,
 		Type: o.Type, Reason: o.Reason, State: Requested, Version: 1,
-		Items: append([]Item(nil), o.Items...), Description: strings.TrimSpace(o.Description),
+		Items: items, Description: strings.TrimSpace(o.Description),
 		Evidence: append([]Evidence(nil), o.Evidence...), RefundMethod: o.RefundMethod, Channel: o.Channel,
 		PaymentMethod: o.PaymentMethod, OrderShipped: o.OrderShipped,
 		PolicyVersion: o.PolicyVersion, ItemsPaid: o.ItemsPaid,
-		RefundAmount: orZero(o.RefundAmount, cur), RefundedAmount: zero, ChargedAmount: zero,
+		RefundAmount: orZero(o.RefundAmount, cur), ShippingRefund: orZero(o.ShippingRefund, cur),
+		RefundedAmount: zero, ChargedAmount: zero,
 		RequestedAmount: orZero(o.RequestedAmount, cur), Quote: zero, Offer: zero,
 		ReturnShippingPayer: o.ReturnShippingPayer, InWarranty: o.InWarranty, Applications: 1,
 		RefundsUnits: o.Type == RefundOnly || o.Type == ReturnRefund,
@@ -93,13 +101,30 @@ func (o *Opening) validate() error {
 		return invalid("actor", "只有买家或客服可以提交申请", "only a customer, or an agent on a customer's behalf, may apply")
 	case !o.ItemsPaid.Currency.Valid():
 		return invalid("currency", "未知币种", fmt.Sprintf("unknown currency %q", o.ItemsPaid.Currency))
-	case o.RefundAmount.IsNegative():
-		return invalid("refund_amount", "退款金额不能为负数", "the refund amount cannot be negative")
+	case o.RefundAmount.IsNegative() || o.ShippingRefund.IsNegative() || o.ShippingRefund.Cmp(o.RefundAmount) > 0:
+		return invalid("refund_amount", "退款金额不能为负数", "the refund amount cannot be negative or less than its shipping part")
 	}
-	for i, it := range o.Items {
-		if it.SKU == "" || it.Quantity <= 0 {
-			return invalid(fmt.Sprintf("items[%d]", i), "商品和数量必须有效", "each item needs a SKU and a quantity of at least 1")
+	cur := o.ItemsPaid.Currency
+	for field, a := range map[string]money.Amount{"refund_amount": o.RefundAmount, "shipping_refund": o.ShippingRefund, "requested_amount": o.RequestedAmount} {
+		if !a.IsZero() && a.Currency != cur {
+			return invalid(field, "币种与订单不一致", fmt.Sprintf("the currency differs from the items' (%s)", cur))
 		}
+	}
+	var paid int64
+	for i, it := range o.Items {
+		f := fmt.Sprintf("items[%d]", i)
+		switch {
+		case it.SKU == "" || it.Quantity <= 0:
+			return invalid(f, "商品和数量必须有效", "each item needs a SKU and a quantity of at least 1")
+		case it.PaidAmount.Currency != cur || it.Refundable.Currency != "" && it.Refundable.Currency != cur:
+			return invalid(f, "币种与订单不一致", fmt.Sprintf("the currency differs from the items' (%s)", cur))
+		case it.PaidAmount.IsNegative() || it.Refundable.IsNegative() || it.Refundable.Cmp(it.PaidAmount) > 0:
+			return invalid(f, "金额无效", "paid and refundable amounts must be ≥ 0, refundable no more than paid")
+		}
+		paid += it.PaidAmount.Minor
+	}
+	if paid != o.ItemsPaid.Minor {
+		return invalid("items_paid", "商品实付金额合计不符", "the items' paid amounts do not add up to items_paid")
 	}
 	return nil
 }

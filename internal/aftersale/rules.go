@@ -38,7 +38,10 @@ func autoApproves(c *Case, p Policy) bool   { return p.AutoApproveOnSilence(c) }
 func noAutoApproval(c *Case, p Policy) bool { return !p.AutoApproveOnSilence(c) }
 func autoRefunds(c *Case, p Policy) bool    { return !c.OrderShipped && p.AutoApproveOnSilence(c) }
 func canReapply(c *Case, p Policy) bool     { return c.Applications-1 < p.ReapplyLimit(c) }
-func needsQuote(c *Case, _ Policy) bool     { return !c.InWarranty && !c.QuoteAccepted }
+func noMoneyMoved(c *Case, _ Policy) bool {
+	return c.RefundedAmount.IsZero() && c.ChargedAmount.IsZero()
+}
+func needsQuote(c *Case, _ Policy) bool { return !c.InWarranty && !c.QuoteAccepted }
 func repairAuthorised(c *Case, _ Policy) bool {
 	return c.InWarranty || c.QuoteAccepted
 }
@@ -127,7 +130,7 @@ func systemPasses(_ *Case, cmd *Command, _ Policy) error {
 }
 
 func checkRefund(c *Case, cmd *Command, _ Policy) error {
-	if cmd.Amount != nil && *cmd.Amount != due(c) {
+	if d := due(c); cmd.Amount != nil && (cmd.Amount.Minor != d.Minor || !cmd.Amount.IsZero() && cmd.Amount.Currency != d.Currency) {
 		return invalid("amount", "退款金额应为应退金额 "+due(c).Format("zh"), "the refund must be the amount due, "+due(c).Format("en"))
 	}
 	return nil
@@ -162,7 +165,7 @@ func checkShipExchange(c *Case, cmd *Command, p Policy) error {
 	if err := sameCurrency(c, "amount", *cmd.Amount); err != nil {
 		return err
 	}
-	if left := c.ItemsPaid.MustSub(c.RefundedAmount); cmd.Amount.IsNegative() && cmd.Amount.Abs().Cmp(left) > 0 {
+	if left := c.Refundable().MustSub(c.RefundedAmount); cmd.Amount.IsNegative() && cmd.Amount.Abs().Cmp(left) > 0 {
 		return invalid("amount", "差价退款不能超过实付金额", "the price difference to refund exceeds what was paid ("+left.String()+")")
 	}
 	return nil
@@ -283,7 +286,7 @@ func applyRepairFailed(c *Case, _ *Command, _ time.Time, p Policy, _ *Effects) S
 }
 
 func applyChooseReturn(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) State {
-	c.RefundAmount = c.ItemsPaid
+	c.RefundAmount = c.Refundable()
 	c.RefundsUnits = true
 	return Refunding
 }
@@ -302,7 +305,7 @@ func applyRuling(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) State {
 	case Offered:
 		return Refunding
 	}
-	c.RefundAmount = money.Max(c.RefundAmount, c.ItemsPaid)
+	c.RefundAmount = money.Max(c.RefundAmount, c.Refundable().MustAdd(c.ShippingRefund))
 	c.RefundsUnits = c.Type != Compensation
 	return Refunding
 }

@@ -138,7 +138,8 @@ var table = []rule{
 	{from: Quoted, action: DeclineQuote, roles: customerSystem, types: []Type{Repair}, to: []State{Closed}},
 	{from: RepairChoice, action: ChooseExchange, roles: customer, types: []Type{Repair}, to: []State{ExchangePending}},
 	{from: RepairChoice, action: ChooseReturn, roles: customer, types: []Type{Repair}, to: []State{Refunding}, apply: applyChooseReturn},
-	{from: RepairChoice, action: Escalate, roles: customerSystem, types: []Type{Repair}, to: []State{Disputed}, apply: applyEscalate},
+	{from: RepairChoice, action: Escalate, roles: customer, types: []Type{Repair}, to: []State{Disputed}, check: needNote, apply: applyEscalate},
+	{from: RepairChoice, action: Escalate, roles: system, types: []Type{Repair}, to: []State{Disputed}, apply: applyEscalate},
 
 	{from: Reshipping, action: ShipReship, roles: staff, types: []Type{Reship}, to: []State{Resolved}, check: needParcel, apply: applyOutbound},
 	{from: Reshipping, action: Escalate, roles: system, types: []Type{Reship}, to: []State{Disputed}, apply: applyEscalate},
@@ -157,7 +158,7 @@ var table = []rule{
 	// disputed: the dispute process (a later issue) ends in a ruling by a supervisor.
 	{from: Disputed, action: Approve, roles: ruling, to: []State{Approved, Refunding, ExchangePending, Repairing, Reshipping}, check: needNote, apply: applyRuling},
 	{from: Disputed, action: Reject, roles: ruling, to: []State{Closed}, check: needNote},
-	{from: Disputed, action: Cancel, roles: customer, to: []State{Closed}},
+	{from: Disputed, action: Cancel, roles: customer, to: []State{Closed}, guard: noMoneyMoved},
 }
 
 // index of the table by state, built once.

@@ -160,6 +160,8 @@ func guardReason(c *Case, a Action, p Policy) Text {
 		return Text{"保修期外维修须先经买家接受报价", "an out-of-warranty repair needs an accepted quote first"}
 	case Approve:
 		return Text{"政策不允许超时自动同意", "the policy does not auto-approve on silence"}
+	case Cancel:
+		return Text{"款项已发生变动,不能撤销", "money has already moved on this case, so it cannot be cancelled"}
 	case Escalate:
 		return Text{"政策规定超时自动同意", "the policy auto-approves on silence"}
 	}

@@ -6,6 +6,7 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -176,19 +177,36 @@ func floorDiv(x, y int64) int64 {
 // Percent returns a × bp / 10000 rounded half away from zero: basis points, so 450 bp
 // is 4.5%. It is for deductions such as a platform commission.
 func (a Amount) Percent(bp int64) Amount {
-	n := a.Minor * bp
-	q := n / 10000
-	r := n % 10000
-	if r >= 5000 {
-		q++
-	} else if r <= -5000 {
-		q--
+	if a.Minor > -1<<40 && a.Minor < 1<<40 && bp > -1<<20 && bp < 1<<20 {
+		n := a.Minor * bp
+		q, r := n/10000, n%10000
+		if r >= 5000 {
+			q++
+		} else if r <= -5000 {
+			q--
+		}
+		return Amount{Minor: q, Currency: a.Currency}
 	}
-	return Amount{Minor: q, Currency: a.Currency}
+	n := new(big.Int).Mul(big.NewInt(a.Minor), big.NewInt(bp))
+	q, r := new(big.Int).QuoRem(n, big.NewInt(10000), new(big.Int))
+	switch {
+	case r.Int64() >= 5000:
+		q.Add(q, big.NewInt(1))
+	case r.Int64() <= -5000:
+		q.Sub(q, big.NewInt(1))
+	}
+	if !q.IsInt64() {
+		panic(fmt.Sprintf("money: %s × %d bp overflows", a, bp))
+	}
+	return Amount{Minor: q.Int64(), Currency: a.Currency}
 }
 
-// String formats the amount in the neutral form "12.34 CNY" used in logs and errors.
+// String formats the amount in the neutral form "12.34 CNY" used in logs and errors; the
+// zero Amount, which has no currency, is "0".
 func (a Amount) String() string {
+	if a.Currency == "" {
+		return a.decimal()
+	}
 	return a.decimal() + " " + string(a.Currency)
 }
 
@@ -262,6 +280,9 @@ func Parse(s string, c Currency) (Amount, error) {
 		return Amount{}, fmt.Errorf("%q is not an amount of %s (write it like 12.34)", orig, c)
 	}
 	frac += strings.Repeat("0", exp-len(frac))
+	if intPart = strings.TrimLeft(intPart, "0"); intPart == "" {
+		intPart = "0"
+	}
 	if len(intPart) > 15 {
 		return Amount{}, fmt.Errorf("%q is too large", orig)
 	}

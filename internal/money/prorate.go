@@ -2,6 +2,8 @@ package money
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"sort"
 )
 
@@ -14,6 +16,9 @@ import (
 // It is how an order-level discount is spread over its lines (weights = line prices), and
 // how a line's paid amount is spread over its units.
 func Prorate(total Amount, weights []int64) ([]Amount, error) {
+	if len(weights) == 0 {
+		return nil, fmt.Errorf("nothing to split %s over", total)
+	}
 	var sum int64
 	for i, w := range weights {
 		if w < 0 {
@@ -25,7 +30,17 @@ func Prorate(total Amount, weights []int64) ([]Amount, error) {
 		}
 	}
 	if sum == 0 {
-		return nil, fmt.Errorf("weights sum to zero")
+		if total.Minor == 0 {
+			parts := make([]Amount, len(weights))
+			for i := range parts {
+				parts[i] = Amount{Currency: total.Currency}
+			}
+			return parts, nil
+		}
+		return nil, fmt.Errorf("cannot split %s over weights that sum to zero", total)
+	}
+	if total.Minor == math.MinInt64 {
+		return nil, fmt.Errorf("amount out of range")
 	}
 	if total.Minor < 0 {
 		parts, err := Prorate(total.Neg(), weights)
@@ -55,14 +70,12 @@ func Prorate(total Amount, weights []int64) ([]Amount, error) {
 	return parts, nil
 }
 
-// mulDiv returns floor(x*w/sum) and (x*w) mod sum for x, w ≥ 0, w ≤ sum, without overflow
-// as long as sum < 2^31 or x*w fits in int64.
+// mulDiv returns floor(x*w/sum) and (x*w) mod sum for 0 ≤ x, 0 ≤ w ≤ sum, exactly, with a
+// 128-bit product.
 func mulDiv(x, w, sum int64) (q, r int64) {
-	hi, lo := x/sum, x%sum
-	// x*w/sum = hi*w + lo*w/sum
-	q = hi*w + (lo*w)/sum
-	r = (lo * w) % sum
-	return q, r
+	hi, lo := bits.Mul64(uint64(x), uint64(w))
+	uq, ur := bits.Div64(hi, lo, uint64(sum)) // hi < sum because w ≤ sum and x < 2^63
+	return int64(uq), int64(ur)
 }
 
 // Line is one order line for discount proration: its list amount (unit price ×
@@ -86,6 +99,9 @@ func AllocateDiscount(lines []Line, discount Amount) ([]Amount, error) {
 		if total, err = total.Add(l.ListAmount); err != nil {
 			return nil, err
 		}
+	}
+	if discount.IsNegative() {
+		return nil, fmt.Errorf("the discount %s is negative", discount)
 	}
 	if discount.Cmp(total) > 0 {
 		return nil, fmt.Errorf("discount %s exceeds the order total %s", discount, total)

@@ -193,10 +193,6 @@ func (a *app) apply(t *rapid.T) {
 	zero := money.Yuan(0)
 	ac := &appCase{c: res.Case, p: p, decision: d, paidOut: zero, charged: zero}
 	if why := a.commit(append(slices.Clone(a.cases), ac)); why != "" {
-		if bug := knownOpenBug(&ac.c, &d); bug != "" {
-			t.Logf("the store would refuse an eligible %s case (%s): known bug: %s", ty, why, bug)
-			return
-		}
 		t.Fatalf("the store would refuse the eligible %s case %+v: %s", ty, ac.c.Items, why)
 	}
 }
@@ -247,33 +243,6 @@ func (a *app) checkDecision(t *rapid.T, req *policy.Request, d *policy.Decision)
 	}
 }
 
-// knownOpenBug names the unfixed bug that makes the store refuse an eligible case.
-func knownOpenBug(c *as.Case, d *policy.Decision) string {
-	if d.ShippingRefund.Minor > 0 && !showKnownBug("holdings-shipping") {
-		return "holdings-shipping: aftersale.Holdings counts the order's shipping fee in a refund as money for the items"
-	}
-	if len(c.Items) > 1 && !showKnownBug("holdings-order") {
-		return "holdings-order: aftersale.Holdings attributes a case's refund to its lines in order, up to each line's paid amount, not by what the policy decided for each line"
-	}
-	return ""
-}
-
-// knownActBug names the unfixed bug that makes the store refuse a transition the life cycle
-// accepted.
-func knownActBug(c *as.Case, cmd *as.Command) string {
-	switch {
-	case (cmd.Action == as.AcceptOffer || cmd.Action == as.Offer) && !showKnownBug("offer-cap"):
-		return "offer-cap: compensation offers are capped by the case's items, not by what is left of their lines"
-	case (cmd.Action == as.ChooseReturn || c.State == as.Disputed && cmd.Action == as.Approve) && !showKnownBug("ruling-refund"):
-		return "ruling-refund: a ruling or a choice of return after failed repairs refunds the items' paid amount, whatever other cases refunded"
-	case cmd.Action == as.ShipExchange && cmd.Amount != nil && cmd.Amount.IsNegative() && !showKnownBug("exchange-difference"):
-		return "exchange-difference: an exchange's price difference is capped by the case's items, not by what is left of their lines"
-	case len(c.Items) > 1 && !showKnownBug("holdings-order"):
-		return "holdings-order: aftersale.Holdings attributes a case's refund to its lines in order"
-	}
-	return ""
-}
-
 // act takes a random allowed action, with valid fields, on a random open case.
 func (a *app) act(t *rapid.T, timeout bool) {
 	var open []int
@@ -317,10 +286,6 @@ func (a *app) act(t *rapid.T, timeout bool) {
 	cases := slices.Clone(a.cases)
 	cases[i] = &next
 	if why := a.commit(cases); why != "" {
-		if bug := knownActBug(&ac.c, &cmd); bug != "" {
-			t.Logf("the store would refuse %s on a %s case in %s (%s): known bug: %s", cmd.Action, ac.c.Type, ac.c.State, why, bug)
-			return
-		}
 		t.Fatalf("the life cycle accepted %s by %s on a %s case in %s (%+v), but the store would refuse it: %s",
 			cmd.Action, cmd.Actor.Role, ac.c.Type, ac.c.State, cmd, why)
 	}

@@ -207,10 +207,10 @@ func compileIn(deadline bool, field, src string) (*condition, error) {
 	}
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
-		return nil, &ParseError{Field: field, Msg: "condition does not compile: " + oneLine(iss.Err().Error())}
+		return nil, &ParseError{Field: field, Msg: "condition does not compile: " + celIssues(iss)}
 	}
 	if ast.OutputType() != cel.BoolType {
-		return nil, &ParseError{Field: field, Msg: fmt.Sprintf("condition must be true or false, not %s", ast.OutputType())}
+		return nil, &ParseError{Field: field, Msg: fmt.Sprintf("condition must be true or false, not %s", goTypes.Replace(ast.OutputType().String()))}
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
 	if err != nil {
@@ -232,7 +232,7 @@ func (c *condition) eval(v interpreter.Activation) (bool, error) {
 	}
 	out, _, err := c.prg.Eval(v)
 	if err != nil {
-		return false, fmt.Errorf("condition %q: %s", c.src, oneLine(err.Error()))
+		return false, fmt.Errorf("condition %q: %s", c.src, goTypes.Replace(oneLine(err.Error())))
 	}
 	b, ok := out.(types.Bool)
 	if !ok {

@@ -272,7 +272,7 @@ func Parse(data []byte) (*Document, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &ParseError{Msg: "the document is empty"}
 		}
-		return nil, &ParseError{Msg: yamlMessage(err)}
+		return nil, &ParseError{Msg: readableYAML(yamlMessage(err))}
 	}
 	if err := d.validate(); err != nil {
 		return nil, err

@@ -54,6 +54,7 @@ type ItemDecision struct {
 	SKU        string       `json:"sku"`
 	Quantity   int          `json:"quantity"`
 	PaidAmount money.Amount `json:"paid_amount"` // for these units, discounts prorated
+	Refundable money.Amount `json:"refundable"`  // of that, what other cases have not taken
 	Refund     money.Amount `json:"refund"`      // the part of the refund for these units
 	Eligible   bool         `json:"eligible"`
 	Window     string       `json:"window,omitempty"`
@@ -163,6 +164,11 @@ func (e *Engine) Evaluate(req Request) (Decision, error) {
 		}
 		d.ItemsPaid = d.ItemsPaid.MustAdd(id.PaidAmount)
 		refundable := money.Max(money.Min(id.PaidAmount, it.Available()), zero)
+		if req.Type == aftersale.Compensation {
+			// A compensation may take at most its cap's share of the line.
+			refundable = money.Min(refundable, id.PaidAmount.Percent(ir.compensationMaxBP))
+		}
+		id.Refundable = refundable
 		available = available.MustAdd(refundable)
 		if req.Type.RefundsMoney() && req.Type != aftersale.Compensation {
 			id.Refund = refundable
@@ -217,11 +223,12 @@ func (d *Decision) Terms(o *aftersale.Opening) {
 	o.PolicyVersion = d.PolicyVersion
 	o.ItemsPaid = d.ItemsPaid
 	o.RefundAmount = d.RefundAmount
+	o.ShippingRefund = d.ShippingRefund
 	o.ReturnShippingPayer = d.ReturnShippingPayer
 	o.InWarranty = d.InWarranty
 	o.Items = o.Items[:0]
 	for _, it := range d.Items {
-		o.Items = append(o.Items, aftersale.Item{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount})
+		o.Items = append(o.Items, aftersale.Item{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount, Refundable: it.Refundable})
 	}
 }
 

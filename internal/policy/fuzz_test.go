@@ -28,29 +28,12 @@ var goTimeLayout = regexp.MustCompile(`2006-01-02T15:04:05`)
 // internals, which the input may well contain.
 var echoes = regexp.MustCompile("\"(\\\\.|[^\"\\\\])*\"|`[^`]*`|\\| .*? \\| \\.*\\^")
 
-// knownYAMLTypeNames matches the Go type names and time layouts that YAML decoding errors
-// show today (known bug "yaml-type-names"), so that fuzzing can look past them for other
-// problems.
-var knownYAMLTypeNames = regexp.MustCompile(`(into|in type) (\[\]|map\[[^\]]*\])*\*?(policy|aftersale|calendar)\.\w+|parsing time .*? as "2006-01-02T15:04:05Z07:00"(: cannot parse .*? as "[^"]*")?`)
-
-var knownCELTypeNames = regexp.MustCompile(`policy\.\w*Vars`)
-
 // unreadable says what is wrong with an error message for a policy author, or "".
 func unreadable(msg string) string {
-	if !showKnownBug("yaml-type-names") {
-		msg = knownYAMLTypeNames.ReplaceAllString(msg, "")
-	}
-	if !showKnownBug("cel-type-names") {
-		// Known bug "cel-type-names": CEL names the variables' Go types (policy.ItemVars).
-		msg = knownCELTypeNames.ReplaceAllString(msg, "")
-	}
-	// Known bug "cel-error-length": a condition that does not compile is quoted again with
-	// every syntax error, up to 100 of them.
-	celLong := strings.Contains(msg, "condition does not compile") && !showKnownBug("cel-error-length")
 	switch {
 	case strings.TrimSpace(msg) == "":
 		return "it is empty"
-	case utf8.RuneCountInString(msg) >= 2000 && !celLong:
+	case utf8.RuneCountInString(msg) >= 2000:
 		return "it is 2000 characters or longer"
 	case goTimeLayout.MatchString(msg):
 		return "it shows Go's time layout"
@@ -267,12 +250,9 @@ func FuzzCondition(f *testing.F) {
 	})
 }
 
-// The error messages a policy author reads when a document does not parse. They show Go
-// type names and a Go time layout today (known bug "yaml-type-names").
+// The error messages a policy author reads when a document does not parse. They name keys
+// and YAML shapes, never Go types or Go's time layout.
 func TestLoadErrorsSayWhatIsWrongInWords(t *testing.T) {
-	if !showKnownBug("yaml-type-names") {
-		t.Skip("known bug yaml-type-names: YAML decoding errors name Go types (set AFTERSALES_KNOWN_BUGS=yaml-type-names)")
-	}
 	const head = "schema: aftersales.policy/v1\nid: m\nversion: 1\nlayer: merchant\nmerchant: m1\nname: {zh: 商, en: M}\n"
 	for _, doc := range []string{
 		head + "windows: 5\n",                       // cannot unmarshal !!int `5` into []policy.Window

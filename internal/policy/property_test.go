@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -82,13 +81,6 @@ func mustEngine(t testing.TB) *policy.Engine {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// showKnownBug reports whether the walk should run into known bug id instead of steering
-// around it: AFTERSALES_KNOWN_BUGS=all, or a comma-separated list of ids.
-func showKnownBug(id string) bool {
-	v := os.Getenv("AFTERSALES_KNOWN_BUGS")
-	return v == "all" || slices.Contains(strings.Split(v, ","), id)
 }
 
 // drawOrder is a valid order of 1–4 lines with an order-level discount spread over the

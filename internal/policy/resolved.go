@@ -215,5 +215,5 @@ func (r *Resolved) MaxDeduction(c *aftersale.Case) money.Amount {
 
 // MaxCompensation implements aftersale.Policy.
 func (r *Resolved) MaxCompensation(c *aftersale.Case) money.Amount {
-	return money.Min(c.ItemsPaid.Percent(r.compensationMaxBP), c.ItemsPaid.MustSub(c.RefundedAmount))
+	return money.Min(c.ItemsPaid.Percent(r.compensationMaxBP), c.Refundable().MustSub(c.RefundedAmount))
 }

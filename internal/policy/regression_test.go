@@ -13,18 +13,7 @@ import (
 	"github.com/aftersales/aftersales/internal/policy"
 )
 
-// Reproductions of reported bugs that are not fixed yet: SPEC §3 says a refund is "never
-// more than what was paid for that item across all cases", and the store enforces it by
-// refusing holdings above a line (store.AdjustHoldings). Each test is skipped unless its id
-// is in AFTERSALES_KNOWN_BUGS (a comma-separated list, or "all"); remove the skip with the
-// fix, and the steering in property_test.go (knownOpenBug, knownActBug).
-
-func skipUnlessShown(t *testing.T, id, what string) {
-	t.Helper()
-	if !showKnownBug(id) {
-		t.Skipf("known bug %s: %s (set AFTERSALES_KNOWN_BUGS=%s to run)", id, what, id)
-	}
-}
+// Regression tests of bugs found by the property and fuzz tests, each fixed.
 
 var signedAt = time.Date(2026, 3, 10, 15, 0, 0, 0, calendar.Default().Location())
 
@@ -97,7 +86,6 @@ func held(c *as.Case, sku string) money.Amount {
 // to A. Line A then holds ¥30 + ¥100 > ¥100, and the store refuses an eligible case; with
 // the lines in the order B, A it is accepted.
 func TestHoldingsFollowTheRefundDecidedForEachLine(t *testing.T) {
-	skipUnlessShown(t, "holdings-order", "aftersale.Holdings attributes a case's refund to its lines in order, not as the policy decided")
 	c, _, d := mustOpen(t, partlyRefundedOrder(), as.ReturnRefund, as.QualityDefect, money.Amount{},
 		policy.RequestItem{SKU: "A", Quantity: 1}, policy.RequestItem{SKU: "B", Quantity: 1})
 	if d.RefundAmount != money.Yuan(17000) {
@@ -112,7 +100,6 @@ func TestHoldingsFollowTheRefundDecidedForEachLine(t *testing.T) {
 // merchant may offer ¥30 (30% of the items, MaxCompensation), and accepting it reserves
 // ¥30 of a line with ¥10 left.
 func TestCompensationOfferIsCappedByWhatIsLeftOfTheLine(t *testing.T) {
-	skipUnlessShown(t, "offer-cap", "compensation offers are capped by the case's items, not by what is left of their lines")
 	o := partlyRefundedOrder()
 	o.Items[0].Refunded = money.Yuan(9000)
 	c, p, d := mustOpen(t, o, as.Compensation, as.QualityDefect, money.Yuan(1000), policy.RequestItem{SKU: "A", Quantity: 1})
@@ -132,7 +119,6 @@ func TestCompensationOfferIsCappedByWhatIsLeftOfTheLine(t *testing.T) {
 // only ¥70 of line A is left. A choice of return after failed repairs (applyChooseReturn)
 // does the same.
 func TestRulingRefundsNoMoreThanIsLeftOfTheLine(t *testing.T) {
-	skipUnlessShown(t, "ruling-refund", "a ruling refunds the items' paid amount, whatever other cases refunded")
 	c, p, _ := mustOpen(t, partlyRefundedOrder(), as.Reship, as.MissingParts, money.Amount{}, policy.RequestItem{SKU: "A", Quantity: 1})
 	c = mustStep(t, c, p, as.Command{Action: as.Approve})
 	c = mustStep(t, c, p, as.Command{Action: as.Escalate, Actor: as.SystemActor})
@@ -149,7 +135,6 @@ func TestRulingRefundsNoMoreThanIsLeftOfTheLine(t *testing.T) {
 // up to the items' paid amount less what this case refunded (checkShipExchange), ¥100,
 // though only ¥70 of line A is left.
 func TestExchangePriceDifferenceIsCappedByWhatIsLeftOfTheLine(t *testing.T) {
-	skipUnlessShown(t, "exchange-difference", "an exchange's price difference is capped by the case's items, not by what is left of their lines")
 	c, p, _ := mustOpen(t, partlyRefundedOrder(), as.Exchange, as.QualityDefect, money.Amount{}, policy.RequestItem{SKU: "A", Quantity: 1})
 	c = mustStep(t, c, p, as.Command{Action: as.Approve})
 	c = mustStep(t, c, p, as.Command{Action: as.ShipBack, Actor: as.Actor{Role: as.Customer, ID: "c"}, Carrier: "SF", TrackingNo: "SF123456"})
@@ -164,7 +149,6 @@ func TestExchangePriceDifferenceIsCappedByWhatIsLeftOfTheLine(t *testing.T) {
 // A condition that does not compile is quoted again under each of up to 100 syntax errors
 // (cel.go, compile): 2 KB of garbage gives an error of about 200 KB.
 func TestConditionErrorsAreShort(t *testing.T) {
-	skipUnlessShown(t, "cel-error-length", "a broken condition's error repeats the condition under every syntax error")
 	for _, n := range []int{20, 200} {
 		_, err := mustEngine(t).Load([]byte(conditionDoc(strings.Repeat("#", n))))
 		if err == nil {
@@ -179,7 +163,6 @@ func TestConditionErrorsAreShort(t *testing.T) {
 // CEL names the variables by their Go types: "condition must be true or false, not
 // policy.OrderVars", "no matching overload for '_>_' applied to '(policy.ItemVars, …)'".
 func TestConditionErrorsNameTheVariablesNotGoTypes(t *testing.T) {
-	skipUnlessShown(t, "cel-type-names", "condition errors name Go types such as policy.OrderVars")
 	for _, cond := range []string{"order", "item > 1", "case == customer"} {
 		_, err := mustEngine(t).Load([]byte(conditionDoc(cond)))
 		if err == nil {
@@ -202,7 +185,6 @@ func conditionDoc(cond string) string {
 // paid amount; when part of the line went back before, it counts the fee as money for the
 // line: ¥70 + ¥6 reserved on a line with ¥70 left, and the store refuses the case.
 func TestHoldingsKeepTheShippingFeeApartFromTheItems(t *testing.T) {
-	skipUnlessShown(t, "holdings-shipping", "aftersale.Holdings counts the order's shipping fee in a refund as money for the items")
 	o := partlyRefundedOrder()
 	o.Items = o.Items[:1]
 	o.ShippedAt, o.DeliveredAt, o.ShippingFee = time.Time{}, time.Time{}, money.Yuan(600)
