@@ -28,7 +28,7 @@ type ApplyInput struct {
 	Description  string                 `json:"description,omitempty"`
 	RefundMethod aftersale.RefundMethod `json:"refund_method,omitempty" jsonschema:"enum=original,enum=balance,enum=bank_card"`
 	Evidence     []string               `json:"evidence,omitempty" jsonschema:"description=ids of uploaded attachments"`
-	Amount       int64                  `json:"amount,omitempty" jsonschema:"description=compensation asked for, in minor units"`
+	Amount       int64                  `json:"amount,omitempty" jsonschema:"description=compensation asked for\\, in minor units"`
 	Channel      string                 `json:"channel,omitempty" jsonschema:"enum=web,enum=api,enum=email,enum=chat,enum=phone"`
 }
 
@@ -47,10 +47,10 @@ type ActInput struct {
 	Evidence   []string             `json:"evidence,omitempty"`
 	Carrier    string               `json:"carrier,omitempty"`
 	TrackingNo string               `json:"tracking_no,omitempty"`
-	Cost       int64                `json:"cost,omitempty" jsonschema:"description=postage paid by the sender, minor units"`
+	Cost       int64                `json:"cost,omitempty" jsonschema:"description=postage paid by the sender\\, minor units"`
 	Inspection aftersale.Inspection `json:"inspection,omitempty" jsonschema:"enum=pass,enum=fail"`
 	Deduction  int64                `json:"deduction,omitempty"`
-	Amount     *int64               `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due), quote, offer or exchange price difference (negative: refunded to the customer)"`
+	Amount     *int64               `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due)\\, quote\\, offer or exchange price difference (negative: refunded to the customer)"`
 }
 
 var channels = []string{"web", "api", "email", "chat", "phone"}
@@ -103,13 +103,13 @@ func (a *App) Apply(ctx context.Context, p Principal, in ApplyInput, idem *Idemp
 	if err := in.check(); err != nil {
 		return Reply[CaseView]{}, err
 	}
-	return write(ctx, a, p, idem, func(tx store.Tx) (*CaseView, int, error) {
+	return write(ctx, a, p, idem, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.apply(ctx, tx, p, &in)
 		return v, http.StatusCreated, err
 	})
 }
 
-func (a *App) apply(ctx context.Context, tx store.Tx, p Principal, in *ApplyInput) (*CaseView, error) {
+func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (*CaseView, error) {
 	o, err := tx.Order(ctx, in.OrderNo, true)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound("order")
@@ -145,7 +145,7 @@ func (a *App) apply(ctx context.Context, tx store.Tx, p Principal, in *ApplyInpu
 	}
 	actor, _ := p.actor()
 	op := aftersale.Opening{
-		ID: id.String(), Number: caseNumber(now, seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
+		ID: id.String(), Number: caseNumber(now.In(a.engine.Calendar().Location()), seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
 		Actor: actor, Type: in.Type, Reason: in.Reason, Description: in.Description, Evidence: evidence,
 		RefundMethod: a.request(&o, in, now, false).RefundMethod, Channel: in.channel(),
 		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(),
@@ -184,7 +184,7 @@ func (a *App) apply(ctx context.Context, tx store.Tx, p Principal, in *ApplyInpu
 	return a.caseView(p, &store.CaseRecord{Case: c, Decision: decision}, events)
 }
 
-// caseNumber is the RMA number: AS, the date, and the store's sequence.
+// caseNumber is the RMA number: AS, the local date, and the store's sequence.
 func caseNumber(now time.Time, seq int64) string {
 	return fmt.Sprintf("AS%s%06d", now.Format("060102"), seq)
 }
@@ -192,7 +192,7 @@ func caseNumber(now time.Time, seq int64) string {
 // persist writes a transition's whole effect in the transaction: the order lines'
 // holdings, the case (inserted when before is nil), its history event, its timers and its
 // outbox messages.
-func (a *App) persist(ctx context.Context, tx store.Tx, before *aftersale.Case, res *aftersale.Result, decision json.RawMessage) error {
+func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res *aftersale.Result, decision json.RawMessage) error {
 	c := &res.Case
 	newH, newShip := aftersale.Holdings(c)
 	deltas := newH
@@ -237,7 +237,7 @@ func (a *App) persist(ctx context.Context, tx store.Tx, before *aftersale.Case, 
 	if err := tx.Enqueue(ctx, outboxMessages(c, res)...); err != nil {
 		return err
 	}
-	a.obs.Transition(c.Type, res.Event.Action)
+	tx.transitions = append(tx.transitions, transition{c.Type, res.Event.Action})
 	return nil
 }
 
@@ -288,13 +288,13 @@ func (a *App) Act(ctx context.Context, p Principal, id string, in ActInput, idem
 	if in.Version <= 0 {
 		return Reply[CaseView]{}, errInvalid("version", "请提供售后单版本号", "the case version is required")
 	}
-	return write(ctx, a, p, idem, func(tx store.Tx) (*CaseView, int, error) {
+	return write(ctx, a, p, idem, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.act(ctx, tx, p, id, &in)
 		return v, http.StatusOK, err
 	})
 }
 
-func (a *App) act(ctx context.Context, tx store.Tx, p Principal, id string, in *ActInput) (*CaseView, error) {
+func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActInput) (*CaseView, error) {
 	rec, err := a.loadCase(ctx, tx, p, opAct, id)
 	if err != nil {
 		return nil, err
@@ -491,4 +491,42 @@ func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*Dec
 		return nil
 	})
 	return v, fromCore(err)
+}
+
+// Timeout is what the platform does when a case's deadline passes and nobody acted
+// (SPEC §4): the system takes the waiting state's timeout action (aftersale.TimeoutAction)
+// through the same path as every other actor. It does nothing and reports false when the
+// case has moved on and that deadline no longer runs, or when it is not due yet — so a timer
+// that fires twice, or late, never acts twice.
+func (a *App) Timeout(ctx context.Context, caseID string, kind aftersale.DeadlineKind) (fired bool, err error) {
+	_, err = write(ctx, a, Principal{Role: RoleIntegration, ID: "system"}, nil, func(tx *txn) (*struct{}, int, error) {
+		fired = false
+		rec, err := tx.Case(ctx, caseID)
+		if err != nil {
+			return nil, 0, err
+		}
+		c := rec.Case
+		i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
+		if i < 0 || c.Deadlines[i].Due.After(tx.Now()) {
+			return &struct{}{}, 0, nil
+		}
+		pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+		if err != nil {
+			return nil, 0, err
+		}
+		cmd, ok := aftersale.TimeoutAction(&c, pol)
+		if !ok {
+			return &struct{}{}, 0, nil
+		}
+		res, err := aftersale.Transition(c, cmd, tx.Now(), pol)
+		if err != nil {
+			return nil, 0, fromCore(err)
+		}
+		if err := a.persist(ctx, tx, &c, &res, nil); err != nil {
+			return nil, 0, err
+		}
+		fired = true
+		return &struct{}{}, 0, nil
+	})
+	return fired, err
 }

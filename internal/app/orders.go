@@ -17,10 +17,10 @@ type OrderInput struct {
 	OrderNo          string           `json:"order_no"`
 	Merchant         string           `json:"merchant" jsonschema:"description=merchant code; an unknown code creates the merchant"`
 	Customer         string           `json:"customer" jsonschema:"description=customer id; an unknown id creates the customer"`
-	Currency         string           `json:"currency,omitempty" jsonschema:"description=ISO 4217 code, CNY when empty"`
+	Currency         string           `json:"currency,omitempty" jsonschema:"description=ISO 4217 code\\, CNY when empty"`
 	PaymentMethod    string           `json:"payment_method" jsonschema:"enum=online,enum=cod"`
-	ShippingFee      int64            `json:"shipping_fee"`
-	FreightInsurance bool             `json:"freight_insurance"`
+	ShippingFee      int64            `json:"shipping_fee,omitempty"`
+	FreightInsurance bool             `json:"freight_insurance,omitempty"`
 	PaidAt           time.Time        `json:"paid_at"`
 	ShippedAt        *time.Time       `json:"shipped_at,omitempty"`
 	DeliveredAt      *time.Time       `json:"delivered_at,omitempty"`
@@ -31,12 +31,12 @@ type OrderInput struct {
 // OrderItemInput is an order line.
 type OrderItemInput struct {
 	SKU        string   `json:"sku"`
-	Title      string   `json:"title"`
-	Category   string   `json:"category"`
+	Title      string   `json:"title,omitempty"`
+	Category   string   `json:"category,omitempty"`
 	Quantity   int      `json:"quantity"`
 	UnitPrice  int64    `json:"unit_price"`
 	PaidAmount int64    `json:"paid_amount" jsonschema:"description=paid for the whole line after discounts"`
-	Tags       []string `json:"tags,omitempty" jsonschema:"description=e.g. custom_made, perishable, digital, opened_media, periodical, unfit_confirmed"`
+	Tags       []string `json:"tags,omitempty" jsonschema:"description=e.g. custom_made\\, perishable\\, digital\\, opened_media\\, periodical\\, unfit_confirmed"`
 }
 
 func deref(t *time.Time) time.Time {
@@ -91,7 +91,7 @@ func (a *App) UpsertOrder(ctx context.Context, p Principal, in OrderInput, idem 
 			return Reply[OrderView]{}, errForbidden("只能推送本店的订单", "you may only push orders of your own merchant")
 		}
 	}
-	return write(ctx, a, p, idem, func(tx store.Tx) (*OrderView, int, error) {
+	return write(ctx, a, p, idem, func(tx *txn) (*OrderView, int, error) {
 		if existing, err := tx.Order(ctx, o.No, true); err == nil {
 			if existing.Merchant != o.Merchant || !p.sees(owner{existing.Merchant, existing.Customer}) {
 				return nil, 0, errInvalid("order_no", "该订单号已属于另一商家", "this order number belongs to another merchant")

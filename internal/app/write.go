@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -40,13 +41,15 @@ type Reply[T any] struct {
 // written in the same transaction as the command, so that a crash can never leave a
 // command done without its record or a record without its command.
 // fn returns the resource and its status.
-func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, fn func(tx store.Tx) (*T, int, error)) (Reply[T], error) {
+func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, fn func(tx *txn) (*T, int, error)) (Reply[T], error) {
 	if idem != nil && (len(idem.Key) == 0 || len(idem.Key) > 200) {
 		return Reply[T]{}, errInvalid("Idempotency-Key", "幂等键长度应为 1–200", "the Idempotency-Key must be 1–200 characters")
 	}
 	for attempt := 0; ; attempt++ {
 		var r Reply[T]
-		err := a.store.Update(ctx, func(tx store.Tx) error {
+		var done []transition
+		err := a.store.Update(ctx, func(stx store.Tx) error {
+			tx := &txn{Tx: stx}
 			r = Reply[T]{}
 			if idem != nil {
 				rec, err := tx.Idempotency(ctx, p.ID, idem.Key)
@@ -65,6 +68,7 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 			if err != nil {
 				return err
 			}
+			done = tx.transitions
 			r = Reply[T]{Status: status, Value: v}
 			if idem != nil {
 				body, err := json.Marshal(v)
@@ -87,6 +91,21 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 		if err != nil {
 			return Reply[T]{}, fromCore(err)
 		}
+		for _, t := range done {
+			a.obs.Transition(t.typ, t.action)
+		}
 		return r, nil
 	}
+}
+
+// txn is a command's store transaction and what the command did in it, reported only once
+// the transaction has committed (a retried or rolled-back attempt reports nothing).
+type txn struct {
+	store.Tx
+	transitions []transition
+}
+
+type transition struct {
+	typ    aftersale.Type
+	action aftersale.Action
 }
