@@ -224,6 +224,9 @@ func (t *Tx) AdjustHoldings(ctx context.Context, orderNo string, deltas []afters
 	for i, h := range merged {
 		skus[i], units[i], refunded[i], reserved[i] = h.SKU, int32(h.Units), h.Refunded.Minor, h.Reserved.Minor
 	}
+	if n == 1 && shippingHeld == nil {
+		return t.adjustLine(ctx, orderNo, merged[0])
+	}
 	var found, lines, orders int64
 	var fits bool
 	err := t.queryRow(ctx, adjustHoldingsSQL, []any{orderNo, skus, units, refunded, reserved, shippingHeld, t.now, n},
@@ -238,6 +241,34 @@ func (t *Tx) AdjustHoldings(ctx context.Context, orderNo string, deltas []afters
 		err = store.ErrNotFound
 	case lines != int64(n):
 		err = fmt.Errorf("%d of %d lines changed: a line was removed meanwhile", lines, n)
+	}
+	return wrap(err, "adjust holdings of order %s", orderNo)
+}
+
+// adjustLine is AdjustHoldings of one line, the common case (a case of one item): the
+// bounds are part of the update's condition, which the database checks against the
+// line's latest version, so a refusal is never a constraint violation. Only a refused
+// change pays a second round trip, to tell an unknown line from an exceeded one.
+func (t *Tx) adjustLine(ctx context.Context, orderNo string, h *aftersale.Holding) error {
+	n, err := t.exec(ctx, `
+		UPDATE order_items
+		SET claimed = claimed + $3, refunded = refunded + $4, reserved = reserved + $5
+		WHERE order_no = $1 AND sku = $2
+		    AND claimed + $3 BETWEEN 0 AND quantity
+		    AND refunded + $4 >= 0 AND reserved + $5 >= 0
+		    AND refunded + $4 + reserved + $5 <= paid_amount`,
+		orderNo, h.SKU, int32(h.Units), h.Refunded.Minor, h.Reserved.Minor)
+	if err == nil && n == 0 {
+		var exists bool
+		err = t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM order_items WHERE order_no = $1 AND sku = $2)`,
+			[]any{orderNo, h.SKU}, &exists)
+		switch {
+		case err != nil:
+		case exists:
+			err = store.ErrExceeded
+		default:
+			err = store.ErrNotFound
+		}
 	}
 	return wrap(err, "adjust holdings of order %s", orderNo)
 }

@@ -24,7 +24,7 @@ func (t *Tx) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	}
 	return t.later(ctx, fmt.Sprintf("enqueue %d outbox messages", len(msgs)), `
 		INSERT INTO outbox (topic, key, payload, available_at, created_at, updated_at)
-		SELECT d.topic, d.key, d.payload::jsonb, $4, $4, $4
+		SELECT d.topic, d.key, d.payload::json, $4, $4, $4
 		FROM unnest($1::text[], $2::text[], $3::text[]) AS d (topic, key, payload)`, topics, keys, payloads, t.now)
 }
 

@@ -1,6 +1,8 @@
 -- Initial schema. Money is integer minor units (分); times are timestamptz.
 -- SQL stays within what PostgreSQL-compatible distributed databases accept (DESIGN.md §6):
 -- no advisory locks, no LISTEN/NOTIFY dependence, sequences and row locks only.
+-- JSON documents the store only writes and reads whole are json, not jsonb: kept byte for
+-- byte and cheaper to write (validated, not converted).
 -- Keys that results are ordered by (SKUs, case, timer and policy ids) compare byte-wise
 -- (COLLATE "C"), as in SQLite, whatever the database's locale.
 
@@ -70,7 +72,7 @@ CREATE TABLE cases (
     state         text NOT NULL,
     version       bigint NOT NULL,
     due_at        timestamptz,            -- the current deadline, for "overdue"
-    data          jsonb NOT NULL,         -- the whole aftersale.Case
+    data          json NOT NULL,          -- the whole aftersale.Case (read whole, never queried)
     decision      json NOT NULL,          -- the policy decision at application, kept byte for byte
     created_at    timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL
@@ -102,7 +104,7 @@ CREATE TABLE case_events (
     to_state    text NOT NULL,
     at          timestamptz NOT NULL,
     note        text NOT NULL,
-    data        jsonb NOT NULL,          -- evidence, the action's fields, policy version
+    data        json NOT NULL,           -- evidence, the action's fields, policy version
     PRIMARY KEY (case_id, seq)
 );
 
@@ -133,7 +135,7 @@ CREATE TABLE outbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     topic        text NOT NULL,
     key          text NOT NULL,
-    payload      jsonb NOT NULL,
+    payload      json NOT NULL,          -- byte for byte as enqueued (webhook signatures)
     state        text NOT NULL DEFAULT 'pending', -- pending | sent | dead
     attempts     integer NOT NULL DEFAULT 0,
     available_at timestamptz NOT NULL,
