@@ -28,7 +28,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
 	fs.BoolVar(&demoData, "demo", false, "load demo data into an empty store and print a demo token for each role")
-	fs.IntVar(&demoOrders, "demo-orders", 1000, "`N` orders of demo data with --demo (kept small for a quick start; seed --demo makes 5000 by default)")
+	fs.IntVar(&demoOrders, "demo-orders", 5000, "`N` orders of demo data with --demo")
 	fs.StringVar(&policyFile, "policy", "", "policy layer `FILE` (YAML) to install at start, as an admin (see docs/POLICY.md)")
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")

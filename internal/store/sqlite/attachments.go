@@ -19,7 +19,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if a.CaseID != "" {
 		caseID = a.CaseID
 	}
-	_, err := tx.tx.ExecContext(ctx, q, a.ID, caseID, a.OwnerRole, a.OwnerID, a.Merchant, a.Customer,
+	_, err := tx.exec(ctx, q, a.ID, caseID, a.OwnerRole, a.OwnerID, a.Merchant, a.Customer,
 		a.ContentType, a.Size, nonNil(a.SHA256), a.OriginalName, micros(orNow(a.CreatedAt, tx.now)))
 	if err != nil {
 		return fmt.Errorf("insert attachment %s: %w", a.ID, dbErr(err))
@@ -38,7 +38,7 @@ FROM attachments WHERE id = ?`
 		caseID  sql.NullString
 		created int64
 	)
-	err := tx.tx.QueryRowContext(ctx, q, id).Scan(&a.ID, &caseID, &a.OwnerRole, &a.OwnerID, &a.Merchant,
+	err := tx.queryRow(ctx, q, id).Scan(&a.ID, &caseID, &a.OwnerRole, &a.OwnerID, &a.Merchant,
 		&a.Customer, &a.ContentType, &a.Size, &a.SHA256, &a.OriginalName, &created)
 	if err != nil {
 		return store.Attachment{}, fmt.Errorf("load attachment %s: %w", id, dbErr(err))
@@ -53,7 +53,7 @@ FROM attachments WHERE id = ?`
 // moved (ErrConflict); linking it again to the same case changes nothing.
 func (tx *Tx) LinkAttachments(ctx context.Context, caseID string, ids []string) error {
 	var merchant, customer string
-	err := tx.tx.QueryRowContext(ctx, `SELECT merchant_code, customer_id FROM cases WHERE id = ?`, caseID).
+	err := tx.queryRow(ctx, `SELECT merchant_code, customer_id FROM cases WHERE id = ?`, caseID).
 		Scan(&merchant, &customer)
 	if err != nil {
 		return fmt.Errorf("link attachments to case %s: %w", caseID, dbErr(err))
@@ -62,11 +62,11 @@ func (tx *Tx) LinkAttachments(ctx context.Context, caseID string, ids []string) 
 UPDATE attachments SET case_id = ?, merchant_code = ?, customer_id = ?
 WHERE id = ? AND (case_id IS NULL OR case_id = ?)`
 	for _, id := range ids {
-		res, err := tx.tx.ExecContext(ctx, q, caseID, merchant, customer, id, caseID)
+		res, err := tx.exec(ctx, q, caseID, merchant, customer, id, caseID)
 		err = mustChange(res, err)
 		if errors.Is(err, store.ErrNotFound) {
 			var other sql.NullString
-			if e := tx.tx.QueryRowContext(ctx, `SELECT case_id FROM attachments WHERE id = ?`, id).Scan(&other); e == nil {
+			if e := tx.queryRow(ctx, `SELECT case_id FROM attachments WHERE id = ?`, id).Scan(&other); e == nil {
 				err = fmt.Errorf("it belongs to case %s: %w", other.String, store.ErrConflict)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 func (tx *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 	const q = `UPDATE counters SET value = value + 1 WHERE name = 'case_numbers' RETURNING value`
 	var n int64
-	if err := tx.tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, q).Scan(&n); err != nil {
 		return 0, fmt.Errorf("next case number: %w", dbErr(err))
 	}
 	return n, nil
@@ -44,7 +44,7 @@ func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.R
 INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state,
                    version, due_at, data, decision, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err = tx.tx.ExecContext(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
+	_, err = tx.exec(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
 		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt))
 	if err != nil {
@@ -70,7 +70,7 @@ UPDATE cases
 SET number = ?, order_no = ?, merchant_code = ?, customer_id = ?, type = ?, reason = ?,
     state = ?, version = ?, due_at = ?, data = ?, updated_at = ?
 WHERE id = ? AND version = ?`
-	res, err := tx.tx.ExecContext(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
+	res, err := tx.exec(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
 		micros(cc.UpdatedAt), cc.ID, cc.Version-1)
 	if err := mustChange(res, err); err != nil {
@@ -78,14 +78,14 @@ WHERE id = ? AND version = ?`
 			return fmt.Errorf("update case %s: %w", c.ID, err)
 		}
 		var stored int64
-		err := tx.tx.QueryRowContext(ctx, `SELECT version FROM cases WHERE id = ?`, cc.ID).Scan(&stored)
+		err := tx.queryRow(ctx, `SELECT version FROM cases WHERE id = ?`, cc.ID).Scan(&stored)
 		if err != nil {
 			return fmt.Errorf("update case %s: %w", c.ID, dbErr(err))
 		}
 		return fmt.Errorf("update case %s to version %d: stored version is %d: %w",
 			c.ID, c.Version, stored, store.ErrConflict)
 	}
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_items WHERE case_id = ?`, cc.ID); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM case_items WHERE case_id = ?`, cc.ID); err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, dbErr(err))
 	}
 	if err := tx.insertCaseItems(ctx, cc); err != nil {
@@ -97,7 +97,7 @@ WHERE id = ? AND version = ?`
 func (tx *Tx) insertCaseItems(ctx context.Context, c *aftersale.Case) error {
 	const q = `INSERT INTO case_items (case_id, sku, quantity, paid_amount) VALUES (?, ?, ?, ?)`
 	for _, it := range c.Items {
-		if _, err := tx.tx.ExecContext(ctx, q, c.ID, it.SKU, it.Quantity, it.PaidAmount.Minor); err != nil {
+		if _, err := tx.exec(ctx, q, c.ID, it.SKU, it.Quantity, it.PaidAmount.Minor); err != nil {
 			return fmt.Errorf("line %s: %w", it.SKU, dbErr(err))
 		}
 	}
@@ -144,7 +144,7 @@ func dueAt(c *aftersale.Case) any {
 func (tx *Tx) Case(ctx context.Context, id string) (store.CaseRecord, error) {
 	const q = `SELECT data, decision FROM cases WHERE id = ?`
 	var data, decision string
-	if err := tx.tx.QueryRowContext(ctx, q, id).Scan(&data, &decision); err != nil {
+	if err := tx.queryRow(ctx, q, id).Scan(&data, &decision); err != nil {
 		return store.CaseRecord{}, fmt.Errorf("load case %s: %w", id, dbErr(err))
 	}
 	r, err := decodeCase(data, decision)
@@ -227,7 +227,7 @@ func (tx *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseRec
 	query += "\nORDER BY created_at DESC, id DESC\nLIMIT ?"
 	args = append(args, limit+1)
 
-	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	rows, err := tx.query(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list cases: %w", err)
 	}

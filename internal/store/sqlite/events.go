@@ -26,7 +26,7 @@ func (tx *Tx) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event
 	const q = `
 INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state, to_state, at, note, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err = tx.tx.ExecContext(ctx, q, caseID, ev.Seq, string(ev.Action), string(ev.Actor.Role),
+	_, err = tx.exec(ctx, q, caseID, ev.Seq, string(ev.Action), string(ev.Actor.Role),
 		ev.Actor.ID, string(ev.From), string(ev.To), micros(ev.At), ev.Note, string(data))
 	if err != nil {
 		return fmt.Errorf("append event %d to case %s: %w", ev.Seq, caseID, dbErr(err))
@@ -39,7 +39,7 @@ func (tx *Tx) Events(ctx context.Context, caseID string) ([]aftersale.Event, err
 	const q = `
 SELECT seq, action, actor_role, actor_id, from_state, to_state, at, note, data
 FROM case_events WHERE case_id = ? ORDER BY seq`
-	rows, err := tx.tx.QueryContext(ctx, q, caseID)
+	rows, err := tx.query(ctx, q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("load events of case %s: %w", caseID, err)
 	}

@@ -16,7 +16,7 @@ FROM idempotency_keys WHERE principal = ? AND key = ?`
 		r       store.IdempotencyRecord
 		created int64
 	)
-	err := tx.tx.QueryRowContext(ctx, q, principal, key).Scan(&r.Principal, &r.Key, &r.RequestHash,
+	err := tx.queryRow(ctx, q, principal, key).Scan(&r.Principal, &r.Key, &r.RequestHash,
 		&r.Status, &r.Response, &created)
 	if err != nil {
 		return store.IdempotencyRecord{}, fmt.Errorf("load idempotency key %s of %s: %w", key, principal, dbErr(err))
@@ -31,7 +31,7 @@ func (tx *Tx) PutIdempotency(ctx context.Context, r store.IdempotencyRecord) err
 	const q = `
 INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
 VALUES (?, ?, ?, ?, ?, ?)`
-	_, err := tx.tx.ExecContext(ctx, q, r.Principal, r.Key, nonNil(r.RequestHash), r.Status,
+	_, err := tx.exec(ctx, q, r.Principal, r.Key, nonNil(r.RequestHash), r.Status,
 		nonNil(r.Response), micros(orNow(r.CreatedAt, tx.now)))
 	if err != nil {
 		return fmt.Errorf("store idempotency key %s of %s: %w", r.Key, r.Principal, dbErr(err))

@@ -11,7 +11,7 @@ import (
 // EnsureMerchant creates the merchant with that code unless it exists.
 func (tx *Tx) EnsureMerchant(ctx context.Context, code string) error {
 	const q = `INSERT INTO merchants (code, created_at) VALUES (?, ?) ON CONFLICT (code) DO NOTHING`
-	if _, err := tx.tx.ExecContext(ctx, q, code, micros(tx.now)); err != nil {
+	if _, err := tx.exec(ctx, q, code, micros(tx.now)); err != nil {
 		return fmt.Errorf("ensure merchant %s: %w", code, dbErr(err))
 	}
 	return nil
@@ -21,7 +21,7 @@ func (tx *Tx) EnsureMerchant(ctx context.Context, code string) error {
 func (tx *Tx) Merchant(ctx context.Context, code string) (store.Merchant, error) {
 	const q = `SELECT code, name, category FROM merchants WHERE code = ?`
 	var m store.Merchant
-	if err := tx.tx.QueryRowContext(ctx, q, code).Scan(&m.Code, &m.Name, &m.Category); err != nil {
+	if err := tx.queryRow(ctx, q, code).Scan(&m.Code, &m.Name, &m.Category); err != nil {
 		return store.Merchant{}, fmt.Errorf("load merchant %s: %w", code, dbErr(err))
 	}
 	return m, nil
@@ -30,7 +30,7 @@ func (tx *Tx) Merchant(ctx context.Context, code string) (store.Merchant, error)
 // UpdateMerchant sets a merchant's name and main category.
 func (tx *Tx) UpdateMerchant(ctx context.Context, m store.Merchant) error {
 	const q = `UPDATE merchants SET name = ?, category = ? WHERE code = ?`
-	res, err := tx.tx.ExecContext(ctx, q, m.Name, m.Category, m.Code)
+	res, err := tx.exec(ctx, q, m.Name, m.Category, m.Code)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.Code, err)
 	}
@@ -40,7 +40,7 @@ func (tx *Tx) UpdateMerchant(ctx context.Context, m store.Merchant) error {
 // EnsureCustomer creates the customer with that id unless it exists.
 func (tx *Tx) EnsureCustomer(ctx context.Context, id string) error {
 	const q = `INSERT INTO customers (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`
-	if _, err := tx.tx.ExecContext(ctx, q, id, micros(tx.now)); err != nil {
+	if _, err := tx.exec(ctx, q, id, micros(tx.now)); err != nil {
 		return fmt.Errorf("ensure customer %s: %w", id, dbErr(err))
 	}
 	return nil
@@ -50,7 +50,7 @@ func (tx *Tx) EnsureCustomer(ctx context.Context, id string) error {
 func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 	const q = `SELECT id, name, phone, address FROM customers WHERE id = ?`
 	var c store.Customer
-	if err := tx.tx.QueryRowContext(ctx, q, id).Scan(&c.ID, &c.Name, &c.Phone, &c.Address); err != nil {
+	if err := tx.queryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.Phone, &c.Address); err != nil {
 		return store.Customer{}, fmt.Errorf("load customer %s: %w", id, dbErr(err))
 	}
 	return c, nil
@@ -59,7 +59,7 @@ func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 // UpdateCustomer sets a customer's profile.
 func (tx *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
 	const q = `UPDATE customers SET name = ?, phone = ?, address = ? WHERE id = ?`
-	res, err := tx.tx.ExecContext(ctx, q, c.Name, c.Phone, c.Address, c.ID)
+	res, err := tx.exec(ctx, q, c.Name, c.Phone, c.Address, c.ID)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update customer %s: %w", c.ID, err)
 	}

@@ -17,7 +17,7 @@ import (
 // below its holdings; a held line that is left out is refused here.
 func (tx *Tx) UpsertOrder(ctx context.Context, o order.Order) (created bool, err error) {
 	var exists int
-	err = tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM orders WHERE order_no = ?`, o.No).Scan(&exists)
+	err = tx.queryRow(ctx, `SELECT count(*) FROM orders WHERE order_no = ?`, o.No).Scan(&exists)
 	if err != nil {
 		return false, fmt.Errorf("upsert order %s: %w", o.No, err)
 	}
@@ -28,7 +28,7 @@ INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_meth
                     shipping_fee, freight_insurance, paid_at, shipped_at, delivered_at,
                     completed_at, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		_, err = tx.tx.ExecContext(ctx, insert, o.No, o.Merchant, o.Customer, string(o.Currency),
+		_, err = tx.exec(ctx, insert, o.No, o.Merchant, o.Customer, string(o.Currency),
 			string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance, micros(o.PaidAt),
 			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now, now)
 	} else {
@@ -41,7 +41,7 @@ SET merchant_code = ?, customer_id = ?, currency = ?, payment_method = ?, shippi
     freight_insurance = ?, paid_at = ?, shipped_at = ?, delivered_at = ?, completed_at = ?,
     updated_at = ?
 WHERE order_no = ?`
-		_, err = tx.tx.ExecContext(ctx, update, o.Merchant, o.Customer, string(o.Currency),
+		_, err = tx.exec(ctx, update, o.Merchant, o.Customer, string(o.Currency),
 			string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance, micros(o.PaidAt),
 			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now, o.No)
 	}
@@ -64,7 +64,7 @@ SET title = excluded.title, category = excluded.category, quantity = excluded.qu
 		if err != nil {
 			return false, err
 		}
-		_, err = tx.tx.ExecContext(ctx, line, o.No, it.SKU, it.Title, it.Category, it.Quantity,
+		_, err = tx.exec(ctx, line, o.No, it.SKU, it.Title, it.Category, it.Quantity,
 			it.UnitPrice.Minor, it.PaidAmount.Minor, string(tagsJSON))
 		if err != nil {
 			return false, fmt.Errorf("upsert order %s line %s: %w", o.No, it.SKU, dbErr(err))
@@ -81,7 +81,7 @@ func (tx *Tx) dropLines(ctx context.Context, o order.Order) error {
 		keep[it.SKU] = true
 	}
 	const q = `SELECT sku, claimed + refunded + reserved FROM order_items WHERE order_no = ?`
-	rows, err := tx.tx.QueryContext(ctx, q, o.No)
+	rows, err := tx.query(ctx, q, o.No)
 	if err != nil {
 		return fmt.Errorf("upsert order %s: %w", o.No, err)
 	}
@@ -107,7 +107,7 @@ func (tx *Tx) dropLines(ctx context.Context, o order.Order) error {
 	}
 	rows.Close()
 	for _, sku := range drop {
-		_, err := tx.tx.ExecContext(ctx, `DELETE FROM order_items WHERE order_no = ? AND sku = ?`, o.No, sku)
+		_, err := tx.exec(ctx, `DELETE FROM order_items WHERE order_no = ? AND sku = ?`, o.No, sku)
 		if err != nil {
 			return fmt.Errorf("upsert order %s: remove line %s: %w", o.No, sku, dbErr(err))
 		}
@@ -128,7 +128,7 @@ FROM orders WHERE order_no = ?`
 		fee, paidAt                   int64
 		shipped, delivered, completed sql.NullInt64
 	)
-	err := tx.tx.QueryRowContext(ctx, q, orderNo).Scan(&o.No, &o.Merchant, &o.Customer, &currency,
+	err := tx.queryRow(ctx, q, orderNo).Scan(&o.No, &o.Merchant, &o.Customer, &currency,
 		&method, &fee, &o.FreightInsurance, &paidAt, &shipped, &delivered, &completed, &o.ShippingRefunded)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("load order %s: %w", orderNo, dbErr(err))
@@ -144,7 +144,7 @@ FROM orders WHERE order_no = ?`
 	const lines = `
 SELECT sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
 FROM order_items WHERE order_no = ? ORDER BY sku`
-	rows, err := tx.tx.QueryContext(ctx, lines, orderNo)
+	rows, err := tx.query(ctx, lines, orderNo)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
 	}
@@ -182,7 +182,7 @@ FROM order_items WHERE order_no = ? ORDER BY sku`
 // zero (ErrExceeded), and a savepoint undoes the deltas already applied.
 func (tx *Tx) AdjustHoldings(ctx context.Context, orderNo string, deltas []aftersale.Holding, shippingHeld *bool) (err error) {
 	var currency string
-	err = tx.tx.QueryRowContext(ctx, `SELECT currency FROM orders WHERE order_no = ?`, orderNo).Scan(&currency)
+	err = tx.queryRow(ctx, `SELECT currency FROM orders WHERE order_no = ?`, orderNo).Scan(&currency)
 	if err != nil {
 		return fmt.Errorf("adjust holdings of order %s: %w", orderNo, dbErr(err))
 	}
@@ -195,14 +195,14 @@ func (tx *Tx) AdjustHoldings(ctx context.Context, orderNo string, deltas []after
 		}
 	}
 
-	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT adjust_holdings`); err != nil {
+	if _, err := tx.exec(ctx, `SAVEPOINT adjust_holdings`); err != nil {
 		return fmt.Errorf("adjust holdings of order %s: %w", orderNo, err)
 	}
 	defer func() {
 		if err != nil {
-			tx.tx.ExecContext(ctx, `ROLLBACK TO adjust_holdings`)
+			tx.exec(ctx, `ROLLBACK TO adjust_holdings`)
 		}
-		tx.tx.ExecContext(ctx, `RELEASE adjust_holdings`)
+		tx.exec(ctx, `RELEASE adjust_holdings`)
 	}()
 
 	const q = `
@@ -210,14 +210,14 @@ UPDATE order_items
 SET claimed = claimed + ?, refunded = refunded + ?, reserved = reserved + ?
 WHERE order_no = ? AND sku = ?`
 	for _, d := range deltas {
-		res, err := tx.tx.ExecContext(ctx, q, d.Units, d.Refunded.Minor, d.Reserved.Minor, orderNo, d.SKU)
+		res, err := tx.exec(ctx, q, d.Units, d.Refunded.Minor, d.Reserved.Minor, orderNo, d.SKU)
 		if err := mustChange(res, err); err != nil {
 			return fmt.Errorf("adjust holdings of order %s line %s: %w", orderNo, d.SKU, err)
 		}
 	}
 	if shippingHeld != nil {
 		const q = `UPDATE orders SET shipping_held = ?, updated_at = ? WHERE order_no = ?`
-		if _, err := tx.tx.ExecContext(ctx, q, *shippingHeld, micros(tx.now), orderNo); err != nil {
+		if _, err := tx.exec(ctx, q, *shippingHeld, micros(tx.now), orderNo); err != nil {
 			return fmt.Errorf("adjust holdings of order %s: %w", orderNo, dbErr(err))
 		}
 	}

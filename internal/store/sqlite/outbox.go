@@ -22,7 +22,7 @@ VALUES (?, ?, ?, ?, ?, ?)`
 		if !json.Valid(payload) {
 			return fmt.Errorf("enqueue %s %s: the payload is not valid JSON", m.Topic, m.Key)
 		}
-		if _, err := tx.tx.ExecContext(ctx, q, m.Topic, m.Key, string(payload), now, now, now); err != nil {
+		if _, err := tx.exec(ctx, q, m.Topic, m.Key, string(payload), now, now, now); err != nil {
 			return fmt.Errorf("enqueue %s %s: %w", m.Topic, m.Key, dbErr(err))
 		}
 	}
@@ -32,7 +32,7 @@ VALUES (?, ?, ?, ?, ?, ?)`
 // OutboxBacklog counts messages not yet delivered.
 func (tx *Tx) OutboxBacklog(ctx context.Context) (int, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE state = 'pending'`).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM outbox WHERE state = 'pending'`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count outbox backlog: %w", err)
 	}
 	return n, nil

@@ -16,7 +16,7 @@ func (tx *Tx) SavePolicy(ctx context.Context, p store.PolicyRecord) error {
 INSERT INTO policy_versions (id, version, layer, merchant, category, document, loaded_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id, version) DO NOTHING`
-	res, err := tx.tx.ExecContext(ctx, q, p.ID, p.Version, p.Layer, p.Merchant, p.Category,
+	res, err := tx.exec(ctx, q, p.ID, p.Version, p.Layer, p.Merchant, p.Category,
 		nonNil(p.Document), micros(orNow(p.LoadedAt, tx.now)))
 	if err != nil {
 		return fmt.Errorf("save policy %s v%d: %w", p.ID, p.Version, dbErr(err))
@@ -26,7 +26,7 @@ ON CONFLICT (id, version) DO NOTHING`
 	}
 	var stored store.PolicyRecord
 	const load = `SELECT layer, merchant, category, document FROM policy_versions WHERE id = ? AND version = ?`
-	err = tx.tx.QueryRowContext(ctx, load, p.ID, p.Version).Scan(&stored.Layer, &stored.Merchant,
+	err = tx.queryRow(ctx, load, p.ID, p.Version).Scan(&stored.Layer, &stored.Merchant,
 		&stored.Category, &stored.Document)
 	if err != nil {
 		return fmt.Errorf("save policy %s v%d: %w", p.ID, p.Version, dbErr(err))
@@ -44,7 +44,7 @@ func (tx *Tx) Policies(ctx context.Context) ([]store.PolicyRecord, error) {
 	const q = `
 SELECT id, version, layer, merchant, category, document, loaded_at
 FROM policy_versions ORDER BY loaded_at, id, version`
-	rows, err := tx.tx.QueryContext(ctx, q)
+	rows, err := tx.query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}

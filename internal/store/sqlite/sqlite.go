@@ -39,6 +39,8 @@ type DB struct {
 	write *sql.DB // one connection: SQLite has one writer at a time anyway
 	read  *sql.DB // query_only connections for View
 	now   func() time.Time
+
+	writeStmts, readStmts *stmts
 }
 
 var _ store.Store = (*DB)(nil)
@@ -80,7 +82,7 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 
-	db := &DB{path: path, write: write, read: read, now: opts.Clock()}
+	db := &DB{path: path, write: write, read: read, now: opts.Clock(), writeStmts: newStmts(write), readStmts: newStmts(read)}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -109,6 +111,8 @@ func (db *DB) Kind() string { return "sqlite" }
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.writeStmts.close()
+	db.readStmts.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -138,12 +142,13 @@ func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 	// Rolls back when fn fails or panics (a no-op after Commit): the write connection is
 	// the only one, and a transaction left open would stop every later write.
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, now: db.now()}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.writeStmts.flush(ctx)
 	return nil
 }
 
@@ -153,14 +158,17 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer sqlTx.Rollback()
-	return fn(&Tx{tx: sqlTx, now: db.now()})
+	err = fn(&Tx{tx: sqlTx, now: db.now(), stmts: db.readStmts})
+	sqlTx.Rollback()
+	db.readStmts.flush(ctx)
+	return err
 }
 
 // Tx is a SQLite transaction. It implements store.Tx.
 type Tx struct {
-	tx  *sql.Tx
-	now time.Time
+	tx    *sql.Tx
+	now   time.Time
+	stmts *stmts
 }
 
 var _ store.Tx = (*Tx)(nil)

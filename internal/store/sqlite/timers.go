@@ -20,7 +20,7 @@ WHERE case_id = ? AND state = 'pending' AND kind IN (` + placeholders(len(cancel
 		for _, k := range cancel {
 			args = append(args, string(k))
 		}
-		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("cancel timers of case %s: %w", caseID, dbErr(err))
 		}
 	}
@@ -28,7 +28,7 @@ WHERE case_id = ? AND state = 'pending' AND kind IN (` + placeholders(len(cancel
 INSERT INTO timers (id, case_id, kind, due_at, state, created_at, updated_at)
 VALUES (?, ?, ?, ?, 'pending', ?, ?)`
 	for _, d := range set {
-		if _, err := tx.tx.ExecContext(ctx, q, newID(), caseID, string(d.Kind), micros(d.Due), now, now); err != nil {
+		if _, err := tx.exec(ctx, q, newID(), caseID, string(d.Kind), micros(d.Due), now, now); err != nil {
 			return fmt.Errorf("set %s timer of case %s: %w", d.Kind, caseID, dbErr(err))
 		}
 	}
@@ -41,7 +41,7 @@ func (tx *Tx) PendingTimers(ctx context.Context, caseID string) ([]store.Timer, 
 SELECT id, case_id, kind, due_at FROM timers
 WHERE case_id = ? AND state = 'pending'
 ORDER BY due_at, kind, id`
-	rows, err := tx.tx.QueryContext(ctx, q, caseID)
+	rows, err := tx.query(ctx, q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("load timers of case %s: %w", caseID, err)
 	}

@@ -14,7 +14,7 @@ func (tx *Tx) InsertToken(ctx context.Context, t store.Token) error {
 	const q = `
 INSERT INTO api_tokens (id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err := tx.tx.ExecContext(ctx, q, t.ID, nonNil(t.Hash), t.Name, t.Role, t.Merchant, t.Customer,
+	_, err := tx.exec(ctx, q, t.ID, nonNil(t.Hash), t.Name, t.Role, t.Merchant, t.Customer,
 		micros(orNow(t.CreatedAt, tx.now)), nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt))
 	if err != nil {
 		return fmt.Errorf("insert token %s: %w", t.ID, dbErr(err))
@@ -32,7 +32,7 @@ FROM api_tokens WHERE hash = ?`
 		created          int64
 		expires, revoked sql.NullInt64
 	)
-	err := tx.tx.QueryRowContext(ctx, q, nonNil(hash)).Scan(&t.ID, &t.Hash, &t.Name, &t.Role, &t.Merchant,
+	err := tx.queryRow(ctx, q, nonNil(hash)).Scan(&t.ID, &t.Hash, &t.Name, &t.Role, &t.Merchant,
 		&t.Customer, &created, &expires, &revoked)
 	if err != nil {
 		// The hash is a secret's fingerprint: it stays out of the message.
