@@ -160,18 +160,16 @@ func (a Amount) Share(num, den int64) Amount {
 	if den <= 0 || num < 0 || num > den {
 		panic(fmt.Sprintf("money: Share(%d, %d) out of range", num, den))
 	}
-	q, r := a.Minor/den, a.Minor%den
-	// a = q*den + r, so a*num/den = q*num + r*num/den; r*num < den*den fits for den < 2^31.
-	part := q*num + floorDiv(r*num, den)
-	return Amount{Minor: part, Currency: a.Currency}
-}
-
-func floorDiv(x, y int64) int64 {
-	q := x / y
-	if (x%y != 0) && ((x < 0) != (y < 0)) {
-		q--
+	if a.Minor < 0 {
+		// floor of a negative share: -ceil(|a| × num / den)
+		q, r := mulDiv(-a.Minor, num, den)
+		if r != 0 {
+			q++
+		}
+		return Amount{Minor: -q, Currency: a.Currency}
 	}
-	return q
+	q, _ := mulDiv(a.Minor, num, den)
+	return Amount{Minor: q, Currency: a.Currency}
 }
 
 // Percent returns a × bp / 10000 rounded half away from zero: basis points, so 450 bp

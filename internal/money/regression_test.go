@@ -42,3 +42,14 @@ func TestAllocateDiscountOfAFreeOrder(t *testing.T) {
 		t.Errorf("AllocateDiscount(free, 0) = %v, %v; want zeros", paid, err)
 	}
 }
+
+// Share is exact for any amount and denominator (a 128-bit product).
+func TestShareOfLargeAmountsDoesNotOverflow(t *testing.T) {
+	a := money.Yuan(1<<40 - 1)
+	if got := a.Share(1<<40-1, 1<<40); got.Minor != (1<<40-1)-1 {
+		t.Errorf("Share = %v, want %d fen", got, int64(1<<40-1)-1)
+	}
+	if got := money.Yuan(-7).Share(1, 2); got.Minor != -4 {
+		t.Errorf("Share(-7 fen, 1/2) = %v, want the floor, -4 fen", got)
+	}
+}

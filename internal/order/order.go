@@ -5,8 +5,10 @@ package order
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/money"
 )
@@ -146,9 +148,9 @@ func (o *Order) Validate() error {
 			return bad(f("unit_price"), "must be ≥ 0 in the order's currency")
 		case it.PaidAmount.IsNegative() || !sameCurrency(it.PaidAmount, o.Currency):
 			return bad(f("paid_amount"), "must be ≥ 0 in the order's currency")
-		case it.PaidAmount.Minor > it.UnitPrice.Minor*int64(it.Quantity):
+		case exceedsListPrice(it):
 			return bad(f("paid_amount"), "is more than unit_price × quantity")
-		case len(it.Title) > 200:
+		case utf8.RuneCountInString(it.Title) > 200:
 			return bad(f("title"), "at most 200 characters")
 		case len(it.Tags) > 20:
 			return bad(f("tags"), "at most 20 tags")
@@ -156,6 +158,13 @@ func (o *Order) Validate() error {
 		seen[it.SKU] = true
 	}
 	return nil
+}
+
+// exceedsListPrice reports whether a line's paid amount is more than its unit price times
+// its quantity, without overflowing on absurd prices.
+func exceedsListPrice(it Item) bool {
+	hi, lo := bits.Mul64(uint64(it.UnitPrice.Minor), uint64(it.Quantity))
+	return hi == 0 && lo < 1<<63 && it.PaidAmount.Minor > int64(lo)
 }
 
 func sameCurrency(a money.Amount, c money.Currency) bool {

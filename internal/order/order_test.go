@@ -205,3 +205,23 @@ func TestOrderShippedAndDelivered(t *testing.T) {
 		t.Errorf("an order not shipped: Shipped() = %v, Delivered() = %v", o.Shipped(), o.Delivered())
 	}
 }
+
+// Titles are limited in characters, not bytes; absurd prices do not overflow the list-price
+// check.
+func TestTitleCountsCharactersAndPricesDoNotOverflow(t *testing.T) {
+	o := validOrderForRegression()
+	o.Items[0].Title = strings.Repeat("衬", 200)
+	if err := o.Validate(); err != nil {
+		t.Errorf("a title of 200 Chinese characters: %v", err)
+	}
+	o.Items[0].UnitPrice, o.Items[0].Quantity, o.Items[0].PaidAmount = money.Yuan(1<<62), 4, money.Yuan(1)
+	if err := o.Validate(); err != nil {
+		t.Errorf("a huge unit price: %v", err)
+	}
+}
+
+func validOrderForRegression() order.Order {
+	paid := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	return order.Order{No: "O1", Merchant: "m", Customer: "c", Currency: money.CNY, PaymentMethod: order.Online, PaidAt: paid,
+		Items: []order.Item{{SKU: "A", Title: "T", Quantity: 1, UnitPrice: money.Yuan(100), PaidAmount: money.Yuan(100)}}}
+}

@@ -32,20 +32,6 @@ const (
 	Category  Layer = "category"
 )
 
-func (l Layer) rank() int {
-	switch l {
-	case Statutory:
-		return 0
-	case Platform:
-		return 1
-	case Merchant:
-		return 2
-	case Category:
-		return 3
-	}
-	return -1
-}
-
 // Event is what an application window is counted from.
 type Event string
 
@@ -296,7 +282,12 @@ func yamlMessage(err error) string {
 }
 
 // Key is the document's identity in a case's policy version: id@version.
-func (d *Document) Key() string { return fmt.Sprintf("%s@%d", d.ID, d.Version) }
+func (d *Document) Key() string {
+	if d.ID == "" {
+		return "(no id)"
+	}
+	return fmt.Sprintf("%s@%d", d.ID, d.Version)
+}
 
 func (d *Document) validate() error {
 	bad := func(field, format string, args ...any) error {
@@ -317,8 +308,11 @@ func (d *Document) validate() error {
 			return bad("layer", "a %s layer applies to everyone: leave merchant and category empty", d.Layer)
 		}
 	case Merchant:
-		if d.Merchant == "" || d.Category != "" {
-			return bad("merchant", "a merchant layer names its merchant and no category")
+		if d.Merchant == "" {
+			return bad("merchant", "a merchant layer names its merchant")
+		}
+		if d.Category != "" {
+			return bad("category", "a merchant layer names no category: use layer: category for a category")
 		}
 	case Category:
 		if d.Category == "" {

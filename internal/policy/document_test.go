@@ -80,7 +80,7 @@ func TestParseRefusesEachInvalidKey(t *testing.T) {
 		{"platform layer naming a category", header("schema: aftersales.policy/v1", "id: p", "version: 1", "layer: platform", "category: fresh", "name: {zh: 平台, en: P}"), "layer", "leave merchant and category empty"},
 		{"statutory layer naming a merchant", header("schema: aftersales.policy/v1", "id: p", "version: 1", "layer: statutory", "merchant: m1", "name: {zh: 法, en: L}"), "layer", "a statutory layer applies to everyone"},
 		{"merchant layer without a merchant", strings.Replace(shopHead, "merchant: m1\n", "", 1), "merchant", "names its merchant"},
-		{"merchant layer naming a category", shopHead + "category: fresh\n", "merchant", "no category"},
+		{"merchant layer naming a category", shopHead + "category: fresh\n", "category", "no category"},
 		{"category layer without a category", strings.Replace(shopHead, "layer: merchant", "layer: category", 1), "category", "names its category"},
 		{"unknown layer", strings.Replace(shopHead, "layer: merchant", "layer: shop", 1), "layer", "must be platform, merchant or category"},
 		{"no layer", strings.Replace(shopHead, "layer: merchant\n", "", 1), "layer", "must be platform, merchant or category"},

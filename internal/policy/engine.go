@@ -364,17 +364,3 @@ func (e *Engine) resolveChain(chain []*compiled) (*Resolved, error) {
 	e.mu.Unlock()
 	return r, nil
 }
-
-// Documents lists the newest version of every loaded scope, floor first.
-func (e *Engine) Documents() []*Document {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	out := []*Document{e.floor.doc}
-	for _, list := range e.byScope {
-		out = append(out, list[len(list)-1].doc)
-	}
-	slices.SortFunc(out[1:], func(a, b *Document) int {
-		return cmp.Or(cmp.Compare(a.Layer.rank(), b.Layer.rank()), cmp.Compare(a.Merchant, b.Merchant), cmp.Compare(a.Category, b.Category))
-	})
-	return out
-}

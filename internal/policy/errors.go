@@ -12,12 +12,13 @@ import (
 
 var (
 	yamlUnknownField = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
-	yamlInto         = regexp.MustCompile("cannot unmarshal (!!\\w+)(?: `([^`]*)`)? into (\\S+)")
+	yamlInto         = regexp.MustCompile("cannot unmarshal (!!\\w+)(?: `([^`]*)`)? into ([^\\s;]+)")
 	timeParse        = regexp.MustCompile(`parsing time "([^"]*)" as "[^"]*"(: .*)?`)
 	goTypes          = strings.NewReplacer(
 		"policy.DeadlineOrderVars", "order", "policy.DeadlineCaseVars", "case",
 		"policy.OrderVars", "order", "policy.ItemVars", "item",
 		"policy.CaseVars", "case", "policy.CustomerVars", "customer",
+		"google.protobuf.Timestamp", "a timestamp", "google.protobuf.Duration", "a duration",
 	)
 )
 
@@ -26,12 +27,10 @@ func shape(goType string) string {
 	switch {
 	case strings.HasPrefix(goType, "[]"):
 		return "a list"
-	case strings.HasPrefix(goType, "map["), goType == "policy.DeadlineSpec":
+	case strings.HasPrefix(goType, "map["):
 		return "a mapping (key: value)"
 	case goType == "aftersale.Text":
 		return "a mapping with zh and en, such as {zh: 中文, en: English}"
-	case goType == "calendar.Span":
-		return "a span such as 7d, 3wd, 24h or 30s"
 	case goType == "int", goType == "int64", strings.HasPrefix(goType, "*int"):
 		return "a whole number"
 	case goType == "bool", goType == "*bool":
@@ -80,11 +79,11 @@ func celIssues(iss *cel.Issues) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(errs)-3))
 			break
 		}
-		m := goTypes.Replace(oneLine(e.Message))
+		m := []rune(goTypes.Replace(oneLine(e.Message)))
 		if len(m) > 200 {
-			m = m[:200] + "…"
+			m = append(m[:200], '…')
 		}
-		parts = append(parts, fmt.Sprintf("at %d:%d: %s", e.Location.Line(), e.Location.Column()+1, m))
+		parts = append(parts, fmt.Sprintf("at %d:%d: %s", e.Location.Line(), e.Location.Column()+1, string(m)))
 	}
 	return strings.Join(parts, "; ")
 }

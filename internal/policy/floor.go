@@ -55,8 +55,12 @@ func (e *Engine) checkFloor(c *compiled) error {
 			return refuse(f+".when", fmt.Sprintf("“%s”是法定权利,不能附加条件(%s)", lw.Name.ZH, lw.Source),
 				fmt.Sprintf("%q is a statutory right and may not be made conditional (%s)", w.ID, lw.Source))
 		case !spanCovers(e.cal, w.Length, lw.Length):
-			return refuse(f+".length", fmt.Sprintf("“%s”不能短于法定的%s(%s)", lw.Name.ZH, lw.Length, lw.Source),
-				fmt.Sprintf("%q may not be shorter than the statutory %s (%s)", w.ID, lw.Length, lw.Source))
+			zh, en := lw.Length.String(), lw.Length.String()
+			if lw.Length.IsZero() {
+				zh, en = "不设期限", "no end"
+			}
+			return refuse(f+".length", fmt.Sprintf("“%s”不能短于法定的%s(%s)", lw.Name.ZH, zh, lw.Source),
+				fmt.Sprintf("%q may not be shorter than the statutory %s (%s)", w.ID, en, lw.Source))
 		}
 	}
 	for i, r := range c.rules {

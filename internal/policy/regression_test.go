@@ -1,10 +1,12 @@
 package policy_test
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	as "github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/calendar"
@@ -197,5 +199,55 @@ func TestHoldingsKeepTheShippingFeeApartFromTheItems(t *testing.T) {
 	}
 	if _, fee := as.Holdings(&c); !fee {
 		t.Error("the case does not hold the shipping fee it refunds")
+	}
+}
+
+// Several YAML type errors each name the shape their key wants, separated.
+func TestSeveralYAMLErrorsEachNameTheirShape(t *testing.T) {
+	_, err := policy.Parse([]byte("version: x\nreapply_limit: y\n"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "expected a whole number") != 2 || !strings.Contains(msg, "; ") {
+		t.Errorf("error %q: want both keys to expect a whole number, separated by \"; \"", msg)
+	}
+}
+
+// A long condition in Chinese is cut short on a character boundary.
+func TestLongConditionErrorStaysValidUTF8(t *testing.T) {
+	_, err := mustEngine(t).Load([]byte(conditionDoc("1 \"" + strings.Repeat("衬衫", 60) + "\"")))
+	if err == nil || !utf8.ValidString(err.Error()) {
+		t.Errorf("error %v: want an error in valid UTF-8", err)
+	}
+}
+
+// A condition of the wrong type names the type in words, not a protobuf name.
+func TestTimestampConditionNamesTheTypeInWords(t *testing.T) {
+	_, err := mustEngine(t).Load([]byte(conditionDoc("now")))
+	if err == nil || strings.Contains(err.Error(), "google.protobuf") || !strings.Contains(err.Error(), "not a timestamp") {
+		t.Errorf("error %v: want \"not a timestamp\"", err)
+	}
+}
+
+// Shortening a window the law leaves without end says "no end", not "0s".
+func TestFloorSaysNoEndForAnOpenEndedWindow(t *testing.T) {
+	_, err := mustEngine(t).Load([]byte(`schema: aftersales.policy/v1
+id: shop-a
+version: 1
+layer: merchant
+merchant: shop-a
+name: {zh: 店, en: Shop}
+windows:
+  - id: undelivered_refund
+    name: {zh: 未收到货退款, en: refund for goods not received}
+    types: [refund_only]
+    reasons: [not_received, lost_parcel, abnormal_signoff, out_of_stock]
+    from: purchase
+    length: 1y
+`))
+	var fe *policy.FloorError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Message.EN, "no end") || !strings.Contains(fe.Message.ZH, "不设期限") {
+		t.Errorf("error %v: want a floor error saying no end / 不设期限", err)
 	}
 }
