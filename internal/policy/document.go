@@ -260,10 +260,35 @@ func Parse(data []byte) (*Document, error) {
 		}
 		return nil, &ParseError{Msg: readableYAML(yamlMessage(err))}
 	}
+	if err := noFractions(data); err != nil {
+		return nil, err
+	}
 	if err := d.validate(); err != nil {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// noFractions refuses numbers with a fraction anywhere in a document: no key takes one, and
+// the YAML library would otherwise drop the fraction silently (rate_bp: 450.7 → 450).
+func noFractions(data []byte) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil // the strict decoder has reported it already
+	}
+	var walk func(n *yaml.Node) error
+	walk = func(n *yaml.Node) error {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" {
+			return &ParseError{Msg: fmt.Sprintf("line %d: %s is not a whole number; shares are in basis points (1250 = 12.5%%)", n.Line, n.Value)}
+		}
+		for _, c := range n.Content {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(&root)
 }
 
 func yamlMessage(err error) string {

@@ -251,3 +251,13 @@ windows:
 		t.Errorf("error %v: want a floor error saying no end / 不设期限", err)
 	}
 }
+
+// A fraction where a whole number belongs is refused, not truncated (rate_bp: 450.7).
+func TestFractionsAreRefusedNotTruncated(t *testing.T) {
+	for _, doc := range []string{"version: 1.5\n", "reapply_limit: 2.9\n", "compensation: {max_bp: 12.5}\n"} {
+		_, err := policy.Parse([]byte("schema: aftersales.policy/v1\nid: m\nlayer: merchant\nmerchant: m1\nname: {zh: 商, en: M}\n" + doc))
+		if err == nil || !strings.Contains(err.Error(), "not a whole number") {
+			t.Errorf("%q: error %v, want \"not a whole number\"", doc, err)
+		}
+	}
+}
