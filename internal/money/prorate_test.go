@@ -161,8 +161,12 @@ func TestPropertyProrateSumsExactlyAndStaysWithinOneFen(t *testing.T) {
 		}
 		parts, err := money.Prorate(money.Yuan(total), weights)
 		if sum == 0 {
-			if err == nil {
-				t.Fatalf("zero weights accepted: %v", parts)
+			// Nothing can be split over zero weights, except nothing (an all-free order).
+			if total != 0 && err == nil {
+				t.Fatalf("%d split over zero weights: %v", total, parts)
+			}
+			if total == 0 && (err != nil || slices.ContainsFunc(parts, func(p money.Amount) bool { return !p.IsZero() })) {
+				t.Fatalf("zero over zero weights: %v, %v; want zeros", parts, err)
 			}
 			return
 		}
