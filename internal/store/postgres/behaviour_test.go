@@ -553,3 +553,48 @@ func TestPendingWriteFailsTheNextStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// NextCaseNumber takes a block of numbers under a lock of this process; the round trip
+// must not carry the transaction's pending writes, which may wait for a row lock held by
+// a transaction that itself waits for a case number.
+func TestCaseNumberBlockDoesNotWaitForRowLocks(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	holding, queued := make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 2)
+	go func() { // holds the new merchant's row until it has a case number
+		errs <- db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.EnsureMerchant(ctx, "m-new"); err != nil {
+				return err
+			}
+			if _, err := tx.Merchant(ctx, "m-new"); err != nil { // sends the insert
+				return err
+			}
+			close(holding)
+			<-queued
+			time.Sleep(100 * time.Millisecond) // let the other take the block lock first
+			_, err := tx.NextCaseNumber(ctx)
+			return err
+		})
+	}()
+	go func() { // writes the same row (waits for the first), then wants a case number
+		<-holding
+		errs <- db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.EnsureMerchant(ctx, "m-new"); err != nil {
+				return err
+			}
+			close(queued)
+			if _, err := tx.NextCaseNumber(ctx); err != nil {
+				return err
+			}
+			_, err := tx.Merchant(ctx, "m-new")
+			return err
+		})
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("two writers of one row both taking case numbers: %v", err)
+		}
+	}
+}

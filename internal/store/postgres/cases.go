@@ -34,18 +34,29 @@ type caseNumbers struct {
 // caseNumberBlock cases.
 func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 	ns := &t.db.numbers
-	ns.mu.Lock() // held across the round trip: one block at a time keeps the numbers increasing
+	// The lock is held across the round trip, so that blocks are taken one at a time and
+	// the numbers increase. The round trip carries nothing but nextval (and BEGIN), which
+	// never waits for a row lock: the transaction's pending writes stay pending, lest a
+	// writer waiting here hold a lock that they wait for.
+	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	if len(ns.left) == 0 {
 		var block []int64
-		err := t.query(ctx, `SELECT nextval('case_numbers') FROM generate_series(1, $1)`,
-			[]any{caseNumberBlock}, func(rows pgx.Rows) error {
+		b := &pgx.Batch{}
+		if t.tx == nil {
+			b.BeginTx(t.opts)
+		}
+		b.Queue(`SELECT nextval('case_numbers') FROM generate_series(1, $1)`, caseNumberBlock).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
 				var n int64
-				err := rows.Scan(&n)
+				if err := rows.Scan(&n); err != nil {
+					return err
+				}
 				block = append(block, n)
-				return err
-			})
-		if err != nil {
+			}
+			return rows.Err()
+		})
+		if err := t.send(ctx, b); err != nil {
 			return 0, wrap(err, "next case number")
 		}
 		slices.Sort(block)
