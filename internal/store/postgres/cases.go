@@ -85,6 +85,9 @@ FROM c, unnest($15::text[], $16::integer[], $17::bigint[]) AS d (sku, quantity, 
 // (ErrNotFound) is returned by that statement's call or by Update.
 func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error {
 	n := storedCase(c)
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = t.now // the column and the document agree, for ListCases
+	}
 	data, err := json.Marshal(&n)
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, err)
@@ -95,7 +98,7 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 	skus, qtys, paid := itemColumns(n.Items)
 	return t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
-		orNow(n.CreatedAt, t.now), t.now, skus, qtys, paid)
+		n.CreatedAt, t.now, skus, qtys, paid)
 }
 
 func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
@@ -239,7 +242,7 @@ func (t *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseReco
 		where = append(where, "created_at < "+arg(q.CreatedTo))
 	}
 	if !q.OverdueAt.IsZero() {
-		where = append(where, "due_at < "+arg(q.OverdueAt)+" AND state NOT IN ('completed', 'closed')")
+		where = append(where, "due_at < "+arg(q.OverdueAt)+" AND state <> ALL ("+arg(terminalStates)+"::text[])")
 	}
 	if q.Cursor != "" {
 		at, id, err := decodeCursor(q.Cursor)
@@ -283,6 +286,17 @@ func (t *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseReco
 	}
 	return cases, next, nil
 }
+
+// terminalStates are the states in which a case is never overdue.
+var terminalStates = func() []string {
+	var ss []string
+	for _, s := range aftersale.States {
+		if s.Terminal() {
+			ss = append(ss, string(s))
+		}
+	}
+	return ss
+}()
 
 func strs[S ~string](xs []S) []string {
 	out := make([]string, len(xs))

@@ -87,9 +87,6 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Pool returns the connection pool, for tools (bench, admin) that need plain SQL.
-func (db *DB) Pool() *pgxpool.Pool { return db.pool }
-
 // maxAttempts bounds how often Update runs fn when the database reports a serialization
 // failure or a deadlock.
 const maxAttempts = 5
@@ -277,7 +274,9 @@ func (t *Tx) guarded(ctx context.Context, b *pgx.Batch) error {
 	if err != nil && t.tx != nil && t.conn.PgConn().TxStatus() == 'E' {
 		// Rolling back to a savepoint keeps it; release it too. An aborted transaction
 		// refuses to prepare statements, so this goes by the simple protocol (no arguments).
-		if _, rerr := t.conn.Exec(ctx, "rollback to savepoint guard; release savepoint guard"); rerr != nil {
+		var pe *pgconn.PgError
+		_, rerr := t.conn.Exec(ctx, "rollback to savepoint guard; release savepoint guard")
+		if rerr != nil && !(errors.As(rerr, &pe) && pe.Code == "3B001") { // 3B001: a pending write failed before the savepoint
 			return errors.Join(err, rerr)
 		}
 	}
@@ -298,6 +297,9 @@ func (t *Tx) rollback() {
 // classify wraps a database error with the store error it means, keeping the original
 // in the chain (for logs and retry decisions).
 func classify(err error) error {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrExceeded) {
+		return err // a pending write's error, classified already (see Tx.later)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
