@@ -598,3 +598,24 @@ func TestCaseNumberBlockDoesNotWaitForRowLocks(t *testing.T) {
 		}
 	}
 }
+
+// In a View each round trip is a read-only transaction of its own: a refused write leaves
+// the next read working.
+func TestViewReadsAfterARefusedWrite(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	seed(t, db, testOrder("O1"))
+	ctx := context.Background()
+	err := db.View(ctx, func(tx store.Tx) error {
+		if err := tx.EnsureMerchant(ctx, "m2"); err == nil {
+			t.Error("EnsureMerchant in a View succeeded")
+		}
+		if _, err := tx.Merchant(ctx, "m2"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Merchant after a refused write: %v, want ErrNotFound", err)
+		}
+		_, err := tx.Order(ctx, "O1", true)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -204,7 +204,8 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 
 // Opening a case is four round trips (and a fifth for every caseNumberBlock cases): the
 // idempotency check with BEGIN, the order's locked lines, the holdings, and the case, its
-// event, timers, outbox messages and idempotency record with COMMIT.
+// event, timers, outbox messages and idempotency record with COMMIT. An action is five,
+// a View one per query.
 func TestOpeningACaseTakesFourRoundTrips(t *testing.T) {
 	rt := &roundTrips{}
 	db := mustOpenConfig(t, store.Options{}, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = rt })
@@ -257,5 +258,20 @@ func TestOpeningACaseTakesFourRoundTrips(t *testing.T) {
 	}
 	if n := rt.n.Load() - before; n != 5 {
 		t.Errorf("an action took %d round trips, want 5", n)
+	}
+	// A View of one query (a token lookup per request) is one round trip.
+	before = rt.n.Load()
+	err = db.View(ctx, func(tx store.Tx) error {
+		_, err := tx.TokenByHash(ctx, []byte("no such token"))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rt.n.Load() - before; n != 1 {
+		t.Errorf("a View of one query took %d round trips, want 1", n)
 	}
 }

@@ -99,7 +99,7 @@ FROM orders WHERE order_no = $1`
 // that the order's shipping_held is as fresh as the locked lines.
 func (t *Tx) Order(ctx context.Context, orderNo string, lock bool) (order.Order, error) {
 	linesSQL := orderLinesSQL
-	if lock && t.opts.AccessMode != pgx.ReadOnly {
+	if lock && !t.readOnly() {
 		linesSQL += " FOR UPDATE"
 	}
 	type line struct {

@@ -114,7 +114,10 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return fmt.Errorf("postgres: gave up after %d attempts: %w", maxAttempts, err)
 }
 
-// View runs fn in a read-only transaction.
+// View runs fn in read-only transactions: each round trip fn makes is a read-only
+// transaction of its own, BEGIN and COMMIT included, so that a View of one query is one
+// round trip. Under READ COMMITTED every statement sees its own snapshot anyway, so one
+// transaction per round trip shows fn nothing that a single transaction would not.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return db.run(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
@@ -149,7 +152,8 @@ func retryable(err error) bool {
 // Tx is one transaction. It spares round trips, the main cost of a short transaction:
 // BEGIN travels with the transaction's first statements (pgx.Batch.BeginTx), and writes
 // whose only answer is an error (see later) travel with the next statement or with COMMIT.
-// A command that reads, then writes, costs its reads plus one round trip.
+// A command that reads, then writes, costs its reads plus one round trip; a View costs
+// one round trip per read.
 type Tx struct {
 	db      *DB
 	conn    *pgx.Conn
@@ -183,7 +187,7 @@ func (t *Tx) batch() *pgx.Batch {
 // the database skips the rest of the pipeline, COMMIT included. In a read-only
 // transaction the write is sent at once, so that its refusal comes back from the call.
 func (t *Tx) later(ctx context.Context, what string, sql string, args ...any) error {
-	if t.opts.AccessMode == pgx.ReadOnly {
+	if t.readOnly() {
 		_, err := t.exec(ctx, sql, args...)
 		return wrap(err, "%s", what)
 	}
@@ -214,8 +218,24 @@ func (t *Tx) commit(ctx context.Context) error {
 	return nil
 }
 
-// send sends b in one round trip and runs the callbacks of its queued queries.
+// readOnly reports whether t belongs to a View.
+func (t *Tx) readOnly() bool { return t.opts.AccessMode == pgx.ReadOnly }
+
+// send sends b in one round trip and runs the callbacks of its queued queries. In a View,
+// b is a whole read-only transaction: it began with BEGIN (batch) and ends with COMMIT.
 func (t *Tx) send(ctx context.Context, b *pgx.Batch) error {
+	if t.readOnly() {
+		b.Queue("commit")
+		err := t.conn.SendBatch(ctx, b).Close()
+		if err != nil && t.conn.PgConn().TxStatus() != 'I' {
+			// A statement failed and the pipeline skipped COMMIT. No arguments: the
+			// simple protocol, which an aborted transaction accepts.
+			if _, rerr := t.conn.Exec(ctx, "rollback"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+		}
+		return err
+	}
 	br := t.conn.SendBatch(ctx, b)
 	began := t.tx == nil
 	if began {
