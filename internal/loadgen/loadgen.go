@@ -118,8 +118,8 @@ func (c *client) order(ctx context.Context, no string) error {
 func (c *client) apply(ctx context.Context, no string) (caseReply, int, error) {
 	var cr caseReply
 	st, err := c.do(ctx, c.cfg.Agent, http.MethodPost, "/api/v1/cases", map[string]any{
-		"order_no": no, "type": "return_refund", "reason": "quality_defect", "channel": "phone",
-		"items": []map[string]any{{"sku": "SKU-1", "quantity": 1}}, "description": "左耳无声音 / left earbud silent",
+		"order_no": no, "type": "return_refund", "reason": "no_reason", "channel": "phone",
+		"items": []map[string]any{{"sku": "SKU-1", "quantity": 1}}, "description": "不想要了 / changed my mind",
 	}, &cr)
 	return cr, st, err
 }

@@ -36,8 +36,13 @@ type Store interface {
 	// Update runs fn in a read-write transaction and commits it if fn returns nil. It
 	// retries fn (up to a few times) when the database reports a serialization failure or
 	// deadlock, so fn must not have effects outside the transaction.
+	//
+	// A write may be sent together with the transaction's next statement (PostgreSQL
+	// pipelines them), so its refusal — ErrConflict, ErrNotFound — can be reported by a
+	// later call of the same transaction or by Update itself; the transaction is then void.
 	Update(ctx context.Context, fn func(Tx) error) error
-	// View runs fn in a read-only transaction.
+	// View runs fn read-only. Each query sees committed data as of when it runs (READ
+	// COMMITTED); a View is not one snapshot across its queries.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
