@@ -38,9 +38,9 @@ run_server() { # $1: name, rest: serve flags
 }
 
 tokens() { # $@: store flags
-  integ=$("$work/aftersales" token create --role integration "$@" | tail -1)
-  agent=$("$work/aftersales" token create --role agent "$@" | tail -1)
-  cust=$("$work/aftersales" token create --role customer --customer load-customer "$@" | tail -1)
+  integ=$("$work/aftersales" token create --role integration "$@" 2>/dev/null | tail -1)
+  agent=$("$work/aftersales" token create --role agent "$@" 2>/dev/null | tail -1)
+  cust=$("$work/aftersales" token create --role customer --customer load-customer "$@" 2>/dev/null | tail -1)
 }
 
 bench_store() { # $1: name, rest: store flags
@@ -71,7 +71,7 @@ PY
 }
 
 bench_store sqlite --data "$work/data"
-ns=$(go test ./internal/store/sqlite -run '^$' -bench BenchmarkRawInsert -benchtime "${secs}s" | awk '/^BenchmarkRawInsert/ {print $3; exit}')
+ns=$(go test ./internal/store/sqlite -run '^$' -bench BenchmarkRawInsert -benchtime "${secs}s" | awk '/^BenchmarkRawInsert/ {print $3}')
 sqlite_intake=$(python3 -c "import json;print(json.load(open('$work/sqlite.intake.json'))['ops_per_second'])")
 python3 -c "raw=1e9/$ns; print(f'raw SQLite single-row insert loop (same driver and settings): {raw:.0f} inserts/s; intake / raw = {$sqlite_intake:.0f} / {raw:.0f} = {100*$sqlite_intake/raw:.0f}%')"
 
