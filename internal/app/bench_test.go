@@ -11,6 +11,7 @@ import (
 	"github.com/aftersales/aftersales/internal/blob"
 	"github.com/aftersales/aftersales/internal/calendar"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/store/sqlite"
 )
 
@@ -19,7 +20,7 @@ import (
 func BenchmarkApplySQLite(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), storeOptions())
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
