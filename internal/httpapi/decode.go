@@ -85,8 +85,8 @@ func unmarshalStrict(body []byte, v any) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return errInvalidField(te.Field, "the value has the wrong type: "+te.Value+" where "+jsonKind(te.Type)+" is expected",
-			"字段类型错误:应为"+jsonKindZH(te.Type))
+		return errInvalidField(te.Field, "the value has the wrong type: "+te.Value+" where "+jsonKind(te.Type).EN+" is expected",
+			"字段类型错误:应为"+jsonKind(te.Type).ZH)
 	}
 	return errInvalidField("", "the request body does not match the expected fields", "请求内容与所需字段不符")
 }
@@ -102,7 +102,7 @@ func locate(t reflect.Type, doc any, path string) (field, en, zh string, found b
 		return "", "", "", false // null leaves the zero value
 	}
 	wrong := func() (string, string, string, bool) {
-		return path, "the value has the wrong type: " + jsonKind(t) + " is expected", "字段类型错误:应为" + jsonKindZH(t), true
+		return path, "the value has the wrong type: " + jsonKind(t).EN + " is expected", "字段类型错误:应为" + jsonKind(t).ZH, true
 	}
 	if t == reflect.TypeFor[time.Time]() {
 		s, ok := doc.(string)
@@ -233,58 +233,33 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "a value"
+// jsonKind names, in both languages, the kind of JSON value a Go type reads.
+func jsonKind(t reflect.Type) app.Text {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	if t == reflect.TypeFor[time.Time]() {
-		return "an RFC 3339 time string"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return "a value"
-}
-
-func jsonKindZH(t reflect.Type) string {
-	if t == nil {
-		return "其他类型"
-	}
-	if t == reflect.TypeFor[time.Time]() {
-		return "RFC 3339 时间字符串"
+	switch {
+	case t == nil:
+		return app.Text{ZH: "其他类型", EN: "a value"}
+	case t == reflect.TypeFor[time.Time]():
+		return app.Text{ZH: "RFC 3339 时间字符串", EN: "an RFC 3339 time string"}
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "字符串"
+		return app.Text{ZH: "字符串", EN: "a string"}
 	case reflect.Bool:
-		return "布尔值"
+		return app.Text{ZH: "布尔值", EN: "true or false"}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "整数"
+		return app.Text{ZH: "整数", EN: "a whole number"}
 	case reflect.Float32, reflect.Float64:
-		return "数字"
+		return app.Text{ZH: "数字", EN: "a number"}
 	case reflect.Slice, reflect.Array:
-		return "数组"
+		return app.Text{ZH: "数组", EN: "an array"}
 	case reflect.Struct, reflect.Map:
-		return "对象"
-	case reflect.Pointer:
-		return jsonKindZH(t.Elem())
+		return app.Text{ZH: "对象", EN: "an object"}
 	}
-	return "其他类型"
+	return app.Text{ZH: "其他类型", EN: "a value"}
 }
 
 // idempotency returns the request's Idempotency-Key with the hash of what it asks: the
