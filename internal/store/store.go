@@ -107,10 +107,50 @@ type Tx interface {
 	// PendingTimers lists a case's pending timers.
 	PendingTimers(ctx context.Context, caseID string) ([]Timer, error)
 
+	// ClaimTimers leases up to limit pending timers that are due at Now() and not leased
+	// (or whose lease has run out), soonest first, to owner until Now()+lease, and returns
+	// them. On PostgreSQL concurrent claimers never receive the same timer (SKIP LOCKED);
+	// it reads through the due-time index, never scanning all timers.
+	ClaimTimers(ctx context.Context, owner string, lease time.Duration, limit int) ([]Timer, error)
+	// FinishTimer marks a timer the owner leased as fired (or cancelled, when what it
+	// guarded had moved on), in the transaction that carried out its effect. ErrConflict
+	// when the timer is no longer pending or its lease is not owner's: another replica took
+	// it over, and this transaction must not commit.
+	FinishTimer(ctx context.Context, id, owner string, state TimerState) error
+	// RetryTimer gives up owner's lease after a failed firing: attempts+1, the error kept,
+	// not to be claimed again before retryAt.
+	RetryTimer(ctx context.Context, id, owner string, retryAt time.Time, lastError string) error
+	// NextTimerDue is the earliest time at which a pending timer can next be claimed (its
+	// due time, or the end of its lease); ok is false when there are none.
+	NextTimerDue(ctx context.Context) (at time.Time, ok bool, err error)
+	// TimerStats counts pending timers and those of them due at or before Now().
+	TimerStats(ctx context.Context) (pending, due int, err error)
+	// OverdueTimers lists pending timers due before the given time, soonest first.
+	OverdueTimers(ctx context.Context, before time.Time, limit int) ([]Timer, error)
+
 	// Enqueue adds messages to the transactional outbox.
 	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
-	// OutboxBacklog counts messages not yet delivered.
+	// OutboxBacklog counts messages not yet delivered (pending, not dead).
 	OutboxBacklog(ctx context.Context) (int, error)
+	// ClaimOutbox leases up to limit pending messages available at Now(), oldest first, to
+	// owner until Now()+lease. Concurrent claimers never receive the same message.
+	ClaimOutbox(ctx context.Context, owner string, lease time.Duration, limit int) ([]OutboxRecord, error)
+	// FinishOutbox marks a message owner leased as sent. ErrConflict when the lease is not
+	// owner's any more.
+	FinishOutbox(ctx context.Context, id int64, owner string) error
+	// FailOutbox records a failed delivery: attempts+1 and the error; the message is
+	// available again at retryAt, or dead (kept for admins, never retried) when dead.
+	FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error
+	// DeadLetters lists dead messages, newest first.
+	DeadLetters(ctx context.Context, limit int) ([]OutboxRecord, error)
+	// NextOutboxAvailable is the earliest time a pending message can next be claimed.
+	NextOutboxAvailable(ctx context.Context) (at time.Time, ok bool, err error)
+
+	// AddMessage appends a message to a case's conversation; its Seq (1, 2, …) and At are
+	// assigned by the store and returned.
+	AddMessage(ctx context.Context, m CaseMessage) (CaseMessage, error)
+	// Messages lists a case's conversation in order; internal notes only when asked.
+	Messages(ctx context.Context, caseID string, internal bool) ([]CaseMessage, error)
 
 	// Idempotency returns the record of a key, ErrNotFound if unused.
 	Idempotency(ctx context.Context, principal, key string) (IdempotencyRecord, error)
@@ -174,10 +214,49 @@ type CaseQuery struct {
 
 // Timer is a deadline waiting to fire.
 type Timer struct {
-	ID     string
-	CaseID string
-	Kind   aftersale.DeadlineKind
-	DueAt  time.Time
+	ID         string
+	CaseID     string
+	Kind       aftersale.DeadlineKind
+	DueAt      time.Time
+	Attempts   int
+	LeaseOwner string
+	LeaseUntil time.Time
+	LastError  string
+}
+
+// TimerState is how a timer ended.
+type TimerState string
+
+// Timer states.
+const (
+	TimerPending   TimerState = "pending"
+	TimerFired     TimerState = "fired"
+	TimerCancelled TimerState = "cancelled"
+)
+
+// OutboxRecord is a stored outbox message with its delivery state.
+type OutboxRecord struct {
+	ID          int64
+	Topic       string
+	Key         string
+	Payload     json.RawMessage
+	State       string // pending | sent | dead
+	Attempts    int
+	AvailableAt time.Time
+	LastError   string
+	CreatedAt   time.Time
+}
+
+// CaseMessage is one entry of a case's conversation: a public reply (customer, merchant,
+// agent) or an internal note (staff only).
+type CaseMessage struct {
+	CaseID     string
+	Seq        int64
+	AuthorRole string // customer | merchant | agent | supervisor | system
+	AuthorID   string
+	Public     bool
+	Body       string
+	At         time.Time
 }
 
 // OutboxMessage is something that must leave the system after the transaction commits:
