@@ -1,6 +1,7 @@
 package aftersale
 
 import (
+	"slices"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/money"
@@ -24,6 +25,12 @@ type Case struct {
 	Evidence     []Evidence   `json:"evidence,omitempty"`
 	RefundMethod RefundMethod `json:"refund_method"`
 	Channel      string       `json:"channel,omitempty"`
+	Priority     Priority     `json:"priority"`
+	// Tier is the service-desk tier handling the case: 1, or 2 once escalated (an SLA
+	// breach or a supervisor's decision).
+	Tier int `json:"tier"`
+	// SLANotices are the SLA warnings and breaches already recorded, so each is recorded once.
+	SLANotices []string `json:"sla_notices,omitempty"`
 
 	// Facts of the order at application that the life cycle needs.
 	PaymentMethod string `json:"payment_method"` // online | cod
@@ -58,6 +65,32 @@ type Case struct {
 	Deadlines []Deadline `json:"deadlines"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Priority is how urgent a case is for the service desk.
+type Priority string
+
+// Priorities, lowest first.
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists the priorities, lowest first.
+var Priorities = []Priority{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+
+// Valid reports whether p is a known priority.
+func (p Priority) Valid() bool { return slices.Contains(Priorities, p) }
+
+// Raised is the next higher priority (urgent stays urgent).
+func (p Priority) Raised() Priority {
+	i := slices.Index(Priorities, p)
+	if i < 0 || i == len(Priorities)-1 {
+		return PriorityUrgent
+	}
+	return Priorities[i+1]
 }
 
 // Item is a line of the order and the quantity the case is about.

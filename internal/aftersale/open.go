@@ -25,6 +25,7 @@ type Opening struct {
 	Evidence     []Evidence
 	RefundMethod RefundMethod
 	Channel      string
+	Priority     Priority // normal when empty
 
 	PaymentMethod string
 	OrderShipped  bool
@@ -41,6 +42,9 @@ type Opening struct {
 // Open creates a case in state Requested, version 1, with its first history event and the
 // merchant's response deadline.
 func Open(o Opening, now time.Time, p Policy) (Result, error) {
+	if o.Priority == "" {
+		o.Priority = PriorityNormal
+	}
 	if err := o.validate(); err != nil {
 		return Result{}, err
 	}
@@ -64,7 +68,8 @@ func Open(o Opening, now time.Time, p Policy) (Result, error) {
 		RequestedAmount: orZero(o.RequestedAmount, cur), Quote: zero, Offer: zero,
 		ReturnShippingPayer: o.ReturnShippingPayer, InWarranty: o.InWarranty, Applications: 1,
 		RefundsUnits: o.Type == RefundOnly || o.Type == ReturnRefund,
-		CreatedAt:    now, UpdatedAt: now,
+		Priority:     o.Priority, Tier: 1,
+		CreatedAt: now, UpdatedAt: now,
 	}
 	var fx Effects
 	if due, ok := p.Deadline(&c, MerchantResponse, now); ok {
@@ -101,6 +106,8 @@ func (o *Opening) validate() error {
 		return invalid("actor", "只有买家或客服可以提交申请", "only a customer, or an agent on a customer's behalf, may apply")
 	case !o.ItemsPaid.Currency.Valid():
 		return invalid("currency", "未知币种", fmt.Sprintf("unknown currency %q", o.ItemsPaid.Currency))
+	case !o.Priority.Valid():
+		return invalid("priority", "优先级应为 low、normal、high 或 urgent", "the priority must be low, normal, high or urgent")
 	case o.RefundAmount.IsNegative() || o.ShippingRefund.IsNegative() || o.ShippingRefund.Cmp(o.RefundAmount) > 0:
 		return invalid("refund_amount", "退款金额不能为负数", "the refund amount cannot be negative or less than its shipping part")
 	}

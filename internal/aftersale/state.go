@@ -176,6 +176,10 @@ const (
 	Cancel         Action = "cancel"
 	Escalate       Action = "escalate"
 	Close          Action = "close" // System closes a case whose customer stayed silent
+
+	// Records that change no state: the service desk's clocks (see Record).
+	SLAWarning Action = "sla_warning"
+	SLABreach  Action = "sla_breach"
 )
 
 var actionLabels = map[Action]Text{
@@ -205,6 +209,8 @@ var actionLabels = map[Action]Text{
 	Cancel:         {"撤销申请", "Cancel"},
 	Escalate:       {"申请平台介入", "Escalate to platform"},
 	Close:          {"关闭", "Close"},
+	SLAWarning:     {"服务时效预警", "SLA warning"},
+	SLABreach:      {"服务时效超时", "SLA breach"},
 }
 
 // Valid reports whether a is a known action.

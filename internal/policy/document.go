@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -74,6 +75,7 @@ type Document struct {
 	Repair           *RepairTerms                            `yaml:"repair,omitempty"`
 	Compensation     *CompensationTerms                      `yaml:"compensation,omitempty"`
 	AutoApprove      *AutoApprove                            `yaml:"auto_approve,omitempty"`
+	SLA              *SLATerms                               `yaml:"sla,omitempty"`
 	Disable          []string                                `yaml:"disable,omitempty"`
 }
 
@@ -165,6 +167,30 @@ type InstantRule struct {
 	When   string `yaml:"when"`
 	Source string `yaml:"source,omitempty"`
 }
+
+// SLATerms are the service desk's promises (SPEC §6): first response, next update and
+// resolution targets per case type, priority and channel; a warning at a share of a target;
+// what happens on breach.
+type SLATerms struct {
+	WarningBP  *int64      `yaml:"warning_at_bp,omitempty"` // 8000 = at risk at 80% of a target
+	Escalation []string    `yaml:"escalation,omitempty"`    // on breach: raise_priority, notify_supervisor, reassign
+	Targets    []SLATarget `yaml:"targets,omitempty"`
+}
+
+// SLATarget is one row of targets; the first that matches a case applies.
+type SLATarget struct {
+	ID            string               `yaml:"id"`
+	Types         []aftersale.Type     `yaml:"types,omitempty"`
+	Priorities    []aftersale.Priority `yaml:"priorities,omitempty"`
+	Channels      []string             `yaml:"channels,omitempty"`
+	FirstResponse calendar.Span        `yaml:"first_response"`
+	NextUpdate    calendar.Span        `yaml:"next_update"`
+	Resolution    calendar.Span        `yaml:"resolution"`
+	Source        string               `yaml:"source,omitempty"`
+}
+
+// Escalations a breach may cause.
+var slaEscalations = []string{"raise_priority", "notify_supervisor", "reassign"}
 
 // DeadlineSpec is the length of a waiting state's deadline: one span, or a list of
 // alternatives whose first true condition wins (the last may have no condition).
@@ -479,6 +505,38 @@ func (d *Document) validate() error {
 		}
 		if err := checkScope(f, nil, l.Reasons, false); err != nil {
 			return bad(err.field, "%s", err.msg)
+		}
+	}
+	if t := d.SLA; t != nil {
+		if t.WarningBP != nil && (*t.WarningBP <= 0 || *t.WarningBP >= 10000) {
+			return bad("sla.warning_at_bp", "must be between 1 and 9999 basis points")
+		}
+		for i, e := range t.Escalation {
+			if !slices.Contains(slaEscalations, e) {
+				return bad(fmt.Sprintf("sla.escalation[%d]", i), "unknown escalation %q: use raise_priority, notify_supervisor or reassign", e)
+			}
+		}
+		for i, x := range t.Targets {
+			f := fmt.Sprintf("sla.targets[%d]", i)
+			if err := unique(f, x.ID); err != nil {
+				return err
+			}
+			if err := checkScope(f, x.Types, nil, false); err != nil {
+				return bad(err.field, "%s", err.msg)
+			}
+			for j, p := range x.Priorities {
+				if !p.Valid() {
+					return bad(fmt.Sprintf("%s.priorities[%d]", f, j), "unknown priority %q: use low, normal, high or urgent", p)
+				}
+			}
+			for name, sp := range map[string]calendar.Span{"first_response": x.FirstResponse, "next_update": x.NextUpdate, "resolution": x.Resolution} {
+				switch {
+				case sp.IsZero():
+					return bad(f+"."+name, "is required and longer than zero")
+				case sp.Unit != calendar.BusinessHour && sp.Unit != calendar.Hour && sp.Unit != calendar.Minute && sp.Unit != calendar.Second:
+					return bad(f+"."+name, "service clocks count business hours (bh) or wall time (h, m, s), not %s", sp)
+				}
+			}
 		}
 	}
 	if d.ReapplyLimit != nil && (*d.ReapplyLimit < 0 || *d.ReapplyLimit > 100) {

@@ -29,6 +29,10 @@ type Resolved struct {
 	deadlines    map[aftersale.DeadlineKind][]cDeadline
 	limits       []DeadlineLimit
 
+	slaTargets    []*slaTarget // the most specific layer's first
+	slaWarningBP  int64
+	slaEscalation []string
+
 	reapplyLimit      int
 	maxFailedRepairs  int
 	outOfWarranty     string
@@ -52,6 +56,8 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		outOfWarranty: "paid", maxFailedRepairs: 2, onSilence: true,
 	}
 	var layerShipping [][]*cShipping
+	var layerSLA [][]*slaTarget
+	r.slaWarningBP = 8000
 	for _, c := range chain {
 		d := c.doc
 		for _, id := range d.Disable {
@@ -104,6 +110,19 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		if d.AutoApprove != nil && d.AutoApprove.OnMerchantSilence != nil {
 			r.onSilence = *d.AutoApprove.OnMerchantSilence
 		}
+		if t := d.SLA; t != nil {
+			if t.WarningBP != nil {
+				r.slaWarningBP = *t.WarningBP
+			}
+			if t.Escalation != nil {
+				r.slaEscalation = t.Escalation
+			}
+			var l []*slaTarget
+			for i := range t.Targets {
+				l = append(l, &slaTarget{&t.Targets[i], d.Key()})
+			}
+			layerSLA = append(layerSLA, l)
+		}
 	}
 	// Shipping: the floor's locked rules first, then the latest layer's rules first.
 	for _, l := range layerShipping {
@@ -119,6 +138,9 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 				r.shipping = append(r.shipping, s)
 			}
 		}
+	}
+	for i := len(layerSLA) - 1; i >= 0; i-- {
+		r.slaTargets = append(r.slaTargets, layerSLA[i]...)
 	}
 	for _, k := range aftersale.DeadlineKinds() {
 		if len(r.deadlines[k]) == 0 {
@@ -216,4 +238,23 @@ func (r *Resolved) MaxDeduction(c *aftersale.Case) money.Amount {
 // MaxCompensation implements aftersale.Policy.
 func (r *Resolved) MaxCompensation(c *aftersale.Case) money.Amount {
 	return money.Min(c.ItemsPaid.Percent(r.compensationMaxBP), c.Refundable().MustSub(c.RefundedAmount))
+}
+
+type slaTarget struct {
+	*SLATarget
+	doc string
+}
+
+// SLA returns the service targets that apply to a case — the first target of the most
+// specific layer that matches its type, priority and channel — with the warning share and
+// what a breach causes; ok is false when no policy layer sets targets for it.
+func (r *Resolved) SLA(c *aftersale.Case) (t SLATarget, warningBP int64, escalation []string, ok bool) {
+	for _, x := range r.slaTargets {
+		if (len(x.Types) == 0 || slices.Contains(x.Types, c.Type)) &&
+			(len(x.Priorities) == 0 || slices.Contains(x.Priorities, c.Priority)) &&
+			(len(x.Channels) == 0 || slices.Contains(x.Channels, c.Channel)) {
+			return *x.SLATarget, r.slaWarningBP, r.slaEscalation, true
+		}
+	}
+	return SLATarget{}, 0, nil, false
 }
