@@ -20,11 +20,14 @@ import (
 // and safe for concurrent use.
 type Observer interface {
 	Transition(t aftersale.Type, a aftersale.Action)
+	// SLA counts a recorded SLA warning (breach false) or breach of a clock kind.
+	SLA(clock string, breach bool)
 }
 
 type noObserver struct{}
 
 func (noObserver) Transition(aftersale.Type, aftersale.Action) {}
+func (noObserver) SLA(string, bool)                            {}
 
 // Config wires an App.
 type Config struct {
@@ -36,21 +39,28 @@ type Config struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Observer Observer
+	// OnTimer, when set, is called after a commit that set timers, with the earliest due
+	// time, so that a scheduler sleeping past it can wake (scheduler.Scheduler.Wake).
+	OnTimer func(due time.Time)
+	// OnOutbox, when set, is called after a commit that wrote outbox messages (relay wake-up).
+	OnOutbox func()
 }
 
 // App runs the commands and queries. It is safe for concurrent use.
 type App struct {
-	store  store.Store
-	engine *policy.Engine
-	blobs  blob.Store
-	now    func() time.Time
-	log    *slog.Logger
-	obs    Observer
+	store    store.Store
+	engine   *policy.Engine
+	blobs    blob.Store
+	now      func() time.Time
+	log      *slog.Logger
+	obs      Observer
+	onTimer  func(time.Time)
+	onOutbox func()
 }
 
 // New returns an App.
 func New(cfg Config) *App {
-	a := &App{store: cfg.Store, engine: cfg.Engine, blobs: cfg.Blobs, now: cfg.Now, log: cfg.Logger, obs: cfg.Observer}
+	a := &App{store: cfg.Store, engine: cfg.Engine, blobs: cfg.Blobs, now: cfg.Now, log: cfg.Logger, obs: cfg.Observer, onTimer: cfg.OnTimer, onOutbox: cfg.OnOutbox}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -71,6 +71,9 @@ const (
 	opUpload
 	opReadAttachment
 	opManagePolicy
+	opPostMessage
+	opReadMessages
+	opAdmin
 )
 
 // owner is whose a resource is.
@@ -109,8 +112,12 @@ func (p Principal) may(op operation) bool {
 		return ok
 	case opUpload, opReadAttachment:
 		return p.Role != RoleIntegration && p.Role.Valid()
-	case opManagePolicy:
+	case opManagePolicy, opAdmin:
 		return p.Role == RoleAdmin
+	case opPostMessage:
+		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
+	case opReadMessages:
+		return p.Role != RoleIntegration && p.Role.Valid()
 	}
 	return false
 }

@@ -229,10 +229,25 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err := tx.AppendEvent(ctx, c.ID, res.Event); err != nil {
 		return err
 	}
-	if len(res.Effects.CancelDeadlines) > 0 || len(res.Effects.SetDeadlines) > 0 {
-		if err := tx.ScheduleTimers(ctx, c.ID, res.Effects.CancelDeadlines, res.Effects.SetDeadlines); err != nil {
-			return err
-		}
+	// The service clocks change with every event: keep the case's SLA check at the moment
+	// they next change by themselves.
+	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+	if err != nil {
+		return err
+	}
+	var events []aftersale.Event
+	if before == nil {
+		events = []aftersale.Event{res.Event}
+	}
+	report, _, ok, err := a.slaReport(ctx, tx, c, pol, events, tx.Now())
+	if err != nil {
+		return err
+	}
+	slaCancel, slaSet := nextSLACheck(report, ok)
+	cancel := append(slices.Clone(res.Effects.CancelDeadlines), slaCancel...)
+	set := append(slices.Clone(res.Effects.SetDeadlines), slaSet...)
+	if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {
+		return err
 	}
 	if err := tx.Enqueue(ctx, outboxMessages(c, res)...); err != nil {
 		return err
@@ -264,10 +279,7 @@ func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMess
 		"seq": ev.Seq, "action": ev.Action, "from": ev.From, "to": ev.To, "at": ev.At,
 	})}
 	for _, m := range res.Effects.Messages {
-		out = append(out, msg("notify."+m.Template, map[string]any{
-			"case_id": c.ID, "number": c.Number, "merchant": c.MerchantID, "customer": c.CustomerID,
-			"to": m.To, "state": c.State, "seq": ev.Seq,
-		}))
+		out = append(out, notification(c, m, ev.Seq))
 	}
 	for i, mv := range res.Effects.Money {
 		out = append(out, msg("money."+string(mv.Kind), map[string]any{
@@ -276,6 +288,15 @@ func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMess
 		}))
 	}
 	return out
+}
+
+// notification is an outbox message telling people about a case.
+func notification(c *aftersale.Case, m aftersale.Message, seq int64) store.OutboxMessage {
+	b, _ := json.Marshal(map[string]any{
+		"case_id": c.ID, "number": c.Number, "merchant": c.MerchantID, "customer": c.CustomerID,
+		"to": m.To, "state": c.State, "seq": seq,
+	})
+	return store.OutboxMessage{Topic: "notify." + m.Template, Key: c.ID, Payload: b}
 }
 
 // Act takes an action on a case: the core decides, and the new state, its history event,
@@ -378,10 +399,27 @@ func (a *App) GetCase(ctx context.Context, p Principal, id string) (*CaseView, e
 		if err != nil {
 			return err
 		}
-		v, err = a.caseView(p, &rec, events)
-		return err
+		if v, err = a.caseView(p, &rec, events); err != nil {
+			return err
+		}
+		return a.addSLA(ctx, tx, v, &rec.Case, events)
 	})
 	return v, fromCore(err)
+}
+
+// addSLA shows the service-desk clocks on a case view.
+func (a *App) addSLA(ctx context.Context, tx store.Tx, v *CaseView, c *aftersale.Case, events []aftersale.Event) error {
+	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+	if err != nil {
+		return err
+	}
+	report, _, ok, err := a.slaReport(ctx, tx, c, pol, events, a.now())
+	if err != nil || !ok {
+		return err
+	}
+	t, _, _ := slaTarget(c, pol)
+	v.SLA = slaView(report, t.ID)
+	return nil
 }
 
 // ListInput selects cases (GET /api/v1/cases).
@@ -491,42 +529,4 @@ func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*Dec
 		return nil
 	})
 	return v, fromCore(err)
-}
-
-// Timeout is what the platform does when a case's deadline passes and nobody acted
-// (SPEC §4): the system takes the waiting state's timeout action (aftersale.TimeoutAction)
-// through the same path as every other actor. It does nothing and reports false when the
-// case has moved on and that deadline no longer runs, or when it is not due yet — so a timer
-// that fires twice, or late, never acts twice.
-func (a *App) Timeout(ctx context.Context, caseID string, kind aftersale.DeadlineKind) (fired bool, err error) {
-	_, err = write(ctx, a, Principal{Role: RoleIntegration, ID: "system"}, nil, func(tx *txn) (*struct{}, int, error) {
-		fired = false
-		rec, err := tx.Case(ctx, caseID)
-		if err != nil {
-			return nil, 0, err
-		}
-		c := rec.Case
-		i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
-		if i < 0 || c.Deadlines[i].Due.After(tx.Now()) {
-			return &struct{}{}, 0, nil
-		}
-		pol, err := a.engine.ResolveVersion(c.PolicyVersion)
-		if err != nil {
-			return nil, 0, err
-		}
-		cmd, ok := aftersale.TimeoutAction(&c, pol)
-		if !ok {
-			return &struct{}{}, 0, nil
-		}
-		res, err := aftersale.Transition(c, cmd, tx.Now(), pol)
-		if err != nil {
-			return nil, 0, fromCore(err)
-		}
-		if err := a.persist(ctx, tx, &c, &res, nil); err != nil {
-			return nil, 0, err
-		}
-		fired = true
-		return &struct{}{}, 0, nil
-	})
-	return fired, err
 }

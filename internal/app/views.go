@@ -8,6 +8,7 @@ import (
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/sla"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -42,8 +43,40 @@ type CaseView struct {
 	ReturnShipment      *ShipmentView          `json:"return_shipment,omitempty"`
 	OutboundShipment    *ShipmentView          `json:"outbound_shipment,omitempty"`
 	PolicyVersion       string                 `json:"policy_version"`
+	Priority            aftersale.Priority     `json:"priority"`
+	Tier                int                    `json:"tier"`
+	SLA                 *SLAView               `json:"sla,omitempty"`
 	CreatedAt           time.Time              `json:"created_at"`
 	UpdatedAt           time.Time              `json:"updated_at"`
+}
+
+// SLAView is the state of a case's service-desk clocks (SPEC §6): on track, at risk,
+// breached (or met, paused) and the time left.
+type SLAView struct {
+	Status sla.Status     `json:"status" jsonschema:"enum=on_track,enum=at_risk,enum=breached,enum=met,enum=paused,enum=none"`
+	Target string         `json:"target"`
+	Clocks []SLAClockView `json:"clocks"`
+}
+
+// SLAClockView is one clock: first response, next update or resolution.
+type SLAClockView struct {
+	Kind             sla.Kind   `json:"kind" jsonschema:"enum=first_response,enum=next_update,enum=resolution"`
+	Status           sla.Status `json:"status" jsonschema:"enum=on_track,enum=at_risk,enum=breached,enum=met,enum=paused,enum=none"`
+	Target           string     `json:"target" jsonschema:"description=a span: 24h or 8bh (business hours)"`
+	RemainingSeconds int64      `json:"remaining_seconds" jsonschema:"description=negative once breached"`
+	StartedAt        time.Time  `json:"started_at"`
+	StoppedAt        *time.Time `json:"stopped_at,omitempty"`
+	DueAt            *time.Time `json:"due_at,omitempty"`
+}
+
+func slaView(r sla.Report, target string) *SLAView {
+	v := &SLAView{Status: r.Status, Target: target, Clocks: []SLAClockView{}}
+	for _, c := range r.Clocks {
+		v.Clocks = append(v.Clocks, SLAClockView{Kind: c.Kind, Status: c.Status, Target: c.Target.String(),
+			RemainingSeconds: int64(c.Remaining / time.Second), StartedAt: c.StartedAt,
+			StoppedAt: optTime(c.StoppedAt), DueAt: optTime(c.DueAt)})
+	}
+	return v
 }
 
 // CaseItemView is a line of a case.
@@ -156,7 +189,7 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 		RefundAmount: c.RefundAmount.Minor, RefundedAmount: c.RefundedAmount.Minor,
 		ReturnShippingPayer: c.ReturnShippingPayer, PolicyVersion: c.PolicyVersion,
 		ReturnShipment: shipmentView(c.ReturnShipment), OutboundShipment: shipmentView(c.OutboundShipment),
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Priority: c.Priority, Tier: c.Tier, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		AllowedActions: []aftersale.Action{}, Deadlines: []DeadlineView{}, History: []EventView{}, Evidence: []string{},
 	}
 	for _, it := range c.Items {

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"slices"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
@@ -47,7 +49,7 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 	}
 	for attempt := 0; ; attempt++ {
 		var r Reply[T]
-		var done []transition
+		var done *txn
 		err := a.store.Update(ctx, func(stx store.Tx) error {
 			tx := &txn{Tx: stx}
 			r = Reply[T]{}
@@ -68,7 +70,7 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 			if err != nil {
 				return err
 			}
-			done = tx.transitions
+			done = tx
 			r = Reply[T]{Status: status, Value: v}
 			if idem != nil {
 				body, err := json.Marshal(v)
@@ -91,8 +93,8 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 		if err != nil {
 			return Reply[T]{}, fromCore(err)
 		}
-		for _, t := range done {
-			a.obs.Transition(t.typ, t.action)
+		if done != nil {
+			a.committed(done)
 		}
 		return r, nil
 	}
@@ -103,6 +105,37 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 type txn struct {
 	store.Tx
 	transitions []transition
+	sla         []slaNotice
+	timers      []time.Time // due times of timers set
+	outbox      bool        // messages were enqueued
+}
+
+// Enqueue adds outbox messages and notes that the relay has work.
+func (tx *txn) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
+	tx.outbox = tx.outbox || len(msgs) > 0
+	return tx.Tx.Enqueue(ctx, msgs...)
+}
+
+type slaNotice struct {
+	breach bool
+	kind   string
+}
+
+// committed reports what a committed transaction did: metrics, and the earliest timer it
+// set to the scheduler, which may be sleeping past it.
+func (a *App) committed(tx *txn) {
+	for _, t := range tx.transitions {
+		a.obs.Transition(t.typ, t.action)
+	}
+	for _, n := range tx.sla {
+		a.obs.SLA(n.kind, n.breach)
+	}
+	if tx.outbox && a.onOutbox != nil {
+		a.onOutbox()
+	}
+	if len(tx.timers) > 0 && a.onTimer != nil {
+		a.onTimer(slices.MinFunc(tx.timers, func(x, y time.Time) int { return x.Compare(y) }))
+	}
 }
 
 type transition struct {

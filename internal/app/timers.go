@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/sla"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// SLACheck is the timer kind of a case's service-desk clocks: it fires when a running clock
+// becomes at risk or breached (sla.Report.Next).
+const SLACheck aftersale.DeadlineKind = "sla_check"
+
+// FireTimer carries out a due timer that the scheduler leased to owner: a deadline's
+// timeout action (SPEC §4) or an SLA check (SPEC §6), through the same path as every other
+// actor, and marks the timer fired in the same transaction. When the case has moved on (the
+// deadline no longer runs), the timer is cancelled and nothing happens. If another replica
+// took the timer over (its lease ran out), the transaction does not commit: a timer's effect
+// is applied exactly once.
+func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired bool, err error) {
+	sys := Principal{Role: RoleIntegration, ID: "scheduler"}
+	_, err = write(ctx, a, sys, nil, func(tx *txn) (*struct{}, int, error) {
+		fired = false
+		rec, err := tx.Case(ctx, t.CaseID)
+		if err != nil {
+			return nil, 0, err
+		}
+		c := rec.Case
+		pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+		if err != nil {
+			return nil, 0, err
+		}
+		if t.Kind == SLACheck {
+			fired, err = a.checkSLA(ctx, tx, &c, pol)
+		} else {
+			fired, err = a.timeout(ctx, tx, &c, pol, t.Kind)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		state := store.TimerCancelled
+		if fired {
+			state = store.TimerFired
+		}
+		return &struct{}{}, 0, tx.FinishTimer(ctx, t.ID, owner, state)
+	})
+	return fired, err
+}
+
+// timeout takes the waiting state's timeout action if the deadline of kind is the case's
+// current one and is due.
+func (a *App) timeout(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved, kind aftersale.DeadlineKind) (bool, error) {
+	i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
+	if i < 0 || c.Deadlines[i].Due.After(tx.Now()) {
+		return false, nil
+	}
+	cmd, ok := aftersale.TimeoutAction(c, pol)
+	if !ok {
+		return false, nil
+	}
+	res, err := aftersale.Transition(*c, cmd, tx.Now(), pol)
+	if err != nil {
+		return false, fromCore(err)
+	}
+	return true, a.persist(ctx, tx, c, &res, nil)
+}
+
+// slaTarget is the service target the policy sets for a case.
+func slaTarget(c *aftersale.Case, pol *policy.Resolved) (sla.Target, []string, bool) {
+	t, bp, esc, ok := pol.SLA(c)
+	if !ok {
+		return sla.Target{}, nil, false
+	}
+	return sla.Target{ID: t.ID, FirstResponse: t.FirstResponse, NextUpdate: t.NextUpdate, Resolution: t.Resolution, WarningBP: bp}, esc, true
+}
+
+// slaReport computes a case's clocks from its history and conversation. events may be
+// given when the caller has them (nil loads them).
+func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, now time.Time) (sla.Report, []string, bool, error) {
+	target, esc, ok := slaTarget(c, pol)
+	if !ok {
+		return sla.Report{}, nil, false, nil
+	}
+	var err error
+	if events == nil {
+		if events, err = tx.Events(ctx, c.ID); err != nil {
+			return sla.Report{}, nil, false, err
+		}
+	}
+	var msgs []store.CaseMessage
+	if c.Version > 1 || len(events) > 1 {
+		if msgs, err = tx.Messages(ctx, c.ID, false); err != nil {
+			return sla.Report{}, nil, false, err
+		}
+	}
+	return sla.Evaluate(c, sla.Activities(events, slaMessages(msgs)), target, a.engine.Calendar(), now), esc, true, nil
+}
+
+func slaMessages(ms []store.CaseMessage) []sla.Message {
+	out := make([]sla.Message, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, sla.Message{At: m.At, Role: aftersale.Role(m.AuthorRole), Public: m.Public})
+	}
+	return out
+}
+
+// nextSLACheck returns the timer changes that keep a case's SLA check at the moment its
+// clocks next change by themselves.
+func nextSLACheck(r sla.Report, ok bool) (cancel []aftersale.DeadlineKind, set []aftersale.Deadline) {
+	cancel = []aftersale.DeadlineKind{SLACheck}
+	if !ok {
+		return cancel, nil
+	}
+	if at, ok := r.Next(); ok {
+		set = []aftersale.Deadline{{Kind: SLACheck, Due: at}}
+	}
+	return cancel, set
+}
+
+// checkSLA records the warnings and breaches of a case's clocks that have not been recorded
+// yet — a breach with the escalation the policy sets (raise the priority, tell the
+// supervisor, move to tier 2) — and sets the next check.
+func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) (bool, error) {
+	now := tx.Now()
+	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, now)
+	if err != nil {
+		return false, err
+	}
+	recorded := false
+	for _, clk := range report.Clocks {
+		key := fmt.Sprintf("%s@%d", clk.Kind, clk.StartedAt.Unix())
+		var action aftersale.Action
+		switch {
+		case clk.Status == sla.StatusBreached && !slices.Contains(c.SLANotices, key+":breach"):
+			action, key = aftersale.SLABreach, key+":breach"
+		case clk.Status == sla.StatusAtRisk && !slices.Contains(c.SLANotices, key+":warning"):
+			action, key = aftersale.SLAWarning, key+":warning"
+		default:
+			continue
+		}
+		data := map[string]string{"clock": string(clk.Kind), "target": clk.Target.String(), "remaining": clk.Remaining.Round(time.Second).String()}
+		res, err := aftersale.Record(*c, action, aftersale.SystemActor, "", data, now, func(n *aftersale.Case) {
+			n.SLANotices = append(n.SLANotices, key)
+			if action != aftersale.SLABreach {
+				return
+			}
+			for _, e := range esc {
+				switch e {
+				case "raise_priority":
+					n.Priority = n.Priority.Raised()
+				case "reassign":
+					n.Tier = 2
+				}
+			}
+		})
+		if err != nil {
+			return false, err
+		}
+		if action == aftersale.SLABreach && slices.Contains(esc, "notify_supervisor") {
+			res.Effects.Messages = append(res.Effects.Messages, aftersale.Message{Template: "case.sla_breach", To: []aftersale.Role{aftersale.Supervisor}})
+		}
+		if err := a.persist(ctx, tx, c, &res, nil); err != nil {
+			return false, err
+		}
+		tx.sla = append(tx.sla, slaNotice{breach: action == aftersale.SLABreach, kind: string(clk.Kind)})
+		*c = res.Case
+		recorded = true
+	}
+	if !recorded {
+		// persist sets the next check after each record; with none, set it here.
+		cancel, set := nextSLACheck(report, ok)
+		if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {
+			return false, err
+		}
+	}
+	return recorded, nil
+}
+
+// schedule changes a case's timers and notes the earliest new one, so the scheduler can be
+// woken after commit.
+func (tx *txn) schedule(ctx context.Context, caseID string, cancel []aftersale.DeadlineKind, set []aftersale.Deadline) error {
+	if len(cancel) == 0 && len(set) == 0 {
+		return nil
+	}
+	for _, d := range set {
+		tx.timers = append(tx.timers, d.Due)
+	}
+	return tx.ScheduleTimers(ctx, caseID, cancel, set)
+}

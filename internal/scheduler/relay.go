@@ -1,0 +1,162 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Handler delivers one outbox message (a notification, a webhook, a refund instruction). It
+// must be idempotent: a message can be delivered again after a crash between delivery and
+// the record of it. An error means "try again later".
+type Handler func(ctx context.Context, m store.OutboxRecord) error
+
+// Permanent marks a delivery error that retrying cannot fix: the message goes to the dead
+// letters at once.
+type Permanent struct{ Err error }
+
+func (p Permanent) Error() string { return p.Err.Error() }
+func (p Permanent) Unwrap() error { return p.Err }
+
+// RelayConfig configures a Relay.
+type RelayConfig struct {
+	Store store.Store
+	// Handlers by topic prefix: the longest prefix of a message's topic picks its handler
+	// ("notify." for notifications, "money." for the payment gateway, "case.event" for
+	// webhooks). A message no handler takes is recorded as sent (nobody subscribes to it).
+	Handlers map[string]Handler
+	Owner    string
+	Batch    int           // 100
+	Lease    time.Duration // 30 s
+	MaxIdle  time.Duration // 1 s
+	// MaxAttempts before a message becomes a dead letter (10).
+	MaxAttempts int
+	Now         func() time.Time
+	Logger      *slog.Logger
+	Observer    Observer
+}
+
+// Relay delivers the transactional outbox with retries, backoff and dead letters.
+type Relay struct {
+	cfg  RelayConfig
+	wake chan struct{}
+	idle atomic.Bool
+}
+
+// NewRelay returns a Relay; Run starts it.
+func NewRelay(cfg RelayConfig) *Relay {
+	sc := Config{Owner: cfg.Owner, Batch: cfg.Batch, Lease: cfg.Lease, MaxIdle: cfg.MaxIdle, Now: cfg.Now, Logger: cfg.Logger, Observer: cfg.Observer}
+	sc.defaults()
+	cfg.Owner, cfg.Batch, cfg.Lease, cfg.MaxIdle, cfg.Now, cfg.Logger, cfg.Observer = sc.Owner, sc.Batch, sc.Lease, sc.MaxIdle, sc.Now, sc.Logger, sc.Observer
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 10
+	}
+	return &Relay{cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the relay that messages were committed; it looks at once if it was idle.
+func (r *Relay) Wake() {
+	if !r.idle.Load() {
+		return
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := r.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Error("relay: claiming messages", "err", err)
+		}
+		if n > 0 {
+			continue
+		}
+		wait := r.cfg.MaxIdle
+		var at time.Time
+		var ok bool
+		if err := r.cfg.Store.View(ctx, func(tx store.Tx) error {
+			var err error
+			at, ok, err = tx.NextOutboxAvailable(ctx)
+			return err
+		}); err == nil && ok {
+			wait = min(wait, max(at.Sub(r.cfg.Now()), 0))
+		}
+		r.idle.Store(true)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-r.wake:
+		}
+		t.Stop()
+		r.idle.Store(false)
+	}
+	return nil
+}
+
+// RunOnce claims one batch of messages and delivers them in order; it returns how many it
+// claimed.
+func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	var msgs []store.OutboxRecord
+	err := r.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		msgs, err = tx.ClaimOutbox(ctx, r.cfg.Owner, r.cfg.Lease, r.cfg.Batch)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		r.deliver(ctx, m)
+	}
+	return len(msgs), nil
+}
+
+func (r *Relay) handler(topic string) Handler {
+	var best string
+	var h Handler
+	for prefix, x := range r.cfg.Handlers {
+		if strings.HasPrefix(topic, prefix) && len(prefix) >= len(best) {
+			best, h = prefix, x
+		}
+	}
+	return h
+}
+
+func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) {
+	var err error
+	if h := r.handler(m.Topic); h != nil {
+		err = h(ctx, m)
+	}
+	if err == nil {
+		r.cfg.Observer.Delivered(m.Topic, "sent")
+		if ferr := r.cfg.Store.Update(ctx, func(tx store.Tx) error { return tx.FinishOutbox(ctx, m.ID, r.cfg.Owner) }); ferr != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("relay: recording a delivery", "message", m.ID, "err", ferr)
+		}
+		return
+	}
+	attempt := m.Attempts + 1
+	var perm Permanent
+	dead := attempt >= r.cfg.MaxAttempts || errors.As(err, &perm)
+	retry := r.cfg.Now().Add(Backoff(attempt))
+	result := "retry"
+	if dead {
+		result = "dead"
+	}
+	r.cfg.Observer.Delivered(m.Topic, result)
+	r.cfg.Logger.Warn("relay: delivery failed", "message", m.ID, "topic", m.Topic, "attempt", attempt, "dead", dead, "err", err)
+	if ferr := r.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		return tx.FailOutbox(ctx, m.ID, r.cfg.Owner, retry, err.Error(), dead)
+	}); ferr != nil && ctx.Err() == nil {
+		r.cfg.Logger.Error("relay: recording a failed delivery", "message", m.ID, "err", ferr)
+	}
+}

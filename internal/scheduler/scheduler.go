@@ -1,0 +1,230 @@
+// Package scheduler makes deadlines act and messages leave: it fires due timers through the
+// application (a timer firing is an ordinary command with actor system) and relays the
+// transactional outbox to its handlers. Both read only what is due through an index, sleep
+// until the next due time (or until woken by a commit that set an earlier one), and lease
+// their work in the database so that several replicas on one PostgreSQL share it and each
+// timer fires exactly once. A replica that dies mid-batch loses its leases when they run
+// out; the work is then claimed again, and the firing transaction's check of the lease
+// keeps its effect from being applied twice.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Firer carries out one leased timer in one transaction that also marks it fired
+// (app.App.FireTimer).
+type Firer interface {
+	FireTimer(ctx context.Context, owner string, t store.Timer) (fired bool, err error)
+}
+
+// Observer receives what the scheduler does, for metrics.
+type Observer interface {
+	// TimerFired counts a firing: result is fired, cancelled (moot), conflict (another
+	// replica had it) or error; lag is from the due time to the end of the firing.
+	TimerFired(kind, result string, lag time.Duration)
+	// Delivered counts an outbox delivery: result is sent, retry or dead.
+	Delivered(topic, result string)
+}
+
+type noObserver struct{}
+
+func (noObserver) TimerFired(string, string, time.Duration) {}
+func (noObserver) Delivered(string, string)                 {}
+
+// Config configures a Scheduler.
+type Config struct {
+	Store store.Store
+	Firer Firer
+	// Owner names this replica in leases; a unique default is made from the host and pid.
+	Owner string
+	// Batch is how many due timers are claimed at once (100).
+	Batch int
+	// Workers fire claimed timers concurrently (4).
+	Workers int
+	// Lease is how long a claim lasts before another replica may take the timer (30 s).
+	Lease time.Duration
+	// MaxIdle is the longest the scheduler sleeps without looking at the store (1 s): the
+	// bound on how late it notices a timer set by another replica.
+	MaxIdle  time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Observer Observer
+}
+
+func (c *Config) defaults() {
+	if c.Owner == "" {
+		host, _ := os.Hostname()
+		c.Owner = fmt.Sprintf("%s:%d:%04x", host, os.Getpid(), rand.N(1<<16))
+	}
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	if c.MaxIdle <= 0 {
+		c.MaxIdle = time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = noObserver{}
+	}
+}
+
+// Scheduler fires due timers.
+type Scheduler struct {
+	cfg  Config
+	wake chan struct{}
+	// next is when the loop plans to look again (Unix nanoseconds), so that Wake signals
+	// only for a timer due before it.
+	next atomic.Int64
+}
+
+// New returns a Scheduler; Run starts it.
+func New(cfg Config) *Scheduler {
+	cfg.defaults()
+	return &Scheduler{cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+// Owner is the name this replica leases timers under.
+func (s *Scheduler) Owner() string { return s.cfg.Owner }
+
+// Wake tells the scheduler that a timer due at due was set; it looks again at once if it
+// was going to sleep past it. Safe to call from any goroutine, never blocks.
+func (s *Scheduler) Wake(due time.Time) {
+	if due.UnixNano() >= s.next.Load() {
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run fires due timers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := s.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("scheduler: claiming timers", "err", err)
+		}
+		if n > 0 {
+			continue // there may be more due
+		}
+		if err := s.sleep(ctx); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// sleep waits until the next timer is due, a wake-up, or MaxIdle.
+func (s *Scheduler) sleep(ctx context.Context) error {
+	wait := s.cfg.MaxIdle
+	var at time.Time
+	var ok bool
+	err := s.cfg.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		at, ok, err = tx.NextTimerDue(ctx)
+		return err
+	})
+	if err == nil && ok {
+		if d := at.Sub(s.cfg.Now()); d < wait {
+			wait = max(d, 0)
+		}
+	}
+	s.next.Store(s.cfg.Now().Add(wait).UnixNano())
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	case <-s.wake:
+	}
+	s.next.Store(0)
+	return nil
+}
+
+// RunOnce claims one batch of due timers and fires them; it returns how many it claimed.
+func (s *Scheduler) RunOnce(ctx context.Context) (int, error) {
+	var timers []store.Timer
+	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		timers, err = tx.ClaimTimers(ctx, s.cfg.Owner, s.cfg.Lease, s.cfg.Batch)
+		return err
+	})
+	if err != nil || len(timers) == 0 {
+		return 0, err
+	}
+	work := make(chan store.Timer)
+	var wg sync.WaitGroup
+	for range min(s.cfg.Workers, len(timers)) {
+		wg.Go(func() {
+			for t := range work {
+				s.fire(ctx, t)
+			}
+		})
+	}
+	for _, t := range timers {
+		work <- t
+	}
+	close(work)
+	wg.Wait()
+	return len(timers), nil
+}
+
+func (s *Scheduler) fire(ctx context.Context, t store.Timer) {
+	fired, err := s.cfg.Firer.FireTimer(ctx, s.cfg.Owner, t)
+	lag := s.cfg.Now().Sub(t.DueAt)
+	switch {
+	case err == nil && fired:
+		s.cfg.Observer.TimerFired(string(t.Kind), "fired", lag)
+	case err == nil:
+		s.cfg.Observer.TimerFired(string(t.Kind), "cancelled", lag)
+	case errors.Is(err, store.ErrConflict):
+		// Another replica took it over after our lease ran out, or the case changed under
+		// us; either way the timer is not ours to retry.
+		s.cfg.Observer.TimerFired(string(t.Kind), "conflict", lag)
+		s.cfg.Logger.Warn("scheduler: timer taken over", "timer", t.ID, "case", t.CaseID, "kind", t.Kind, "err", err)
+	default:
+		s.cfg.Observer.TimerFired(string(t.Kind), "error", lag)
+		retry := s.cfg.Now().Add(Backoff(t.Attempts + 1))
+		s.cfg.Logger.Error("scheduler: firing a timer failed", "timer", t.ID, "case", t.CaseID, "kind", t.Kind, "attempt", t.Attempts+1, "retry_at", retry, "err", err)
+		if rerr := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+			return tx.RetryTimer(ctx, t.ID, s.cfg.Owner, retry, err.Error())
+		}); rerr != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("scheduler: recording a failed firing", "timer", t.ID, "err", rerr)
+		}
+	}
+}
+
+// Backoff is how long to wait before attempt n (1, 2, …) of a failed firing or delivery:
+// 1 s, 2 s, 4 s, … up to an hour, with ±20% jitter so that replicas do not retry in step.
+func Backoff(n int) time.Duration {
+	d := time.Hour
+	if n < 13 {
+		d = min(time.Duration(1<<max(n-1, 0))*time.Second, time.Hour)
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + jitter
+}
