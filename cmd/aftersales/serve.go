@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/httpapi"
@@ -24,6 +25,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 		policyFile      string
 		calendarFile    string
 		shutdownTimeout time.Duration
+		scheduling      bool
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -32,6 +34,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 	fs.StringVar(&policyFile, "policy", "", "policy layer `FILE` (YAML) to install at start, as an admin (see docs/POLICY.md)")
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
+	fs.BoolVar(&scheduling, "scheduler", true, "fire due timers and deliver the outbox in this process (every replica may; they share the work)")
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
@@ -42,7 +45,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
 	metrics := httpapi.NewMetrics()
-	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics})
+	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics})
 	if err != nil {
 		return err
 	}
@@ -66,6 +69,15 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	// The scheduler fires due timers and the relay delivers the outbox, on every replica:
+	// they share the work through leases in the database.
+	bg, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	if scheduling {
+		background.Go(func() { st.sched.Run(bg) })
+		background.Go(func() { st.relay.Run(bg) })
+	}
+	defer func() { stopBackground(); background.Wait() }()
 
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "aftersales %s serving on %s (%s)\n", m.version(), base, st.where)

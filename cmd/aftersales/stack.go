@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/blob"
 	"github.com/aftersales/aftersales/internal/calendar"
 	"github.com/aftersales/aftersales/internal/clock"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/store/postgres"
 	"github.com/aftersales/aftersales/internal/store/sqlite"
@@ -24,6 +26,9 @@ type stack struct {
 	store store.Store
 	app   *app.App
 	where string // the database, for people: "SQLite data/aftersales.db"
+	// sched fires due timers and relay delivers the outbox; serve runs them.
+	sched *scheduler.Scheduler
+	relay *scheduler.Relay
 }
 
 // stackConfig is what a command needs wired.
@@ -33,6 +38,8 @@ type stackConfig struct {
 	policy   string // a policy layer to install at start
 	logger   *slog.Logger
 	observer app.Observer
+	// schedObserver counts timer firings and deliveries (the HTTP metrics, for serve).
+	schedObserver scheduler.Observer
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
@@ -91,7 +98,12 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		cfg.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	s.app = app.New(app.Config{Store: s.store, Engine: engine, Blobs: blobs, Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.observer})
+		Logger: cfg.logger, Observer: cfg.observer,
+		OnTimer:  func(due time.Time) { s.sched.Wake(due) },
+		OnOutbox: func() { s.relay.Wake() }})
+	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
+	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
+		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger)})
 	if err := s.app.LoadPolicies(ctx); err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
@@ -107,6 +119,17 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		cfg.logger.Info("policy installed", "policy", d.Key(), "layer", d.Layer, "file", cfg.policy)
 	}
 	return s, nil
+}
+
+// relayHandlers are where outbox messages go today: notifications are logged until the
+// notification issue brings e-mail, SMS and webhooks; money movements wait for the ledger
+// issue's payment gateway (they are logged, and the case history keeps them).
+func relayHandlers(logger *slog.Logger) map[string]scheduler.Handler {
+	logIt := func(ctx context.Context, m store.OutboxRecord) error {
+		logger.Info("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
+		return nil
+	}
+	return map[string]scheduler.Handler{"notify.": logIt, "money.": logIt}
 }
 
 // describe spells out an application error with its field messages, in English and

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,32 @@ var routes = []route{
 		ok:      []response{{status: http.StatusOK, description: "the case after the action", body: app.CaseView{}}},
 		errors:  with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound, http.StatusConflict),
 		handle:  actOnCase,
+	},
+	{
+		pattern: "GET /api/v1/cases/{id}/messages", id: "listMessages", tag: "cases", auth: true,
+		summary: "Read a case's conversation (internal notes for staff only)",
+		ok:      []response{{status: http.StatusOK, description: "the conversation, oldest first", body: app.MessageList{}}},
+		errors:  []int{http.StatusForbidden, http.StatusNotFound},
+		handle:  listMessages,
+	},
+	{
+		pattern: "POST /api/v1/cases/{id}/messages", id: "postMessage", tag: "cases", auth: true,
+		summary: "Reply on a case, or add an internal note (staff)",
+		request: app.MessageInput{},
+		ok:      []response{{status: http.StatusCreated, description: "the message was added", body: app.MessageView{}}},
+		errors:  with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound, http.StatusConflict),
+		handle:  postMessage,
+	},
+	{
+		pattern: "GET /api/v1/admin/overdue", id: "adminOverdue", tag: "operations", auth: true,
+		summary: "Admins: timers past due and undeliverable outbox messages (dead letters)",
+		query: []queryParam{
+			{name: "grace", kind: "string", description: "how long past due counts as overdue, a Go duration (default 1m)"},
+			{name: "limit", kind: "integer", description: "at most this many of each (1–500, default 100)"},
+		},
+		ok:     []response{{status: http.StatusOK, description: "the overdue work", body: app.OverdueView{}}},
+		errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity},
+		handle: adminOverdue,
 	},
 	{
 		pattern: "POST /api/v1/policy/evaluate", id: "evaluatePolicy", tag: "policy", auth: true,
@@ -288,6 +315,50 @@ func actOnCase(s *Server, w http.ResponseWriter, r *http.Request, p app.Principa
 		return err
 	}
 	return writeReply(w, rep)
+}
+
+func listMessages(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	v, err := s.app.Messages(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func postMessage(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	in, body, err := decodeJSON[app.MessageInput](w, r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.PostMessage(r.Context(), p, r.PathValue("id"), in, idempotency(r, body))
+	if err != nil {
+		return err
+	}
+	return writeReply(w, rep)
+}
+
+func adminOverdue(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	grace := time.Minute
+	if g := r.URL.Query().Get("grace"); g != "" {
+		d, err := time.ParseDuration(g)
+		if err != nil || d < 0 {
+			return errInvalidField("grace", "must be a duration such as 1m or 30s", "应为时长,如 1m 或 30s")
+		}
+		grace = d
+	}
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return errInvalidField("limit", "must be between 1 and 500", "应为 1–500")
+		}
+		limit = n
+	}
+	v, err := s.app.Overdue(r.Context(), p, grace, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func evaluatePolicy(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {

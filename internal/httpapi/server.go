@@ -62,6 +62,9 @@ func New(a *app.App, opts Options) *Server {
 	if err := s.metrics.watchOutbox(a); err != nil {
 		panic(fmt.Sprintf("httpapi: outbox gauge: %v", err))
 	}
+	if err := s.metrics.watchTimers(a); err != nil {
+		panic(fmt.Sprintf("httpapi: timer gauges: %v", err))
+	}
 	doc, err := openAPI(s.version)
 	if err != nil {
 		panic(fmt.Sprintf("httpapi: OpenAPI document: %v", err))
