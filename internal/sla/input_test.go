@@ -122,3 +122,24 @@ func TestEvaluateCopesWithPartialInput(t *testing.T) {
 		checkClock(t, mustClock(t, r, FirstResponse), want{status: StatusOnTrack, remaining: 24 * time.Hour, due: mon.Add(24 * time.Hour)})
 	})
 }
+
+// The platform records its own warnings and breaches in the history (sla_warning,
+// sla_breach: system events that leave the state as it is); they answer nobody and move no
+// clock.
+func TestRecordedNoticesLeaveTheClocksAlone(t *testing.T) {
+	mon := at(2025, 3, 10, 10, 0)
+	tg := Target{FirstResponse: mustSpan(t, "10h"), Resolution: mustSpan(t, "24h"), WarningBP: 8000}
+	plain := applied(mon).eval(tg, at(2025, 3, 10, 21, 0))
+	noted := applied(mon).
+		do(at(2025, 3, 10, 18, 0), system, aftersale.SLAWarning, aftersale.Requested).
+		do(at(2025, 3, 10, 20, 0), system, aftersale.SLABreach, aftersale.Requested).
+		eval(tg, at(2025, 3, 10, 21, 0))
+	for _, k := range []Kind{FirstResponse, Resolution} {
+		if p, n := mustClock(t, plain, k), mustClock(t, noted, k); p != n {
+			t.Errorf("%s with notices %+v, without %+v", k, n, p)
+		}
+	}
+	if noted.Status != StatusBreached {
+		t.Errorf("status %s, want breached", noted.Status)
+	}
+}
