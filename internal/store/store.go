@@ -22,7 +22,8 @@ import (
 // Errors every implementation returns (wrapped) so that callers can tell them apart.
 var (
 	ErrNotFound = errors.New("not found")
-	// ErrConflict: a stale case version, or a unique key taken by a concurrent writer.
+	// ErrConflict: a stale case version, a unique key taken by a concurrent writer, or a
+	// timer or outbox message that is no longer pending or whose lease is not the caller's.
 	ErrConflict = errors.New("conflict")
 	// ErrExceeded: a holding change would claim more units, or refund or reserve more money,
 	// than an order line has.
@@ -104,21 +105,24 @@ type Tx interface {
 	// ScheduleTimers cancels the case's pending timers of the given kinds and adds new
 	// pending timers, in the same transaction as the transition that caused them.
 	ScheduleTimers(ctx context.Context, caseID string, cancel []aftersale.DeadlineKind, set []aftersale.Deadline) error
-	// PendingTimers lists a case's pending timers.
+	// PendingTimers lists a case's pending timers, soonest first, with their leases.
 	PendingTimers(ctx context.Context, caseID string) ([]Timer, error)
 
 	// ClaimTimers leases up to limit pending timers that are due at Now() and not leased
 	// (or whose lease has run out), soonest first, to owner until Now()+lease, and returns
 	// them. On PostgreSQL concurrent claimers never receive the same timer (SKIP LOCKED);
-	// it reads through the due-time index, never scanning all timers.
+	// it reads through the due-time index, never scanning all timers. The lease must be
+	// positive; a limit of 0 or less claims nothing.
 	ClaimTimers(ctx context.Context, owner string, lease time.Duration, limit int) ([]Timer, error)
 	// FinishTimer marks a timer the owner leased as fired (or cancelled, when what it
 	// guarded had moved on), in the transaction that carried out its effect. ErrConflict
 	// when the timer is no longer pending or its lease is not owner's: another replica took
-	// it over, and this transaction must not commit.
+	// it over, and this transaction must not commit. The call itself reports it (the write is
+	// never left to travel with a later statement).
 	FinishTimer(ctx context.Context, id, owner string, state TimerState) error
 	// RetryTimer gives up owner's lease after a failed firing: attempts+1, the error kept,
-	// not to be claimed again before retryAt.
+	// not to be claimed again before retryAt. ErrConflict, reported by the call, when the
+	// timer is no longer pending or its lease is not owner's.
 	RetryTimer(ctx context.Context, id, owner string, retryAt time.Time, lastError string) error
 	// NextTimerDue is the earliest time at which a pending timer can next be claimed (its
 	// due time, or the end of its lease); ok is false when there are none.
@@ -133,23 +137,29 @@ type Tx interface {
 	// OutboxBacklog counts messages not yet delivered (pending, not dead).
 	OutboxBacklog(ctx context.Context) (int, error)
 	// ClaimOutbox leases up to limit pending messages available at Now(), oldest first, to
-	// owner until Now()+lease. Concurrent claimers never receive the same message.
+	// owner until Now()+lease. Concurrent claimers never receive the same message. The lease
+	// must be positive; a limit of 0 or less claims nothing.
 	ClaimOutbox(ctx context.Context, owner string, lease time.Duration, limit int) ([]OutboxRecord, error)
-	// FinishOutbox marks a message owner leased as sent. ErrConflict when the lease is not
-	// owner's any more.
+	// FinishOutbox marks a message owner leased as sent. ErrConflict, reported by the call,
+	// when the message is no longer pending or the lease is not owner's any more.
 	FinishOutbox(ctx context.Context, id int64, owner string) error
 	// FailOutbox records a failed delivery: attempts+1 and the error; the message is
-	// available again at retryAt, or dead (kept for admins, never retried) when dead.
+	// available again at retryAt (a zero retryAt: at once), or dead (kept for admins, never
+	// retried, its AvailableAt left as it was) when dead. ErrConflict as for FinishOutbox.
 	FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error
-	// DeadLetters lists dead messages, newest first.
+	// DeadLetters lists dead messages, newest (highest id) first.
 	DeadLetters(ctx context.Context, limit int) ([]OutboxRecord, error)
 	// NextOutboxAvailable is the earliest time a pending message can next be claimed.
 	NextOutboxAvailable(ctx context.Context) (at time.Time, ok bool, err error)
 
 	// AddMessage appends a message to a case's conversation; its Seq (1, 2, …) and At are
-	// assigned by the store and returned.
+	// assigned by the store and returned. ErrNotFound for an unknown case. Concurrent
+	// messages on one case get distinct seqs: the store numbers a writer that came second
+	// again rather than refusing it (ErrConflict only if it keeps losing, 100 times, on
+	// PostgreSQL).
 	AddMessage(ctx context.Context, m CaseMessage) (CaseMessage, error)
-	// Messages lists a case's conversation in order; internal notes only when asked.
+	// Messages lists a case's conversation in order; internal notes only when asked. An
+	// unknown case has none.
 	Messages(ctx context.Context, caseID string, internal bool) ([]CaseMessage, error)
 
 	// Idempotency returns the record of a key, ErrNotFound if unused.
@@ -218,10 +228,12 @@ type Timer struct {
 	CaseID     string
 	Kind       aftersale.DeadlineKind
 	DueAt      time.Time
-	Attempts   int
-	LeaseOwner string
+	Attempts   int    // failed firings
+	LeaseOwner string // "" when not leased
+	// LeaseUntil is when the lease ends; after a failed firing (LeaseOwner ""), the time
+	// before which it is not claimed again.
 	LeaseUntil time.Time
-	LastError  string
+	LastError  string // of the last failed firing
 }
 
 // TimerState is how a timer ended.

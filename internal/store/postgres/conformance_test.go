@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/store/storetest"
@@ -9,5 +10,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	testURL(t)
-	storetest.Run(t, func(t *testing.T) store.Store { return MustOpen(t, store.Options{}) })
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		return MustOpen(t, store.Options{Now: now})
+	})
 }

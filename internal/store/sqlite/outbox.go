@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -36,4 +40,112 @@ func (tx *Tx) OutboxBacklog(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count outbox backlog: %w", err)
 	}
 	return n, nil
+}
+
+// outboxColumns are what scanOutbox reads, in its order.
+const outboxColumns = `id, topic, key, payload, state, attempts, available_at, last_error, created_at`
+
+// scanOutbox reads rows of outboxColumns.
+func scanOutbox(rows *sql.Rows) ([]store.OutboxRecord, error) {
+	defer rows.Close()
+	var rs []store.OutboxRecord
+	for rows.Next() {
+		var (
+			r                  store.OutboxRecord
+			payload            string
+			available, created int64
+		)
+		if err := rows.Scan(&r.ID, &r.Topic, &r.Key, &payload, &r.State, &r.Attempts, &available,
+			&r.LastError, &created); err != nil {
+			return nil, err
+		}
+		r.Payload = json.RawMessage(payload)
+		r.AvailableAt = fromMicros(available)
+		r.CreatedAt = fromMicros(created)
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+// claimOutboxSQL leases the oldest available, unleased messages (through outbox_pending).
+// The single writer makes the select and the update one step.
+const claimOutboxSQL = `
+UPDATE outbox SET lease_owner = ?, lease_until = ?, updated_at = ?
+WHERE id IN (
+    SELECT id FROM outbox
+    WHERE state = 'pending' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+    ORDER BY id LIMIT ?)
+RETURNING ` + outboxColumns
+
+// ClaimOutbox leases up to limit available messages to owner until Now()+lease, oldest
+// first.
+func (tx *Tx) ClaimOutbox(ctx context.Context, owner string, lease time.Duration, limit int) ([]store.OutboxRecord, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("claim outbox: the lease must be positive, not %v", lease)
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	now := micros(tx.now)
+	rows, err := tx.query(ctx, claimOutboxSQL, owner, micros(tx.now.Add(lease)), now, now, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", dbErr(err))
+	}
+	rs, err := scanOutbox(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", dbErr(err))
+	}
+	slices.SortFunc(rs, func(a, b store.OutboxRecord) int { return cmp.Compare(a.ID, b.ID) })
+	return rs, nil
+}
+
+// FinishOutbox marks a message owner leased as sent.
+func (tx *Tx) FinishOutbox(ctx context.Context, id int64, owner string) error {
+	const q = `
+UPDATE outbox SET state = 'sent', updated_at = ?
+WHERE id = ? AND state = 'pending' AND lease_owner = ?`
+	res, err := tx.exec(ctx, q, micros(tx.now), id, owner)
+	return leasedChange(res, err, "finish outbox message %d of %s", id, owner)
+}
+
+// FailOutbox records a failed delivery and gives up owner's lease. A dead message keeps
+// its available_at: it is never available again. A zero retryAt is Now().
+func (tx *Tx) FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error {
+	state, available := "pending", any(micros(orNow(retryAt, tx.now)))
+	if dead {
+		state, available = "dead", nil
+	}
+	const q = `
+UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
+    available_at = coalesce(?, available_at), lease_owner = NULL, lease_until = NULL, updated_at = ?
+WHERE id = ? AND state = 'pending' AND lease_owner = ?`
+	res, err := tx.exec(ctx, q, state, lastError, available, micros(tx.now), id, owner)
+	return leasedChange(res, err, "fail outbox message %d of %s", id, owner)
+}
+
+// DeadLetters lists dead messages, newest first.
+func (tx *Tx) DeadLetters(ctx context.Context, limit int) ([]store.OutboxRecord, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	const q = `
+SELECT ` + outboxColumns + ` FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT ?`
+	rows, err := tx.query(ctx, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	rs, err := scanOutbox(rows)
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	return rs, nil
+}
+
+// nextOutboxSQL reads the first entry of the outbox_next index (see nextTimerDueSQL).
+const nextOutboxSQL = `
+SELECT min(max(available_at, coalesce(lease_until, available_at))) FROM outbox WHERE state = 'pending'`
+
+// NextOutboxAvailable is the earliest time a pending message can next be claimed.
+func (tx *Tx) NextOutboxAvailable(ctx context.Context) (time.Time, bool, error) {
+	return nextAt(tx.queryRow(ctx, nextOutboxSQL), "next outbox message available")
 }

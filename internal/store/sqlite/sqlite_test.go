@@ -16,7 +16,13 @@ import (
 // MustOpenDB opens a new database in a temporary folder and closes it when the test ends.
 func MustOpenDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "data", "aftersales.db"), store.Options{})
+	return mustOpenDBOptions(t, store.Options{})
+}
+
+// mustOpenDBOptions is MustOpenDB with options (a clock).
+func mustOpenDBOptions(t *testing.T, opts store.Options) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "data", "aftersales.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +35,9 @@ func MustOpenDB(t *testing.T) *DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return MustOpenDB(t) })
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		return mustOpenDBOptions(t, store.Options{Now: now})
+	})
 }
 
 func TestCaseEventsRefuseUpdateAndDelete(t *testing.T) {

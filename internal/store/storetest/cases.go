@@ -12,15 +12,15 @@ import (
 )
 
 var caseTests = []test{
-	{"RoundTripsTheWholeCaseAndDecision", testCaseRoundTrip},
-	{"KeepsTimesInUTCMicroseconds", testCaseTimes},
-	{"MissingCaseNotFound", testCaseNotFound},
-	{"InsertDuplicateIDOrNumberConflicts", testInsertCaseDuplicate},
-	{"InsertOnUnknownOrderNotFound", testInsertCaseUnknownOrder},
-	{"UpdateMovesVersionByOne", testUpdateCase},
-	{"UpdateWithStaleVersionConflicts", testUpdateCaseStale},
-	{"UpdateOfUnknownCaseNotFound", testUpdateCaseUnknown},
-	{"ConcurrentUpdatesOfOneVersionOneWins", testUpdateCaseConcurrent},
+	{name: "RoundTripsTheWholeCaseAndDecision", run: testCaseRoundTrip},
+	{name: "KeepsTimesInUTCMicroseconds", run: testCaseTimes},
+	{name: "MissingCaseNotFound", run: testCaseNotFound},
+	{name: "InsertDuplicateIDOrNumberConflicts", run: testInsertCaseDuplicate},
+	{name: "InsertOnUnknownOrderNotFound", run: testInsertCaseUnknownOrder},
+	{name: "UpdateMovesVersionByOne", run: testUpdateCase},
+	{name: "UpdateWithStaleVersionConflicts", run: testUpdateCaseStale},
+	{name: "UpdateOfUnknownCaseNotFound", run: testUpdateCaseUnknown},
+	{name: "ConcurrentUpdatesOfOneVersionOneWins", run: testUpdateCaseConcurrent},
 }
 
 // loadCase returns the stored case record.

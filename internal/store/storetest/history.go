@@ -10,9 +10,9 @@ import (
 )
 
 var eventTests = []test{
-	{"RoundTripInSeqOrder", testEvents},
-	{"DuplicateSeqConflicts", testEventDuplicate},
-	{"UnknownCaseNotFound", testEventUnknownCase},
+	{name: "RoundTripInSeqOrder", run: testEvents},
+	{name: "DuplicateSeqConflicts", run: testEventDuplicate},
+	{name: "UnknownCaseNotFound", run: testEventUnknownCase},
 }
 
 func loadEvents(t *testing.T, s store.Store, caseID string) []aftersale.Event {
@@ -86,8 +86,15 @@ func testEventUnknownCase(t *testing.T, s store.Store) {
 }
 
 var timerTests = []test{
-	{"ScheduleCancelsAndSets", testTimers},
-	{"UnknownCaseNotFound", testTimersUnknownCase},
+	{name: "ScheduleCancelsAndSets", run: testTimers},
+	{name: "UnknownCaseNotFound", run: testTimersUnknownCase},
+	{name: "ClaimTakesDueTimersSoonestFirstUpToLimit", clocked: testClaimTimersDueSoonestFirst},
+	{name: "LeasedTimerIsClaimedAgainOnlyWhenItsLeaseEnds", clocked: testClaimTimersLease},
+	{name: "FinishTimerByOtherOwnerOrTwiceConflicts", clocked: testFinishTimerConflicts},
+	{name: "RetryTimerHidesItUntilRetryAtAndCountsAttempts", clocked: testRetryTimer},
+	{name: "CancelledTimersAreNeverClaimed", clocked: testCancelledTimersNotClaimed},
+	{name: "ConcurrentClaimersNeverShareATimer", clocked: testClaimTimersConcurrent},
+	{name: "NextTimerDueStatsAndOverdue", clocked: testNextTimerDueStatsOverdue},
 }
 
 func pendingTimers(t *testing.T, s store.Store, caseID string) []store.Timer {
@@ -181,7 +188,14 @@ func testTimersUnknownCase(t *testing.T, s store.Store) {
 }
 
 var outboxTests = []test{
-	{"EnqueueGrowsTheBacklog", testOutbox},
+	{name: "EnqueueGrowsTheBacklog", run: testOutbox},
+	{name: "ClaimTakesAvailableMessagesOldestFirstUpToLimit", clocked: testClaimOutboxOldestFirst},
+	{name: "LeasedMessageIsClaimedAgainOnlyWhenItsLeaseEnds", clocked: testClaimOutboxLease},
+	{name: "FinishOutboxByOtherOwnerOrTwiceConflicts", clocked: testFinishOutboxConflicts},
+	{name: "FailOutboxRetriesLaterThenDeadLetters", clocked: testFailOutbox},
+	{name: "DeadLettersNewestFirst", clocked: testDeadLettersNewestFirst},
+	{name: "ConcurrentClaimersNeverShareAMessage", clocked: testClaimOutboxConcurrent},
+	{name: "NextOutboxAvailableAndBacklog", clocked: testNextOutboxAvailable},
 }
 
 func backlog(t *testing.T, s store.Store) int {

@@ -16,12 +16,12 @@ import (
 )
 
 var listTests = []test{
-	{"Filters", testListFilters},
-	{"Overdue", testListOverdue},
-	{"PagesAreCompleteAndStable", testListPages},
-	{"DefaultLimitIs50", testListDefaultLimit},
-	{"NewCasesDoNotDisturbPaging", testListNewCasesWhilePaging},
-	{"BadCursorIsAnError", testListBadCursor},
+	{name: "Filters", run: testListFilters},
+	{name: "Overdue", run: testListOverdue},
+	{name: "PagesAreCompleteAndStable", run: testListPages},
+	{name: "DefaultLimitIs50", run: testListDefaultLimit},
+	{name: "NewCasesDoNotDisturbPaging", run: testListNewCasesWhilePaging},
+	{name: "BadCursorIsAnError", run: testListBadCursor},
 }
 
 // listCase is a small case for the list tests.

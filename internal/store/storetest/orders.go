@@ -13,14 +13,14 @@ import (
 )
 
 var orderTests = []test{
-	{"UpsertCreatesThenUpdates", testUpsertCreatesThenUpdates},
-	{"UpsertIgnoresHoldingsOnInput", testUpsertIgnoresHoldings},
-	{"UpsertKeepsHoldings", testUpsertKeepsHoldings},
-	{"UpsertRemovesUnheldLine", testUpsertRemovesUnheldLine},
-	{"UpsertCannotRemoveHeldLine", testUpsertCannotRemoveHeldLine},
-	{"UpsertCannotShrinkLineBelowHoldings", testUpsertCannotShrink},
-	{"UpsertNeedsMerchantAndCustomer", testUpsertUnknownParties},
-	{"MissingOrderNotFound", testOrderNotFound},
+	{name: "UpsertCreatesThenUpdates", run: testUpsertCreatesThenUpdates},
+	{name: "UpsertIgnoresHoldingsOnInput", run: testUpsertIgnoresHoldings},
+	{name: "UpsertKeepsHoldings", run: testUpsertKeepsHoldings},
+	{name: "UpsertRemovesUnheldLine", run: testUpsertRemovesUnheldLine},
+	{name: "UpsertCannotRemoveHeldLine", run: testUpsertCannotRemoveHeldLine},
+	{name: "UpsertCannotShrinkLineBelowHoldings", run: testUpsertCannotShrink},
+	{name: "UpsertNeedsMerchantAndCustomer", run: testUpsertUnknownParties},
+	{name: "MissingOrderNotFound", run: testOrderNotFound},
 }
 
 // loadOrder returns the stored order.
@@ -234,13 +234,13 @@ func testOrderNotFound(t *testing.T, s store.Store) {
 }
 
 var holdingTests = []test{
-	{"OrderLockReturnsSortedLinesWithHoldings", testOrderLockHoldings},
-	{"AdjustUpToTheLimitAndBack", testAdjustToLimit},
-	{"AdjustBeyondTheLineIsExceeded", testAdjustExceeded},
-	{"AdjustIsAllOrNothing", testAdjustAllOrNothing},
-	{"AdjustUnknownOrderOrLineNotFound", testAdjustNotFound},
-	{"ShippingHeldIsSetOnlyWhenGiven", testShippingHeld},
-	{"FiftyClaimsOfTheLastUnitOneWins", testLastUnit},
+	{name: "OrderLockReturnsSortedLinesWithHoldings", run: testOrderLockHoldings},
+	{name: "AdjustUpToTheLimitAndBack", run: testAdjustToLimit},
+	{name: "AdjustBeyondTheLineIsExceeded", run: testAdjustExceeded},
+	{name: "AdjustIsAllOrNothing", run: testAdjustAllOrNothing},
+	{name: "AdjustUnknownOrderOrLineNotFound", run: testAdjustNotFound},
+	{name: "ShippingHeldIsSetOnlyWhenGiven", run: testShippingHeld},
+	{name: "FiftyClaimsOfTheLastUnitOneWins", run: testLastUnit},
 }
 
 func testOrderLockHoldings(t *testing.T, s store.Store) {

@@ -9,9 +9,9 @@ import (
 )
 
 var merchantTests = []test{
-	{"EnsureMerchantIsIdempotentAndKeepsProfile", testEnsureMerchant},
-	{"EnsureCustomerIsIdempotentAndKeepsProfile", testEnsureCustomer},
-	{"MissingMerchantAndCustomerNotFound", testMissingMerchantCustomer},
+	{name: "EnsureMerchantIsIdempotentAndKeepsProfile", run: testEnsureMerchant},
+	{name: "EnsureCustomerIsIdempotentAndKeepsProfile", run: testEnsureCustomer},
+	{name: "MissingMerchantAndCustomerNotFound", run: testMissingMerchantCustomer},
 }
 
 func testEnsureMerchant(t *testing.T, s store.Store) {
@@ -78,8 +78,8 @@ func testMissingMerchantCustomer(t *testing.T, s store.Store) {
 }
 
 var idempotencyTests = []test{
-	{"PutThenGet", testIdempotencyPutGet},
-	{"DuplicateKeyConflicts", testIdempotencyDuplicate},
+	{name: "PutThenGet", run: testIdempotencyPutGet},
+	{name: "DuplicateKeyConflicts", run: testIdempotencyDuplicate},
 }
 
 func testIdempotencyPutGet(t *testing.T, s store.Store) {
@@ -140,9 +140,9 @@ func testIdempotencyDuplicate(t *testing.T, s store.Store) {
 }
 
 var attachmentTests = []test{
-	{"InsertThenGet", testAttachmentInsertGet},
-	{"LinkGivesCaseMerchantCustomer", testAttachmentLink},
-	{"LinkRefusesUnknownAndOtherCase", testAttachmentLinkRefused},
+	{name: "InsertThenGet", run: testAttachmentInsertGet},
+	{name: "LinkGivesCaseMerchantCustomer", run: testAttachmentLink},
+	{name: "LinkRefusesUnknownAndOtherCase", run: testAttachmentLinkRefused},
 }
 
 func sampleAttachment(id string) store.Attachment {
@@ -230,9 +230,9 @@ func testAttachmentLinkRefused(t *testing.T, s store.Store) {
 }
 
 var policyTests = []test{
-	{"SaveThenListOldestFirst", testPoliciesList},
-	{"SameVersionSameContentIsFine", testPolicySameContent},
-	{"SameVersionOtherContentConflicts", testPolicyOtherContent},
+	{name: "SaveThenListOldestFirst", run: testPoliciesList},
+	{name: "SameVersionSameContentIsFine", run: testPolicySameContent},
+	{name: "SameVersionOtherContentConflicts", run: testPolicyOtherContent},
 }
 
 func samplePolicy(id string, version int, loaded time.Time) store.PolicyRecord {
@@ -304,8 +304,8 @@ func testPolicyOtherContent(t *testing.T, s store.Store) {
 }
 
 var tokenTests = []test{
-	{"InsertThenFindByHash", testTokens},
-	{"DuplicateConflicts", testTokenDuplicate},
+	{name: "InsertThenFindByHash", run: testTokens},
+	{name: "DuplicateConflicts", run: testTokenDuplicate},
 }
 
 func testTokens(t *testing.T, s store.Store) {

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,10 +25,11 @@ import (
 )
 
 // Run runs the whole suite. open must return a new, empty, migrated store for each call
-// (each subtest calls it once) and close it with t.Cleanup. Subtests run one after
-// another, so that a suite on a shared database server holds one store's connections at
-// a time.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// (each subtest calls it once) whose clock is now (store.Options.Now), and close it with
+// t.Cleanup. The clock reads the real time unless the subtest sets it; it is safe for
+// concurrent use. Subtests run one after another, so that a suite on a shared database
+// server holds one store's connections at a time.
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -41,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", eventTests},
 		{"Timers", timerTests},
 		{"Outbox", outboxTests},
+		{"Messages", messageTests},
 		{"Idempotency", idempotencyTests},
 		{"Attachments", attachmentTests},
 		{"Policies", policyTests},
@@ -49,16 +52,56 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tt := range g.tests {
-				t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
+				t.Run(tt.name, func(t *testing.T) {
+					clk := &clock{}
+					s := open(t, clk.Now)
+					if tt.clocked != nil {
+						tt.clocked(t, s, clk)
+						return
+					}
+					tt.run(t, s)
+				})
 			}
 		})
 	}
 }
 
-// test is one behaviour, checked on a fresh store.
+// test is one behaviour, checked on a fresh store: run, or clocked when the test sets the
+// store's clock.
 type test struct {
-	name string
-	run  func(t *testing.T, s store.Store)
+	name    string
+	run     func(t *testing.T, s store.Store)
+	clocked func(t *testing.T, s store.Store, clk *clock)
+}
+
+// clock is the store's clock in a subtest: the real time until Set, then the time set.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now is the time set, or the real time.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now()
+	}
+	return c.now
+}
+
+// Set fixes the clock at now.
+func (c *clock) Set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+// Advance moves a set clock by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // base is the suite's reference time: UTC, to the microsecond.

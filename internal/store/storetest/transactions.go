@@ -12,14 +12,14 @@ import (
 )
 
 var transactionTests = []test{
-	{"MigrateTwiceIsHarmlessAndReady", testMigrateTwice},
-	{"KindNamesTheDatabase", testKind},
-	{"NowIsFixedPerTransactionInUTCMicroseconds", testNow},
-	{"UpdateWhoseFnFailsWritesNothing", testUpdateFnFails},
-	{"ViewCannotWrite", testViewCannotWrite},
-	{"ViewReturnsFnError", testViewReturnsFnError},
-	{"NextCaseNumberIncreases", testNextCaseNumberIncreases},
-	{"NextCaseNumberUniqueUnderConcurrency", testNextCaseNumberConcurrent},
+	{name: "MigrateTwiceIsHarmlessAndReady", run: testMigrateTwice},
+	{name: "KindNamesTheDatabase", run: testKind},
+	{name: "NowIsFixedPerTransactionInUTCMicroseconds", run: testNow},
+	{name: "UpdateWhoseFnFailsWritesNothing", run: testUpdateFnFails},
+	{name: "ViewCannotWrite", run: testViewCannotWrite},
+	{name: "ViewReturnsFnError", run: testViewReturnsFnError},
+	{name: "NextCaseNumberIncreases", run: testNextCaseNumberIncreases},
+	{name: "NextCaseNumberUniqueUnderConcurrency", run: testNextCaseNumberConcurrent},
 }
 
 func testMigrateTwice(t *testing.T, s store.Store) {
