@@ -35,39 +35,45 @@ func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired
 		if err != nil {
 			return nil, 0, err
 		}
-		if t.Kind == SLACheck {
-			fired, err = a.checkSLA(ctx, tx, &c, pol)
-		} else {
-			fired, err = a.timeout(ctx, tx, &c, pol, t.Kind)
-		}
-		if err != nil {
-			return nil, 0, err
-		}
+		// Mark the timer first: the work below reschedules the case's timers, and the lease
+		// check must fail before any effect if another replica has taken the timer over.
+		due := t.Kind == SLACheck || deadlineDue(&c, t.Kind, tx.Now())
 		state := store.TimerCancelled
-		if fired {
+		if due {
 			state = store.TimerFired
 		}
-		return &struct{}{}, 0, tx.FinishTimer(ctx, t.ID, owner, state)
+		if err := tx.FinishTimer(ctx, t.ID, owner, state); err != nil || !due {
+			return &struct{}{}, 0, err
+		}
+		if t.Kind == SLACheck {
+			err = a.checkSLA(ctx, tx, &c, pol)
+		} else {
+			err = a.timeout(ctx, tx, &c, pol)
+		}
+		fired = err == nil
+		return &struct{}{}, 0, err
 	})
 	return fired, err
 }
 
-// timeout takes the waiting state's timeout action if the deadline of kind is the case's
-// current one and is due.
-func (a *App) timeout(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved, kind aftersale.DeadlineKind) (bool, error) {
+// deadlineDue reports whether the deadline of kind is the case's current one and is due:
+// otherwise the case has moved on and its timer is moot.
+func deadlineDue(c *aftersale.Case, kind aftersale.DeadlineKind, now time.Time) bool {
 	i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
-	if i < 0 || c.Deadlines[i].Due.After(tx.Now()) {
-		return false, nil
-	}
+	return i >= 0 && !c.Deadlines[i].Due.After(now)
+}
+
+// timeout takes the case's waiting state's timeout action.
+func (a *App) timeout(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) error {
 	cmd, ok := aftersale.TimeoutAction(c, pol)
 	if !ok {
-		return false, nil
+		return nil
 	}
 	res, err := aftersale.Transition(*c, cmd, tx.Now(), pol)
 	if err != nil {
-		return false, fromCore(err)
+		return fromCore(err)
 	}
-	return true, a.persist(ctx, tx, c, &res, nil)
+	return a.persist(ctx, tx, c, &res, nil)
 }
 
 // slaTarget is the service target the policy sets for a case.
@@ -125,11 +131,11 @@ func nextSLACheck(r sla.Report, ok bool) (cancel []aftersale.DeadlineKind, set [
 // checkSLA records the warnings and breaches of a case's clocks that have not been recorded
 // yet — a breach with the escalation the policy sets (raise the priority, tell the
 // supervisor, move to tier 2) — and sets the next check.
-func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) (bool, error) {
+func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) error {
 	now := tx.Now()
 	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, now)
 	if err != nil {
-		return false, err
+		return err
 	}
 	recorded := false
 	for _, clk := range report.Clocks {
@@ -159,13 +165,13 @@ func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *pol
 			}
 		})
 		if err != nil {
-			return false, err
+			return err
 		}
 		if action == aftersale.SLABreach && slices.Contains(esc, "notify_supervisor") {
 			res.Effects.Messages = append(res.Effects.Messages, aftersale.Message{Template: "case.sla_breach", To: []aftersale.Role{aftersale.Supervisor}})
 		}
 		if err := a.persist(ctx, tx, c, &res, nil); err != nil {
-			return false, err
+			return err
 		}
 		tx.sla = append(tx.sla, slaNotice{breach: action == aftersale.SLABreach, kind: string(clk.Kind)})
 		*c = res.Case
@@ -174,11 +180,9 @@ func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *pol
 	if !recorded {
 		// persist sets the next check after each record; with none, set it here.
 		cancel, set := nextSLACheck(report, ok)
-		if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {
-			return false, err
-		}
+		return tx.schedule(ctx, c.ID, cancel, set)
 	}
-	return recorded, nil
+	return nil
 }
 
 // schedule changes a case's timers and notes the earliest new one, so the scheduler can be
