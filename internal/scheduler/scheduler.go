@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -95,7 +96,8 @@ type Scheduler struct {
 	cfg  Config
 	wake chan struct{}
 	// next is when the loop plans to look again (Unix nanoseconds), so that Wake signals
-	// only for a timer due before it.
+	// only for a timer due before it; 0 while it is claiming and firing (it looks again
+	// before it sleeps), the largest value while it reads the next due time.
 	next atomic.Int64
 }
 
@@ -140,6 +142,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // sleep waits until the next timer is due, a wake-up, or MaxIdle.
 func (s *Scheduler) sleep(ctx context.Context) error {
 	wait := s.cfg.MaxIdle
+	// From here on every wake-up counts: a timer committed while the next due time is being
+	// read may be missing from what is read, and its wake-up, buffered, ends the sleep. (With
+	// next left at 0 it was dropped, and such a timer waited up to MaxIdle.)
+	s.next.Store(math.MaxInt64)
 	var at time.Time
 	var ok bool
 	err := s.cfg.Store.View(ctx, func(tx store.Tx) error {
