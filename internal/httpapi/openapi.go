@@ -14,6 +14,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/app"
 )
 
 // The OpenAPI document is generated from the route table and the Go types of request and
@@ -334,7 +335,8 @@ func (sc *schemas) add(name string, s *jsonschema.Schema) error {
 	return nil
 }
 
-// actionNames lists every action: apply, and the actions of the life-cycle table.
+// actionNames lists every action: apply, the actions of the life-cycle table, and the
+// records a case's history also holds (sla_warning, sla_breach).
 func actionNames() []string {
 	out := []string{string(aftersale.Apply)}
 	for _, t := range aftersale.Types {
@@ -344,7 +346,7 @@ func actionNames() []string {
 			}
 		}
 	}
-	return out
+	return append(out, string(aftersale.SLAWarning), string(aftersale.SLABreach))
 }
 
 func roleNames() []string {
@@ -360,7 +362,8 @@ func deadlineKindNames() []string {
 	for _, k := range aftersale.DeadlineKinds() {
 		out = append(out, string(k))
 	}
-	return out
+	// The timer kind of the service-desk clocks: admins see it among overdue timers.
+	return append(out, string(app.SLACheck))
 }
 
 func reasonNames() []string {
