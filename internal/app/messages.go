@@ -76,7 +76,7 @@ func (a *App) PostMessage(ctx context.Context, p Principal, caseID string, in Me
 			if err != nil {
 				return nil, 0, err
 			}
-			report, _, ok, err := a.slaReport(ctx, tx, &c, pol, nil, tx.Now())
+			report, _, ok, err := a.slaReport(ctx, tx, &c, pol, nil, false, tx.Now())
 			if err != nil {
 				return nil, 0, err
 			}

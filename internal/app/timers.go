@@ -86,8 +86,10 @@ func slaTarget(c *aftersale.Case, pol *policy.Resolved) (sla.Target, []string, b
 }
 
 // slaReport computes a case's clocks from its history and conversation. events may be
-// given when the caller has them (nil loads them).
-func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, now time.Time) (sla.Report, []string, bool, error) {
+// given when the caller has them (nil loads them). opened says the case is being opened in
+// this transaction, so it has no conversation to load yet; any other case may have one,
+// whatever its version (a message does not change the case).
+func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, opened bool, now time.Time) (sla.Report, []string, bool, error) {
 	target, esc, ok := slaTarget(c, pol)
 	if !ok {
 		return sla.Report{}, nil, false, nil
@@ -99,7 +101,7 @@ func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol
 		}
 	}
 	var msgs []store.CaseMessage
-	if c.Version > 1 || len(events) > 1 {
+	if !opened {
 		if msgs, err = tx.Messages(ctx, c.ID, false); err != nil {
 			return sla.Report{}, nil, false, err
 		}
@@ -133,7 +135,7 @@ func nextSLACheck(r sla.Report, ok bool) (cancel []aftersale.DeadlineKind, set [
 // supervisor, move to tier 2) — and sets the next check.
 func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) error {
 	now := tx.Now()
-	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, now)
+	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, false, now)
 	if err != nil {
 		return err
 	}
