@@ -243,7 +243,7 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err != nil {
 		return err
 	}
-	slaCancel, slaSet := nextSLACheck(report, ok)
+	slaCancel, slaSet := nextSLACheck(c, report, ok, tx.Now())
 	cancel := append(slices.Clone(res.Effects.CancelDeadlines), slaCancel...)
 	set := append(slices.Clone(res.Effects.SetDeadlines), slaSet...)
 	if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {

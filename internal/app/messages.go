@@ -80,7 +80,7 @@ func (a *App) PostMessage(ctx context.Context, p Principal, caseID string, in Me
 			if err != nil {
 				return nil, 0, err
 			}
-			cancel, set := nextSLACheck(report, ok)
+			cancel, set := nextSLACheck(&c, report, ok, tx.Now())
 			if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {
 				return nil, 0, err
 			}

@@ -118,16 +118,37 @@ func slaMessages(ms []store.CaseMessage) []sla.Message {
 }
 
 // nextSLACheck returns the timer changes that keep a case's SLA check at the moment its
-// clocks next change by themselves.
-func nextSLACheck(r sla.Report, ok bool) (cancel []aftersale.DeadlineKind, set []aftersale.Deadline) {
+// clocks next change by themselves — or at now, when a clock already calls for a warning or
+// breach that c has not recorded: the check that was due for it had not run when the case
+// changed (the scheduler was late, or a transition committed first), and replacing it by
+// the next one would drop the record.
+func nextSLACheck(c *aftersale.Case, r sla.Report, ok bool, now time.Time) (cancel []aftersale.DeadlineKind, set []aftersale.Deadline) {
 	cancel = []aftersale.DeadlineKind{SLACheck}
 	if !ok {
 		return cancel, nil
+	}
+	for _, clk := range r.Clocks {
+		if _, _, due := dueNotice(c, clk); due {
+			return cancel, []aftersale.Deadline{{Kind: SLACheck, Due: now}}
+		}
 	}
 	if at, ok := r.Next(); ok {
 		set = []aftersale.Deadline{{Kind: SLACheck, Due: at}}
 	}
 	return cancel, set
+}
+
+// dueNotice is the record a clock calls for that c does not have yet: its breach, or its
+// warning while at risk; each is recorded once per clock interval (its key).
+func dueNotice(c *aftersale.Case, clk sla.Clock) (action aftersale.Action, key string, ok bool) {
+	key = fmt.Sprintf("%s@%d", clk.Kind, clk.StartedAt.Unix())
+	switch {
+	case clk.Status == sla.StatusBreached && !slices.Contains(c.SLANotices, key+":breach"):
+		return aftersale.SLABreach, key + ":breach", true
+	case clk.Status == sla.StatusAtRisk && !slices.Contains(c.SLANotices, key+":warning"):
+		return aftersale.SLAWarning, key + ":warning", true
+	}
+	return "", "", false
 }
 
 // checkSLA records the warnings and breaches of a case's clocks that have not been recorded
@@ -141,14 +162,8 @@ func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *pol
 	}
 	recorded := false
 	for _, clk := range report.Clocks {
-		key := fmt.Sprintf("%s@%d", clk.Kind, clk.StartedAt.Unix())
-		var action aftersale.Action
-		switch {
-		case clk.Status == sla.StatusBreached && !slices.Contains(c.SLANotices, key+":breach"):
-			action, key = aftersale.SLABreach, key+":breach"
-		case clk.Status == sla.StatusAtRisk && !slices.Contains(c.SLANotices, key+":warning"):
-			action, key = aftersale.SLAWarning, key+":warning"
-		default:
+		action, key, due := dueNotice(c, clk)
+		if !due {
 			continue
 		}
 		data := map[string]string{"clock": string(clk.Kind), "target": clk.Target.String(), "remaining": clk.Remaining.Round(time.Second).String()}
@@ -181,7 +196,7 @@ func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *pol
 	}
 	if !recorded {
 		// persist sets the next check after each record; with none, set it here.
-		cancel, set := nextSLACheck(report, ok)
+		cancel, set := nextSLACheck(c, report, ok, now)
 		return tx.schedule(ctx, c.ID, cancel, set)
 	}
 	return nil
