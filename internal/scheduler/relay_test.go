@@ -1,0 +1,330 @@
+package scheduler_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/clock"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/scheduler"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// relayBench is a store on a settable clock with rows countable behind its back.
+type relayBench struct {
+	store store.Store
+	clock *clock.Clock
+	count func(string) (int, error)
+	log   *deliveryLog
+}
+
+// deliveryLog records the relay's reports, as its metrics would.
+type deliveryLog struct {
+	mu      sync.Mutex
+	results []string // topic:result
+}
+
+func (l *deliveryLog) TimerFired(string, string, time.Duration) {}
+
+func (l *deliveryLog) Delivered(topic, result string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.results = append(l.results, topic+":"+result)
+}
+
+func (l *deliveryLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.results
+	l.results = nil
+	return out
+}
+
+func newRelayBench(t *testing.T, b apitest.Backend) *relayBench {
+	t.Helper()
+	clk := &clock.Clock{}
+	clk.Set(time.Date(2026, 3, 6, 10, 0, 0, 0, shanghai))
+	s, count := b.Open(t, clk.Now)
+	return &relayBench{store: s, clock: clk, count: count, log: &deliveryLog{}}
+}
+
+func (rb *relayBench) relay(handlers map[string]scheduler.Handler, maxAttempts int) *scheduler.Relay {
+	return scheduler.NewRelay(scheduler.RelayConfig{Store: rb.store, Handlers: handlers, Owner: "relay-test",
+		MaxAttempts: maxAttempts, Now: rb.clock.Now, Logger: slog.New(slog.DiscardHandler), Observer: rb.log})
+}
+
+func (rb *relayBench) enqueue(t *testing.T, topics ...string) {
+	t.Helper()
+	ctx := context.Background()
+	var msgs []store.OutboxMessage
+	for i, topic := range topics {
+		payload, _ := json.Marshal(map[string]any{"n": i, "topic": topic})
+		msgs = append(msgs, store.OutboxMessage{Topic: topic, Key: "case-1", Payload: payload})
+	}
+	if err := rb.store.Update(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, msgs...) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rows counts outbox rows in a state.
+func (rb *relayBench) rows(t *testing.T, state string) int {
+	t.Helper()
+	n, err := rb.count(fmt.Sprintf("outbox WHERE state = '%s'", state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (rb *relayBench) runOnce(t *testing.T, r *scheduler.Relay) int {
+	t.Helper()
+	n, err := r.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("relay RunOnce: %v", err)
+	}
+	return n
+}
+
+func (rb *relayBench) backlog(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := rb.store.View(context.Background(), func(tx store.Tx) (err error) {
+		n, err = tx.OutboxBacklog(context.Background())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (rb *relayBench) nextAvailable(t *testing.T) (time.Time, bool) {
+	t.Helper()
+	var at time.Time
+	var ok bool
+	if err := rb.store.View(context.Background(), func(tx store.Tx) (err error) {
+		at, ok, err = tx.NextOutboxAvailable(context.Background())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return at, ok
+}
+
+func (rb *relayBench) deadLetters(t *testing.T) []store.OutboxRecord {
+	t.Helper()
+	var out []store.OutboxRecord
+	if err := rb.store.View(context.Background(), func(tx store.Tx) (err error) {
+		out, err = tx.DeadLetters(context.Background(), 10)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// recorder is a handler that keeps the topics it was given, in order.
+type recorder struct {
+	mu     sync.Mutex
+	topics []string
+	fail   func(m store.OutboxRecord) error
+}
+
+func (r *recorder) handle(_ context.Context, m store.OutboxRecord) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.topics = append(r.topics, m.Topic)
+	if r.fail != nil {
+		return r.fail(m)
+	}
+	return nil
+}
+
+func (r *recorder) got() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.topics)
+}
+
+// SPEC §13 "all through a transactional outbox": the relay gives each message to the
+// handler of the longest prefix of its topic, oldest first, and marks it sent; a message
+// nobody subscribes to is marked sent too. A second run has nothing to do.
+func TestRelayDeliversByLongestTopicPrefix(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			rb := newRelayBench(t, b)
+			notify, breach, money, webhook := &recorder{}, &recorder{}, &recorder{}, &recorder{}
+			r := rb.relay(map[string]scheduler.Handler{
+				"notify.": notify.handle, "notify.case.sla": breach.handle, "money.": money.handle, "case.event": webhook.handle,
+			}, 0)
+			rb.enqueue(t, "notify.case.approve", "case.event", "notify.case.sla_breach", "money.refund", "audit.nobody", "notify.case.message")
+			if n := rb.runOnce(t, r); n != 6 {
+				t.Fatalf("claimed %d messages, want 6", n)
+			}
+			for _, c := range []struct {
+				name string
+				got  []string
+				want []string
+			}{
+				{"notify.", notify.got(), []string{"notify.case.approve", "notify.case.message"}},
+				{"notify.case.sla", breach.got(), []string{"notify.case.sla_breach"}},
+				{"money.", money.got(), []string{"money.refund"}},
+				{"case.event", webhook.got(), []string{"case.event"}},
+			} {
+				if !slices.Equal(c.got, c.want) {
+					t.Errorf("handler %s got %v, want %v", c.name, c.got, c.want)
+				}
+			}
+			if sent, pending := rb.rows(t, "sent"), rb.rows(t, "pending"); sent != 6 || pending != 0 {
+				t.Errorf("%d sent, %d pending; want all 6 sent (audit.nobody has no subscriber)", sent, pending)
+			}
+			if n := rb.backlog(t); n != 0 {
+				t.Errorf("backlog %d after delivery", n)
+			}
+			if got := rb.log.take(); len(got) != 6 || slices.ContainsFunc(got, func(s string) bool { return !strings.HasSuffix(s, ":sent") }) {
+				t.Errorf("the relay reported %v, want six sent", got)
+			}
+			if n := rb.runOnce(t, r); n != 0 {
+				t.Errorf("a second run claimed %d messages", n)
+			}
+			if len(notify.got()) != 2 {
+				t.Errorf("a sent message was delivered again: %v", notify.got())
+			}
+		})
+	}
+}
+
+// A handler that fails: the message is tried again after a backoff that doubles (1 s, 2 s,
+// 4 s, ± 20% jitter) — not before — with its attempts counted and its error kept, and after
+// MaxAttempts it is a dead letter: listed for admins, out of the backlog, never tried again.
+// Other messages are delivered meanwhile.
+func TestRelayRetriesWithBackoffThenDeadLetters(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			rb := newRelayBench(t, b)
+			gateway := &recorder{fail: func(store.OutboxRecord) error { return errors.New("gateway down") }}
+			notify := &recorder{}
+			const maxAttempts = 4
+			r := rb.relay(map[string]scheduler.Handler{"money.": gateway.handle, "notify.": notify.handle}, maxAttempts)
+			rb.enqueue(t, "money.refund")
+			for attempt := 1; attempt <= maxAttempts; attempt++ {
+				before := rb.clock.Now()
+				want := 1
+				if attempt > 1 {
+					want = 2 // and the notification enqueued since
+				}
+				if n := rb.runOnce(t, r); n != want {
+					t.Fatalf("attempt %d: claimed %d messages, want %d", attempt, n, want)
+				}
+				if len(gateway.got()) != attempt {
+					t.Fatalf("attempt %d: the handler was called %d times", attempt, len(gateway.got()))
+				}
+				if attempt == maxAttempts {
+					break
+				}
+				if got := slices.DeleteFunc(rb.log.take(), func(s string) bool { return strings.HasPrefix(s, "notify.") }); !slices.Equal(got, []string{"money.refund:retry"}) {
+					t.Errorf("attempt %d: reported %v, want a retry", attempt, got)
+				}
+				if rb.rows(t, "pending") != 1 || rb.backlog(t) != 1 {
+					t.Fatalf("attempt %d: the failed message is not pending in the backlog", attempt)
+				}
+				// Not again before its backoff.
+				if n := rb.runOnce(t, r); n != 0 {
+					t.Fatalf("attempt %d: the failed message was claimed again at once", attempt)
+				}
+				at, ok := rb.nextAvailable(t)
+				base := time.Duration(1<<(attempt-1)) * time.Second
+				if !ok || at.Sub(before) < base*8/10 || at.Sub(before) > base*12/10 {
+					t.Fatalf("attempt %d: available again at %v (%v), want %v ± 20%% later", attempt, at.Sub(before), ok, base)
+				}
+				rb.clock.Set(at.Add(-time.Millisecond))
+				if n := rb.runOnce(t, r); n != 0 {
+					t.Fatalf("attempt %d: claimed a millisecond before its backoff ended", attempt)
+				}
+				rb.clock.Set(at)
+				rb.enqueue(t, fmt.Sprintf("notify.case.step%d", attempt))
+			}
+			if got := rb.log.take(); !slices.Contains(got, "money.refund:dead") {
+				t.Errorf("after %d attempts the relay reported %v, want dead", maxAttempts, got)
+			}
+			if rb.rows(t, "dead") != 1 || rb.backlog(t) != 0 {
+				t.Errorf("%d dead, backlog %d; want the message dead and out of the backlog", rb.rows(t, "dead"), rb.backlog(t))
+			}
+			dl := rb.deadLetters(t)
+			if len(dl) != 1 || dl[0].Topic != "money.refund" || dl[0].Attempts != maxAttempts || dl[0].LastError != "gateway down" || dl[0].State != "dead" {
+				t.Errorf("dead letters %+v, want money.refund after %d attempts with its error", dl, maxAttempts)
+			}
+			if len(notify.got()) != maxAttempts-1 || rb.rows(t, "sent") != maxAttempts-1 {
+				t.Errorf("the other messages: delivered %v, %d sent", notify.got(), rb.rows(t, "sent"))
+			}
+			if _, ok := rb.nextAvailable(t); ok {
+				t.Error("a dead letter is still waiting to be claimed")
+			}
+			rb.clock.Advance(48 * time.Hour)
+			if n := rb.runOnce(t, r); n != 0 || len(gateway.got()) != maxAttempts {
+				t.Errorf("a dead letter was tried again (%d claimed, %d calls)", n, len(gateway.got()))
+			}
+		})
+	}
+}
+
+// A Permanent error is not worth retrying: the message is a dead letter after one attempt.
+func TestRelayPermanentErrorDeadLettersAtOnce(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			rb := newRelayBench(t, b)
+			hook := &recorder{fail: func(store.OutboxRecord) error {
+				return fmt.Errorf("webhook: %w", scheduler.Permanent{Err: errors.New("410 Gone: the merchant removed the endpoint")})
+			}}
+			r := rb.relay(map[string]scheduler.Handler{"case.event": hook.handle}, 10)
+			rb.enqueue(t, "case.event")
+			if n := rb.runOnce(t, r); n != 1 {
+				t.Fatalf("claimed %d", n)
+			}
+			if got := rb.log.take(); !slices.Equal(got, []string{"case.event:dead"}) {
+				t.Errorf("reported %v, want dead at once", got)
+			}
+			dl := rb.deadLetters(t)
+			if len(dl) != 1 || dl[0].Attempts != 1 || rb.rows(t, "dead") != 1 || rb.backlog(t) != 0 {
+				t.Fatalf("dead letters %+v, backlog %d; want one after one attempt", dl, rb.backlog(t))
+			}
+			if dl[0].LastError == "" {
+				t.Error("the dead letter keeps no error")
+			}
+			rb.clock.Advance(time.Hour)
+			if n := rb.runOnce(t, r); n != 0 || len(hook.got()) != 1 {
+				t.Errorf("a permanent failure was tried again")
+			}
+		})
+	}
+}
+
+// Backoff doubles from one second up to an hour, with at most ±20% jitter (so that
+// replicas do not retry in step), and is never zero or negative.
+func TestBackoffDoublesToAnHourWithJitter(t *testing.T) {
+	varied := false
+	for n := 0; n <= 40; n++ {
+		base := time.Hour
+		if n < 13 {
+			base = min(time.Duration(1<<max(n-1, 0))*time.Second, time.Hour)
+		}
+		first := scheduler.Backoff(n)
+		for range 200 {
+			d := scheduler.Backoff(n)
+			if d < base*8/10 || d > base*12/10 || d <= 0 {
+				t.Fatalf("Backoff(%d) = %v, want %v ± 20%%", n, d, base)
+			}
+			varied = varied || d != first
+		}
+	}
+	if !varied {
+		t.Error("Backoff has no jitter")
+	}
+}
