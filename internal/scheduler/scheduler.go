@@ -51,7 +51,9 @@ type Config struct {
 	Owner string
 	// Batch is how many due timers are claimed at once (100).
 	Batch int
-	// Workers fire claimed timers concurrently (4).
+	// Workers fire claimed timers concurrently (8). A firing waits mostly for its commit to
+	// reach the disk; with 8 at once PostgreSQL flushes their commits together: a marking
+	// Firer went from 3,400 to 5,000 firings/s (docs/PERFORMANCE.md, "Timers").
 	Workers int
 	// Lease is how long a claim lasts before another replica may take the timer (30 s).
 	Lease time.Duration
@@ -72,7 +74,7 @@ func (c *Config) defaults() {
 		c.Batch = 100
 	}
 	if c.Workers <= 0 {
-		c.Workers = 4
+		c.Workers = 8
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
@@ -122,14 +124,51 @@ func (s *Scheduler) Wake(due time.Time) {
 	}
 }
 
-// Run fires due timers until ctx ends.
+// Run fires due timers until ctx ends. Claiming and firing overlap: the workers fire from
+// a queue, and the next batch is claimed as soon as fewer than a batch of claimed timers is
+// left to fire, so that no worker waits for the slowest firing of a batch before the next
+// claim (RunOnce, one batch at a time, left the workers idle at the end of every batch).
+// At most two batches are leased to this replica at once, well within a lease.
 func (s *Scheduler) Run(ctx context.Context) error {
+	work := make(chan store.Timer, 2*s.cfg.Batch)
+	var inflight atomic.Int64 // claimed and not yet fired
+	room := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for t := range work {
+				if ctx.Err() == nil {
+					// A timer not fired when ctx ends keeps its lease until it runs out,
+					// and is then claimed again (as after a crash).
+					s.fire(ctx, t)
+				}
+				if inflight.Add(-1) < int64(s.cfg.Batch) {
+					select {
+					case room <- struct{}{}:
+					default:
+					}
+				}
+			}
+		})
+	}
+	defer func() { close(work); wg.Wait() }()
 	for ctx.Err() == nil {
-		n, err := s.RunOnce(ctx)
+		for inflight.Load() >= int64(s.cfg.Batch) {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-room:
+			}
+		}
+		timers, err := s.claim(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("scheduler: claiming timers", "err", err)
 		}
-		if n > 0 {
+		inflight.Add(int64(len(timers)))
+		for _, t := range timers {
+			work <- t
+		}
+		if len(timers) > 0 {
 			continue // there may be more due
 		}
 		if err := s.sleep(ctx); err != nil {
@@ -173,12 +212,7 @@ func (s *Scheduler) sleep(ctx context.Context) error {
 
 // RunOnce claims one batch of due timers and fires them; it returns how many it claimed.
 func (s *Scheduler) RunOnce(ctx context.Context) (int, error) {
-	var timers []store.Timer
-	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		var err error
-		timers, err = tx.ClaimTimers(ctx, s.cfg.Owner, s.cfg.Lease, s.cfg.Batch)
-		return err
-	})
+	timers, err := s.claim(ctx)
 	if err != nil || len(timers) == 0 {
 		return 0, err
 	}
@@ -197,6 +231,20 @@ func (s *Scheduler) RunOnce(ctx context.Context) (int, error) {
 	close(work)
 	wg.Wait()
 	return len(timers), nil
+}
+
+// claim leases one batch of due timers.
+func (s *Scheduler) claim(ctx context.Context) ([]store.Timer, error) {
+	var timers []store.Timer
+	err := s.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		timers, err = tx.ClaimTimers(ctx, s.cfg.Owner, s.cfg.Lease, s.cfg.Batch)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return timers, nil
 }
 
 func (s *Scheduler) fire(ctx context.Context, t store.Timer) {
