@@ -170,13 +170,9 @@ func TestSLABreachIsRecordedWhenTheDeskAnswersAfterIt(t *testing.T) {
 			c = d.act(t, d.merchant, c, app.ActInput{Action: aftersale.Approve})
 			v := d.get(t, c.ID)
 			wantClock(t, "answered late", v, sla.FirstResponse, sla.StatusBreached, -30*time.Minute, time.Time{})
-			for range 3 {
-				d.runOnce(t)
-			}
+			d.drain(t)
 			d.env.Clock.Set(local(2026, 3, 7, 11, 0))
-			for range 3 {
-				d.runOnce(t)
-			}
+			d.drain(t)
 			v = d.get(t, c.ID)
 			if got := notices(v); !slices.Equal(got, []string{"sla_breach first_response"}) {
 				t.Errorf("records %v, want the first response's breach, once", got)
@@ -243,9 +239,7 @@ func TestSLABreachDueWithATimeoutIsRecordedWhicheverCommitsFirst(t *testing.T) {
 					fired, err := d.env.App.FireTimer(ctx, "replica-a", tm)
 					t.Logf("%s: fired %v, err %v", tm.Kind, fired, err)
 				}
-				for range 3 {
-					d.runOnce(t)
-				}
+				d.drain(t)
 				v := d.get(t, c.ID)
 				if got := notices(v); !slices.Equal(got, []string{"sla_breach first_response"}) {
 					t.Errorf("records %v, want the first response's breach, once", got)
@@ -279,4 +273,76 @@ func deadlineDue(t *testing.T, c app.CaseView, k aftersale.DeadlineKind) time.Ti
 	}
 	t.Fatalf("no %s deadline on the case: %+v", k, c.Deadlines)
 	return time.Time{}
+}
+
+// Seed-platform's standard resolution target is 72 business hours, counted while the case
+// runs: not while it waits on the customer, not at night or at the weekend. A rejected
+// customer takes the case to the platform (disputed, where no deadline runs): the next
+// update (24 wall-clock hours from the customer's escalation) and then the resolution are
+// warned and breached in turn, each breach raising the priority — normal → high → urgent —
+// and the urgent case is then held to seed-platform's urgent targets (4bh, 27bh).
+func TestSeedResolutionTargetAndEscalationToUrgent(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			d := newDesk(t, b, local(2026, 3, 9, 10, 0)) // Monday
+			c := d.apply(t)
+			d.env.Clock.Set(local(2026, 3, 9, 10, 30))
+			c = d.act(t, d.merchant, c, app.ActInput{Action: aftersale.Reject, Note: "吊牌已剪 / the tag was cut off"})
+			d.env.Clock.Set(local(2026, 3, 9, 11, 0))
+			c = d.act(t, d.customer, c, app.ActInput{Action: aftersale.Escalate, Note: "吊牌是完好的 / the tag is intact"})
+			if c.State != aftersale.Disputed || len(c.Deadlines) != 0 {
+				t.Fatalf("after the escalation: %s with deadlines %+v; want disputed, none", c.State, c.Deadlines)
+			}
+			v := d.get(t, c.ID)
+			// Half an hour ran while requested, none while rejected: 71.5 business hours left.
+			wantClock(t, "disputed", v, sla.Resolution, sla.StatusOnTrack, 71*time.Hour+30*time.Minute, local(2026, 3, 19, 10, 30))
+			wantClock(t, "disputed", v, sla.NextUpdate, sla.StatusOnTrack, 24*time.Hour, local(2026, 3, 10, 11, 0))
+
+			steps := []struct {
+				at       time.Time
+				record   string
+				priority aftersale.Priority
+			}{
+				{local(2026, 3, 10, 6, 12), "sla_warning next_update", aftersale.PriorityNormal}, // 80% of 24 h
+				{local(2026, 3, 10, 11, 0), "sla_breach next_update", aftersale.PriorityHigh},
+				// 80% of 72bh = 57.6bh: 0.5 + 7 (Mon) + 36 (Tue–Fri) + 9 (Mon) + 5.1 (Tue).
+				{local(2026, 3, 17, 14, 6), "sla_warning resolution", aftersale.PriorityHigh},
+				// 72bh: 0.5 + 7 + 36 + 18 (Mon, Tue) + 9 (Wed) + 1.5 (Thu).
+				{local(2026, 3, 19, 10, 30), "sla_breach resolution", aftersale.PriorityUrgent},
+			}
+			var want []string
+			for _, s := range steps {
+				d.env.Clock.Set(s.at.Add(-time.Second))
+				if n := d.runOnce(t); n != 0 {
+					t.Fatalf("a second before %s the scheduler claimed %d timers", s.record, n)
+				}
+				d.env.Clock.Set(s.at)
+				d.drain(t)
+				want = append(want, s.record)
+				v = d.get(t, c.ID)
+				if got := notices(v); !slices.Equal(got, want) {
+					t.Fatalf("at %s: records %v, want %v", s.at, got, want)
+				}
+				if v.Priority != s.priority {
+					t.Errorf("after %s: priority %s, want %s", s.record, v.Priority, s.priority)
+				}
+			}
+			if v.SLA.Target != "urgent" || v.Tier != 2 || v.State != aftersale.Disputed {
+				t.Errorf("at the end: target %s, tier %d, state %s; want urgent, 2, disputed", v.SLA.Target, v.Tier, v.State)
+			}
+			for k, target := range map[sla.Kind]string{sla.FirstResponse: "4bh", sla.NextUpdate: "4bh", sla.Resolution: "27bh"} {
+				if x := clockOf(t, v, k); x.Target != target {
+					t.Errorf("urgent case: %s target %s, want %s", k, x.Target, target)
+				}
+			}
+			if n := d.env.Rows(t, "outbox WHERE topic = 'notify.case.sla_breach'"); n != 2 {
+				t.Errorf("%d breach notifications, want 2", n)
+			}
+			d.env.Clock.Set(local(2026, 3, 26, 10, 0))
+			d.drain(t)
+			if got := notices(d.get(t, c.ID)); !slices.Equal(got, want) {
+				t.Errorf("a week later: records %v, want no more than %v", got, want)
+			}
+		})
+	}
 }

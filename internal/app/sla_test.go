@@ -150,6 +150,17 @@ func (d *desk) runOnce(t *testing.T) int {
 	return n
 }
 
+// drain fires everything due now, batch after batch.
+func (d *desk) drain(t *testing.T) {
+	t.Helper()
+	for range 20 {
+		if d.runOnce(t) == 0 {
+			return
+		}
+	}
+	t.Fatalf("the scheduler still finds due timers after 20 batches at %s", d.env.Clock.Now())
+}
+
 // checkAgain makes the case's SLA check run once more at the current time, as a second
 // replica or a retried firing would.
 func (d *desk) checkAgain(t *testing.T, caseID string) {
