@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -156,30 +155,15 @@ func e2eCrash(t *testing.T, b e2eBackend, bin string, n int) {
 	}
 }
 
-// e2eBuild builds the aftersales binary once per test binary run.
-var e2eBuilt struct {
-	once sync.Once
-	path string
-	err  error
-	out  []byte
-}
-
+// e2eBuild builds the aftersales binary into the test's temporary folder.
 func e2eBuild(t *testing.T) string {
 	t.Helper()
-	e2eBuilt.once.Do(func() {
-		dir, err := os.MkdirTemp("", "aftersales-bin-")
-		if err != nil {
-			e2eBuilt.err = err
-			return
-		}
-		e2eBuilt.path = filepath.Join(dir, "aftersales")
-		cmd := exec.Command("go", "build", "-o", e2eBuilt.path, "github.com/aftersales/aftersales/cmd/aftersales")
-		e2eBuilt.out, e2eBuilt.err = cmd.CombinedOutput()
-	})
-	if e2eBuilt.err != nil {
-		t.Fatalf("go build: %v\n%s", e2eBuilt.err, e2eBuilt.out)
+	path := filepath.Join(t.TempDir(), "aftersales")
+	out, err := exec.Command("go", "build", "-o", path, "github.com/aftersales/aftersales/cmd/aftersales").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return e2eBuilt.path
+	return path
 }
 
 // e2eProc is a running aftersales process.
