@@ -52,8 +52,9 @@ type Config struct {
 	// Batch is how many due timers are claimed at once (100).
 	Batch int
 	// Workers fire claimed timers concurrently (8). A firing waits mostly for its commit to
-	// reach the disk; with 8 at once PostgreSQL flushes their commits together: a marking
-	// Firer went from 3,400 to 5,000 firings/s (docs/PERFORMANCE.md, "Timers").
+	// reach the disk; with 8 at once PostgreSQL flushes their commits together: a Firer that
+	// only marks the timer went from 3,400 (4 workers) to 5,000 firings/s with 100,000
+	// timers pending (docs/PERFORMANCE.md, "Timers").
 	Workers int
 	// Lease is how long a claim lasts before another replica may take the timer (30 s).
 	Lease time.Duration
