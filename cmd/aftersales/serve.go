@@ -26,6 +26,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 		calendarFile    string
 		shutdownTimeout time.Duration
 		scheduling      bool
+		workers         int
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -35,6 +36,7 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
 	fs.BoolVar(&scheduling, "scheduler", true, "fire due timers and deliver the outbox in this process (every replica may; they share the work)")
+	fs.IntVar(&workers, "scheduler-workers", 8, "`N` timers fired at once by this process's scheduler")
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
@@ -45,7 +47,10 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
 	metrics := httpapi.NewMetrics()
-	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics})
+	if workers < 1 || workers > 256 {
+		return usageErrorf("serve: --scheduler-workers must be between 1 and 256")
+	}
+	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers})
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ type stackConfig struct {
 	observer app.Observer
 	// schedObserver counts timer firings and deliveries (the HTTP metrics, for serve).
 	schedObserver scheduler.Observer
+	workers       int // the scheduler's; its default when 0
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
@@ -101,7 +102,7 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		Logger: cfg.logger, Observer: cfg.observer,
 		OnTimer:  func(due time.Time) { s.sched.Wake(due) },
 		OnOutbox: func() { s.relay.Wake() }})
-	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
+	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Workers: cfg.workers, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
 	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
 		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger)})
 	if err := s.app.LoadPolicies(ctx); err != nil {

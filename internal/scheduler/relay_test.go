@@ -202,7 +202,7 @@ func TestRelayDeliversByLongestTopicPrefix(t *testing.T) {
 }
 
 // A handler that fails: the message is tried again after a backoff that doubles (1 s, 2 s,
-// 4 s, ± 20% jitter) — not before — with its attempts counted and its error kept, and after
+// 4 s, ± 10% jitter) — not before — with its attempts counted and its error kept, and after
 // MaxAttempts it is a dead letter: listed for admins, out of the backlog, never tried again.
 // Other messages are delivered meanwhile.
 func TestRelayRetriesWithBackoffThenDeadLetters(t *testing.T) {
@@ -241,8 +241,8 @@ func TestRelayRetriesWithBackoffThenDeadLetters(t *testing.T) {
 				}
 				at, ok := rb.nextAvailable(t)
 				base := time.Duration(1<<(attempt-1)) * time.Second
-				if !ok || at.Sub(before) < base*8/10 || at.Sub(before) > base*12/10 {
-					t.Fatalf("attempt %d: available again at %v (%v), want %v ± 20%% later", attempt, at.Sub(before), ok, base)
+				if !ok || at.Sub(before) < base*9/10 || at.Sub(before) > base*11/10 {
+					t.Fatalf("attempt %d: available again at %v (%v), want %v ± 10%% later", attempt, at.Sub(before), ok, base)
 				}
 				rb.clock.Set(at.Add(-time.Millisecond))
 				if n := rb.runOnce(t, r); n != 0 {
@@ -306,7 +306,7 @@ func TestRelayPermanentErrorDeadLettersAtOnce(t *testing.T) {
 	}
 }
 
-// Backoff doubles from one second up to an hour, with at most ±20% jitter (so that
+// Backoff doubles from one second up to an hour, with at most ±10% jitter (so that
 // replicas do not retry in step), and is never zero or negative.
 func TestBackoffDoublesToAnHourWithJitter(t *testing.T) {
 	varied := false
@@ -318,8 +318,8 @@ func TestBackoffDoublesToAnHourWithJitter(t *testing.T) {
 		first := scheduler.Backoff(n)
 		for range 200 {
 			d := scheduler.Backoff(n)
-			if d < base*8/10 || d > base*12/10 || d <= 0 {
-				t.Fatalf("Backoff(%d) = %v, want %v ± 20%%", n, d, base)
+			if d < base*9/10 || d > base*11/10 || d <= 0 {
+				t.Fatalf("Backoff(%d) = %v, want %v ± 10%%", n, d, base)
 			}
 			varied = varied || d != first
 		}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -131,28 +132,17 @@ func (s *Scheduler) Wake(due time.Time) {
 // claim (RunOnce, one batch at a time, left the workers idle at the end of every batch).
 // At most two batches are leased to this replica at once, well within a lease.
 func (s *Scheduler) Run(ctx context.Context) error {
-	work := make(chan store.Timer, 2*s.cfg.Batch)
 	var inflight atomic.Int64 // claimed and not yet fired
 	room := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	for range s.cfg.Workers {
-		wg.Go(func() {
-			for t := range work {
-				if ctx.Err() == nil {
-					// A timer not fired when ctx ends keeps its lease until it runs out,
-					// and is then claimed again (as after a crash).
-					s.fire(ctx, t)
-				}
-				if inflight.Add(-1) < int64(s.cfg.Batch) {
-					select {
-					case room <- struct{}{}:
-					default:
-					}
-				}
+	pool := s.workers(ctx, 2*s.cfg.Batch/s.cfg.Workers+1, func() {
+		if inflight.Add(-1) < int64(s.cfg.Batch) {
+			select {
+			case room <- struct{}{}:
+			default:
 			}
-		})
-	}
-	defer func() { close(work); wg.Wait() }()
+		}
+	})
+	defer pool.close()
 	for ctx.Err() == nil {
 		for inflight.Load() >= int64(s.cfg.Batch) {
 			select {
@@ -167,7 +157,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		inflight.Add(int64(len(timers)))
 		for _, t := range timers {
-			work <- t
+			pool.send(t)
 		}
 		if len(timers) > 0 {
 			continue // there may be more due
@@ -177,6 +167,46 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// pool is the scheduler's workers. Timers of one case always go to the same worker, one
+// after another: two firings of one case at once (a deadline and an SLA check due together)
+// would lock each other's rows, and PostgreSQL would break the deadlock only after a second.
+type pool struct {
+	queues []chan store.Timer
+	wg     sync.WaitGroup
+}
+
+func (s *Scheduler) workers(ctx context.Context, buffer int, done func()) *pool {
+	p := &pool{queues: make([]chan store.Timer, s.cfg.Workers)}
+	for i := range p.queues {
+		q := make(chan store.Timer, buffer)
+		p.queues[i] = q
+		p.wg.Go(func() {
+			for t := range q {
+				if ctx.Err() == nil {
+					// A timer not fired when ctx ends keeps its lease until it runs out, and is
+					// then claimed again (as after a crash).
+					s.fire(ctx, t)
+				}
+				done()
+			}
+		})
+	}
+	return p
+}
+
+func (p *pool) send(t store.Timer) {
+	h := fnv.New32a()
+	h.Write([]byte(t.CaseID))
+	p.queues[h.Sum32()%uint32(len(p.queues))] <- t
+}
+
+func (p *pool) close() {
+	for _, q := range p.queues {
+		close(q)
+	}
+	p.wg.Wait()
 }
 
 // sleep waits until the next timer is due, a wake-up, or MaxIdle.
@@ -217,20 +247,11 @@ func (s *Scheduler) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(timers) == 0 {
 		return 0, err
 	}
-	work := make(chan store.Timer)
-	var wg sync.WaitGroup
-	for range min(s.cfg.Workers, len(timers)) {
-		wg.Go(func() {
-			for t := range work {
-				s.fire(ctx, t)
-			}
-		})
-	}
+	p := s.workers(ctx, len(timers), func() {})
 	for _, t := range timers {
-		work <- t
+		p.send(t)
 	}
-	close(work)
-	wg.Wait()
+	p.close()
 	return len(timers), nil
 }
 
@@ -274,7 +295,7 @@ func (s *Scheduler) fire(ctx context.Context, t store.Timer) {
 }
 
 // Backoff is how long to wait before attempt n (1, 2, …) of a failed firing or delivery:
-// 1 s, 2 s, 4 s, … up to an hour, with ±20% jitter so that replicas do not retry in step.
+// 1 s, 2 s, 4 s, … up to an hour, with ±10% jitter so that replicas do not retry in step.
 func Backoff(n int) time.Duration {
 	d := time.Hour
 	if n < 13 {
