@@ -23,6 +23,8 @@ const (
 // Main is the program: Run executes one command line, Close releases what it opened.
 // The fields are the program's surroundings, so that tests can run it in-process.
 type Main struct {
+	// Stdin is where passwords are read from (user create, user set --password-stdin).
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// LookupEnv reads the environment twins of the flags (AFTERSALES_…).
 	LookupEnv func(string) (string, bool)
@@ -34,7 +36,7 @@ type Main struct {
 
 // NewMain returns a Main on the process's standard streams and environment.
 func NewMain() *Main {
-	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Version: "dev"}
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Version: "dev"}
 }
 
 // command is a subcommand.
@@ -52,7 +54,9 @@ func init() {
 		{"migrate", "apply the database migrations and exit", (*Main).migrate},
 		{"seed", "fill an empty store with demo data (--demo)", (*Main).seed},
 		{"import", "import orders from a CSV or XLSX file: import orders FILE", (*Main).importCmd},
-		{"token", "create an API token: token create --role ROLE", (*Main).token},
+		{"token", "API tokens: token create --role ROLE, token list, token revoke ID", (*Main).token},
+		{"user", "staff accounts: user create|list|set", (*Main).user},
+		{"shop", "shop systems' login links: shop secret|link --shop CODE", (*Main).shop},
 		{"version", "print the version", (*Main).versionCmd},
 		{"help", "show help for a command: help COMMAND", (*Main).help},
 	}

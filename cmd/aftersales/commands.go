@@ -37,9 +37,16 @@ one PostgreSQL database.`)
 }
 
 func (m *Main) token(ctx context.Context, args []string) error {
-	fs := m.flagSet("token", "create --role ROLE [--merchant CODE] [--customer ID] [--name NAME] [--ttl 720h]",
-		`Creates an API token and prints its secret on standard output. The secret is shown only
-this once: the store keeps its SHA-256. Works while a server runs on the same store.
+	fs := m.flagSet("token", "create|list|revoke [flags] [ID]",
+		`Manages API tokens. Works while a server runs on the same store.
+
+  token create --role ROLE [--merchant CODE] [--customer ID] [--name NAME] [--ttl 720h]
+      creates a token and prints its secret on standard output, shown only this once:
+      the store keeps its SHA-256
+  token list
+      lists the tokens (never their secrets)
+  token revoke ID
+      revokes a token: the next request with it is refused
 
 Roles: customer (needs --customer), merchant (needs --merchant), agent, supervisor,
 admin, integration (--merchant binds it to one merchant's orders).`)
@@ -61,11 +68,17 @@ admin, integration (--merchant binds it to one merchant's orders).`)
 	switch {
 	case len(rest) == 0:
 		fs.Usage()
-		return usageErrorf("token: say what to do: token create --role ROLE")
-	case rest[0] != "create":
-		return usageErrorf("token: unknown subcommand %q (there is: create)", rest[0])
+		return usageErrorf("token: say what to do: create, list or revoke")
+	case rest[0] == "list" && len(rest) == 1:
+		return m.tokenList(ctx, sf)
+	case rest[0] == "revoke" && len(rest) == 2:
+		return m.tokenRevoke(ctx, sf, rest[1])
+	case rest[0] == "revoke":
+		return usageErrorf("token revoke: say which token: token revoke ID (see token list)")
+	case rest[0] != "create" && rest[0] != "list":
+		return usageErrorf("token: unknown subcommand %q (there are: create, list, revoke)", rest[0])
 	case len(rest) > 1:
-		return usageErrorf("token create: unexpected argument %q", rest[1])
+		return usageErrorf("token %s: unexpected argument %q", rest[0], rest[1])
 	case role == "":
 		return usageErrorf("token create: --role is required (customer, merchant, agent, supervisor, admin or integration)")
 	case spec.TTL < 0:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
@@ -17,7 +18,8 @@ const demoTokenTTL = 30 * 24 * time.Hour
 func (m *Main) seed(ctx context.Context, args []string) error {
 	fs := m.flagSet("seed", "--demo [--orders N]", `Fills an empty store with demo data: Chinese shops and customers, orders over the last
 90 days and after-sales cases in every state, all made through the application the way
-real actors would. Prints a summary and a demo token for each role.`)
+real actors would. Prints a summary, a demo token for each role, demo staff accounts
+and a customer's login link.`)
 	var (
 		sf           storeFlags
 		demoData     bool
@@ -55,7 +57,7 @@ real actors would. Prints a summary and a demo token for each role.`)
 	if err != nil {
 		return err
 	}
-	return m.printDemoTokens(ctx, st, "", merchants)
+	return m.printDemoAccess(ctx, st, "", merchants)
 }
 
 // seedIfEmpty seeds demo data unless the store holds cases already, and returns the demo
@@ -102,10 +104,11 @@ func isEmpty(ctx context.Context, st *stack) (bool, error) {
 	return len(list.Items) == 0, nil
 }
 
-// printDemoTokens creates and prints a token for each role: the customer of the newest
+// printDemoAccess creates and prints a token for each role — the customer of the newest
 // case, each merchant (the demo's, or those of the newest cases when the store was seeded
-// before), and the platform roles.
-func (m *Main) printDemoTokens(ctx context.Context, st *stack, base string, merchants []string) error {
+// before), and the platform roles —, then the demo staff accounts and a login link for
+// that customer.
+func (m *Main) printDemoAccess(ctx context.Context, st *stack, base string, merchants []string) error {
 	list, err := st.app.ListCases(ctx, cliPrincipal, app.ListInput{Limit: 500})
 	if err != nil {
 		return fmt.Errorf("demo tokens: %w", describe(err))
@@ -149,8 +152,68 @@ func (m *Main) printDemoTokens(ctx context.Context, st *stack, base string, merc
 		}
 		fmt.Fprintf(m.Stdout, "  %-11s %-16s %s\n", spec.Role, subject, secret)
 	}
+	if err := m.printDemoAccounts(ctx, st, base, merchants); err != nil {
+		return err
+	}
+	if customer != "" {
+		if _, err := st.app.SetShopSecret(ctx, cliPrincipal, app.PlatformShop); err != nil {
+			return fmt.Errorf("demo shop secret: %w", describe(err))
+		}
+		link, err := m.loginLink(ctx, st, base, app.PlatformShop, customer, app.LoginLinkMaxAge)
+		if err != nil {
+			return fmt.Errorf("demo login link: %w", err)
+		}
+		fmt.Fprintf(m.Stdout, "\ncustomer login link (买家登录链接) for %s, valid %d minutes (aftersales shop link --shop %s --customer %s makes more):\n  %s\n",
+			customer, int(app.LoginLinkMaxAge/time.Minute), app.PlatformShop, customer, link)
+	}
 	if base != "" {
-		fmt.Fprintf(m.Stdout, "\ntry:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/cases?limit=5\n", admin, base)
+		fmt.Fprintf(m.Stdout, "\ntry:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/cases?limit=5\n  open %s/login\n", admin, base, base)
+	}
+	return nil
+}
+
+// demoAccount is a demo staff account.
+type demoAccount struct {
+	username string
+	role     app.Role
+	merchant string
+}
+
+// printDemoAccounts makes the demo staff accounts — an admin, a supervisor, an agent and
+// one merchant staff per merchant — or, when they exist from an earlier start, gives them
+// new passwords (enabled and unlocked), and prints the passwords once.
+func (m *Main) printDemoAccounts(ctx context.Context, st *stack, base string, merchants []string) error {
+	users, err := st.app.Users(ctx, cliPrincipal)
+	if err != nil {
+		return fmt.Errorf("demo accounts: %w", describe(err))
+	}
+	exists := map[string]bool{}
+	for _, u := range users {
+		exists[u.Username] = true
+		// Merchant staff of an earlier start, whose merchant has no recent case now.
+		if u.Role == app.RoleMerchant && u.Username == "staff."+u.Merchant && !slices.Contains(merchants, u.Merchant) {
+			merchants = append(merchants, u.Merchant)
+		}
+	}
+	slices.Sort(merchants)
+	accounts := []demoAccount{{"admin", app.RoleAdmin, ""}, {"supervisor", app.RoleSupervisor, ""}, {"agent", app.RoleAgent, ""}}
+	for _, code := range merchants {
+		accounts = append(accounts, demoAccount{"staff." + code, app.RoleMerchant, code})
+	}
+	fmt.Fprintf(m.Stdout, "\ndemo accounts (演示账号), log in at %s/login; the passwords are shown only now:\n", base)
+	for _, a := range accounts {
+		password := newPassword()
+		if exists[a.username] {
+			enabled := false
+			_, err = st.app.ChangeUser(ctx, cliPrincipal, a.username, app.UserChange{Password: &password, Disabled: &enabled, Unlock: true})
+		} else {
+			_, err = st.app.CreateUser(ctx, cliPrincipal, app.UserInput{Username: a.username, Role: a.role, Merchant: a.merchant,
+				DisplayName: strings.TrimSpace("demo " + string(a.role) + " " + a.merchant), Password: password})
+		}
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", a.username, describe(err))
+		}
+		fmt.Fprintf(m.Stdout, "  %-11s %-24s %s\n", a.role, a.username, password)
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ type program struct {
 
 func newProgram(env map[string]string) *program {
 	p := &program{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-	p.Main = &Main{Stdout: p.stdout, Stderr: p.stderr, Version: "test",
+	p.Main = &Main{Stdin: strings.NewReader(""), Stdout: p.stdout, Stderr: p.stderr, Version: "test",
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	return p
 }
@@ -393,7 +393,14 @@ func TestMigrateAndVersionAndUsage(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"serve", "--no-such-flag"}, exitUsage, "flag provided but not defined: -no-such-flag"},
 		{[]string{"seed", "--data", dir}, exitUsage, "add --demo"},
-		{[]string{"token", "revoke"}, exitUsage, `unknown subcommand "revoke"`},
+		{[]string{"token", "revoke"}, exitUsage, "say which token"},
+		{[]string{"token", "rotate"}, exitUsage, `unknown subcommand "rotate"`},
+		{[]string{"user"}, exitUsage, "create, list or set"},
+		{[]string{"user", "create", "--role", "agent"}, exitUsage, "--username is required"},
+		{[]string{"user", "set", "--username", "x"}, exitUsage, "nothing to change"},
+		{[]string{"user", "set", "--username", "x", "--enable", "--disable"}, exitUsage, "contradict"},
+		{[]string{"shop", "link", "--shop", "platform"}, exitUsage, "--customer is required"},
+		{[]string{"shop", "rotate", "--shop", "platform"}, exitUsage, `unknown subcommand "rotate"`},
 		{[]string{"help", "serve"}, exitOK, ""},
 		{[]string{"--help"}, exitOK, ""},
 	}

@@ -97,6 +97,28 @@ func TestCommandsOnPostgreSQL(t *testing.T) {
 	if code := s.get(t, "/readyz", "", nil); code != http.StatusOK {
 		t.Errorf("/readyz: %d", code)
 	}
+
+	// Accounts, tokens and login links on PostgreSQL.
+	stdout, _, err = run(t, env, "user", "create", "--username", "staff.a", "--role", "merchant", "--merchant", "shop-a", "--generate-password")
+	if err != nil {
+		t.Fatalf("user create: %v", err)
+	}
+	if cookie, status := s.login(t, "staff.a", strings.TrimSpace(stdout)); cookie == "" {
+		t.Errorf("login: %d", status)
+	}
+	if stdout, _, err := run(t, env, "user", "list"); err != nil || !strings.Contains(stdout, "staff.a") {
+		t.Errorf("user list: %v %q", err, stdout)
+	}
+	if stdout, _, err := run(t, env, "token", "list"); err != nil || !strings.Contains(stdout, "integration") {
+		t.Errorf("token list: %v %q", err, stdout)
+	}
+	if _, _, err := run(t, env, "shop", "secret", "--shop", "shop-a"); err != nil {
+		t.Fatalf("shop secret: %v", err)
+	}
+	stdout, _, err = run(t, env, "shop", "link", "--shop", "shop-a", "--customer", "c1", "--base", s.url)
+	if cookie, status := open(t, strings.TrimSpace(stdout)); err != nil || cookie == "" {
+		t.Errorf("shop link: %v, opened %d", err, status)
+	}
 }
 
 // header is the English header row of an order file.

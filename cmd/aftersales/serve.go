@@ -14,9 +14,13 @@ import (
 )
 
 func (m *Main) serve(ctx context.Context, args []string) error {
-	fs := m.flagSet("serve", "[flags]", `Runs the HTTP API (REST API v1, /healthz, /readyz, /metrics, /api/openapi.json) until
-SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unless
---database-url names a PostgreSQL database; migrations are applied at start.`)
+	fs := m.flagSet("serve", "[flags]", `Runs the HTTP API (REST API v1, /healthz, /readyz, /metrics, /api/openapi.json) and the
+pages (/login, customers' /login/link, /) until SIGINT or SIGTERM, then shuts down
+gracefully. The store is SQLite in --data unless --database-url names a PostgreSQL
+database; migrations are applied at start.
+
+Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forwarded-For,
+--trust-proxy makes the audit log and the rate limits see the client's address.`)
 	var (
 		sf              storeFlags
 		addr            string
@@ -27,16 +31,20 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 		shutdownTimeout time.Duration
 		scheduling      bool
 		workers         int
+		secureCookies   bool
+		trustProxy      bool
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
-	fs.BoolVar(&demoData, "demo", false, "load demo data into an empty store and print a demo token for each role")
+	fs.BoolVar(&demoData, "demo", false, "load demo data into an empty store; print a demo token for each role, demo staff accounts\nwith new passwords and a customer's login link")
 	fs.IntVar(&demoOrders, "demo-orders", 5000, "`N` orders of demo data with --demo")
 	fs.StringVar(&policyFile, "policy", "", "policy layer `FILE` (YAML) to install at start, as an admin (see docs/POLICY.md)")
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
 	fs.BoolVar(&scheduling, "scheduler", true, "fire due timers and deliver the outbox in this process (every replica may; they share the work)")
 	fs.IntVar(&workers, "scheduler-workers", 8, "`N` timers fired at once by this process's scheduler")
+	fs.BoolVar(&secureCookies, "secure-cookies", false, "mark cookies Secure on plain-HTTP requests too (behind a proxy that terminates TLS)")
+	fs.BoolVar(&trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (its last entry); only behind a proxy that sets it")
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
@@ -61,7 +69,8 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 		}
 	}
 
-	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics})
+	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics,
+		SecureCookies: secureCookies, TrustProxy: trustProxy})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -87,7 +96,8 @@ SIGINT or SIGTERM, then shuts down gracefully. The store is SQLite in --data unl
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "aftersales %s serving on %s (%s)\n", m.version(), base, st.where)
 	if demoData {
-		if err := m.printDemoTokens(ctx, st, base, merchants); err != nil {
+		// Stopped while it made the demo's tokens and accounts: shut down as usual.
+		if err := m.printDemoAccess(ctx, st, base, merchants); err != nil && ctx.Err() == nil {
 			hs.Close()
 			return err
 		}

@@ -44,7 +44,7 @@ type stackConfig struct {
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
-var cliPrincipal = app.Principal{Role: app.RoleAdmin, ID: "cli"}
+var cliPrincipal = app.Principal{Role: app.RoleAdmin, ID: "cli", Client: "aftersales (command line)"}
 
 // openStore opens (and migrates) the store the flags choose; Close closes it.
 func (m *Main) openStore(ctx context.Context, f storeFlags, clk *clock.Clock) (store.Store, string, error) {

@@ -123,9 +123,12 @@ func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r 
 		ID: id, OwnerRole: string(p.Role), OwnerID: principalOwner(p), ContentType: sniffed, Size: ch.n,
 		SHA256: ch.h.Sum(nil), OriginalName: filepath.Base(name),
 	}
-	reply, err := write(ctx, a, p, nil, func(tx *txn) (*AttachmentView, int, error) {
+	reply, err := write(ctx, a, p, nil, auditTarget{"attachment.upload", "attachment", id}, func(tx *txn) (*AttachmentView, int, error) {
 		at.CreatedAt = tx.Now()
 		if err := tx.InsertAttachment(ctx, at); err != nil {
+			return nil, 0, err
+		}
+		if err := tx.audit(ctx, "attachment.upload", "attachment", id, map[string]any{"type": at.ContentType, "size": at.Size}); err != nil {
 			return nil, 0, err
 		}
 		return attachmentView(&at), http.StatusCreated, nil

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+
 	"github.com/aftersales/aftersales/internal/aftersale"
 )
 
@@ -32,10 +34,16 @@ func (r Role) Valid() bool {
 
 // Principal is who makes a request, as the token or session says.
 type Principal struct {
-	Role     Role
-	Merchant string // merchant staff, or an integration bound to one merchant
-	Customer string // a customer
-	ID       string // the token or user id, for history and idempotency
+	Role Role
+	// Merchant binds merchant staff and integrations to one merchant; for a customer who
+	// arrived by a merchant shop's login link, it limits the session to that shop's cases.
+	Merchant string
+	Customer string   // a customer
+	Scope    []string // the merchants an agent or supervisor serves; empty: all
+	ID       string   // the token, user or session id, for history and idempotency
+	// Where the request came from, for the audit log.
+	Addr   string
+	Client string
 }
 
 // actor is the principal as the case life cycle sees it. Integrations act as the system
@@ -87,12 +95,14 @@ type owner struct {
 func (p Principal) sees(o owner) bool {
 	switch p.Role {
 	case RoleCustomer:
-		return p.Customer != "" && o.customer == p.Customer
+		return p.Customer != "" && o.customer == p.Customer && (p.Merchant == "" || o.merchant == p.Merchant)
 	case RoleMerchant:
 		return p.Merchant != "" && o.merchant == p.Merchant
 	case RoleIntegration:
 		return p.Merchant == "" || o.merchant == p.Merchant
-	case RoleAgent, RoleSupervisor, RoleAdmin:
+	case RoleAgent, RoleSupervisor:
+		return len(p.Scope) == 0 || slices.Contains(p.Scope, o.merchant)
+	case RoleAdmin:
 		return true
 	}
 	return false
@@ -101,8 +111,12 @@ func (p Principal) sees(o owner) bool {
 // may reports whether p's role may perform op at all, whatever the resource.
 func (p Principal) may(op operation) bool {
 	switch op {
-	case opReadOrder, opReadCase, opListCases, opEvaluate:
+	case opReadOrder, opReadCase, opEvaluate:
 		return p.Role.Valid()
+	case opListCases:
+		// Integrations (the shop system, carriers) have their own endpoints: orders, the
+		// case they act on, the policy dry run — not the queue.
+		return p.Role.Valid() && p.Role != RoleIntegration
 	case opUpsertOrder:
 		return p.Role == RoleIntegration || p.Role == RoleAdmin || p.Role == RoleMerchant
 	case opApply:
@@ -110,7 +124,9 @@ func (p Principal) may(op operation) bool {
 	case opAct:
 		_, ok := p.actor()
 		return ok
-	case opUpload, opReadAttachment:
+	case opUpload:
+		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
+	case opReadAttachment:
 		return p.Role != RoleIntegration && p.Role.Valid()
 	case opManagePolicy, opAdmin:
 		return p.Role == RoleAdmin

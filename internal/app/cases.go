@@ -103,7 +103,7 @@ func (a *App) Apply(ctx context.Context, p Principal, in ApplyInput, idem *Idemp
 	if err := in.check(); err != nil {
 		return Reply[CaseView]{}, err
 	}
-	return write(ctx, a, p, idem, func(tx *txn) (*CaseView, int, error) {
+	return write(ctx, a, p, idem, auditTarget{"case.apply", "order", in.OrderNo}, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.apply(ctx, tx, p, &in)
 		return v, http.StatusCreated, err
 	})
@@ -229,6 +229,11 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err := tx.AppendEvent(ctx, c.ID, res.Event); err != nil {
 		return err
 	}
+	if err := tx.audit(ctx, "case."+string(res.Event.Action), "case", c.ID, map[string]any{
+		"number": c.Number, "seq": res.Event.Seq, "from": res.Event.From, "to": res.Event.To, "actor_role": res.Event.Actor.Role,
+	}); err != nil {
+		return err
+	}
 	// The service clocks change with every event: keep the case's SLA check at the moment
 	// they next change by themselves.
 	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
@@ -309,7 +314,7 @@ func (a *App) Act(ctx context.Context, p Principal, id string, in ActInput, idem
 	if in.Version <= 0 {
 		return Reply[CaseView]{}, errInvalid("version", "请提供售后单版本号", "the case version is required")
 	}
-	return write(ctx, a, p, idem, func(tx *txn) (*CaseView, int, error) {
+	return write(ctx, a, p, idem, auditTarget{"case." + string(in.Action), "case", id}, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.act(ctx, tx, p, id, &in)
 		return v, http.StatusOK, err
 	})
@@ -402,6 +407,11 @@ func (a *App) GetCase(ctx context.Context, p Principal, id string) (*CaseView, e
 		if v, err = a.caseView(p, &rec, events); err != nil {
 			return err
 		}
+		if cu, err := tx.Customer(ctx, rec.Case.CustomerID); err == nil {
+			v.Contact = contactView(p, &rec.Case, cu)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		return a.addSLA(ctx, tx, v, &rec.Case, events)
 	})
 	return v, fromCore(err)
@@ -467,6 +477,18 @@ func (a *App) ListCases(ctx context.Context, p Principal, in ListInput) (*CaseLi
 		}
 		q.Customer = p.Customer
 	case p.Role == RoleMerchant || p.Role == RoleIntegration && p.Merchant != "":
+		if q.Merchant != "" && q.Merchant != p.Merchant {
+			return empty, nil
+		}
+		q.Merchant = p.Merchant
+	case (p.Role == RoleAgent || p.Role == RoleSupervisor) && len(p.Scope) > 0:
+		if q.Merchant != "" && !slices.Contains(p.Scope, q.Merchant) {
+			return empty, nil
+		}
+		q.Merchants = p.Scope
+	}
+	if p.Role == RoleCustomer && p.Merchant != "" {
+		// A customer who came by a merchant shop's login link sees that shop's cases only.
 		if q.Merchant != "" && q.Merchant != p.Merchant {
 			return empty, nil
 		}

@@ -61,13 +61,16 @@ func (a *App) PostMessage(ctx context.Context, p Principal, caseID string, in Me
 		return Reply[MessageView]{}, errForbidden("只有工作人员可以写内部备注", "only staff may write internal notes")
 	}
 	actor, _ := p.actor()
-	return write(ctx, a, p, idem, func(tx *txn) (*MessageView, int, error) {
+	return write(ctx, a, p, idem, auditTarget{"case.message", "case", caseID}, func(tx *txn) (*MessageView, int, error) {
 		rec, err := a.loadCase(ctx, tx, p, opPostMessage, caseID)
 		if err != nil {
 			return nil, 0, err
 		}
 		m, err := tx.AddMessage(ctx, store.CaseMessage{CaseID: caseID, AuthorRole: string(actor.Role), AuthorID: actor.ID, Public: !in.Internal, Body: body})
 		if err != nil {
+			return nil, 0, err
+		}
+		if err := tx.audit(ctx, "case.message", "case", caseID, map[string]any{"seq": m.Seq, "internal": in.Internal}); err != nil {
 			return nil, 0, err
 		}
 		c := rec.Case

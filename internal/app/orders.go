@@ -91,7 +91,7 @@ func (a *App) UpsertOrder(ctx context.Context, p Principal, in OrderInput, idem 
 			return Reply[OrderView]{}, errForbidden("只能推送本店的订单", "you may only push orders of your own merchant")
 		}
 	}
-	return write(ctx, a, p, idem, func(tx *txn) (*OrderView, int, error) {
+	return write(ctx, a, p, idem, auditTarget{"order.upsert", "order", o.No}, func(tx *txn) (*OrderView, int, error) {
 		if existing, err := tx.Order(ctx, o.No, true); err == nil {
 			if existing.Merchant != o.Merchant || !p.sees(owner{existing.Merchant, existing.Customer}) {
 				return nil, 0, errInvalid("order_no", "该订单号已属于另一商家", "this order number belongs to another merchant")
@@ -115,6 +115,9 @@ func (a *App) UpsertOrder(ctx context.Context, p Principal, in OrderInput, idem 
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
+		}
+		if err := tx.audit(ctx, "order.upsert", "order", o.No, map[string]any{"created": created, "merchant": o.Merchant, "lines": len(o.Items)}); err != nil {
+			return nil, 0, err
 		}
 		stored, err := tx.Order(ctx, o.No, false)
 		if err != nil {

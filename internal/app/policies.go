@@ -58,8 +58,12 @@ func (a *App) InstallPolicy(ctx context.Context, p Principal, doc []byte) (*poli
 		return nil, errInvalid("policy", err.Error(), err.Error())
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error {
-		return tx.SavePolicy(ctx, store.PolicyRecord{ID: d.ID, Version: d.Version, Layer: string(d.Layer),
-			Merchant: d.Merchant, Category: d.Category, Document: doc, LoadedAt: tx.Now()})
+		if err := tx.SavePolicy(ctx, store.PolicyRecord{ID: d.ID, Version: d.Version, Layer: string(d.Layer),
+			Merchant: d.Merchant, Category: d.Category, Document: doc, LoadedAt: tx.Now()}); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, entry(p, "policy.install", "policy", d.Key(), "ok",
+			map[string]any{"layer": d.Layer, "merchant": d.Merchant, "category": d.Category}))
 	})
 	if err != nil {
 		return nil, fromCore(err)

@@ -24,7 +24,7 @@ const SLACheck aftersale.DeadlineKind = "sla_check"
 // is applied exactly once.
 func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired bool, err error) {
 	sys := Principal{Role: RoleIntegration, ID: "scheduler"}
-	_, err = write(ctx, a, sys, nil, func(tx *txn) (*struct{}, int, error) {
+	_, err = write(ctx, a, sys, nil, auditTarget{"timer.fire", "case", t.CaseID}, func(tx *txn) (*struct{}, int, error) {
 		fired = false
 		rec, err := tx.Case(ctx, t.CaseID)
 		if err != nil {

@@ -28,6 +28,7 @@ type TokenSpec struct {
 
 // CreateToken makes an API token and returns its secret, which is shown once: only its
 // SHA-256 is stored. A merchant token names its merchant, a customer token its customer.
+// It is the command line's (and the demo's) command: whoever runs it has the store.
 func (a *App) CreateToken(ctx context.Context, spec TokenSpec) (secret string, t store.Token, err error) {
 	switch {
 	case !spec.Role.Valid():
@@ -63,7 +64,11 @@ func (a *App) CreateToken(ctx context.Context, spec TokenSpec) (secret string, t
 		if spec.TTL > 0 {
 			t.ExpiresAt = tx.Now().Add(spec.TTL)
 		}
-		return tx.InsertToken(ctx, t)
+		if err := tx.InsertToken(ctx, t); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, entry(cliPrincipal, "token.create", "token", t.ID, "ok",
+			map[string]any{"role": t.Role, "merchant": t.Merchant, "customer": t.Customer, "name": t.Name, "expires_at": t.ExpiresAt}))
 	})
 	if err != nil {
 		return "", store.Token{}, fromCore(err)
@@ -110,4 +115,53 @@ func (a *App) Authenticate(ctx context.Context, secret string) (Principal, error
 		return Principal{}, errBadToken
 	}
 	return Principal{Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer, ID: t.ID}, nil
+}
+
+// cliPrincipal is the command line, acting as an admin with the store in hand.
+var cliPrincipal = Principal{Role: RoleAdmin, ID: "cli", Client: "aftersales"}
+
+// TokenView is an API token as admins see it (never its secret or hash).
+type TokenView struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	Merchant  string     `json:"merchant,omitempty"`
+	Customer  string     `json:"customer,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Tokens lists the API tokens (admins).
+func (a *App) Tokens(ctx context.Context, p Principal) ([]TokenView, error) {
+	if err := authorize(p, opAdmin, nil, ""); err != nil {
+		return nil, err
+	}
+	out := []TokenView{}
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		ts, err := tx.Tokens(ctx)
+		for _, t := range ts {
+			out = append(out, TokenView{ID: t.ID, Name: t.Name, Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer,
+				CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt), RevokedAt: optTime(t.RevokedAt)})
+		}
+		return err
+	})
+	return out, fromCore(err)
+}
+
+// RevokeToken ends an API token at once: the next request with it is refused (tokens are
+// looked up on every request, never cached).
+func (a *App) RevokeToken(ctx context.Context, p Principal, id string) error {
+	if err := authorize(p, opAdmin, nil, ""); err != nil {
+		return err
+	}
+	_, err := write(ctx, a, p, nil, auditTarget{"token.revoke", "token", id}, func(tx *txn) (*struct{}, int, error) {
+		if err := tx.RevokeToken(ctx, id); errors.Is(err, store.ErrNotFound) {
+			return nil, 0, errNotFound("token")
+		} else if err != nil {
+			return nil, 0, err
+		}
+		return &struct{}{}, 0, tx.audit(ctx, "token.revoke", "token", id, nil)
+	})
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/privacy"
 	"github.com/aftersales/aftersales/internal/sla"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -46,8 +47,27 @@ type CaseView struct {
 	Priority            aftersale.Priority     `json:"priority"`
 	Tier                int                    `json:"tier"`
 	SLA                 *SLAView               `json:"sla,omitempty"`
+	Contact             *ContactView           `json:"contact,omitempty"`
 	CreatedAt           time.Time              `json:"created_at"`
 	UpdatedAt           time.Time              `json:"updated_at"`
+}
+
+// ContactView is how to reach the customer of a case. The customer and the merchant who
+// must ship to them see it in full; everyone else sees it masked (138****1234).
+type ContactView struct {
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+	Address string `json:"address"`
+	Masked  bool   `json:"masked"`
+}
+
+func contactView(p Principal, c *aftersale.Case, cu store.Customer) *ContactView {
+	v := &ContactView{Name: cu.Name, Phone: cu.Phone, Address: cu.Address}
+	full := p.Role == RoleCustomer && p.Customer == c.CustomerID || p.Role == RoleMerchant && p.Merchant == c.MerchantID
+	if !full {
+		v.Name, v.Phone, v.Address, v.Masked = privacy.Name(v.Name), privacy.Phone(v.Phone), privacy.Address(v.Address), true
+	}
+	return v
 }
 
 // SLAView is the state of a case's service-desk clocks (SPEC §6): on track, at risk,

@@ -43,7 +43,11 @@ type Reply[T any] struct {
 // written in the same transaction as the command, so that a crash can never leave a
 // command done without its record or a record without its command.
 // fn returns the resource and its status.
-func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, fn func(tx *txn) (*T, int, error)) (Reply[T], error) {
+//
+// what names the command for the audit log (action and resource, e.g. "case.act", "case",
+// the case id); a command that is denied — not allowed, or someone else's — is recorded
+// there as denied, and a successful one records what it did through txn.audit.
+func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, what auditTarget, fn func(tx *txn) (*T, int, error)) (Reply[T], error) {
 	if idem != nil && (len(idem.Key) == 0 || len(idem.Key) > 200) {
 		return Reply[T]{}, errInvalid("Idempotency-Key", "幂等键长度应为 1–200", "the Idempotency-Key must be 1–200 characters")
 	}
@@ -51,7 +55,7 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 		var r Reply[T]
 		var done *txn
 		err := a.store.Update(ctx, func(stx store.Tx) error {
-			tx := &txn{Tx: stx}
+			tx := &txn{Tx: stx, p: p}
 			r = Reply[T]{}
 			if idem != nil {
 				rec, err := tx.Idempotency(ctx, p.ID, idem.Key)
@@ -91,7 +95,11 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 			continue
 		}
 		if err != nil {
-			return Reply[T]{}, fromCore(err)
+			err = fromCore(err)
+			if c := ErrorCode(err); c == CodeForbidden || c == CodeNotFound {
+				a.auditDenied(ctx, p, what, err)
+			}
+			return Reply[T]{}, err
 		}
 		if done != nil {
 			a.committed(done)
@@ -104,6 +112,7 @@ func write[T any](ctx context.Context, a *App, p Principal, idem *Idempotency, f
 // the transaction has committed (a retried or rolled-back attempt reports nothing).
 type txn struct {
 	store.Tx
+	p           Principal // who runs the command (the audit log's actor)
 	transitions []transition
 	sla         []slaNotice
 	timers      []time.Time // due times of timers set

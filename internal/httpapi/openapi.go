@@ -47,7 +47,9 @@ type openAPIComponents struct {
 
 type securityScheme struct {
 	Type        string `json:"type"`
-	Scheme      string `json:"scheme"`
+	Scheme      string `json:"scheme,omitempty"`
+	In          string `json:"in,omitempty"`
+	Name        string `json:"name,omitempty"`
 	Description string `json:"description"`
 }
 
@@ -91,7 +93,18 @@ type header struct {
 	Schema      any    `json:"schema"`
 }
 
-const bearerScheme = "bearerAuth"
+const (
+	bearerScheme  = "bearerAuth"
+	sessionScheme = "sessionCookie"
+)
+
+// headerDocs describe the headers that answers document.
+var headerDocs = map[string]header{
+	"Location":            {Description: "where to go next", Schema: map[string]any{"type": "string"}},
+	"Set-Cookie":          {Description: "the session cookie as_session (HttpOnly, SameSite=Lax, Secure behind TLS), or the login form's as_login_csrf", Schema: map[string]any{"type": "string"}},
+	"Content-Disposition": {Description: "attachment, with a file name", Schema: map[string]any{"type": "string"}},
+	"Retry-After":         {Description: "seconds until the rate limit lets a request through again", Schema: map[string]any{"type": "integer", "minimum": 1}},
+}
 
 // openAPI generates the document for the route table.
 func openAPI(version string) ([]byte, error) {
@@ -106,34 +119,46 @@ func openAPI(version string) ([]byte, error) {
 			Description: "After-sales cases (售后单) over HTTP: orders from the shop system, applications decided by " +
 				"the policy in force, actions along the case life cycle, evidence uploads. Money is in integer " +
 				"minor units with the currency beside it; times are RFC 3339. Errors are RFC 9457 problem " +
-				"details (application/problem+json) with the detail in English and Chinese."},
+				"details (application/problem+json) with the detail in English and Chinese. Clients authenticate " +
+				"with an API token, or — browsers — with the session cookie of a login (tag pages), whose writes " +
+				"carry the session's CSRF token. Writes are rate-limited per token or session and per address " +
+				"(429 with Retry-After)."},
 		Tags: []openAPITag{
 			{"orders", "Orders pushed by the shop system"},
 			{"cases", "After-sales cases and their life cycle"},
 			{"policy", "The after-sales policy"},
 			{"attachments", "Evidence: photos, videos and documents"},
+			{"admin", "Staff accounts, API tokens and the audit log (admins)"},
 			{"operations", "Health, readiness, metrics and this document"},
+			{"pages", "Server-rendered pages (text/html): login, customers' login links, home, logout"},
 		},
 		Paths: map[string]map[string]*operation{},
 		Components: openAPIComponents{
-			SecuritySchemes: map[string]securityScheme{bearerScheme: {Type: "http", Scheme: "bearer",
-				Description: "An API token (ast_…) made with `aftersales token`."}},
+			SecuritySchemes: map[string]securityScheme{
+				bearerScheme: {Type: "http", Scheme: "bearer", Description: "An API token (ast_…) made with `aftersales token`."},
+				sessionScheme: {Type: "apiKey", In: "cookie", Name: sessionCookie,
+					Description: "The session of a login (POST /login, or a customer's login link). Writes made with it must " +
+						"carry the session's CSRF token in the X-CSRF-Token header (pages: the csrf_token form field)."},
+			},
 		},
 	}
 	ids := map[string]bool{}
 	for _, rt := range routes {
-		method, path, ok := strings.Cut(rt.pattern, " ")
-		if !ok {
+		if !strings.Contains(rt.pattern, " ") {
 			return nil, fmt.Errorf("route %q has no method", rt.pattern)
 		}
+		method, path := rt.methodPath()
 		if ids[rt.id] {
 			return nil, fmt.Errorf("operation id %q is used twice", rt.id)
 		}
 		ids[rt.id] = true
 		op := &operation{OperationID: rt.id, Summary: rt.summary, Tags: []string{rt.tag},
 			Security: []map[string][]string{}, Responses: map[string]*answer{}}
-		if rt.auth {
-			op.Security = []map[string][]string{{bearerScheme: {}}}
+		switch {
+		case rt.auth && rt.page:
+			op.Security = []map[string][]string{{sessionScheme: {}}}
+		case rt.auth:
+			op.Security = []map[string][]string{{bearerScheme: {}}, {sessionScheme: {}}}
 		}
 		for _, name := range pathParams(path) {
 			op.Parameters = append(op.Parameters, parameter{Name: name, In: "path", Required: true, Schema: map[string]any{"type": "string"}})
@@ -141,7 +166,12 @@ func openAPI(version string) ([]byte, error) {
 		for _, q := range rt.query {
 			op.Parameters = append(op.Parameters, queryParameter(q))
 		}
-		if method == http.MethodPost {
+		if rt.auth && !rt.page && unsafeMethod(method) {
+			op.Parameters = append(op.Parameters, parameter{Name: csrfHeader, In: "header",
+				Description: "The session's CSRF token: required when the request is made with the session cookie, unused with a bearer token.",
+				Schema:      map[string]any{"type": "string"}})
+		}
+		if method == http.MethodPost && !rt.page {
 			desc := "Makes a retry safe: the same key with the same request replays the first answer " +
 				"(with Idempotent-Replayed: true); with a different request it is refused (422)."
 			if rt.idempotencyNote != "" {
@@ -157,6 +187,17 @@ func openAPI(version string) ([]byte, error) {
 				return nil, err
 			}
 			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"application/json": {Schema: s}}}
+		case rt.form != nil:
+			props, required := map[string]any{}, []string{}
+			for _, f := range rt.form {
+				props[f.name] = map[string]any{"type": "string", "description": f.description}
+				if !f.optional {
+					required = append(required, f.name)
+				}
+			}
+			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"application/x-www-form-urlencoded": {Schema: map[string]any{
+				"type": "object", "required": required, "properties": props,
+			}}}}
 		case rt.multipart:
 			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"multipart/form-data": {Schema: map[string]any{
 				"type": "object", "required": []string{"file"},
@@ -171,12 +212,17 @@ func openAPI(version string) ([]byte, error) {
 			if a == nil {
 				a = &answer{Description: resp.description, Headers: requestIDHeader(), Content: map[string]mediaType{}}
 				op.Responses[key] = a
-				if method == http.MethodPost && rt.idempotencyNote == "" {
+				for _, h := range resp.headers {
+					a.Headers[h] = headerDocs[h]
+				}
+				if method == http.MethodPost && rt.idempotencyNote == "" && !rt.page {
 					a.Headers["Idempotent-Replayed"] = header{Description: "true when this is the stored answer to an earlier request with the same Idempotency-Key",
 						Schema: map[string]any{"type": "string", "enum": []string{"true"}}}
 				}
 			}
 			switch {
+			case resp.body == nil && resp.contentType == "":
+				// no body (204, 303)
 			case resp.body != nil:
 				s, err := sc.ref(resp.body)
 				if err != nil {
@@ -196,8 +242,15 @@ func openAPI(version string) ([]byte, error) {
 		for _, status := range problemStatuses(rt) {
 			a := &answer{Description: http.StatusText(status), Headers: requestIDHeader(),
 				Content: map[string]mediaType{"application/problem+json": {Schema: problem}}}
-			if status == http.StatusUnauthorized {
+			switch {
+			case rt.page:
+				a.Description += " (a page)"
+				a.Content = map[string]mediaType{"text/html": {Schema: map[string]any{"type": "string"}}}
+			case status == http.StatusUnauthorized:
 				a.Headers["WWW-Authenticate"] = header{Description: "the Bearer challenge", Schema: map[string]any{"type": "string"}}
+			}
+			if status == http.StatusTooManyRequests {
+				a.Headers["Retry-After"] = headerDocs["Retry-After"]
 			}
 			op.Responses[strconv.Itoa(status)] = a
 		}
@@ -215,12 +268,19 @@ func openAPI(version string) ([]byte, error) {
 	return bytes.ReplaceAll(out, []byte(`"#/$defs/`), []byte(`"#/components/schemas/`)), nil
 }
 
-// problemStatuses are the problem answers of a route: its own, 401 when it needs a token,
-// and 500 everywhere.
+// problemStatuses are the problem answers of a route: its own, 401 when it needs a token
+// or session, 403 for a missing CSRF token on writes, 429 where rate limits apply, and
+// 500 everywhere.
 func problemStatuses(rt route) []int {
 	out := append([]int(nil), rt.errors...)
-	if rt.auth {
+	if rt.auth && !rt.page {
 		out = append(out, http.StatusUnauthorized)
+		if method, _ := rt.methodPath(); unsafeMethod(method) {
+			out = append(out, http.StatusForbidden)
+		}
+	}
+	if rt.login || rt.limitedPerAddr() {
+		out = append(out, http.StatusTooManyRequests)
 	}
 	out = append(out, http.StatusInternalServerError)
 	slices.Sort(out)
@@ -256,9 +316,17 @@ func queryParameter(q queryParam) parameter {
 	case "date-time":
 		p.Schema = map[string]any{"type": "string", "format": "date-time"}
 	case "integer":
-		p.Schema = map[string]any{"type": "integer", "minimum": 1, "maximum": 500}
+		limit := 500
+		if q.max > 0 {
+			limit = q.max
+		}
+		p.Schema = map[string]any{"type": "integer", "minimum": 1, "maximum": limit}
 	default:
-		p.Schema = map[string]any{"type": q.kind}
+		s := map[string]any{"type": q.kind}
+		if q.enum != nil {
+			s["enum"] = q.enum()
+		}
+		p.Schema = s
 	}
 	return p
 }

@@ -36,6 +36,10 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		if bearer["type"] != "http" || bearer["scheme"] != "bearer" {
 			t.Errorf("bearer security scheme: %v", schemes)
 		}
+		cookie, _ := schemes["sessionCookie"].(map[string]any)
+		if cookie["type"] != "apiKey" || cookie["in"] != "cookie" || cookie["name"] != "as_session" {
+			t.Errorf("session security scheme: %v", schemes)
+		}
 		if _, ok := comps["schemas"].(map[string]any)["Problem"]; !ok {
 			t.Error("no Problem schema")
 		}
@@ -51,15 +55,26 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			if op["operationId"] != rt.OperationID {
 				t.Errorf("%s %s: operationId %v, want %s", rt.Method, rt.Path, op["operationId"], rt.OperationID)
 			}
+			// API routes take a bearer token or the session cookie; pages the cookie.
 			security, _ := op["security"].([]any)
-			if rt.Auth != (len(security) == 1) {
-				t.Errorf("%s %s: security %v, auth %v", rt.Method, rt.Path, security, rt.Auth)
+			wantSecurity := 0
+			switch {
+			case rt.Auth && rt.Page:
+				wantSecurity = 1
+			case rt.Auth:
+				wantSecurity = 2
+			}
+			if len(security) != wantSecurity {
+				t.Errorf("%s %s: security %v, auth %v, page %v", rt.Method, rt.Path, security, rt.Auth, rt.Page)
 			}
 			responses, _ := op["responses"].(map[string]any)
-			if _, ok := responses["401"]; ok != rt.Auth {
+			if _, ok := responses["401"]; !rt.Page && ok != rt.Auth {
 				t.Errorf("%s %s: 401 documented %v, auth %v", rt.Method, rt.Path, ok, rt.Auth)
 			}
-			if rt.Method == http.MethodPost {
+			if tags, _ := op["tags"].([]any); rt.Page != (len(tags) == 1 && tags[0] == "pages") {
+				t.Errorf("%s %s: tags %v, page %v", rt.Method, rt.Path, tags, rt.Page)
+			}
+			if rt.Method == http.MethodPost && !rt.Page {
 				params, _ := op["parameters"].([]any)
 				if !slices.ContainsFunc(params, func(p any) bool { return p.(map[string]any)["name"] == "Idempotency-Key" }) {
 					t.Errorf("%s %s: no Idempotency-Key parameter", rt.Method, rt.Path)

@@ -3,8 +3,11 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
@@ -61,11 +64,38 @@ var codeTitle = map[app.Code]string{
 	app.CodeInternal:     "Internal error",
 }
 
-// Problem codes that are not application codes: they come from routing and readiness.
+// Problem codes that are not application codes: they come from routing, readiness and
+// the request checks of the HTTP layer.
 const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeUnavailable      = "unavailable"
+	codeCSRF             = "csrf"
+	codeRateLimited      = "rate_limited"
 )
+
+// httpError is a refusal of the HTTP layer's own, before any application command: a
+// missing CSRF token, a rate limit.
+type httpError struct {
+	status     int
+	code       string
+	title      string
+	message    app.Text
+	retryAfter int // seconds, for 429
+}
+
+func (e *httpError) Error() string { return e.code + ": " + e.message.EN }
+
+var errCSRF = &httpError{status: http.StatusForbidden, code: codeCSRF, title: "CSRF token missing or wrong",
+	message: app.Text{
+		EN: "a write made with the session cookie must carry the session's CSRF token (header X-CSRF-Token, or the form field csrf_token); reload the page and try again",
+		ZH: "使用登录会话的写操作须携带会话的 CSRF 令牌(X-CSRF-Token 头或表单字段 csrf_token),请刷新页面后重试"}}
+
+func errRateLimited(wait time.Duration) error {
+	s := retryAfter(wait)
+	return &httpError{status: http.StatusTooManyRequests, code: codeRateLimited, title: "Too many requests", retryAfter: s,
+		message: app.Text{EN: fmt.Sprintf("too many requests: try again in %d seconds", s),
+			ZH: fmt.Sprintf("请求过于频繁,请 %d 秒后再试", s)}}
+}
 
 // StatusOf returns the HTTP status of an application error code.
 func StatusOf(c app.Code) int {
@@ -78,6 +108,11 @@ func StatusOf(c app.Code) int {
 // problemOf renders err as a problem. Errors that are not *app.Error, and internal ones,
 // become a generic internal problem: their text never reaches the client.
 func problemOf(err error, requestID string) (Problem, bool) {
+	var he *httpError
+	if errors.As(err, &he) {
+		return Problem{Type: ProblemTypeBase + he.code, Title: he.title, Status: he.status, Code: he.code,
+			Detail: he.message.EN, DetailZH: he.message.ZH, RequestID: requestID}, false
+	}
 	var e *app.Error
 	if !errors.As(err, &e) || e.Code == app.CodeInternal || codeStatus[e.Code] == 0 {
 		return Problem{
@@ -107,8 +142,9 @@ func problemOf(err error, requestID string) (Problem, bool) {
 	return p, false
 }
 
-// writeError renders err as problem+json. Internal errors are logged with their cause
-// (they are never shown); the others are the client's business and are not logged here.
+// writeError renders err as problem+json, or as an error page on a page route. Internal
+// errors are logged with their cause (they are never shown); the others are the client's
+// business and are not logged here.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	id := requestID(r.Context())
 	p, internal := problemOf(err, id)
@@ -116,6 +152,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", id), slog.String("method", r.Method),
 			slog.String("route", routeOf(r)), slog.Any("error", err))
+	}
+	var he *httpError
+	if errors.As(err, &he) && he.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(he.retryAfter))
+	}
+	if s.pages[r.Pattern] {
+		s.renderError(w, r, p)
+		return
 	}
 	if p.Status == http.StatusUnauthorized {
 		writeUnauthorizedHeader(w, r)
@@ -163,4 +207,5 @@ func errTooLarge(en, zh string) error {
 }
 
 var errNoToken = &app.Error{Code: app.CodeUnauthorized, Message: app.Text{
-	EN: "an Authorization: Bearer token is required", ZH: "请在 Authorization 头中提供 Bearer 令牌"}}
+	EN: "an Authorization: Bearer token (or the session cookie of a login) is required",
+	ZH: "请在 Authorization 头中提供 Bearer 令牌(或先登录,使用会话 Cookie)"}}

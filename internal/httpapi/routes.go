@@ -3,9 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
 )
@@ -17,10 +15,18 @@ type route struct {
 	id      string // OpenAPI operationId
 	summary string
 	tag     string
-	auth    bool // needs Authorization: Bearer <token>
-	// request is the JSON body's Go type (nil for none); multipart marks the upload.
+	// auth: an API route needs a bearer token or the session cookie (401 without); a page
+	// reads the session cookie (and redirects to the login page without one).
+	auth bool
+	// page marks a server-rendered page: text/html answers, errors as pages.
+	page bool
+	// login marks a login attempt, limited per address by Limits.Login.
+	login bool
+	// request is the JSON body's Go type (nil for none); multipart marks the upload; form
+	// lists the fields of a page's urlencoded form.
 	request   any
 	multipart bool
+	form      []formField
 	// idempotencyNote, for a POST that does not replay answers by Idempotency-Key, says
 	// what the key does there instead.
 	idempotencyNote string
@@ -36,8 +42,9 @@ type route struct {
 type response struct {
 	status      int
 	description string
-	body        any    // Go value whose type is the JSON body
-	contentType string // when the body is not JSON: the media type (range) it has
+	body        any      // Go value whose type is the JSON body
+	contentType string   // when the body is not JSON: the media type (range) it has; "" with no body: none
+	headers     []string // headers it always carries (described in headerDocs)
 }
 
 // queryParam is a query string parameter.
@@ -45,8 +52,19 @@ type queryParam struct {
 	name        string
 	kind        string // string | boolean | integer | date-time | array
 	enum        func() []string
+	max         int // the largest integer; 500 when 0
 	description string
 }
+
+// formField is a field of a page's form.
+type formField struct {
+	name        string
+	description string
+	optional    bool
+}
+
+// langField is the forms' language, kept across the form's answers.
+var langField = formField{name: "lang", description: "zh or en: the language of the page that answers", optional: true}
 
 // Statuses of the problems most operations can answer with.
 var (
@@ -174,6 +192,129 @@ var routes = []route{
 		handle: getAttachment,
 	},
 	{
+		pattern: "GET /api/v1/admin/audit", id: "adminAudit", tag: "admin", auth: true,
+		summary: "Admins: the audit log, newest first, with filters; format=csv exports every matching entry",
+		query: []queryParam{
+			{name: "actor", kind: "string", description: "the actor's id: a user, token or customer id"},
+			{name: "action", kind: "string", description: "an action (login, case.approve, token.revoke, …), or a prefix ending in a dot (case.)"},
+			{name: "resource", kind: "string", description: "case, order, attachment, policy, token, user, session or shop"},
+			{name: "resource_id", kind: "string", description: "the resource's id"},
+			{name: "from", kind: "date-time", description: "at or after (RFC 3339)"},
+			{name: "to", kind: "date-time", description: "before (RFC 3339)"},
+			{name: "cursor", kind: "string", description: "next_cursor of the previous page (JSON), or where an export starts"},
+			{name: "limit", kind: "integer", max: 1000, description: "page size, 1–1000 (100 when empty); not for exports"},
+			{name: "format", kind: "string", enum: func() []string { return []string{"json", "csv"} },
+				description: "csv: every matching entry (at most 100,000; narrow from and to for more) as one CSV file with a header row, streamed"},
+		},
+		ok: []response{
+			{status: http.StatusOK, description: "one page of the audit log, or the CSV export (Content-Disposition: attachment)", body: app.AuditPage{}},
+			{status: http.StatusOK, contentType: "text/csv"},
+		},
+		errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity},
+		handle: adminAudit,
+	},
+	{
+		pattern: "GET /api/v1/admin/users", id: "adminListUsers", tag: "admin", auth: true,
+		summary: "Admins: the staff accounts",
+		ok:      []response{{status: http.StatusOK, description: "the accounts by username", body: UserList{}}},
+		errors:  []int{http.StatusForbidden},
+		handle:  adminUsers,
+	},
+	{
+		pattern: "POST /api/v1/admin/users", id: "adminCreateUser", tag: "admin", auth: true,
+		summary:         "Admins: create a staff account (merchant staff, agent, supervisor or admin)",
+		request:         app.UserInput{},
+		idempotencyNote: "Accepted, not replayed: creating the same username again is refused (422, the username is taken).",
+		ok:              []response{{status: http.StatusCreated, description: "the account was created", body: app.UserView{}}},
+		errors:          with(jsonBodyErrors, http.StatusForbidden),
+		handle:          adminCreateUser,
+	},
+	{
+		pattern: "POST /api/v1/admin/users/{username}", id: "adminChangeUser", tag: "admin", auth: true,
+		summary:         "Admins: set a password, disable or enable an account, or lift its lockout; a new password or disabling ends its sessions",
+		request:         app.UserChange{},
+		idempotencyNote: "Accepted and not needed: the change sets values, so repeating it changes nothing more.",
+		ok:              []response{{status: http.StatusOK, description: "the account after the change", body: app.UserView{}}},
+		errors:          with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound),
+		handle:          adminChangeUser,
+	},
+	{
+		pattern: "GET /api/v1/admin/tokens", id: "adminListTokens", tag: "admin", auth: true,
+		summary: "Admins: the API tokens (never their secrets)",
+		ok:      []response{{status: http.StatusOK, description: "the tokens, newest first", body: TokenList{}}},
+		errors:  []int{http.StatusForbidden},
+		handle:  adminTokens,
+	},
+	{
+		pattern: "POST /api/v1/admin/tokens/{id}/revoke", id: "adminRevokeToken", tag: "admin", auth: true,
+		summary:         "Admins: revoke an API token; the next request with it is refused",
+		idempotencyNote: "Accepted and not needed: revoking a revoked token keeps its first revocation.",
+		ok:              []response{{status: http.StatusNoContent, description: "the token is revoked"}},
+		errors:          []int{http.StatusForbidden, http.StatusNotFound},
+		handle:          adminRevokeToken,
+	},
+	{
+		pattern: "GET /{$}", id: "homePage", tag: "pages", auth: true, page: true,
+		summary: "Home page: who you are, the API document, logout; without a session, to the login page",
+		query:   []queryParam{{name: "lang", kind: "string", enum: langs, description: "the page's language (else from Accept-Language)"}},
+		ok: []response{
+			{status: http.StatusOK, description: "the home page", contentType: "text/html"},
+			{status: http.StatusSeeOther, description: "no session, or it has ended: to /login", headers: []string{"Location"}},
+		},
+		handle: homePage,
+	},
+	{
+		pattern: "GET /login", id: "loginPage", tag: "pages", page: true,
+		summary: "The staff login form (with its double-submit CSRF cookie as_login_csrf)",
+		query:   []queryParam{{name: "lang", kind: "string", enum: langs, description: "the page's language (else from Accept-Language)"}},
+		ok: []response{
+			{status: http.StatusOK, description: "the login form", contentType: "text/html", headers: []string{"Set-Cookie"}},
+			{status: http.StatusSeeOther, description: "the browser has a session: to /", headers: []string{"Location"}},
+		},
+		handle: loginPage,
+	},
+	{
+		pattern: "POST /login", id: "login", tag: "pages", page: true, login: true,
+		summary: "Log in with a username and password: the session cookie as_session, then to /",
+		form: []formField{
+			{name: "username", description: "the account's username"},
+			{name: "password", description: "its password"},
+			{name: csrfField, description: "the login form's token: the value of the as_login_csrf cookie"},
+			langField,
+		},
+		ok:     []response{{status: http.StatusSeeOther, description: "logged in: the session cookie is set; to /", headers: []string{"Location", "Set-Cookie"}}},
+		errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden},
+		handle: login,
+	},
+	{
+		pattern: "POST /logout", id: "logout", tag: "pages", auth: true, page: true,
+		summary: "Log out: the session ends in the store, the cookie is cleared; to /login",
+		form:    []formField{{name: csrfField, description: "the session's CSRF token"}, langField},
+		ok:      []response{{status: http.StatusSeeOther, description: "logged out: to /login", headers: []string{"Location", "Set-Cookie"}}},
+		errors:  []int{http.StatusBadRequest, http.StatusForbidden},
+		handle:  logout,
+	},
+	{
+		pattern: "GET /login/link", id: "loginLink", tag: "pages", page: true, login: true,
+		summary: "A customer's login link, signed by the shop system (aftersales shop link): a session, then to /",
+		query: []queryParam{
+			{name: "shop", kind: "string", description: "the shop that vouches for the customer: a merchant code, or platform"},
+			{name: "customer", kind: "string", description: "the customer's id"},
+			{name: "exp", kind: "integer", max: 1 << 40, description: "when the link expires, in Unix seconds (at most 15 minutes ahead)"},
+			{name: "sig", kind: "string", description: "HMAC-SHA256 of the link with the shop's secret, in hex"},
+		},
+		ok:     []response{{status: http.StatusSeeOther, description: "logged in: the session cookie is set; to /", headers: []string{"Location", "Set-Cookie"}}},
+		errors: []int{http.StatusUnauthorized},
+		handle: loginLink,
+	},
+	{
+		pattern: "GET /assets/{name}", id: "asset", tag: "pages", page: true,
+		summary: "The pages' style sheet",
+		ok:      []response{{status: http.StatusOK, description: "the file", contentType: "text/css"}},
+		errors:  []int{http.StatusNotFound},
+		handle:  asset,
+	},
+	{
 		pattern: "GET /api/openapi.json", id: "getOpenAPI", tag: "operations",
 		summary: "This document",
 		ok:      []response{{status: http.StatusOK, description: "the OpenAPI 3.1 document", contentType: "application/json"}},
@@ -200,24 +341,51 @@ var routes = []route{
 	},
 }
 
-// Route describes one operation of the API.
+// Route describes one operation of the API or one page.
 type Route struct {
 	Method      string
-	Path        string // the path pattern, e.g. /api/v1/cases/{id}
+	Path        string // the path template, e.g. /api/v1/cases/{id}
 	OperationID string
-	Auth        bool // needs a bearer token
+	// Auth: an API route needs a bearer token or the session cookie (401 without); a
+	// page needs the session cookie (a redirect to /login without).
+	Auth bool
+	// Page marks a server-rendered page (text/html; errors are pages too).
+	Page bool
 }
 
-// Routes lists the API's operations in the order they are registered: the same table
-// registers the handlers and generates the OpenAPI document.
+// Routes lists the API's operations and the pages in the order they are registered: the
+// same table registers the handlers and generates the OpenAPI document.
 func Routes() []Route {
 	out := make([]Route, len(routes))
 	for i, rt := range routes {
-		method, path, _ := strings.Cut(rt.pattern, " ")
-		out[i] = Route{Method: method, Path: path, OperationID: rt.id, Auth: rt.auth}
+		method, path := rt.methodPath()
+		out[i] = Route{Method: method, Path: path, OperationID: rt.id, Auth: rt.auth, Page: rt.page}
 	}
 	return out
 }
+
+// methodPath splits the pattern into its method and its path template: the mux's
+// end-of-path marker {$} is not part of the path (GET /{$} is the path /).
+func (rt route) methodPath() (method, path string) {
+	method, path, _ = strings.Cut(rt.pattern, " ")
+	return method, strings.TrimSuffix(path, "{$}")
+}
+
+// apiWrite reports whether a route is a write of the REST API: rate-limited per address
+// and per principal.
+func (rt route) apiWrite() bool {
+	method, path := rt.methodPath()
+	return unsafeMethod(method) && strings.HasPrefix(path, "/api/v1/")
+}
+
+// limitedPerAddr reports whether a route's requests count against Limits.Addr: the API's
+// writes and the pages' forms.
+func (rt route) limitedPerAddr() bool {
+	method, _ := rt.methodPath()
+	return rt.apiWrite() || rt.page && unsafeMethod(method)
+}
+
+func langs() []string { return []string{langZH, langEN} }
 
 // Health is the answer of /healthz and /readyz.
 type Health struct {
@@ -251,154 +419,4 @@ func writeReply[T any](w http.ResponseWriter, rep app.Reply[T]) error {
 		return nil
 	}
 	return writeJSON(w, rep.Status, rep.Value)
-}
-
-func upsertOrder(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, body, err := decodeJSON[app.OrderInput](w, r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.app.UpsertOrder(r.Context(), p, in, idempotency(r, body))
-	if err != nil {
-		return err
-	}
-	return writeReply(w, rep)
-}
-
-func getOrder(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	v, err := s.app.GetOrder(r.Context(), p, r.PathValue("order_no"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func applyCase(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, body, err := decodeJSON[app.ApplyInput](w, r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.app.Apply(r.Context(), p, in, idempotency(r, body))
-	if err != nil {
-		return err
-	}
-	return writeReply(w, rep)
-}
-
-func listCases(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, err := listInput(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	v, err := s.app.ListCases(r.Context(), p, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func getCase(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	v, err := s.app.GetCase(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func actOnCase(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, body, err := decodeJSON[app.ActInput](w, r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.app.Act(r.Context(), p, r.PathValue("id"), in, idempotency(r, body))
-	if err != nil {
-		return err
-	}
-	return writeReply(w, rep)
-}
-
-func listMessages(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	v, err := s.app.Messages(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func postMessage(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, body, err := decodeJSON[app.MessageInput](w, r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.app.PostMessage(r.Context(), p, r.PathValue("id"), in, idempotency(r, body))
-	if err != nil {
-		return err
-	}
-	return writeReply(w, rep)
-}
-
-func adminOverdue(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	grace := time.Minute
-	if g := r.URL.Query().Get("grace"); g != "" {
-		d, err := time.ParseDuration(g)
-		if err != nil || d < 0 {
-			return errInvalidField("grace", "must be a duration such as 1m or 30s", "应为时长,如 1m 或 30s")
-		}
-		grace = d
-	}
-	limit := 0
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			return errInvalidField("limit", "must be between 1 and 500", "应为 1–500")
-		}
-		limit = n
-	}
-	v, err := s.app.Overdue(r.Context(), p, grace, limit)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func evaluatePolicy(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, _, err := decodeJSON[app.EvaluateInput](w, r)
-	if err != nil {
-		return err
-	}
-	v, err := s.app.Evaluate(r.Context(), p, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-func getOpenAPI(s *Server, w http.ResponseWriter, _ *http.Request, _ app.Principal) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(s.openapi)
-	return nil
-}
-
-func healthz(s *Server, w http.ResponseWriter, _ *http.Request, _ app.Principal) error {
-	return writeJSON(w, http.StatusOK, Health{Status: "ok", Version: s.version})
-}
-
-// readyTimeout bounds the readiness check, so that a hung database answers 503 in time
-// for the orchestrator.
-const readyTimeout = 3 * time.Second
-
-func readyz(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
-	ctx, cancel := contextWithTimeout(r, readyTimeout)
-	defer cancel()
-	if err := s.app.Ready(ctx); err != nil {
-		// The cause is for the operator's log, not for whoever can reach /readyz.
-		s.log.LogAttrs(r.Context(), levelWarn, "not ready", attrRequestID(r), attrError(err))
-		writeProblem(w, Problem{Type: ProblemTypeBase + codeUnavailable, Title: "Service unavailable",
-			Status: http.StatusServiceUnavailable, Code: codeUnavailable, RequestID: requestID(r.Context()),
-			Detail:   "the database does not answer or its migrations are not applied",
-			DetailZH: "数据库无法连接或数据库迁移尚未完成"})
-		return nil
-	}
-	return writeJSON(w, http.StatusOK, Health{Status: "ready", Version: s.version})
 }

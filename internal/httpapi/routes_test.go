@@ -29,7 +29,7 @@ func TestRouteTableIsTheMux(t *testing.T) {
 			t.Errorf("route %s twice", rt.pattern)
 		}
 		seen[rt.pattern] = true
-		method, path, _ := strings.Cut(rt.pattern, " ")
+		method, path := rt.methodPath()
 		req := httptest.NewRequest(method, fill.ReplaceAllString(path, "x"), nil)
 		if _, pattern := s.mux.Handler(req); pattern != rt.pattern {
 			t.Errorf("%s %s is served by %q, want %q", method, req.URL.Path, pattern, rt.pattern)
@@ -78,9 +78,9 @@ func TestPanicIsAnInternalProblem(t *testing.T) {
 	var logs bytes.Buffer
 	s := New(app.New(app.Config{}), Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	mux := http.NewServeMux()
-	mux.Handle("GET /boom", s.endpoint(false, func(*Server, http.ResponseWriter, *http.Request, app.Principal) error {
+	mux.Handle("GET /boom", s.endpoint(route{pattern: "GET /boom", handle: func(*Server, http.ResponseWriter, *http.Request, app.Principal) error {
 		panic("kaboom")
-	}))
+	}}))
 	h := s.middleware(mux)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))

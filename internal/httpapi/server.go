@@ -2,7 +2,10 @@
 // routing with method+path patterns, one route table that both registers the handlers and
 // generates the OpenAPI 3.1 document, RFC 9457 problem+json errors mapped from app error
 // codes in one place, bearer-token authentication, Idempotency-Key handling, request ids,
-// structured request logs and Prometheus metrics.
+// structured request logs and Prometheus metrics. Browsers log in on a few server-rendered
+// pages (pages.go) and then use the API with the session cookie and its CSRF token;
+// writes are rate-limited per principal and per address, and every answer carries the
+// security headers (security.go).
 //
 // A handler decodes the request, calls one app command or query, and encodes its answer.
 // Authorization and business rules live in package app.
@@ -33,23 +36,43 @@ type Options struct {
 	// Metrics is where the server records; pass the same value to app.Config.Observer to
 	// count transitions. A fresh one when nil.
 	Metrics *Metrics
+	// TrustProxy takes the client address from X-Forwarded-For (the address the proxy in
+	// front of the server saw: the header's last entry) instead of the connection's. Set it
+	// only behind a proxy that sets the header, or clients can pick their address.
+	TrustProxy bool
+	// SecureCookies marks cookies Secure even on plain-HTTP requests: for a server behind
+	// a proxy that terminates TLS. Requests that came over TLS get Secure cookies anyway.
+	SecureCookies bool
+	// Limits are the rate limits on writes; DefaultLimits when nil.
+	Limits *Limits
 }
 
 // Server is the HTTP API. It is safe for concurrent use.
 type Server struct {
-	app     *app.App
-	log     *slog.Logger
-	version string
-	metrics *Metrics
-	mux     *http.ServeMux
-	openapi []byte
-	handler http.Handler
+	app           *app.App
+	log           *slog.Logger
+	version       string
+	metrics       *Metrics
+	mux           *http.ServeMux
+	openapi       []byte
+	handler       http.Handler
+	trustProxy    bool
+	secureCookies bool
+	pages         map[string]bool // the patterns of page routes, whose errors are pages
+	// Rate limits: per principal and per address on writes, per address on logins.
+	principalLimit, addrLimit, loginLimit *limiter
 }
 
 // New returns the API over a. It panics if the route table cannot be turned into an
 // OpenAPI document, which is a programming error that every test run catches.
 func New(a *app.App, opts Options) *Server {
-	s := &Server{app: a, log: opts.Logger, version: opts.Version, metrics: opts.Metrics, mux: http.NewServeMux()}
+	s := &Server{app: a, log: opts.Logger, version: opts.Version, metrics: opts.Metrics, mux: http.NewServeMux(),
+		trustProxy: opts.TrustProxy, secureCookies: opts.SecureCookies, pages: map[string]bool{}}
+	limits := DefaultLimits
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	s.principalLimit, s.addrLimit, s.loginLimit = newLimiter(limits.Principal), newLimiter(limits.Addr), newLimiter(limits.Login)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -72,14 +95,14 @@ func New(a *app.App, opts Options) *Server {
 	s.openapi = doc
 	metrics := s.metrics.handler()
 	for _, rt := range routes {
-		h := rt.handle
 		if rt.pattern == "GET /metrics" {
-			h = func(_ *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
+			rt.handle = func(_ *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
 				metrics.ServeHTTP(w, r)
 				return nil
 			}
 		}
-		s.mux.Handle(rt.pattern, s.endpoint(rt.auth, h))
+		s.pages[rt.pattern] = rt.page
+		s.mux.Handle(rt.pattern, s.endpoint(rt))
 	}
 	s.handler = s.middleware(s.mux)
 	return s
@@ -91,19 +114,48 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // OpenAPI returns the OpenAPI 3.1 document (JSON) generated from the route table.
 func (s *Server) OpenAPI() []byte { return append([]byte(nil), s.openapi...) }
 
-// handlerFunc is a route's handler: p is the authenticated principal on routes that need
-// auth (the zero Principal elsewhere). A returned error is written as a problem.
+// handlerFunc is a route's handler: p is the authenticated principal on API routes that
+// need auth (the zero Principal elsewhere). A returned error is written as a problem, or
+// as an error page on page routes.
 type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error
 
-// endpoint authenticates (when the route needs it) and renders a returned error.
-func (s *Server) endpoint(auth bool, h handlerFunc) http.Handler {
+// endpoint wraps a route's handler: it notes where the request comes from, applies the
+// rate limits, authenticates (API routes that need it: a bearer token, or the session
+// cookie with the CSRF token on writes) and renders a returned error.
+func (s *Server) endpoint(rt route) http.Handler {
+	method, _ := rt.methodPath()
+	unsafe := unsafeMethod(method)
+	limitAddr, limitPrincipal := rt.limitedPerAddr(), rt.apiWrite() && rt.auth
+	h := rt.handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr, client := s.clientOf(r)
+		r = r.WithContext(context.WithValue(r.Context(), clientKey, clientInfo{addr: addr, client: client}))
+		now := time.Now()
+		if limitAddr {
+			if ok, wait := s.addrLimit.allow(addr, now); !ok {
+				s.writeError(w, r, errRateLimited(wait))
+				return
+			}
+		}
+		if rt.login {
+			if ok, wait := s.loginLimit.allow(addr, now); !ok {
+				s.writeError(w, r, errRateLimited(wait))
+				return
+			}
+		}
 		var p app.Principal
-		if auth {
+		if rt.auth && !rt.page {
 			var err error
-			if p, err = s.authenticate(r); err != nil {
+			if p, err = s.authenticate(r, unsafe); err != nil {
 				s.writeError(w, r, err)
 				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			if limitPrincipal {
+				if ok, wait := s.principalLimit.allow(string(p.Role)+":"+p.ID, now); !ok {
+					s.writeError(w, r, errRateLimited(wait))
+					return
+				}
 			}
 		}
 		if err := h(s, w, r, p); err != nil {
@@ -112,22 +164,47 @@ func (s *Server) endpoint(auth bool, h handlerFunc) http.Handler {
 	})
 }
 
-func (s *Server) authenticate(r *http.Request) (app.Principal, error) {
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// authenticate finds who makes an API request: the bearer token when there is an
+// Authorization header, else the session cookie. A write with the session cookie must
+// carry the session's CSRF token in X-CSRF-Token (a bearer token is no ambient
+// credential: a page on another site cannot make the browser send it).
+func (s *Server) authenticate(r *http.Request, unsafe bool) (app.Principal, error) {
+	ci := clientFrom(r.Context())
 	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if h == "" {
+	if h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return app.Principal{}, &app.Error{Code: app.CodeUnauthorized, Message: app.Text{
+				EN: "the Authorization header must be: Bearer <token>", ZH: "Authorization 头格式应为:Bearer <令牌>"}}
+		}
+		p, err := s.app.Authenticate(r.Context(), strings.TrimSpace(token))
+		p.Addr, p.Client = ci.addr, ci.client
+		return p, err
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
 		return app.Principal{}, errNoToken
 	}
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return app.Principal{}, &app.Error{Code: app.CodeUnauthorized, Message: app.Text{
-			EN: "the Authorization header must be: Bearer <token>", ZH: "Authorization 头格式应为:Bearer <令牌>"}}
+	p, csrf, err := s.app.SessionPrincipal(r.Context(), c.Value, ci.addr, ci.client)
+	if err != nil {
+		return app.Principal{}, err
 	}
-	return s.app.Authenticate(r.Context(), strings.TrimSpace(token))
+	if unsafe && !sameToken(r.Header.Get(csrfHeader), csrf) {
+		return app.Principal{}, errCSRF
+	}
+	return p, nil
 }
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	clientKey
+)
 
 // requestID is the request's id (X-Request-Id), "" outside a request.
 func requestID(ctx context.Context) string {
@@ -192,11 +269,19 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			id = newRequestID()
 		}
 		rw.Header().Set("X-Request-Id", id)
+		setSecurityHeaders(rw.Header())
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		w := &statusWriter{ResponseWriter: rw}
 		defer func() {
+			d := time.Since(start)
+			route := routeOf(r)
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
+					// A handler gave up on an answer it had begun (a broken export): the
+					// client sees the connection cut, the log sees the request.
+					s.log.LogAttrs(r.Context(), slog.LevelWarn, "http request aborted",
+						slog.String("method", r.Method), slog.String("route", route), slog.Int("status", w.status),
+						slog.Duration("duration", d), slog.Int64("bytes", w.bytes), slog.String("request_id", id))
 					panic(v)
 				}
 				s.log.LogAttrs(r.Context(), slog.LevelError, "panic", slog.String("request_id", id),
@@ -205,8 +290,6 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 					s.writeError(w, r, fmt.Errorf("panic: %v", v))
 				}
 			}
-			d := time.Since(start)
-			route := routeOf(r)
 			s.metrics.observe(route, r.Method, w.status, d)
 			level := slog.LevelInfo
 			if w.status >= 500 {

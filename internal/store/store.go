@@ -28,7 +28,7 @@ var (
 	// ErrExceeded: a holding change would claim more units, or refund or reserve more money,
 	// than an order line has.
 	ErrExceeded = errors.New("exceeds what the order line has")
-	// ErrBadCursor: a ListCases cursor that this store did not produce.
+	// ErrBadCursor: a ListCases or ListAudit cursor that this store did not produce.
 	ErrBadCursor = errors.New("bad cursor")
 )
 
@@ -184,6 +184,59 @@ type Tx interface {
 	InsertToken(ctx context.Context, t Token) error
 	// TokenByHash finds a token by the SHA-256 of its secret.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// Tokens lists every token, newest first (ties by id, descending; hashes included:
+	// callers never show them).
+	Tokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks a token revoked at Now(); ErrNotFound for an unknown id. Revoking a
+	// revoked token keeps the first time.
+	RevokeToken(ctx context.Context, id string) error
+
+	// InsertUser stores a staff account (a zero CreatedAt becomes Now); ErrConflict when the
+	// username or id is taken, ErrNotFound when its merchant is unknown.
+	//
+	// Merchant staff must have a Merchant and every other role none (the users_merchant_staff
+	// constraint). The caller validates that first: a store that refuses it returns an error
+	// that wraps the database's constraint violation, names users_merchant_staff, and is none
+	// of ErrConflict, ErrNotFound or ErrExceeded — a bug of the caller, not a user's mistake.
+	InsertUser(ctx context.Context, u User) error
+	// UpdateUser replaces an account's fields (all but ID, Username and CreatedAt);
+	// ErrNotFound for an unknown id. The users_merchant_staff rule is as for InsertUser.
+	UpdateUser(ctx context.Context, u User) error
+	// User returns an account by id; UserByUsername by its username.
+	User(ctx context.Context, id string) (User, error)
+	UserByUsername(ctx context.Context, username string) (User, error)
+	// Users lists the accounts by username.
+	Users(ctx context.Context) ([]User, error)
+
+	// InsertSession stores a web session (only the hash of its id; zero CreatedAt and
+	// LastSeenAt become Now); ErrConflict when the hash is taken, ErrNotFound when UserID
+	// names no account ("" for a customer's session).
+	InsertSession(ctx context.Context, s Session) error
+	// Session returns a session by the hash of its id (expired ones too: the caller decides).
+	Session(ctx context.Context, idHash []byte) (Session, error)
+	// TouchSession moves a session's last-seen and expiry times; ErrNotFound, reported by
+	// the call, when the session is gone (logged out meanwhile).
+	TouchSession(ctx context.Context, idHash []byte, lastSeen, expires time.Time) error
+	// DeleteSession ends a session (logout); deleting an unknown session is not an error.
+	DeleteSession(ctx context.Context, idHash []byte) error
+	// DeleteUserSessions ends every session of an account (disabled, password changed).
+	DeleteUserSessions(ctx context.Context, userID string) error
+
+	// SetShopSecret stores the shared secret a shop system signs customer login links with;
+	// shop is a merchant code, or "platform" for the marketplace itself. A second call
+	// replaces the secret; an empty secret is refused.
+	SetShopSecret(ctx context.Context, shop string, secret []byte) error
+	// ShopSecret returns a shop's secret; ErrNotFound when none is set.
+	ShopSecret(ctx context.Context, shop string) ([]byte, error)
+
+	// AppendAudit adds an entry to the audit log, which is append-only (the database refuses
+	// to change or delete entries). The store assigns the ID (a given one is ignored); a zero
+	// At becomes Now. Detail must be valid JSON; nil is stored as null and reads back nil.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns one page of the audit log, newest first (At, then ID, descending),
+	// and the cursor of the next page ("" at the end); pages neither skip nor repeat entries
+	// however many share a time. ErrBadCursor for a cursor it did not produce.
+	ListAudit(ctx context.Context, q AuditQuery) (entries []AuditEntry, next string, err error)
 }
 
 // Merchant is a shop on the platform.
@@ -209,7 +262,9 @@ type CaseRecord struct {
 
 // CaseQuery selects cases. Empty fields select everything.
 type CaseQuery struct {
-	Merchant    string
+	Merchant string
+	// Merchants, when not empty, limits the cases to these merchants (an agent's scope).
+	Merchants   []string
 	Customer    string
 	OrderNo     string
 	States      []aftersale.State
@@ -326,6 +381,64 @@ type Token struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: never
 	RevokedAt time.Time // zero: not revoked
+}
+
+// User is a staff account that logs in with a password: merchant staff, agents,
+// supervisors, admins. Customers arrive from the shop system and are not users.
+type User struct {
+	ID           string
+	Username     string
+	DisplayName  string
+	Role         string   // merchant | agent | supervisor | admin
+	Merchant     string   // for merchant staff
+	Scope        []string // merchants an agent or supervisor serves; empty (read back nil): all
+	PasswordHash string   // argon2id, PHC string format
+	FailedLogins int
+	LockedUntil  time.Time // zero: not locked
+	CreatedAt    time.Time
+	DisabledAt   time.Time // zero: active
+}
+
+// Session is a web session. Only the SHA-256 of its id is kept.
+type Session struct {
+	IDHash     []byte
+	Role       string
+	UserID     string   // staff
+	Merchant   string   // merchant staff; or the shop that vouched for a customer
+	Customer   string   // a customer
+	Scope      []string // an agent's or supervisor's merchants (empty reads back nil)
+	CSRFToken  string
+	Addr       string // where it was opened from
+	Client     string // the user agent it was opened with
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// AuditEntry is one line of the audit log: who did what to what, when, from where.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorRole  string
+	ActorID    string
+	Action     string // e.g. case.approve, order.upsert, policy.install, token.revoke, login
+	Resource   string // case | order | attachment | policy | token | user | session
+	ResourceID string
+	Outcome    string // ok | denied | failed
+	Addr       string
+	Client     string
+	Detail     json.RawMessage // what changed, never secrets or personal data in full
+}
+
+// AuditQuery selects audit entries; empty fields select everything.
+type AuditQuery struct {
+	ActorID    string
+	Action     string // exact, or a prefix ending in "." (case.)
+	Resource   string
+	ResourceID string
+	From, To   time.Time // [From, To)
+	Cursor     string
+	Limit      int // 1–1000; 0 means 100
 }
 
 // Options configure an implementation.

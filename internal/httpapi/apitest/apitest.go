@@ -60,9 +60,16 @@ func Backends() []Backend {
 // Run runs fn once per backend, each in a subtest with a fresh stack.
 func Run(t *testing.T, fn func(t *testing.T, env *Env)) {
 	t.Helper()
+	RunWith(t, nil, fn)
+}
+
+// RunWith is Run with the server's options changed by configure (rate limits, a trusted
+// proxy).
+func RunWith(t *testing.T, configure func(*httpapi.Options), fn func(t *testing.T, env *Env)) {
+	t.Helper()
 	for _, b := range Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			fn(t, New(t, b))
+			fn(t, NewWith(t, b, configure))
 		})
 	}
 }
@@ -155,12 +162,20 @@ type Env struct {
 	BlobDir  string
 	Contract *Contract
 
-	count func(string) (int, error)
-	logs  *lockedBuffer
+	count  func(string) (int, error)
+	logs   *lockedBuffer
+	client *http.Client
 }
 
-// New builds the stack on backend b.
+// New builds the stack on backend b. Its server has no rate limits: every test client is
+// one address (NewWith sets them).
 func New(t *testing.T, b Backend) *Env {
+	t.Helper()
+	return NewWith(t, b, nil)
+}
+
+// NewWith builds the stack on backend b with the server's options changed by configure.
+func NewWith(t *testing.T, b Backend, configure func(*httpapi.Options)) *Env {
 	t.Helper()
 	ctx := context.Background()
 	env := &Env{Backend: b.Name, Clock: &clock.Clock{}, logs: &lockedBuffer{}}
@@ -181,9 +196,16 @@ func New(t *testing.T, b Backend) *Env {
 	if err := env.App.LoadPolicies(ctx); err != nil {
 		t.Fatalf("load policies: %v", err)
 	}
-	env.API = httpapi.New(env.App, httpapi.Options{Logger: logger, Version: "test", Metrics: env.Metrics})
+	opts := httpapi.Options{Logger: logger, Version: "test", Metrics: env.Metrics, Limits: &httpapi.Limits{}}
+	if configure != nil {
+		configure(&opts)
+	}
+	env.API = httpapi.New(env.App, opts)
 	env.Server = httptest.NewServer(env.API.Handler())
 	t.Cleanup(env.Server.Close)
+	// Redirects are answers to check, not to follow; cookies are the test's to send.
+	env.client = env.Server.Client()
+	env.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", env.Logs())
@@ -250,15 +272,21 @@ func (e *Env) Token(t testing.TB, role app.Role, merchantOrCustomer string) stri
 }
 
 // Request is one HTTP request. JSON, when set, is marshalled as the body with
-// Content-Type application/json; otherwise Body and ContentType are sent as they are.
+// Content-Type application/json; Form is sent urlencoded; otherwise Body and ContentType
+// are sent as they are.
 type Request struct {
 	Method      string
 	Path        string // with the query string
 	Token       string
 	JSON        any
+	Form        url.Values
 	Body        []byte
 	ContentType string
 	Header      http.Header
+	Cookies     []*http.Cookie
+	// Session sends a login's cookie, and its CSRF token (X-CSRF-Token) on writes unless
+	// Header sets one.
+	Session *Session
 }
 
 // Response is a response read in full.
@@ -284,6 +312,9 @@ func (e *Env) Do(t testing.TB, r Request) *Response {
 		}
 		body, ct = b, "application/json"
 	}
+	if r.Form != nil {
+		body, ct = []byte(r.Form.Encode()), "application/x-www-form-urlencoded"
+	}
 	req, err := http.NewRequest(r.Method, e.Server.URL+r.Path, bytes.NewReader(body))
 	if err != nil {
 		t.Errorf("new request: %v", err)
@@ -298,7 +329,17 @@ func (e *Env) Do(t testing.TB, r Request) *Response {
 	if r.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
-	resp, err := e.Server.Client().Do(req)
+	for _, c := range r.Cookies {
+		req.AddCookie(c)
+	}
+	if r.Session != nil {
+		req.AddCookie(r.Session.Cookie)
+		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+		if unsafe && req.Header.Get("X-CSRF-Token") == "" {
+			req.Header.Set("X-CSRF-Token", r.Session.CSRF)
+		}
+	}
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Errorf("%s %s: %v", r.Method, r.Path, err)
 		return &Response{}
@@ -327,6 +368,16 @@ func (r *Response) JSON(t testing.TB, v any) {
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %d response: %v: %s", r.Status, err, r.Body)
 	}
+}
+
+// Cookie is the cookie the answer sets by that name, nil when it sets none.
+func (r *Response) Cookie(name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // Problem decodes a problem+json body.

@@ -106,7 +106,8 @@ func (c *Contract) CheckResponse(method, path string, status int, h http.Header,
 	if !ok {
 		return fmt.Errorf("%s %s answered %d, which the OpenAPI document does not list for %s", method, path, status, op["operationId"])
 	}
-	if status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); status == http.StatusUnauthorized && mt == "application/problem+json" && h.Get("WWW-Authenticate") == "" {
+		// API answers challenge; a page (the login form again) has nothing to offer but itself.
 		return fmt.Errorf("%s %s: 401 without WWW-Authenticate", method, path)
 	}
 	headers, _ := resp["headers"].(map[string]any)

@@ -44,6 +44,9 @@ func TestContractCatchesDrift(t *testing.T) {
 		{"no request id", "GET", "/healthz", 200, http.Header{"Content-Type": {"application/json"}}, health, "X-Request-Id"},
 		{"an undocumented operation that answers", "DELETE", "/api/v1/cases/x", 200, jsonHeader, `{}`, "not in the OpenAPI document"},
 		{"401 without a challenge", "GET", "/api/v1/cases/x", 401, problemHeader, strings.Replace(problem, "404", "401", 1), "WWW-Authenticate"},
+		{"a failed login page", "POST", "/login", 401, http.Header{"Content-Type": {"text/html; charset=utf-8"}, "X-Request-Id": {"r"}}, "<p>", ""},
+		{"a redirect without its Location", "GET", "/", 303, http.Header{"X-Request-Id": {"r"}}, "", "Location"},
+		{"a redirect with a body", "GET", "/", 303, http.Header{"Location": {"/login"}, "X-Request-Id": {"r"}}, "<a>", "a body"},
 		{"a case with a bad state", "GET", "/api/v1/cases", 200, jsonHeader, `{"items":[{"state":"lost"}]}`, "does not match"},
 	}
 	for _, tt := range tests {

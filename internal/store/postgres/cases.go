@@ -223,6 +223,9 @@ func (t *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseReco
 	if q.Merchant != "" {
 		where = append(where, "merchant_code = "+arg(q.Merchant))
 	}
+	if len(q.Merchants) > 0 {
+		where = append(where, "merchant_code = ANY ("+arg(q.Merchants)+"::text[])")
+	}
 	if q.Customer != "" {
 		where = append(where, "customer_id = "+arg(q.Customer))
 	}

@@ -315,7 +315,9 @@ func (t *Tx) rollback() {
 }
 
 // classify wraps a database error with the store error it means, keeping the original
-// in the chain (for logs and retry decisions).
+// in the chain (for logs and retry decisions). A CHECK violation is a holding beyond the
+// order line (ErrExceeded), but users_merchant_staff — an account's role and merchant that
+// do not go together — which is none of the sentinels.
 func classify(err error) error {
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrExceeded) {
 		return err // a pending write's error, classified already (see Tx.later)
@@ -327,6 +329,9 @@ func classify(err error) error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23514": // check_violation
+			if pe.ConstraintName == "users_merchant_staff" {
+				return fmt.Errorf("merchant staff need a merchant, and other roles none: %w", err)
+			}
 			return fmt.Errorf("%w: %w", store.ErrExceeded, err)
 		case "23505": // unique_violation
 			return fmt.Errorf("%w: %w", store.ErrConflict, err)

@@ -186,6 +186,12 @@ func (tx *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseRec
 		}
 	}
 	eq("merchant_code", q.Merchant)
+	if len(q.Merchants) > 0 {
+		where = append(where, "merchant_code IN ("+placeholders(len(q.Merchants))+")")
+		for _, m := range q.Merchants {
+			args = append(args, m)
+		}
+	}
 	eq("customer_id", q.Customer)
 	eq("order_no", q.OrderNo)
 	if len(q.States) > 0 {
@@ -267,7 +273,7 @@ func encodeCursor(createdAt int64, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "|" + id))
 }
 
-var errBadCursor = errors.New("invalid cursor: pass back the cursor of the previous page unchanged")
+var errBadCursor = fmt.Errorf("%w: pass back the cursor of the previous page unchanged", store.ErrBadCursor)
 
 func decodeCursor(cursor string) (createdAt int64, id string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)

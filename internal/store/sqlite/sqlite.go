@@ -184,8 +184,9 @@ func isBusy(err error) bool {
 
 // dbErr turns what the database reports into the store's sentinel errors, keeping the
 // database's message: a CHECK constraint is a holding beyond the order line
-// (ErrExceeded), a UNIQUE or PRIMARY KEY violation a taken key (ErrConflict), a foreign
-// key violation a missing row (ErrNotFound), no rows ErrNotFound.
+// (ErrExceeded) — but users_merchant_staff, an account's role and merchant that do not go
+// together, which is none of the sentinels —, a UNIQUE or PRIMARY KEY violation a taken key
+// (ErrConflict), a foreign key violation a missing row (ErrNotFound), no rows ErrNotFound.
 func dbErr(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
@@ -196,6 +197,9 @@ func dbErr(err error) error {
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_CHECK:
+		if strings.Contains(se.Error(), "users_merchant_staff") {
+			return fmt.Errorf("merchant staff need a merchant, and other roles none: %w", err)
+		}
 		return fmt.Errorf("%w: %w", store.ErrExceeded, err)
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return fmt.Errorf("%w: %w", store.ErrConflict, err)

@@ -72,6 +72,39 @@ func TestCaseEventsRefuseUpdateAndDelete(t *testing.T) {
 	}
 }
 
+// The audit log is append-only (migrations/0005_access.sql, triggers audit_log_no_update
+// and audit_log_no_delete): not even a raw statement changes or deletes an entry.
+func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := t.Context()
+	err := db.Update(ctx, func(tx store.Tx) error {
+		return tx.AppendAudit(ctx, store.AuditEntry{ActorRole: "admin", ActorID: "u-1", Action: "token.revoke",
+			Resource: "token", ResourceID: "tok-1", Outcome: "ok"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE audit_log SET outcome = 'denied'`,
+		`UPDATE audit_log SET id = id + 100`,
+		`DELETE FROM audit_log WHERE resource_id = 'tok-1'`,
+		`DELETE FROM audit_log`,
+	} {
+		_, err := db.write.ExecContext(ctx, q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
+		}
+	}
+	var n int
+	var outcome string
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*), max(outcome) FROM audit_log`).Scan(&n, &outcome); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || outcome != "ok" {
+		t.Fatalf("audit log after refused statements: %d entries, outcome %q; want 1, ok", n, outcome)
+	}
+}
+
 func TestOpenSetsPragmas(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := t.Context()

@@ -117,6 +117,7 @@ func testListFilters(t *testing.T, s store.Store) {
 	}{
 		{"Everything", store.CaseQuery{}, func(*aftersale.Case) bool { return true }},
 		{"Merchant", store.CaseQuery{Merchant: "M-1"}, func(c *aftersale.Case) bool { return c.MerchantID == "M-1" }},
+		{"Merchants", store.CaseQuery{Merchants: []string{"M-1", "M-none"}}, func(c *aftersale.Case) bool { return c.MerchantID == "M-1" }},
 		{"Customer", store.CaseQuery{Customer: "C-1"}, func(c *aftersale.Case) bool { return c.CustomerID == "C-1" }},
 		{"Order", store.CaseQuery{OrderNo: "O-2"}, func(c *aftersale.Case) bool { return c.OrderNo == "O-2" }},
 		{"States", store.CaseQuery{States: []aftersale.State{aftersale.Requested, aftersale.Closed}},
@@ -310,9 +311,7 @@ func testListBadCursor(t *testing.T, s store.Store) {
 			_, _, err := tx.ListCases(t.Context(), store.CaseQuery{Cursor: cursor})
 			return err
 		})
-		if err == nil {
-			t.Fatalf("ListCases with cursor %q: no error", cursor)
-		}
+		wantErr(t, fmt.Sprintf("ListCases with cursor %q", cursor), err, store.ErrBadCursor)
 		if !strings.Contains(err.Error(), "cursor") {
 			t.Fatalf("ListCases with cursor %q: error %q does not mention the cursor", cursor, err)
 		}

@@ -48,6 +48,10 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Attachments", attachmentTests},
 		{"Policies", policyTests},
 		{"Tokens", tokenTests},
+		{"Users", userTests},
+		{"Sessions", sessionTests},
+		{"ShopSecrets", shopSecretTests},
+		{"Audit", auditTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runIn runs one command line with stdin as its standard input.
+func runIn(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	p := newProgram(env)
+	p.Stdin = strings.NewReader(stdin)
+	err = p.Run(context.Background(), args)
+	if cerr := p.Close(); cerr != nil {
+		t.Errorf("Close: %v", cerr)
+	}
+	return p.stdout.String(), p.stderr.String(), err
+}
+
+// noRedirects is a client that shows redirects instead of following them.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// login logs in through the login form and returns the session cookie, or "" with the
+// status of a refusal.
+func (s *server) login(t *testing.T, username, password string) (cookie string, status int) {
+	t.Helper()
+	res, err := noRedirects.Get(s.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("login form: %d %s", res.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/login", strings.NewReader(url.Values{
+		"username": {username}, "password": {password}, "csrf_token": {string(m[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "as_login_csrf", Value: string(m[1])})
+	if res, err = noRedirects.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == "as_session" && res.StatusCode == http.StatusSeeOther {
+			return c.Value, res.StatusCode
+		}
+	}
+	return "", res.StatusCode
+}
+
+// open follows a login link and returns the session cookie ("" when refused).
+func open(t *testing.T, link string) (cookie string, status int) {
+	t.Helper()
+	res, err := noRedirects.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == "as_session" {
+			return c.Value, res.StatusCode
+		}
+	}
+	return "", res.StatusCode
+}
+
+// withCookie does a GET with a session cookie and returns the status.
+func (s *server) withCookie(t *testing.T, path, cookie string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	req.AddCookie(&http.Cookie{Name: "as_session", Value: cookie})
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestUserCommandsManageWhoCanLogIn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"AFTERSALES_DATA": dir}
+	s := MustServe(t, env, "")
+
+	_, stderr, err := runIn(t, env, "a long password one\n", "user", "create", "--username", "agent.li", "--role", "agent", "--scope", "shop-a,shop-b")
+	if err != nil || !strings.Contains(stderr, "user agent.li (agent serving shop-a, shop-b) created") {
+		t.Fatalf("user create: %v %q", err, stderr)
+	}
+	stdout, stderr, err := run(t, env, "user", "create", "--username", "staff.a", "--role", "merchant", "--merchant", "shop-a", "--generate-password")
+	password := strings.TrimSpace(stdout)
+	if err != nil || len(password) < 20 || strings.Count(stdout, "\n") != 1 || !strings.Contains(stderr, "shown only once") {
+		t.Fatalf("user create --generate-password: %v %q %q", err, stdout, stderr)
+	}
+	if _, _, err := run(t, env, "user", "create", "--username", "staff.b", "--role", "merchant", "--merchant", "shop-b"); ExitCode(err) != exitUsage ||
+		!strings.Contains(ErrorMessage(err), "no password on standard input") {
+		t.Errorf("without a password: %v", err)
+	}
+	if _, _, err := runIn(t, env, "short\n", "user", "create", "--username", "staff.b", "--role", "merchant", "--merchant", "shop-b"); ExitCode(err) != exitError ||
+		!strings.Contains(ErrorMessage(err), "10–200 characters") {
+		t.Errorf("a short password: %v", err)
+	}
+	stdout, _, err = run(t, env, "user", "list")
+	if err != nil || !regexp.MustCompile(`(?m)^agent\.li +agent +shop-a,shop-b +active `).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^staff\.a +merchant +shop-a +active `).MatchString(stdout) {
+		t.Errorf("user list: %v\n%s", err, stdout)
+	}
+
+	cookie, status := s.login(t, "staff.a", password)
+	if cookie == "" || s.withCookie(t, "/api/v1/cases", cookie) != http.StatusOK {
+		t.Fatalf("login as staff.a: %d", status)
+	}
+	if c, _ := s.login(t, "agent.li", "a long password one"); c == "" {
+		t.Error("login as agent.li (password from standard input)")
+	}
+	stdout, _, err = run(t, env, "user", "set", "--username", "staff.a", "--disable")
+	if err != nil || stdout != "user staff.a: disabled, its sessions ended\n" {
+		t.Errorf("user set --disable: %v %q", err, stdout)
+	}
+	if code := s.withCookie(t, "/api/v1/cases", cookie); code != http.StatusUnauthorized {
+		t.Errorf("the session of a disabled account: %d", code)
+	}
+	if c, _ := s.login(t, "staff.a", password); c != "" {
+		t.Error("a disabled account logged in")
+	}
+	stdout, _, err = runIn(t, env, "a brand new password\r\n", "user", "set", "--username", "staff.a", "--enable", "--password-stdin", "--unlock")
+	if err != nil || stdout != "user staff.a: password changed, enabled, unlocked, its sessions ended\n" {
+		t.Errorf("user set --enable --password-stdin: %v %q", err, stdout)
+	}
+	if c, _ := s.login(t, "staff.a", "a brand new password"); c == "" {
+		t.Error("login with the new password")
+	}
+	if _, _, err := run(t, env, "user", "set", "--username", "nobody", "--unlock"); ExitCode(err) != exitError || !strings.Contains(ErrorMessage(err), "not found") {
+		t.Errorf("user set of nobody: %v", err)
+	}
+}
+
+func TestTokenListAndRevoke(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"AFTERSALES_DATA": dir}
+	s := MustServe(t, env, "")
+	stdout, _, err := run(t, env, "token", "create", "--role", "merchant", "--merchant", "shop-a", "--name", "erp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSpace(stdout)
+	list, _, err := run(t, env, "token", "list")
+	m := regexp.MustCompile(`(?m)^(\S+) +merchant +shop-a +\S+ \S+ +\S+ \S+ +- +erp$`).FindStringSubmatch(list)
+	if err != nil || m == nil || strings.Contains(list, "ast_") {
+		t.Fatalf("token list: %v\n%s", err, list)
+	}
+	if code := s.get(t, "/api/v1/cases", secret, nil); code != http.StatusOK {
+		t.Fatalf("before revoke: %d", code)
+	}
+	if stdout, _, err := run(t, env, "token", "revoke", m[1]); err != nil || !strings.Contains(stdout, "revoked") {
+		t.Fatalf("token revoke: %v %q", err, stdout)
+	}
+	if code := s.get(t, "/api/v1/cases", secret, nil); code != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d", code)
+	}
+	list, _, _ = run(t, env, "token", "list")
+	if regexp.MustCompile(`(?m)^` + m[1] + ` .* - +erp$`).MatchString(list) {
+		t.Errorf("token list does not show the revocation:\n%s", list)
+	}
+	if _, _, err := run(t, env, "token", "revoke", "no-such-token"); ExitCode(err) != exitError || !strings.Contains(ErrorMessage(err), "not found") {
+		t.Errorf("revoke an unknown token: %v", err)
+	}
+}
+
+func TestShopSecretAndLoginLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"AFTERSALES_DATA": dir}
+	s := MustServe(t, env, "")
+	if _, _, err := run(t, env, "shop", "link", "--shop", "platform", "--customer", "C1"); ExitCode(err) != exitError ||
+		!strings.Contains(ErrorMessage(err), "no login-link secret") {
+		t.Errorf("a link before the secret: %v", err)
+	}
+	stdout, stderr, err := run(t, env, "shop", "secret", "--shop", "platform")
+	if secret, herr := hex.DecodeString(strings.TrimSpace(stdout)); err != nil || herr != nil || len(secret) != 32 || !strings.Contains(stderr, "shown only once") {
+		t.Fatalf("shop secret: %v %q %q", err, stdout, stderr)
+	}
+	stdout, _, err = run(t, env, "shop", "link", "--shop", "platform", "--customer", "C1", "--base", s.url+"/")
+	link := strings.TrimSpace(stdout)
+	if err != nil || !strings.HasPrefix(link, s.url+"/login/link?") {
+		t.Fatalf("shop link: %v %q", err, stdout)
+	}
+	cookie, status := open(t, link)
+	if status != http.StatusSeeOther || cookie == "" || s.withCookie(t, "/", cookie) != http.StatusOK {
+		t.Fatalf("open the link: %d", status)
+	}
+	// A new secret: links signed with the old one no longer open.
+	if _, _, err := run(t, env, "shop", "secret", "--shop", "platform"); err != nil {
+		t.Fatal(err)
+	}
+	if _, status := open(t, link); status != http.StatusUnauthorized {
+		t.Errorf("a link of the old secret: %d", status)
+	}
+	if _, _, err := run(t, env, "shop", "link", "--shop", "platform", "--customer", "C1", "--ttl", "1h"); ExitCode(err) != exitError ||
+		!strings.Contains(ErrorMessage(err), "at most 15 minutes") {
+		t.Errorf("a link valid for an hour: %v", err)
+	}
+}
+
+var accountLine = regexp.MustCompile(`(?m)^  (merchant|agent|supervisor|admin) +(\S+) +([a-z2-7]{26})$`)
+
+func TestServeDemoPrintsStaffAccountsAndACustomerLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := MustServe(t, nil, "customer login link", "--demo", "--demo-orders", "40", "--data", dir)
+	out := s.stdout.String()
+	accounts := map[string]string{}
+	roles := map[string]int{}
+	for _, m := range accountLine.FindAllStringSubmatch(out, -1) {
+		accounts[m[2]] = m[3]
+		roles[m[1]]++
+	}
+	if roles["admin"] != 1 || roles["supervisor"] != 1 || roles["agent"] != 1 || roles["merchant"] < 2 {
+		t.Fatalf("demo accounts by role %v in:\n%s", roles, out)
+	}
+	for _, username := range []string{"admin", "agent", "staff.yichu-fashion"} {
+		if c, status := s.login(t, username, accounts[username]); c == "" {
+			t.Errorf("login as %s: %d", username, status)
+		}
+	}
+	link := regexp.MustCompile(`(?m)^  (http://\S+/login/link\?\S+)$`).FindStringSubmatch(out)
+	if link == nil {
+		t.Fatalf("no login link in:\n%s", out)
+	}
+	cookie, status := open(t, link[1])
+	if cookie == "" || s.withCookie(t, "/api/v1/cases", cookie) != http.StatusOK {
+		t.Errorf("the demo link: %d", status)
+	}
+	s.stop(t)
+
+	// A second start gives the accounts new passwords.
+	again := MustServe(t, nil, "customer login link", "--demo", "--data", dir)
+	m := accountLine.FindAllStringSubmatch(again.stdout.String(), -1)
+	if len(m) != len(accounts) {
+		t.Fatalf("second start accounts:\n%s", again.stdout.String())
+	}
+	if c, _ := again.login(t, "admin", accounts["admin"]); c != "" {
+		t.Error("the old admin password still works")
+	}
+	for _, a := range m {
+		if a[2] == "admin" {
+			if c, status := again.login(t, "admin", a[3]); c == "" {
+				t.Errorf("the new admin password: %d", status)
+			}
+		}
+	}
+}

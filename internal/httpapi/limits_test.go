@@ -1,0 +1,154 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+)
+
+func from(addr string) http.Header { return http.Header{"X-Forwarded-For": {"203.0.113.9, " + addr}} }
+
+// wantLimited checks a 429: Retry-After in whole seconds, as a problem or (pages) a page.
+func wantLimited(t *testing.T, res *apitest.Response, page bool) {
+	t.Helper()
+	if page {
+		wantPage(t, res, http.StatusTooManyRequests)
+	} else {
+		wantProblem(t, res, http.StatusTooManyRequests, "rate_limited")
+	}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 || s > 3600 {
+		t.Errorf("Retry-After %q", res.Header.Get("Retry-After"))
+	}
+}
+
+// Writes are limited per principal and per client address, logins per address; over a
+// limit the answer is 429 with Retry-After. Reads are not limited. Behind a trusted
+// proxy the address is the last of X-Forwarded-For.
+func TestRateLimitsOnWrites(t *testing.T) {
+	limits := &httpapi.Limits{
+		Principal: httpapi.Rate{Events: 1, Per: time.Hour, Burst: 2},
+		Addr:      httpapi.Rate{Events: 1, Per: time.Hour, Burst: 3},
+		Login:     httpapi.Rate{Events: 1, Per: time.Hour, Burst: 2},
+	}
+	apitest.RunWith(t, func(o *httpapi.Options) { o.Limits, o.TrustProxy = limits, true }, func(t *testing.T, env *apitest.Env) {
+		evaluate := func(token string, h http.Header) *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/policy/evaluate", Token: token, Header: h,
+				JSON: app.EvaluateInput{ApplyInput: returnRefund("NONE", "SKU", 1)}})
+		}
+		// Per principal: two writes of one token, then 429 — from any address.
+		admin := env.Token(t, app.RoleAdmin, "")
+		for range 2 {
+			if res := evaluate(admin, from("198.51.100.1")); res.Status == http.StatusTooManyRequests {
+				t.Fatalf("limited too early: %s", res.Body)
+			}
+		}
+		wantLimited(t, evaluate(admin, from("198.51.100.1")), false)
+		wantLimited(t, evaluate(admin, from("198.51.100.99")), false)
+		for range 5 { // reads are not limited
+			if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: admin, Header: from("198.51.100.1")}); res.Status != http.StatusOK {
+				t.Fatalf("a read: %d", res.Status)
+			}
+		}
+
+		// Per address: three writes from one address whatever the token, then 429; the
+		// same token from another address goes through.
+		for range 3 {
+			if res := evaluate(env.Token(t, app.RoleAgent, ""), from("198.51.100.2")); res.Status == http.StatusTooManyRequests {
+				t.Fatalf("limited too early: %s", res.Body)
+			}
+		}
+		agent := env.Token(t, app.RoleAgent, "")
+		wantLimited(t, evaluate(agent, from("198.51.100.2")), false)
+		if res := evaluate(agent, from("198.51.100.3")); res.Status == http.StatusTooManyRequests {
+			t.Errorf("another address is limited: %s", res.Body)
+		}
+
+		// Logins: two attempts from an address, then 429 pages — for the login form and
+		// the login links alike.
+		ua := strings.Repeat("Mozilla/5.0 ", 30)
+		h := from("198.51.100.4")
+		h.Set("User-Agent", ua)
+		for range 2 {
+			wantPage(t, loginAttempt(t, env, "nobody.here", "a-password-123", h), http.StatusUnauthorized)
+		}
+		wantLimited(t, loginAttempt(t, env, "nobody.here", "a-password-123", h), true)
+		wantLimited(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/login/link?" + env.LoginLink(t, "platform", "cust-1", time.Minute), Header: h}), true)
+		wantPage(t, loginAttempt(t, env, "nobody.here", "a-password-123", from("198.51.100.5")), http.StatusUnauthorized)
+
+		// The audit log has the proxy's client address and the User-Agent, cut.
+		page, err := env.App.Audit(t.Context(), app.Principal{Role: app.RoleAdmin, ID: "test"}, app.AuditInput{Action: "login"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs := map[string]int{}
+		for _, e := range page.Items {
+			addrs[e.Addr]++
+			if e.Addr == "198.51.100.4" && e.Client != ua[:200] {
+				t.Errorf("client %q, want the User-Agent cut to 200", e.Client)
+			}
+		}
+		if addrs["198.51.100.4"] != 2 || addrs["198.51.100.5"] != 1 || len(addrs) != 2 {
+			t.Errorf("login attempts by address: %v", addrs)
+		}
+	})
+}
+
+// Without TrustProxy, X-Forwarded-For is the client's claim and is ignored.
+func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		wantPage(t, loginAttempt(t, env, "nobody.here", "a-password-123", from("198.51.100.7")), http.StatusUnauthorized)
+		page, err := env.App.Audit(t.Context(), app.Principal{Role: app.RoleAdmin, ID: "test"}, app.AuditInput{Action: "login"})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Addr != "127.0.0.1" {
+			t.Errorf("audit %v %+v, want the connection's address", err, page)
+		}
+	})
+}
+
+// Every answer carries nosniff, same-origin referrers and no framing; pages have the
+// HTML policy (own resources, forms to self), everything else loads nothing; answers to
+// authenticated requests are not stored.
+func TestSecurityHeaders(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		token := env.Token(t, app.RoleAgent, "")
+		sess := env.Login(t, "agent.he", env.User(t, "agent.he", app.RoleAgent, ""))
+		for _, tt := range []struct {
+			req     apitest.Request
+			csp     string
+			noStore bool
+		}{
+			{apitest.Request{Method: http.MethodGet, Path: "/login"}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/", Session: sess}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/login/link?shop=x"}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: token}, "default-src 'none'; frame-ancestors 'none'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Session: sess}, "default-src 'none'; frame-ancestors 'none'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/nope", Token: token}, "default-src 'none'; frame-ancestors 'none'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases"}, "default-src 'none'; frame-ancestors 'none'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/healthz"}, "default-src 'none'; frame-ancestors 'none'", false},
+			{apitest.Request{Method: http.MethodGet, Path: "/nowhere"}, "default-src 'none'; frame-ancestors 'none'", false},
+			{apitest.Request{Method: http.MethodGet, Path: "/assets/style.css"}, "default-src 'none'; frame-ancestors 'none'", false},
+		} {
+			res := env.Do(t, tt.req)
+			name := tt.req.Method + " " + tt.req.Path
+			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+				"X-Frame-Options": "DENY", "Content-Security-Policy": tt.csp} {
+				if got := res.Header.Get(h); got != want {
+					t.Errorf("%s (%d): %s %q, want %q", name, res.Status, h, got, want)
+				}
+			}
+			if tt.noStore && res.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s (%d): Cache-Control %q", name, res.Status, res.Header.Get("Cache-Control"))
+			}
+		}
+		css := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/assets/style.css"})
+		if css.Status != http.StatusOK || !strings.HasPrefix(css.Header.Get("Content-Type"), "text/css") {
+			t.Errorf("style sheet: %d %s", css.Status, css.Header.Get("Content-Type"))
+		}
+		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/assets/layout.html"}), http.StatusNotFound)
+	})
+}

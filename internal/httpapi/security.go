@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aftersales/aftersales/internal/app"
+)
+
+// Cookies and the header of the session.
+const (
+	// sessionCookie holds a web session's secret (app.Session.Secret).
+	sessionCookie = "as_session"
+	// loginCSRFCookie is the login form's double-submit token: the form's hidden
+	// csrf_token must equal it, which a page on another site cannot arrange.
+	loginCSRFCookie = "as_login_csrf"
+	// csrfHeader carries the session's CSRF token on API writes made with the session.
+	csrfHeader = "X-CSRF-Token"
+	// csrfField carries it in the forms of pages.
+	csrfField = "csrf_token"
+)
+
+// Content security policies: pages load only their own style sheet and post only to
+// themselves; API answers load nothing. Neither may be framed.
+const (
+	cspHTML = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	cspAPI  = "default-src 'none'; frame-ancestors 'none'"
+)
+
+// setSecurityHeaders sets the headers every answer carries; pages replace the CSP with
+// cspHTML.
+func setSecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", cspAPI)
+}
+
+// sameToken compares a CSRF token sent with the expected one in constant time; an empty
+// token never matches.
+func sameToken(got, want string) bool {
+	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// clientInfo is where a request comes from, for the audit log and the address limit.
+type clientInfo struct {
+	addr   string
+	client string
+}
+
+func clientFrom(ctx context.Context) clientInfo {
+	ci, _ := ctx.Value(clientKey).(clientInfo)
+	return ci
+}
+
+// maxClientLen is how much of a User-Agent the audit log keeps.
+const maxClientLen = 200
+
+// clientOf returns the client's address — the connection's, or with TrustProxy the last
+// address in X-Forwarded-For, which the proxy in front appended (the entries before it
+// are whatever the client claimed) — and its User-Agent, cut to maxClientLen characters
+// of valid UTF-8.
+func (s *Server) clientOf(r *http.Request) (addr, client string) {
+	addr = r.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	if s.trustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				addr = ip.Unmap().String()
+			}
+		}
+	}
+	return addr, cleanText(r.UserAgent(), maxClientLen)
+}
+
+// cleanText makes s valid UTF-8 without control characters, cut to n characters: what
+// the client sends may reach the audit log, whose databases refuse invalid text.
+func cleanText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n])
+	}
+	return s
+}
+
+// cookie is a cookie of ours: HttpOnly, SameSite=Lax unless said otherwise, Secure on
+// TLS or with Options.SecureCookies. maxAge < 0 deletes it.
+func (s *Server) cookie(r *http.Request, name, value, path string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.secureCookies}
+}
+
+// setSessionCookie sets the cookie of a new session; the store ends it after
+// app.SessionIdle of disuse or app.SessionMax, whichever comes first.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess *app.Session) {
+	http.SetCookie(w, s.cookie(r, sessionCookie, sess.Secret, "/", int(app.SessionMax.Seconds())))
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, s.cookie(r, sessionCookie, "", "/", -1))
+}
