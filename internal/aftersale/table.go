@@ -181,6 +181,15 @@ func lookup(s State, a Action, t Type, role Role) *rule {
 	return nil
 }
 
+// ClockAction reports whether the system's action a on a case of type t in state s is the
+// clock's own — what the case's deadline does when nobody acted (approve on silence,
+// close, escalate, refund on receipt) — rather than an event anyone may report, such as a
+// carrier's delivery.
+func ClockAction(s State, a Action, t Type) bool {
+	r := lookup(s, a, t, System)
+	return r != nil && len(r.roles) == 1 && r.roles[0] == System
+}
+
 // Actions lists, for a state and case type, the actions each role may take there, ignoring
 // the guards that depend on a particular case. It is the static part of the table, for docs.
 func Actions(s State, t Type) map[Role][]Action {

@@ -183,11 +183,12 @@ func (a *App) Attachment(ctx context.Context, p Principal, id string) (*Attachme
 		} else if err != nil {
 			return err
 		}
-		mine := at.OwnerRole == string(p.Role) && at.OwnerID == principalOwner(p)
-		if mine {
-			return nil
-		}
+		// Until it is linked, only its uploader reads it; then its case decides, so that
+		// a customer's session from one shop's link does not read what they gave another.
 		if at.CaseID == "" {
+			if at.OwnerRole == string(p.Role) && at.OwnerID == principalOwner(p) {
+				return nil
+			}
 			return errNotFound("attachment")
 		}
 		_, err = a.loadCase(ctx, tx, p, opReadAttachment, at.CaseID)

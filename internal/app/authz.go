@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 )
@@ -149,4 +150,35 @@ func authorize(p Principal, op operation, o *owner, what string) error {
 		return errNotFound(what)
 	}
 	return nil
+}
+
+// allowedActions lists the actions p may take on c at now: the transition table's, less,
+// for an integration, the clock's actions before the case's deadline has passed.
+func allowedActions(p Principal, c *aftersale.Case, pol aftersale.Policy, now time.Time) []aftersale.Action {
+	actor, ok := p.actor()
+	if !ok {
+		return nil
+	}
+	allowed := aftersale.Allowed(c, actor.Role, pol)
+	if p.Role == RoleIntegration {
+		allowed = slices.DeleteFunc(allowed, func(a aftersale.Action) bool { return beforeItsTime(c, a, now) })
+	}
+	return allowed
+}
+
+// beforeItsTime reports whether action is the clock's (aftersale.ClockAction) and the
+// deadline of c's state has not passed at now. Integrations act as the system for what
+// they report (a carrier's delivery), and an external scheduler may take the clock's
+// actions once a deadline has passed; before, a shop system would answer for the merchant
+// while the merchant's time still runs.
+func beforeItsTime(c *aftersale.Case, action aftersale.Action, now time.Time) bool {
+	if !aftersale.ClockAction(c.State, action, c.Type) {
+		return false
+	}
+	kind, ok := aftersale.DeadlineKindOf(c.State)
+	if !ok {
+		return true
+	}
+	i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
+	return i < 0 || c.Deadlines[i].Due.After(now)
 }

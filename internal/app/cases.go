@@ -335,7 +335,10 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 		return nil, &Error{Code: CodeConflict, Message: Text{
 			ZH: fmt.Sprintf("售后单已更新(当前版本 %d),请刷新后重试", c.Version),
 			EN: fmt.Sprintf("the case has changed (now version %d); reload and try again", c.Version),
-		}, Allowed: aftersale.Allowed(&c, actor.Role, pol), Version: c.Version}
+		}, Allowed: allowedActions(p, &c, pol, tx.Now()), Version: c.Version}
+	}
+	if p.Role == RoleIntegration && beforeItsTime(&c, in.Action, tx.Now()) {
+		return nil, errForbidden("时限未到:此操作由平台在时限届满时执行", "not before the deadline: the platform takes this action when it passes")
 	}
 	evidence, err := a.ownEvidence(ctx, tx, p, c.ID, in.Evidence)
 	if err != nil {

@@ -218,10 +218,8 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 	for _, e := range c.Evidence {
 		v.Evidence = append(v.Evidence, e.ID)
 	}
-	if actor, ok := p.actor(); ok {
-		if allowed := aftersale.Allowed(c, actor.Role, pol); allowed != nil {
-			v.AllowedActions = allowed
-		}
+	if allowed := allowedActions(p, c, pol, a.now()); allowed != nil {
+		v.AllowedActions = allowed
 	}
 	for _, d := range c.Deadlines {
 		v.Deadlines = append(v.Deadlines, DeadlineView{Kind: d.Kind, Label: d.Kind.Label(), DueAt: d.Due})
