@@ -2,12 +2,14 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 )
 
@@ -291,5 +293,62 @@ func TestLoginLinks(t *testing.T) {
 		link = env.LoginLink(t, app.PlatformShop, "cust-2", 10*time.Minute)
 		env.Clock.Advance(10*time.Minute + time.Second)
 		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/login/link?" + link}), http.StatusUnauthorized, "登录链接无效或已过期")
+	})
+}
+
+// Cookies are Secure on a request that came over TLS, and on plain HTTP with
+// Options.SecureCookies (a server behind a proxy that terminates TLS).
+func TestCookiesAreSecureBehindTLS(t *testing.T) {
+	secureCookies := func(t *testing.T, env *apitest.Env, base string, client *http.Client) {
+		t.Helper()
+		password := env.User(t, "agent.tls", app.RoleAgent, "")
+		res, err := client.Get(base + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var form *http.Cookie
+		for _, c := range res.Cookies() {
+			if c.Name == "as_login_csrf" {
+				form = c
+			}
+		}
+		if form == nil || !form.Secure || !form.HttpOnly {
+			t.Fatalf("the login form's cookie: %+v", form)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{
+			"username": {"agent.tls"}, "password": {password}, "csrf_token": {form.Value}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(form)
+		res, err = client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var session *http.Cookie
+		for _, c := range res.Cookies() {
+			if c.Name == "as_session" {
+				session = c
+			}
+		}
+		if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
+			t.Errorf("login: %d, the session cookie %+v", res.StatusCode, session)
+		}
+	}
+	noRedirects := func(c *http.Client) *http.Client {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return c
+	}
+	t.Run("TLS", func(t *testing.T) {
+		apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+			srv := httptest.NewTLSServer(env.API.Handler())
+			defer srv.Close()
+			secureCookies(t, env, srv.URL, noRedirects(srv.Client()))
+		})
+	})
+	t.Run("behind a proxy", func(t *testing.T) {
+		apitest.RunWith(t, func(o *httpapi.Options) { o.SecureCookies = true }, func(t *testing.T, env *apitest.Env) {
+			secureCookies(t, env, env.Server.URL, noRedirects(env.Server.Client()))
+		})
 	})
 }
