@@ -157,6 +157,12 @@ func FuzzLoginLinkBindsItsFields(f *testing.F) {
 	f.Add("platform", "cust-1", exp, "platform", "cust-1 ", exp)
 	f.Add("platform", "cust-1", exp, "platform", "cust-1", exp)
 	f.Add("shop-a", "买家", exp, "shop-a", "买家\x00", exp)
+	// KNOWN FAILURE, found by reading linkMAC rather than by the fuzzer: the signed text
+	// joins shop and customer with "\n", which ParseLoginLink allows in both, so the line
+	// break can move from one field to the other under the same signature. Shops have
+	// secrets of their own, which keeps this from being exploitable through the route; the
+	// seed stays failing until links refuse control characters (or the MAC frames its fields).
+	f.Add("platform", "x\ny", exp, "platform\nx", "y", exp)
 	f.Fuzz(func(t *testing.T, shop, customer string, exp int64, otherShop, otherCustomer string, otherExp int64) {
 		signed := app.LoginLink{Shop: shop, Customer: customer, Expires: time.Unix(exp, 0).UTC()}
 		query := app.SignLoginLink(fuzzLinkSecret, signed)
@@ -173,8 +179,7 @@ func FuzzLoginLinkBindsItsFields(f *testing.F) {
 		case err != nil:
 			return
 		}
-		other := app.LoginLink{Shop: otherShop, Customer: otherCustomer, Expires: time.Unix(otherExp, 0).UTC()}
-		if other.Shop == shop && other.Customer == customer && otherExp == exp {
+		if otherShop == shop && otherCustomer == customer && otherExp == exp {
 			return
 		}
 		presented := url.Values{"shop": {otherShop}, "customer": {otherCustomer},
