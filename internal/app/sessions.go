@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/store"
@@ -255,14 +256,20 @@ func ParseLoginLink(query string) (LoginLink, []byte, error) {
 	switch {
 	case err != nil || len(sig) != sha256.Size:
 		return LoginLink{}, nil, fmt.Errorf("the link has no valid signature")
-	case l.Shop == "" || len(l.Shop) > 64 || l.Customer == "" || len(l.Customer) > 64 ||
-		!utf8.ValidString(l.Shop) || !utf8.ValidString(l.Customer):
-		// Invalid UTF-8 would fail the store's lookups and the audit entry of the attempt.
+	case !linkField(l.Shop) || !linkField(l.Customer):
 		return LoginLink{}, nil, fmt.Errorf("the link names no shop or customer")
-	case len(q) != 4:
-		return LoginLink{}, nil, fmt.Errorf("the link has unexpected parameters")
+	case len(q) != 4 || len(q["shop"]) != 1 || len(q["customer"]) != 1 || len(q["exp"]) != 1 || len(q["sig"]) != 1:
+		return LoginLink{}, nil, fmt.Errorf("the link has unexpected or repeated parameters")
 	}
 	return l, sig, nil
+}
+
+// linkField reports whether s may be a login link's shop or customer: 1 to 64 bytes of
+// valid UTF-8 (else the store's lookups and the audit entry of the attempt fail) without
+// control characters (the signed text separates the fields with line breaks, which must
+// not move from one field to the other under the same signature).
+func linkField(s string) bool {
+	return s != "" && len(s) <= 64 && utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // VerifyLoginLink checks a login link's signature and age at now.
@@ -328,7 +335,7 @@ func (a *App) SetShopSecret(ctx context.Context, p Principal, shop string) ([]by
 	if err := authorize(p, opAdmin, nil, ""); err != nil {
 		return nil, err
 	}
-	if shop == "" || len(shop) > 64 {
+	if !linkField(shop) {
 		return nil, errInvalid("shop", "请指定商家编码或 platform", "name a merchant code, or platform")
 	}
 	secret := make([]byte, 32)
@@ -358,7 +365,7 @@ func (a *App) MakeLoginLink(ctx context.Context, p Principal, shop, customer str
 	switch {
 	case ttl <= 0 || ttl > LoginLinkMaxAge:
 		return "", errInvalid("ttl", "有效期应大于 0 且不超过 15 分钟", "the link must be valid for more than 0 and at most 15 minutes")
-	case customer == "" || len(customer) > 64 || !utf8.ValidString(customer):
+	case !linkField(customer):
 		return "", errInvalid("customer", "请指定买家编号(不超过 64 个字符)", "name the customer (at most 64 characters)")
 	}
 	var query string
