@@ -45,6 +45,11 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	fs.IntVar(&workers, "scheduler-workers", 8, "`N` timers fired at once by this process's scheduler")
 	fs.BoolVar(&secureCookies, "secure-cookies", false, "mark cookies Secure on plain-HTTP requests too (behind a proxy that terminates TLS)")
 	fs.BoolVar(&trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (its last entry); only behind a proxy that sets it")
+	limits := httpapi.DefaultLimits
+	fs.Var(rateFlag{&limits.Principal}, "rate-principal", "`RATE` of API writes per person (a token, a staff account, a customer session): EVENTS/PERIOD[:BURST], or off")
+	fs.Var(rateFlag{&limits.Integration}, "rate-integration", "`RATE` of API writes per integration token (shop systems push orders in bulk)")
+	fs.Var(rateFlag{&limits.Addr}, "rate-addr", "`RATE` of API writes by persons and of failed credentials, and of login and logout forms, per client address")
+	fs.Var(rateFlag{&limits.Login}, "rate-login", "`RATE` of login attempts (forms and links) per client address")
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +75,7 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	}
 
 	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics,
-		SecureCookies: secureCookies, TrustProxy: trustProxy})
+		SecureCookies: secureCookies, TrustProxy: trustProxy, Limits: &limits})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -132,4 +137,22 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return tcp.String()
+}
+
+// rateFlag is a rate limit on the command line (httpapi.ParseRate).
+type rateFlag struct{ r *httpapi.Rate }
+
+func (f rateFlag) String() string {
+	if f.r == nil {
+		return ""
+	}
+	return f.r.String()
+}
+
+func (f rateFlag) Set(s string) error {
+	r, err := httpapi.ParseRate(s)
+	if err == nil {
+		*f.r = r
+	}
+	return err
 }

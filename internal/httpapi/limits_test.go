@@ -152,3 +152,74 @@ func TestSecurityHeaders(t *testing.T) {
 		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/assets/layout.html"}), http.StatusNotFound)
 	})
 }
+
+// An integration token is limited by Limits.Integration alone — a shop system pushes
+// orders faster than any person, from one address — while a person's writes and failed
+// credentials count against the address.
+func TestIntegrationsHaveALimitOfTheirOwn(t *testing.T) {
+	limits := &httpapi.Limits{
+		Principal:   httpapi.Rate{Events: 1, Per: time.Hour, Burst: 2},
+		Integration: httpapi.Rate{Events: 1, Per: time.Hour, Burst: 5},
+		Addr:        httpapi.Rate{Events: 1, Per: time.Hour, Burst: 3},
+	}
+	apitest.RunWith(t, func(o *httpapi.Options) { o.Limits, o.TrustProxy = limits, true }, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		push := func(h http.Header) *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/orders", Token: w.shop, Header: h,
+				JSON: w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900))})
+		}
+		for i := range 5 { // more than the address allows
+			if res := push(from("198.51.100.6")); res.Status != http.StatusCreated {
+				t.Fatalf("order %d: %d %s", i, res.Status, res.Body)
+			}
+		}
+		wantLimited(t, push(from("198.51.100.7")), false)
+
+		// Bad credentials count against the address: 401 three times, then 429.
+		for range 3 {
+			wantProblem(t, env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/orders", Token: "ast_guess", Header: from("198.51.100.8"),
+				JSON: w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900))}), http.StatusUnauthorized, app.CodeUnauthorized)
+		}
+		wantLimited(t, env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/orders", Token: w.shop, Header: from("198.51.100.8"),
+			JSON: w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900))}), false)
+	})
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]httpapi.Rate{
+		"20/s:40":   {Events: 20, Per: time.Second, Burst: 40},
+		"10/m":      {Events: 10, Per: time.Minute, Burst: 10},
+		"300/5m:50": {Events: 300, Per: 5 * time.Minute, Burst: 50},
+		"1/1h":      {Events: 1, Per: time.Hour, Burst: 1},
+		"5/1500ms":  {Events: 5, Per: 1500 * time.Millisecond, Burst: 5},
+		"off":       {},
+		"0":         {},
+	} {
+		got, err := httpapi.ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "20", "20/", "/s", "-1/s", "20/-1s", "20/s:0", "20/s:x", "20/xs", "20/48h", "x/s"} {
+		if r, err := httpapi.ParseRate(in); err == nil {
+			t.Errorf("ParseRate(%q) = %+v, want an error", in, r)
+		}
+	}
+}
+
+// What ParseRate accepts, String writes back the same.
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"20/s:40", "10/m", "300/5m:50", "off", "0", "5/1500ms", "1/h", "7/s:", "9/ 1s", "1/1e3s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := httpapi.ParseRate(s)
+		if err != nil {
+			return
+		}
+		again, err := httpapi.ParseRate(r.String())
+		if err != nil || again != r {
+			t.Fatalf("%q → %+v → %q → %+v, %v", s, r, r.String(), again, err)
+		}
+	})
+}

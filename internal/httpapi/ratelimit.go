@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,11 +24,15 @@ func (r Rate) unlimited() bool { return r.Events <= 0 || r.Per <= 0 || r.Burst <
 // Limits are the rate limits on writes (SPEC §14: per token and per address), kept in
 // memory by each replica: a client spread over n replicas may do n times as much.
 type Limits struct {
-	// Principal limits every unsafe /api/v1 request of one token or one staff account
-	// (all its sessions) or one customer session.
+	// Principal limits the unsafe /api/v1 requests of one person: a token or staff
+	// account (all its sessions) or customer session of any role but integration.
 	Principal Rate
-	// Addr limits every unsafe /api/v1 request and POST /login and /logout from one client
-	// address, before authentication.
+	// Integration limits the unsafe /api/v1 requests of one integration token: a shop
+	// system pushes orders in bulk, at a rate no person reaches.
+	Integration Rate
+	// Addr limits, per client address, the unsafe /api/v1 requests of persons and those
+	// whose credentials fail, and the pages' forms (POST /login, /logout). Integrations
+	// are limited by Integration alone: a shop system's requests share its address.
 	Addr Rate
 	// Login limits login attempts from one client address: POST /login and the login
 	// links (GET /login/link), which a password guesser would otherwise hammer.
@@ -34,9 +41,65 @@ type Limits struct {
 
 // DefaultLimits are the limits of a server whose Options set none.
 var DefaultLimits = Limits{
-	Principal: Rate{Events: 20, Per: time.Second, Burst: 40},
-	Addr:      Rate{Events: 50, Per: time.Second, Burst: 100},
-	Login:     Rate{Events: 10, Per: time.Minute, Burst: 10},
+	Principal:   Rate{Events: 20, Per: time.Second, Burst: 40},
+	Integration: Rate{Events: 2000, Per: time.Second, Burst: 4000},
+	Addr:        Rate{Events: 50, Per: time.Second, Burst: 100},
+	Login:       Rate{Events: 10, Per: time.Minute, Burst: 10},
+}
+
+// ParseRate reads a rate as the command line gives it: EVENTS/PERIOD[:BURST], where
+// PERIOD is a Go duration and a bare unit means one of it ("20/s:40", "10/m", "300/5m");
+// the burst is EVENTS when not given. "off" (or "0") is no limit.
+func ParseRate(s string) (Rate, error) {
+	if s == "off" || s == "0" {
+		return Rate{}, nil
+	}
+	bad := fmt.Errorf("rate %q: want EVENTS/PERIOD[:BURST] such as 20/s:40 or 10/m, or off", s)
+	events, rest, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, bad
+	}
+	period, burst, hasBurst := strings.Cut(rest, ":")
+	if period != "" && (period[0] < '0' || period[0] > '9') {
+		period = "1" + period
+	}
+	var r Rate
+	var err error
+	if r.Events, err = strconv.Atoi(events); err != nil || r.Events <= 0 {
+		return Rate{}, bad
+	}
+	if r.Per, err = time.ParseDuration(period); err != nil || r.Per <= 0 || r.Per > 24*time.Hour {
+		return Rate{}, bad
+	}
+	r.Burst = r.Events
+	if hasBurst {
+		if r.Burst, err = strconv.Atoi(burst); err != nil || r.Burst <= 0 {
+			return Rate{}, bad
+		}
+	}
+	return r, nil
+}
+
+// String is the rate as ParseRate reads it.
+func (r Rate) String() string {
+	if r.unlimited() {
+		return "off"
+	}
+	period := r.Per.String()
+	for _, u := range []struct {
+		d    time.Duration
+		unit string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if r.Per%u.d != 0 {
+			continue
+		}
+		period = u.unit
+		if n := r.Per / u.d; n != 1 {
+			period = strconv.FormatInt(int64(n), 10) + u.unit
+		}
+		break
+	}
+	return fmt.Sprintf("%d/%s:%d", r.Events, period, r.Burst)
 }
 
 // limiter is one kind of limit: a token bucket per key (a principal or an address).

@@ -60,7 +60,7 @@ type Server struct {
 	secureCookies bool
 	pages         map[string]bool // the patterns of page routes, whose errors are pages
 	// Rate limits: per principal and per address on writes, per address on logins.
-	principalLimit, addrLimit, loginLimit *limiter
+	principalLimit, integrationLimit, addrLimit, loginLimit *limiter
 }
 
 // New returns the API over a. It panics if the route table cannot be turned into an
@@ -72,7 +72,8 @@ func New(a *app.App, opts Options) *Server {
 	if opts.Limits != nil {
 		limits = *opts.Limits
 	}
-	s.principalLimit, s.addrLimit, s.loginLimit = newLimiter(limits.Principal), newLimiter(limits.Addr), newLimiter(limits.Login)
+	s.principalLimit, s.integrationLimit = newLimiter(limits.Principal), newLimiter(limits.Integration)
+	s.addrLimit, s.loginLimit = newLimiter(limits.Addr), newLimiter(limits.Login)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -125,37 +126,47 @@ type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, p app.P
 func (s *Server) endpoint(rt route) http.Handler {
 	method, _ := rt.methodPath()
 	unsafe := unsafeMethod(method)
-	limitAddr, limitPrincipal := rt.limitedPerAddr(), rt.apiWrite() && rt.auth
+	apiWrite := rt.apiWrite() && rt.auth
 	h := rt.handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr, client := s.clientOf(r)
 		r = r.WithContext(context.WithValue(r.Context(), clientKey, clientInfo{addr: addr, client: client}))
 		now := time.Now()
-		if limitAddr {
-			if ok, wait := s.addrLimit.allow(addr, now); !ok {
+		limit := func(l *limiter, key string) bool {
+			ok, wait := l.allow(key, now)
+			if !ok {
 				s.writeError(w, r, errRateLimited(wait))
-				return
 			}
+			return ok
 		}
-		if rt.login {
-			if ok, wait := s.loginLimit.allow(addr, now); !ok {
-				s.writeError(w, r, errRateLimited(wait))
-				return
-			}
+		// Forms count against the address before anything else; API writes once it is
+		// known who makes them.
+		if rt.limitedPerAddr() && !apiWrite && !limit(s.addrLimit, addr) {
+			return
+		}
+		if rt.login && !limit(s.loginLimit, addr) {
+			return
 		}
 		var p app.Principal
 		if rt.auth && !rt.page {
 			var err error
-			if p, err = s.authenticate(r, unsafe); err != nil {
+			p, err = s.authenticate(r, unsafe)
+			switch {
+			case err != nil && apiWrite && !limit(s.addrLimit, addr):
+				return
+			case err != nil:
 				s.writeError(w, r, err)
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
-			if limitPrincipal {
-				if ok, wait := s.principalLimit.allow(string(p.Role)+":"+p.ID, now); !ok {
-					s.writeError(w, r, errRateLimited(wait))
+			switch {
+			case !apiWrite:
+			case p.Role == app.RoleIntegration:
+				if !limit(s.integrationLimit, p.ID) {
 					return
 				}
+			case !limit(s.addrLimit, addr) || !limit(s.principalLimit, string(p.Role)+":"+p.ID):
+				return
 			}
 		}
 		if err := h(s, w, r, p); err != nil {
