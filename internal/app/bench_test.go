@@ -15,22 +15,78 @@ import (
 	"github.com/aftersales/aftersales/internal/store/sqlite"
 )
 
-// BenchmarkApplySQLite is intake without HTTP: one application per op, each on its own
-// order, through the application layer on the SQLite store.
-func BenchmarkApplySQLite(b *testing.B) {
+// benchApp is an app on a new SQLite store.
+func benchApp(b *testing.B) *app.App {
+	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	engine, _ := policy.New(calendar.Default())
 	blobs, _ := blob.NewDir(filepath.Join(dir, "blobs"))
 	a := app.New(app.Config{Store: db, Engine: engine, Blobs: blobs})
 	if err := a.LoadPolicies(ctx); err != nil {
 		b.Fatal(err)
 	}
+	return a
+}
+
+// BenchmarkCheckPassword is what a login costs in CPU: one argon2id hash (19 MiB, 2 passes).
+func BenchmarkCheckPassword(b *testing.B) {
+	hash, err := app.HashPassword("correct horse battery staple")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if !app.CheckPassword(hash, "correct horse battery staple") {
+			b.Fatal("the password does not match")
+		}
+	}
+}
+
+// BenchmarkAuthenticate is what every API request pays to know who it is: the token's
+// shape, its SHA-256 and one indexed lookup (SQLite).
+func BenchmarkAuthenticate(b *testing.B) {
+	a := benchApp(b)
+	secret, _, err := a.CreateToken(context.Background(), app.TokenSpec{Role: app.RoleAgent, Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := a.Authenticate(context.Background(), secret); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSessionPrincipal is the same for a browser's session cookie: its hash, the
+// session and its account (SQLite); the idle clock is touched at most once a minute.
+func BenchmarkSessionPrincipal(b *testing.B) {
+	a := benchApp(b)
+	ctx := context.Background()
+	admin := app.Principal{Role: app.RoleAdmin, ID: "bench"}
+	if _, err := a.CreateUser(ctx, admin, app.UserInput{Username: "agent.bench", Role: app.RoleAgent, Password: "correct horse battery"}); err != nil {
+		b.Fatal(err)
+	}
+	sess, err := a.Login(ctx, "agent.bench", "correct horse battery", "127.0.0.1", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := a.SessionPrincipal(ctx, sess.Secret, "127.0.0.1", "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApplySQLite is intake without HTTP: one application per op, each on its own
+// order, through the application layer on the SQLite store.
+func BenchmarkApplySQLite(b *testing.B) {
+	ctx := context.Background()
+	a := benchApp(b)
 	integ := app.Principal{Role: app.RoleIntegration, ID: "shop"}
 	agent := app.Principal{Role: app.RoleAgent, ID: "agent-1"}
 	now := time.Now().UTC()
