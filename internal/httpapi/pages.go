@@ -211,6 +211,9 @@ func logout(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) 
 	if err := readForm(w, r); err != nil {
 		return err
 	}
+	// Without the cookie there is nothing to end, and nothing to clear: a form posted from
+	// another site comes without it (SameSite=Lax), and clearing it in the answer would
+	// log the browser out all the same.
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		ci := clientFrom(r.Context())
 		_, csrf, err := s.app.SessionPrincipal(r.Context(), c.Value, ci.addr, ci.client)
@@ -229,8 +232,8 @@ func logout(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) 
 		case app.ErrorCode(err) != app.CodeUnauthorized:
 			return err
 		}
+		s.clearSessionCookie(w, r)
 	}
-	s.clearSessionCookie(w, r)
 	seeOther(w, "/login")
 	return nil
 }

@@ -290,9 +290,10 @@ var routes = []route{
 		pattern: "POST /logout", id: "logout", tag: "pages", auth: true, page: true,
 		summary: "Log out: the session ends in the store, the cookie is cleared; to /login",
 		form:    []formField{{name: csrfField, description: "the session's CSRF token"}, langField},
-		ok:      []response{{status: http.StatusSeeOther, description: "logged out: to /login", headers: []string{"Location", "Set-Cookie"}}},
-		errors:  []int{http.StatusBadRequest, http.StatusForbidden},
-		handle:  logout,
+		ok: []response{{status: http.StatusSeeOther, headers: []string{"Location"},
+			description: "logged out: to /login; the session cookie is cleared (Set-Cookie) when the request carried one"}},
+		errors: []int{http.StatusBadRequest, http.StatusForbidden},
+		handle: logout,
 	},
 	{
 		pattern: "GET /login/link", id: "loginLink", tag: "pages", page: true, login: true,

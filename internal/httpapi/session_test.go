@@ -352,3 +352,16 @@ func TestCookiesAreSecureBehindTLS(t *testing.T) {
 		})
 	})
 }
+
+// A logout without the session cookie — as another site's form arrives, SameSite=Lax
+// keeping the cookie back — ends nothing and clears nothing: clearing the cookie in the
+// answer would log the browser out all the same.
+func TestLogoutWithoutTheCookieClearsNothing(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/logout", Form: url.Values{"lang": {"en"}}})
+		wantRedirect(t, res, "/login")
+		if c := res.Cookie("as_session"); c != nil {
+			t.Errorf("a logout without the cookie set %+v", c)
+		}
+	})
+}
