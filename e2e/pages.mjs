@@ -111,7 +111,9 @@ try {
   check(path(cpage) === "/", `the login link went to ${cpage.url()}, want /`);
   check((await cpage.getAttribute("html", "lang")) === "zh-CN", "the customer's page is not in Chinese for a Chinese browser");
   check((await cpage.textContent("main")).includes(cfg.customer), "the customer's home page does not name the customer");
-  // A tampered link is refused.
+  // The link again (from the history, say) is refused; so is a tampered one.
+  const again = await cpage.goto(cfg.base + cfg.link);
+  check(again.status() === 401, `the link a second time: ${again.status()}, want 401`);
   const tampered = await cpage.goto(cfg.base + cfg.link.replace(/sig=([0-9a-f])/, (_, c) => "sig=" + (c === "0" ? "1" : "0")));
   check(tampered.status() === 401, `a tampered link: ${tampered.status()}, want 401`);
   await customer.close();

@@ -275,7 +275,7 @@ cases) and one for the marketplace itself, "platform" (all of the customer's cas
       system; links signed with the old one stop working
   shop link --shop CODE|platform --customer ID [--ttl 10m] [--base URL]
       prints a login link signed with the stored secret, for demos and for shop
-      developers checking their own signing (at most 15 minutes)`)
+      developers checking their own signing (at most 15 minutes; a link opens one session)`)
 	var (
 		sf             storeFlags
 		shop, customer string

@@ -313,7 +313,11 @@ func (a *App) OpenLoginLink(ctx context.Context, query, addr, client string) (*S
 		return nil, errLink
 	}
 	var s *Session
+	used := sha256.Sum256(sig)
 	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.UseLoginLink(ctx, used[:], l.Expires); err != nil {
+			return err
+		}
 		if err := tx.EnsureCustomer(ctx, l.Customer); err != nil {
 			return err
 		}
@@ -323,11 +327,16 @@ func (a *App) OpenLoginLink(ctx context.Context, query, addr, client string) (*S
 		}
 		return tx.AppendAudit(ctx, entry(p, "login.link", "session", l.Customer, "ok", map[string]any{"shop": l.Shop}))
 	})
-	if err != nil {
+	if errors.Is(err, store.ErrConflict) {
+		a.auditLogin(ctx, p, "failed", map[string]any{"reason": "link used before", "shop": l.Shop})
+		return nil, errLinkUsed
+	} else if err != nil {
 		return nil, errInternal(err)
 	}
 	return s, nil
 }
+
+var errLinkUsed = &Error{Code: CodeUnauthorized, Message: Text{ZH: "此登录链接已使用过,请回到商城重新进入", EN: "the login link has been used already: go back to the shop and try again"}}
 
 // SetShopSecret makes a new secret for a shop system's login links and returns it (shown
 // once). Admins, or the command line.

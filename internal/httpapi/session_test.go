@@ -365,3 +365,27 @@ func TestLogoutWithoutTheCookieClearsNothing(t *testing.T) {
 		}
 	})
 }
+
+// A login link opens one session: the same link again — from the browser's history, a
+// forwarded message, a proxy's log — is refused, and the refusal is audited.
+func TestALoginLinkIsUsedOnce(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		link := "/login/link?" + env.LoginLink(t, "platform", "cust-1", 10*time.Minute)
+		first := env.Do(t, apitest.Request{Method: http.MethodGet, Path: link})
+		if first.Status != http.StatusSeeOther || first.Cookie("as_session") == nil {
+			t.Fatalf("first use: %d %s", first.Status, first.Body)
+		}
+		again := env.Do(t, apitest.Request{Method: http.MethodGet, Path: link, Header: english()})
+		wantPage(t, again, http.StatusUnauthorized, "used already")
+		if again.Cookie("as_session") != nil {
+			t.Error("the second use set a session cookie")
+		}
+		page, err := env.App.Audit(t.Context(), app.Principal{Role: app.RoleAdmin, ID: "test"}, app.AuditInput{Action: "login"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != 1 || page.Items[0].Outcome != "failed" || !strings.Contains(string(page.Items[0].Detail), "used before") {
+			t.Errorf("audit of the second use: %+v", page.Items)
+		}
+	})
+}

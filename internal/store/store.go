@@ -228,6 +228,10 @@ type Tx interface {
 	SetShopSecret(ctx context.Context, shop string, secret []byte) error
 	// ShopSecret returns a shop's secret; ErrNotFound when none is set.
 	ShopSecret(ctx context.Context, shop string) ([]byte, error)
+	// UseLoginLink records that the login link whose signature hashes to sigHash, valid
+	// until expires, has been used; ErrConflict when it was used before. Records of links
+	// expired at Now() are dropped: such links are refused anyway.
+	UseLoginLink(ctx context.Context, sigHash []byte, expires time.Time) error
 
 	// AppendAudit adds an entry to the audit log, which is append-only (the database refuses
 	// to change or delete entries). The store assigns the ID (a given one is ignored); a zero

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
 )
 
 // errEmptySecret refuses a shop secret anyone could sign login links with.
@@ -29,4 +32,19 @@ func (t *Tx) ShopSecret(ctx context.Context, shop string) ([]byte, error) {
 		return nil, wrap(err, "secret of shop %s", shop)
 	}
 	return secret, nil
+}
+
+// UseLoginLink records a used login link; ErrConflict when it was used before.
+func (t *Tx) UseLoginLink(ctx context.Context, sigHash []byte, expires time.Time) error {
+	if err := t.later(ctx, "drop expired login links", `DELETE FROM used_login_links WHERE expires_at <= $1`, t.now); err != nil {
+		return err
+	}
+	n, err := t.exec(ctx, `INSERT INTO used_login_links (sig_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, sigHash, expires)
+	if err != nil {
+		return wrap(err, "use login link")
+	}
+	if n == 0 {
+		return fmt.Errorf("login link used before: %w", store.ErrConflict)
+	}
+	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
 )
 
 // errEmptySecret refuses a shop secret anyone could sign login links with.
@@ -31,4 +34,22 @@ func (tx *Tx) ShopSecret(ctx context.Context, shop string) ([]byte, error) {
 		return nil, fmt.Errorf("load secret of shop %s: %w", shop, dbErr(err))
 	}
 	return secret, nil
+}
+
+// UseLoginLink records a used login link; ErrConflict when it was used before.
+func (tx *Tx) UseLoginLink(ctx context.Context, sigHash []byte, expires time.Time) error {
+	if _, err := tx.exec(ctx, `DELETE FROM used_login_links WHERE expires_at <= ?`, micros(tx.now)); err != nil {
+		return fmt.Errorf("drop expired login links: %w", dbErr(err))
+	}
+	res, err := tx.exec(ctx, `INSERT INTO used_login_links (sig_hash, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		sigHash, micros(expires))
+	if err != nil {
+		return fmt.Errorf("use login link: %w", dbErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("use login link: %w", dbErr(err))
+	} else if n == 0 {
+		return fmt.Errorf("login link used before: %w", store.ErrConflict)
+	}
+	return nil
 }

@@ -173,6 +173,47 @@ func testDeleteUserSessions(t *testing.T, s store.Store) {
 
 var shopSecretTests = []test{
 	{name: "SetGetReplace", run: testShopSecrets},
+	{name: "LoginLinksAreSingleUse", clocked: testLoginLinksSingleUse},
+}
+
+// A login link is used once: a second use is a conflict, in a later transaction or the
+// same one, until the link has expired and its record is dropped.
+func testLoginLinksSingleUse(t *testing.T, s store.Store, clk *clock) {
+	ctx := t.Context()
+	clk.Set(base)
+	first, second := sessionHash("link-1"), sessionHash("link-2")
+	use := func(h []byte, expires time.Time) error {
+		var err error
+		_ = s.Update(ctx, func(tx store.Tx) error {
+			err = tx.UseLoginLink(ctx, h, expires)
+			return err
+		})
+		return err
+	}
+	if err := use(first, base.Add(10*time.Minute)); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	wantErr(t, "the same link again", use(first, base.Add(10*time.Minute)), store.ErrConflict)
+	if err := use(second, base.Add(5*time.Minute)); err != nil {
+		t.Fatalf("another link: %v", err)
+	}
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.UseLoginLink(ctx, sessionHash("link-3"), base.Add(time.Minute)); err != nil {
+			return err
+		}
+		return tx.UseLoginLink(ctx, sessionHash("link-3"), base.Add(time.Minute))
+	})
+	wantErr(t, "the same link twice in one transaction", err, store.ErrConflict)
+	if err := use(sessionHash("link-3"), base.Add(time.Minute)); err != nil {
+		t.Fatalf("a link whose use was rolled back: %v", err)
+	}
+
+	// Past the second link's expiry its record goes; the first is kept until its own.
+	clk.Set(base.Add(5 * time.Minute))
+	if err := use(second, base.Add(5*time.Minute)); err != nil {
+		t.Fatalf("the record of an expired link was not dropped: %v", err)
+	}
+	wantErr(t, "a link not yet expired", use(first, base.Add(10*time.Minute)), store.ErrConflict)
 }
 
 func testShopSecrets(t *testing.T, s store.Store) {
