@@ -163,7 +163,7 @@ func (m *Main) printDemoAccess(ctx context.Context, st *stack, base string, merc
 		if err != nil {
 			return fmt.Errorf("demo login link: %w", err)
 		}
-		fmt.Fprintf(m.Stdout, "\ncustomer login link (买家登录链接) for %s, valid %d minutes (aftersales shop link --shop %s --customer %s makes more):\n  %s\n",
+		fmt.Fprintf(m.Stdout, "\ncustomer login link (买家登录链接) for %s, valid %d minutes, for one use (aftersales shop link --shop %s --customer %s makes more):\n  %s\n",
 			customer, int(app.LoginLinkMaxAge/time.Minute), app.PlatformShop, customer, link)
 	}
 	if base != "" {

@@ -124,10 +124,11 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 
 // relayHandlers are where outbox messages go today: notifications are logged until the
 // notification issue brings e-mail, SMS and webhooks; money movements wait for the ledger
-// issue's payment gateway (they are logged, and the case history keeps them).
+// issue's payment gateway (they are logged, and the case history keeps them). At debug
+// level: a demo store's backlog would otherwise bury the demo logins at start.
 func relayHandlers(logger *slog.Logger) map[string]scheduler.Handler {
 	logIt := func(ctx context.Context, m store.OutboxRecord) error {
-		logger.Info("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
+		logger.Debug("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
 		return nil
 	}
 	return map[string]scheduler.Handler{"notify.": logIt, "money.": logIt}
