@@ -44,7 +44,13 @@ type Session struct {
 	Principal Principal
 }
 
-var errLogin = &Error{Code: CodeUnauthorized, Message: Text{ZH: "用户名或密码错误", EN: "wrong username or password"}}
+// errLogin is the one answer to every failed login — an unknown user, a wrong password, a
+// disabled or a locked account — so that it does not tell which usernames exist; it says
+// what a locked-out user needs to know.
+var errLogin = &Error{Code: CodeUnauthorized, Message: Text{
+	ZH: fmt.Sprintf("用户名或密码错误(连续输错 %d 次,账号将锁定 %d 分钟)", MaxFailedLogins, int(LockoutTime.Minutes())),
+	EN: fmt.Sprintf("wrong username or password (after %d wrong passwords in a row an account is locked for %d minutes)", MaxFailedLogins, int(LockoutTime.Minutes())),
+}}
 
 func randomToken(prefix string) string {
 	b := make([]byte, 32)
@@ -86,11 +92,9 @@ func (a *App) Login(ctx context.Context, username, password, addr, client string
 		a.auditLogin(ctx, who, "failed", map[string]any{"reason": "disabled"})
 		return nil, errLogin
 	case u.LockedUntil.After(now):
+		CheckPassword(dummyHash(), password)
 		a.auditLogin(ctx, who, "denied", map[string]any{"reason": "locked", "until": u.LockedUntil})
-		return nil, &Error{Code: CodeUnauthorized, Message: Text{
-			ZH: fmt.Sprintf("密码错误次数过多,账号已锁定至 %s", u.LockedUntil.Format("15:04")),
-			EN: fmt.Sprintf("too many wrong passwords: the account is locked until %s UTC", u.LockedUntil.UTC().Format("15:04")),
-		}}
+		return nil, errLogin
 	}
 	if !CheckPassword(u.PasswordHash, password) {
 		err := a.store.Update(ctx, func(tx store.Tx) error {

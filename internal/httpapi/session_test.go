@@ -162,7 +162,17 @@ func TestWrongPasswordAndLockout(t *testing.T) {
 		for i := 2; i < app.MaxFailedLogins; i++ { // two wrong passwords so far
 			wantPage(t, loginAttempt(t, env, "staff.zhao", wrong, english()), http.StatusUnauthorized)
 		}
-		wantPage(t, loginAttempt(t, env, "staff.zhao", password, english()), http.StatusUnauthorized, "locked until")
+		// Locked: the right password is refused with the answer an unknown user gets, so
+		// that a lockout does not tell which usernames exist; it says what locks.
+		locked := loginAttempt(t, env, "staff.zhao", password, english())
+		unknown := loginAttempt(t, env, "nobody.here", password, english())
+		wantPage(t, locked, http.StatusUnauthorized, "locked for 15 minutes")
+		strip := func(res *apitest.Response) string { // the username typed, the form's token
+			return strings.ReplaceAll(strings.ReplaceAll(string(res.Body), "staff.zhao", "nobody.here"), apitest.FormToken(t, res), "TOKEN")
+		}
+		if strip(locked) != strip(unknown) {
+			t.Errorf("a locked account's answer differs from an unknown user's:\n%s\n%s", locked.Body, unknown.Body)
+		}
 		env.Clock.Advance(app.LockoutTime + time.Second)
 		wantRedirect(t, loginAttempt(t, env, "staff.zhao", password, english()), "/")
 
