@@ -176,9 +176,5 @@ func beforeItsTime(c *aftersale.Case, action aftersale.Action, now time.Time) bo
 		return false
 	}
 	kind, ok := aftersale.DeadlineKindOf(c.State)
-	if !ok {
-		return true
-	}
-	i := slices.IndexFunc(c.Deadlines, func(d aftersale.Deadline) bool { return d.Kind == kind })
-	return i < 0 || c.Deadlines[i].Due.After(now)
+	return !ok || !deadlineDue(c, kind, now)
 }

@@ -344,7 +344,7 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 	return apitest.Request{}
 }
 
-// tokenID finds a token's id in the admin's list by its creation order (the newest).
+// tokenID is the id of the token with secret.
 func (aw *accessWorld) tokenID(t *testing.T, secret string) string {
 	t.Helper()
 	p, err := aw.env.App.Authenticate(t.Context(), secret)
