@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Intake of two builds, alternated on one machine, each run on a fresh store: what a change
+# costs, when runs of one build spread by ±15% on a shared machine. Loopback only.
+#
+#   scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]
+#
+# BEFORE and AFTER are git revisions; pairs defaults to 5, the store to sqlite (postgres
+# needs a local server with trust auth on 127.0.0.1:5432). Each run: 12,000 orders, then
+# `cmd/loadgen -mode intake` from 8 clients for 10 s; the per-person rate limits are off
+# where the build has them (the load generator's agent applies hundreds of times a second).
+set -euo pipefail
+before=${1:?usage: scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]}
+after=${2:?usage: scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]}
+pairs=${3:-5}
+backend=${4:-sqlite}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$root" worktree remove --force "$work/src" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+build() { # build REV NAME
+	git -C "$root" worktree add -q --detach "$work/src" "$1"
+	(cd "$work/src" && go build -o "$work/$2" ./cmd/aftersales)
+	git -C "$root" worktree remove --force "$work/src"
+}
+build "$before" before
+build "$after" after
+(cd "$root" && go build -o "$work/loadgen" ./cmd/loadgen)
+
+run() { # run NAME: prints cases/s
+	local bin=$work/$1 data=$work/data flags=(--data "$work/data")
+	rm -rf "$data"
+	if [ "$backend" = postgres ]; then
+		psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS aftersales_ab" -c "CREATE DATABASE aftersales_ab" >/dev/null
+		flags+=(--database-url "postgres://postgres@127.0.0.1:5432/aftersales_ab?sslmode=disable")
+	fi
+	local integ agent cust limits=()
+	integ=$("$bin" token create --role integration "${flags[@]}" 2>/dev/null | tail -1)
+	agent=$("$bin" token create --role agent "${flags[@]}" 2>/dev/null | tail -1)
+	cust=$("$bin" token create --role customer --customer load-customer "${flags[@]}" 2>/dev/null | tail -1)
+	if "$bin" help serve 2>&1 | grep -q -- --rate-principal; then
+		limits=(--rate-principal off --rate-addr off)
+	fi
+	"$bin" serve --addr 127.0.0.1:18096 "${flags[@]}" "${limits[@]}" >"$work/$1.log" 2>&1 &
+	local server=$!
+	for _ in $(seq 100); do curl -fs http://127.0.0.1:18096/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+	"$work/loadgen" -url http://127.0.0.1:18096 -integration "$integ" -agent "$agent" -customer "$cust" \
+		-mode intake -clients 8 -duration 10s -warmup 12000 -json |
+		python3 -c "import json, sys; r = json.load(sys.stdin); print(round(r['ops_per_second'])); r['errors'] and print(f\"{sys.argv[1]}: {r['errors']} errors {r['by_status']}\", file=sys.stderr)" "$1"
+	kill $server
+	wait $server 2>/dev/null || true
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F); store: $backend"
+b=() a=()
+for i in $(seq "$pairs"); do
+	# Alternate which build goes first, so that neither always meets a warmer machine.
+	if [ $((i % 2)) = 1 ]; then
+		b+=("$(run before)"); a+=("$(run after)")
+	else
+		a+=("$(run after)"); b+=("$(run before)")
+	fi
+	echo "pair $i: before ${b[-1]} cases/s, after ${a[-1]} cases/s"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+echo "intake, cases/s: before ${b[*]} (median $(median "${b[@]}")); after ${a[*]} (median $(median "${a[@]}"))"
