@@ -6,6 +6,7 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -46,12 +47,26 @@ func (c Currency) Exponent() int { return currencies[c].exponent }
 // ErrCurrencyMismatch is returned when amounts of two currencies are combined.
 var ErrCurrencyMismatch = errors.New("amounts have different currencies")
 
+// ErrOverflow is returned when a sum or difference does not fit in 64 bits of minor units.
+// Amounts are bounded where they enter (orders, actions), so it means a bound is missing:
+// the answer is an error, never a wrapped-around amount.
+var ErrOverflow = errors.New("amount out of range")
+
 // Amount is an amount of money in minor units. The zero Amount has no currency and
 // acts as zero of any currency in arithmetic.
 type Amount struct {
 	Minor    int64    `json:"minor"`
 	Currency Currency `json:"currency"`
 }
+
+// Limit is the largest amount, in minor units, that may enter the system anywhere: a line
+// of an order, an order's total, a postage claim, an offer, a price difference
+// (¥1,000,000,000.00 in CNY). Inputs within it keep every sum the system makes of them far
+// from overflowing.
+const Limit int64 = 100_000_000_000
+
+// InRange reports whether |a| ≤ Limit.
+func (a Amount) InRange() bool { return a.Minor >= -Limit && a.Minor <= Limit }
 
 // New returns minor units of currency c.
 func New(minor int64, c Currency) Amount { return Amount{Minor: minor, Currency: c} }
@@ -77,25 +92,48 @@ func (a Amount) join(b Amount) (Currency, error) {
 	return "", fmt.Errorf("%w: %s and %s", ErrCurrencyMismatch, a.Currency, b.Currency)
 }
 
-// Add returns a+b. It fails when the currencies differ.
+// Add returns a+b. It fails when the currencies differ or the sum overflows.
 func (a Amount) Add(b Amount) (Amount, error) {
 	c, err := a.join(b)
 	if err != nil {
 		return Amount{}, err
 	}
-	return Amount{Minor: a.Minor + b.Minor, Currency: c}, nil
+	s := a.Minor + b.Minor
+	// Two's complement: the sum overflowed when both operands have the sign the sum lacks.
+	if (a.Minor >= 0) == (b.Minor >= 0) && (s >= 0) != (a.Minor >= 0) {
+		return Amount{}, fmt.Errorf("%w: %s + %s", ErrOverflow, a, b)
+	}
+	return Amount{Minor: s, Currency: c}, nil
 }
 
-// Sub returns a-b. It fails when the currencies differ.
+// Sub returns a-b. It fails when the currencies differ or the difference overflows.
 func (a Amount) Sub(b Amount) (Amount, error) {
 	c, err := a.join(b)
 	if err != nil {
 		return Amount{}, err
 	}
-	return Amount{Minor: a.Minor - b.Minor, Currency: c}, nil
+	d := a.Minor - b.Minor
+	if (a.Minor >= 0) != (b.Minor >= 0) && (d >= 0) != (a.Minor >= 0) {
+		return Amount{}, fmt.Errorf("%w: %s - %s", ErrOverflow, a, b)
+	}
+	return Amount{Minor: d, Currency: c}, nil
 }
 
-// MustAdd is Add for amounts known to share a currency; it panics otherwise.
+// Sum adds amounts of one currency; it fails on a currency mismatch or an overflow, never
+// wrapping around.
+func Sum(amounts ...Amount) (Amount, error) {
+	var s Amount
+	for _, x := range amounts {
+		var err error
+		if s, err = s.Add(x); err != nil {
+			return Amount{}, err
+		}
+	}
+	return s, nil
+}
+
+// MustAdd is Add for amounts known to share a currency and to be bounded (every amount that
+// enters the system is); it panics otherwise.
 func (a Amount) MustAdd(b Amount) Amount {
 	s, err := a.Add(b)
 	if err != nil {
@@ -104,7 +142,8 @@ func (a Amount) MustAdd(b Amount) Amount {
 	return s
 }
 
-// MustSub is Sub for amounts known to share a currency; it panics otherwise.
+// MustSub is Sub for amounts known to share a currency and to be bounded; it panics
+// otherwise.
 func (a Amount) MustSub(b Amount) Amount {
 	s, err := a.Sub(b)
 	if err != nil {
@@ -141,8 +180,14 @@ func Max(a, b Amount) Amount {
 	return b
 }
 
-// Neg returns -a.
-func (a Amount) Neg() Amount { return Amount{Minor: -a.Minor, Currency: a.Currency} }
+// Neg returns -a. The one amount without a negative, the most negative int64, is never
+// produced by bounded inputs; Neg panics on it rather than return it unchanged.
+func (a Amount) Neg() Amount {
+	if a.Minor == math.MinInt64 {
+		panic(fmt.Sprintf("money: -(%s) overflows", a))
+	}
+	return Amount{Minor: -a.Minor, Currency: a.Currency}
+}
 
 // Abs returns |a|.
 func (a Amount) Abs() Amount {

@@ -94,68 +94,90 @@ func (o *Order) Shipped() bool { return !o.ShippedAt.IsZero() }
 // Delivered reports whether the customer has signed for the order.
 func (o *Order) Delivered() bool { return !o.DeliveredAt.IsZero() }
 
-// FieldError is a problem with one field of an order.
+// FieldError is a problem with one field of an order, in English (Message) and Chinese.
 type FieldError struct {
-	Field   string
-	Message string
+	Field     string
+	Message   string
+	MessageZH string
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Validate checks an order as received from the shop system: required fields, one
-// currency, quantities ≥ 1, paid ≤ price × quantity, timestamps in order.
+// currency, quantities ≥ 1, every amount and the order's total within money.Limit,
+// paid ≤ price × quantity, timestamps in order.
 func (o *Order) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	bad := func(field, zh, en string) error {
+		return &FieldError{Field: field, Message: en, MessageZH: zh}
+	}
+	limit := money.New(money.Limit, o.Currency).Format("zh")
+	amount := func(field string, a money.Amount) error {
+		switch {
+		case a.IsNegative() || !sameCurrency(a, o.Currency):
+			return bad(field, "应为不小于 0 的订单币种金额", "must be ≥ 0 in the order's currency")
+		case !a.InRange():
+			return bad(field, "金额超过上限 "+limit, "must be at most "+limit)
+		}
+		return nil
 	}
 	switch {
 	case o.No == "" || len(o.No) > 64:
-		return bad("order_no", "required, at most 64 characters")
+		return bad("order_no", "必填,最多 64 个字符", "required, at most 64 characters")
 	case o.Merchant == "" || len(o.Merchant) > 64:
-		return bad("merchant", "required, at most 64 characters")
+		return bad("merchant", "必填,最多 64 个字符", "required, at most 64 characters")
 	case o.Customer == "" || len(o.Customer) > 64:
-		return bad("customer", "required, at most 64 characters")
+		return bad("customer", "必填,最多 64 个字符", "required, at most 64 characters")
 	case !o.Currency.Valid():
-		return bad("currency", "unknown currency %q", o.Currency)
+		return bad("currency", fmt.Sprintf("未知币种 %q", o.Currency), fmt.Sprintf("unknown currency %q", o.Currency))
 	case o.PaymentMethod != Online && o.PaymentMethod != CashOnDelivery:
-		return bad("payment_method", "must be online or cod")
-	case o.ShippingFee.IsNegative() || !sameCurrency(o.ShippingFee, o.Currency):
-		return bad("shipping_fee", "must be ≥ 0 in the order's currency")
+		return bad("payment_method", "应为 online(在线支付)或 cod(货到付款)", "must be online or cod")
 	case o.PaidAt.IsZero():
-		return bad("paid_at", "required")
+		return bad("paid_at", "必填", "required")
 	case !o.ShippedAt.IsZero() && o.ShippedAt.Before(o.PaidAt):
-		return bad("shipped_at", "is before paid_at")
+		return bad("shipped_at", "发货时间早于付款时间", "is before paid_at")
 	case !o.DeliveredAt.IsZero() && o.ShippedAt.IsZero():
-		return bad("delivered_at", "is set but shipped_at is not")
+		return bad("delivered_at", "有签收时间但没有发货时间", "is set but shipped_at is not")
 	case !o.DeliveredAt.IsZero() && o.DeliveredAt.Before(o.ShippedAt):
-		return bad("delivered_at", "is before shipped_at")
+		return bad("delivered_at", "签收时间早于发货时间", "is before shipped_at")
 	case len(o.Items) == 0:
-		return bad("items", "at least one item is required")
+		return bad("items", "至少需要一件商品", "at least one item is required")
 	case len(o.Items) > 500:
-		return bad("items", "at most 500 items")
+		return bad("items", "最多 500 件商品", "at most 500 items")
+	}
+	if err := amount("shipping_fee", o.ShippingFee); err != nil {
+		return err
 	}
 	seen := make(map[string]bool, len(o.Items))
+	total := o.ShippingFee.Minor // ≤ 501 × Limit: no overflow
 	for i, it := range o.Items {
 		f := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
 		switch {
 		case it.SKU == "" || len(it.SKU) > 64:
-			return bad(f("sku"), "required, at most 64 characters")
+			return bad(f("sku"), "必填,最多 64 个字符", "required, at most 64 characters")
 		case seen[it.SKU]:
-			return bad(f("sku"), "%q appears twice", it.SKU)
+			return bad(f("sku"), fmt.Sprintf("%q 出现了两次", it.SKU), fmt.Sprintf("%q appears twice", it.SKU))
 		case it.Quantity < 1 || it.Quantity > 100000:
-			return bad(f("quantity"), "must be between 1 and 100000")
-		case it.UnitPrice.IsNegative() || !sameCurrency(it.UnitPrice, o.Currency):
-			return bad(f("unit_price"), "must be ≥ 0 in the order's currency")
-		case it.PaidAmount.IsNegative() || !sameCurrency(it.PaidAmount, o.Currency):
-			return bad(f("paid_amount"), "must be ≥ 0 in the order's currency")
+			return bad(f("quantity"), "应在 1 到 100000 之间", "must be between 1 and 100000")
+		}
+		if err := amount(f("unit_price"), it.UnitPrice); err != nil {
+			return err
+		}
+		if err := amount(f("paid_amount"), it.PaidAmount); err != nil {
+			return err
+		}
+		switch {
 		case exceedsListPrice(it):
-			return bad(f("paid_amount"), "is more than unit_price × quantity")
+			return bad(f("paid_amount"), "超过单价 × 数量", "is more than unit_price × quantity")
 		case utf8.RuneCountInString(it.Title) > 200:
-			return bad(f("title"), "at most 200 characters")
+			return bad(f("title"), "最多 200 个字符", "at most 200 characters")
 		case len(it.Tags) > 20:
-			return bad(f("tags"), "at most 20 tags")
+			return bad(f("tags"), "最多 20 个标签", "at most 20 tags")
 		}
 		seen[it.SKU] = true
+		total += it.PaidAmount.Minor
+	}
+	if total > money.Limit {
+		return bad("items", "订单实付总额(含运费)超过上限 "+limit, "the order's total paid, shipping included, must be at most "+limit)
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package order_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
@@ -86,6 +88,9 @@ func TestValidateRefusesEachBadField(t *testing.T) {
 			}
 			if fe.Field != tt.field || !strings.Contains(fe.Message, tt.msg) {
 				t.Errorf("Validate() = %q on %q, want %q on %q", fe.Message, fe.Field, tt.msg, tt.field)
+			}
+			if !strings.ContainsFunc(fe.MessageZH, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				t.Errorf("the Chinese message %q is not Chinese", fe.MessageZH)
 			}
 			if want := tt.field + ": " + fe.Message; err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
@@ -206,17 +211,63 @@ func TestOrderShippedAndDelivered(t *testing.T) {
 	}
 }
 
-// Titles are limited in characters, not bytes; absurd prices do not overflow the list-price
-// check.
+// Titles are limited in characters, not bytes; the largest price at the largest quantity
+// does not overflow the list-price check.
 func TestTitleCountsCharactersAndPricesDoNotOverflow(t *testing.T) {
 	o := validOrderForRegression()
 	o.Items[0].Title = strings.Repeat("衬", 200)
 	if err := o.Validate(); err != nil {
 		t.Errorf("a title of 200 Chinese characters: %v", err)
 	}
-	o.Items[0].UnitPrice, o.Items[0].Quantity, o.Items[0].PaidAmount = money.Yuan(1<<62), 4, money.Yuan(1)
+	o.Items[0].UnitPrice, o.Items[0].Quantity, o.Items[0].PaidAmount = money.Yuan(money.Limit), 100000, money.Yuan(1)
 	if err := o.Validate(); err != nil {
-		t.Errorf("a huge unit price: %v", err)
+		t.Errorf("the largest unit price at the largest quantity: %v", err)
+	}
+}
+
+// Every amount of an order and its total are bounded, so that no sum made of them can
+// overflow: lines of 2^63−1, 2^63−1 and 500 fen were accepted and added up to 498 fen
+// (issue 17). Each message is in both languages.
+func TestAbsurdAmountsAreRefused(t *testing.T) {
+	const max = math.MaxInt64
+	tests := []struct {
+		name  string
+		spoil func(*order.Order)
+		field string
+	}{
+		{"a paid amount of 2^63−1", func(o *order.Order) {
+			o.Items[0].UnitPrice, o.Items[0].PaidAmount = money.Yuan(max), money.Yuan(max)
+		}, "items[0].unit_price"},
+		{"a unit price above the limit", func(o *order.Order) { o.Items[0].UnitPrice = money.Yuan(money.Limit + 1) }, "items[0].unit_price"},
+		{"a shipping fee above the limit", func(o *order.Order) { o.ShippingFee = money.Yuan(money.Limit + 1) }, "shipping_fee"},
+		{"lines each within the limit, the total above it", func(o *order.Order) {
+			o.Items = []order.Item{
+				{SKU: "A", Quantity: 1, UnitPrice: money.Yuan(money.Limit), PaidAmount: money.Yuan(money.Limit)},
+				{SKU: "B", Quantity: 1, UnitPrice: money.Yuan(500), PaidAmount: money.Yuan(500)},
+			}
+		}, "items"},
+		{"the shipping fee takes the total above the limit", func(o *order.Order) {
+			o.Items[0].UnitPrice, o.Items[0].PaidAmount = money.Yuan(money.Limit), money.Yuan(money.Limit)
+			o.ShippingFee = money.Yuan(1)
+		}, "items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := validOrderForRegression()
+			tt.spoil(&o)
+			var fe *order.FieldError
+			if err := o.Validate(); !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Fatalf("Validate() = %v, want an error on %s", err, tt.field)
+			}
+			if fe.MessageZH == "" || fe.Message == "" {
+				t.Errorf("messages %q / %q: want both languages", fe.MessageZH, fe.Message)
+			}
+		})
+	}
+	o := validOrderForRegression()
+	o.Items[0].UnitPrice, o.Items[0].PaidAmount = money.Yuan(money.Limit), money.Yuan(money.Limit)
+	if err := o.Validate(); err != nil {
+		t.Errorf("an order of exactly the limit: %v", err)
 	}
 }
 
