@@ -45,7 +45,11 @@ type Case struct {
 	ChargedAmount       money.Amount `json:"charged_amount,omitempty"` // repair quotes, price differences paid by the customer
 	ReturnShippingPayer Payer        `json:"return_shipping_payer"`
 	ShippingReimbursed  bool         `json:"shipping_reimbursed,omitempty"`
-	InWarranty          bool         `json:"in_warranty,omitempty"`
+	// PostageReduction is what the merchant took off the customer's return postage claim
+	// at receipt, for PostageReductionReason (within what the policy allows).
+	PostageReduction       money.Amount `json:"postage_reduction,omitzero"`
+	PostageReductionReason string       `json:"postage_reduction_reason,omitempty"`
+	InWarranty             bool         `json:"in_warranty,omitempty"`
 	// RefundsUnits is true when the case pays back the units themselves (refund only,
 	// return and refund, or a repair or exchange turned into a refund): a completed case
 	// keeps the units it claimed.
@@ -154,6 +158,9 @@ type Command struct {
 
 	Inspection Inspection   // confirm_receipt
 	Deduction  money.Amount // confirm_receipt: deduction allowed by policy (missing gifts …)
+	// PostageReduction (confirm_receipt) is taken off the customer's return postage claim;
+	// Note says why.
+	PostageReduction money.Amount
 
 	Amount *money.Amount // refund (must equal the amount due), quote, offer, ship_exchange price difference
 }

@@ -23,12 +23,14 @@ import (
 // fixedPolicy is a small aftersale.Policy with limits drawn at random. Deadlines are plain
 // durations; a kind missing from spans has no deadline.
 type fixedPolicy struct {
-	spans          map[as.DeadlineKind]time.Duration
-	reapply        int
-	maxFailed      int
-	autoApprove    bool
-	deductionBP    int64
-	compensationBP int64
+	spans           map[as.DeadlineKind]time.Duration
+	reapply         int
+	maxFailed       int
+	autoApprove     bool
+	deductionBP     int64
+	compensationBP  int64
+	postageMax      int64
+	postageReduceBP int64
 }
 
 func (p *fixedPolicy) Deadline(_ *as.Case, k as.DeadlineKind, now time.Time) (time.Time, bool) {
@@ -44,15 +46,23 @@ func (p *fixedPolicy) MaxDeduction(c *as.Case) money.Amount {
 func (p *fixedPolicy) MaxCompensation(c *as.Case) money.Amount {
 	return c.ItemsPaid.Percent(p.compensationBP)
 }
+func (p *fixedPolicy) MaxReturnPostage(c *as.Case, _ string) money.Amount {
+	return money.New(p.postageMax, c.ItemsPaid.Currency)
+}
+func (p *fixedPolicy) MaxPostageReduction(_ *as.Case, claim money.Amount) money.Amount {
+	return claim.Percent(p.postageReduceBP)
+}
 
 func drawFixedPolicy(t *rapid.T) *fixedPolicy {
 	p := &fixedPolicy{
-		spans:          map[as.DeadlineKind]time.Duration{},
-		reapply:        rapid.IntRange(0, 3).Draw(t, "reapply_limit"),
-		maxFailed:      rapid.IntRange(1, 3).Draw(t, "max_failed_repairs"),
-		autoApprove:    rapid.Bool().Draw(t, "auto_approve"),
-		deductionBP:    rapid.Int64Range(0, 10000).Draw(t, "deduction_bp"),
-		compensationBP: rapid.Int64Range(0, 10000).Draw(t, "compensation_bp"),
+		spans:           map[as.DeadlineKind]time.Duration{},
+		reapply:         rapid.IntRange(0, 3).Draw(t, "reapply_limit"),
+		maxFailed:       rapid.IntRange(1, 3).Draw(t, "max_failed_repairs"),
+		autoApprove:     rapid.Bool().Draw(t, "auto_approve"),
+		deductionBP:     rapid.Int64Range(0, 10000).Draw(t, "deduction_bp"),
+		compensationBP:  rapid.Int64Range(0, 10000).Draw(t, "compensation_bp"),
+		postageMax:      rapid.Int64Range(0, 5000).Draw(t, "postage_max"),
+		postageReduceBP: rapid.Int64Range(0, 10000).Draw(t, "postage_reduction_bp"),
 	}
 	for _, k := range as.DeadlineKinds() {
 		if rapid.IntRange(0, 4).Draw(t, "has_"+string(k)) > 0 {
@@ -223,6 +233,9 @@ func validCommand(t *rapid.T, c *as.Case, a as.Action, role as.Role, p as.Policy
 		if c.Type == as.ReturnRefund && rapid.Bool().Draw(t, "deduct") {
 			cmd.Deduction = drawAmount(t, "deduction", 0, money.Min(p.MaxDeduction(c), due(c)).Minor, cur)
 		}
+		if acct, ok := as.ReturnPostage(c, p); ok && role != as.System && acct.Claimed.Minor > 0 && rapid.Bool().Draw(t, "reduce_postage") {
+			cmd.PostageReduction = drawAmount(t, "postage_reduction", 0, acct.MaxReduce.Minor, cur)
+		}
 	}
 	return cmd
 }
@@ -237,7 +250,20 @@ var corruptions = map[string]func(t *rapid.T, c *as.Case, cmd *as.Command){
 	"bad_tracking": func(t *rapid.T, _ *as.Case, cmd *as.Command) {
 		cmd.TrackingNo = rapid.SampledFrom([]string{"", "12345", "SF 123456", "SF_123456", strings.Repeat("9", 41), "顺丰123456"}).Draw(t, "bad_tracking")
 	},
-	"negative_cost":  func(_ *rapid.T, c *as.Case, cmd *as.Command) { cmd.Cost = money.New(-1, c.ItemsPaid.Currency) },
+	"negative_cost": func(_ *rapid.T, c *as.Case, cmd *as.Command) { cmd.Cost = money.New(-1, c.ItemsPaid.Currency) },
+	// The attack of issue 17: a postage of 2^63−1000 was reimbursed in full.
+	"huge_cost": func(_ *rapid.T, c *as.Case, cmd *as.Command) {
+		cmd.Cost = money.New(9223372036854775000, c.ItemsPaid.Currency)
+	},
+	"big_postage_reduction": func(_ *rapid.T, c *as.Case, cmd *as.Command) {
+		cmd.PostageReduction = money.New(2001, c.ItemsPaid.Currency) // above any drawn claim
+		if c.ReturnShipment != nil {
+			cmd.PostageReduction = c.ReturnShipment.Cost.MustAdd(money.New(1, c.ItemsPaid.Currency))
+		}
+	},
+	"postage_reduction_without_note": func(t *rapid.T, c *as.Case, cmd *as.Command) {
+		cmd.PostageReduction, cmd.Note = money.New(1, c.ItemsPaid.Currency), ""
+	},
 	"foreign_cost":   func(_ *rapid.T, _ *as.Case, cmd *as.Command) { cmd.Cost = money.New(500, "EUR") },
 	"no_inspection":  func(_ *rapid.T, _ *as.Case, cmd *as.Command) { cmd.Inspection = "" },
 	"odd_inspection": func(_ *rapid.T, _ *as.Case, cmd *as.Command) { cmd.Inspection = "maybe" },
@@ -303,6 +329,18 @@ func validParcel(c *as.Case, cmd *as.Command) string {
 // the table's check column): the field a command for an allowed action gets wrong first,
 // or "" when it is valid.
 func expectedProblem(c *as.Case, cmd *as.Command, p as.Policy) string {
+	// Amounts beyond money.Limit are refused whatever the action.
+	for _, f := range []struct {
+		name string
+		a    money.Amount
+	}{{"cost", cmd.Cost}, {"deduction", cmd.Deduction}, {"postage_reduction", cmd.PostageReduction}} {
+		if !f.a.InRange() {
+			return f.name
+		}
+	}
+	if cmd.Amount != nil && !cmd.Amount.InRange() {
+		return "amount"
+	}
 	role := cmd.Actor.Role
 	blank := strings.TrimSpace(cmd.Note) == ""
 	cur := c.ItemsPaid.Currency
@@ -344,7 +382,7 @@ func expectedProblem(c *as.Case, cmd *as.Command, p as.Policy) string {
 		}
 	case as.ConfirmReceipt:
 		if role == as.System { // the timeout passes the goods, and never deducts
-			if cmd.Inspection == as.InspectionFail || !cmd.Deduction.IsZero() {
+			if cmd.Inspection == as.InspectionFail || !cmd.Deduction.IsZero() || !cmd.PostageReduction.IsZero() {
 				return "inspection"
 			}
 			return ""
@@ -354,6 +392,20 @@ func expectedProblem(c *as.Case, cmd *as.Command, p as.Policy) string {
 			return "inspection"
 		case cmd.Inspection == as.InspectionFail && blank:
 			return "note"
+		}
+		// A merchant may dispute the return postage claim: within the policy, with a reason.
+		if r := cmd.PostageReduction; !r.IsZero() {
+			acct, ok := as.ReturnPostage(c, p)
+			switch {
+			case !ok || acct.Claimed.IsZero() || r.IsNegative() || r.Cmp(acct.MaxReduce) > 0:
+				return "postage_reduction"
+			case blank:
+				return "note"
+			case r.Currency != cur:
+				return "postage_reduction"
+			}
+		}
+		switch {
 		case cmd.Deduction.IsZero():
 			return ""
 		case cmd.Inspection != as.InspectionPass || c.Type != as.ReturnRefund || cmd.Deduction.IsNegative(),

@@ -106,6 +106,9 @@ func checkInspection(c *Case, cmd *Command, p Policy) error {
 	default:
 		return invalid("inspection", "请填写验货结果(pass 或 fail)", "the inspection result is required: pass or fail")
 	}
+	if err := checkPostageReduction(c, cmd, p); err != nil {
+		return err
+	}
 	if cmd.Deduction.IsZero() {
 		return nil
 	}
@@ -120,10 +123,32 @@ func checkInspection(c *Case, cmd *Command, p Policy) error {
 	return sameCurrency(c, "deduction", cmd.Deduction)
 }
 
+// checkPostageReduction: a merchant who disputes the customer's return postage claim takes
+// off at most what the policy allows, and says why.
+func checkPostageReduction(c *Case, cmd *Command, p Policy) error {
+	r := cmd.PostageReduction
+	if r.IsZero() {
+		return nil
+	}
+	acct, ok := ReturnPostage(c, p)
+	switch {
+	case !ok || acct.Claimed.IsZero():
+		return invalid("postage_reduction", "没有需由商家承担的退货运费", "there is no return postage for the merchant to repay")
+	case r.IsNegative():
+		return invalid("postage_reduction", "运费扣减不能为负数", "the postage reduction cannot be negative")
+	case r.Cmp(acct.MaxReduce) > 0:
+		return invalid("postage_reduction", "运费扣减超过政策允许的上限 "+acct.MaxReduce.Format("zh"),
+			"the postage reduction exceeds what the policy allows ("+acct.MaxReduce.Format("en")+")")
+	case strings.TrimSpace(cmd.Note) == "":
+		return invalid("note", "扣减运费须说明理由", "a note explaining the postage reduction is required")
+	}
+	return sameCurrency(c, "postage_reduction", r)
+}
+
 // systemPasses: when the merchant does not inspect in time, the goods pass; the system
-// never fails an inspection or deducts.
+// never fails an inspection, deducts, or reduces the postage.
 func systemPasses(_ *Case, cmd *Command, _ Policy) error {
-	if cmd.Inspection == InspectionFail || !cmd.Deduction.IsZero() {
+	if cmd.Inspection == InspectionFail || !cmd.Deduction.IsZero() || !cmd.PostageReduction.IsZero() {
 		return invalid("inspection", "系统只能默认验货通过", "the system can only let the goods pass inspection")
 	}
 	return nil
@@ -173,7 +198,7 @@ func checkShipExchange(c *Case, cmd *Command, p Policy) error {
 
 // Applies: change the copied case, add money effects, return the next state.
 
-func applyRefund(c *Case, _ *Command, _ time.Time, _ Policy, fx *Effects) State {
+func applyRefund(c *Case, _ *Command, _ time.Time, p Policy, fx *Effects) State {
 	if d := due(c); d.Minor > 0 {
 		kind := MoveRefund
 		if c.Type == Compensation {
@@ -182,16 +207,19 @@ func applyRefund(c *Case, _ *Command, _ time.Time, _ Policy, fx *Effects) State 
 		fx.Money = append(fx.Money, Movement{Kind: kind, Amount: d, Method: c.RefundMethod})
 		c.RefundedAmount = c.RefundAmount
 	}
-	reimburseShipping(c, fx)
+	reimburseShipping(c, p, fx)
 	return Resolved
 }
 
-// reimburseShipping repays the customer's return postage when the merchant bears it.
-func reimburseShipping(c *Case, fx *Effects) {
-	if c.ReturnShippingPayer != PayerMerchant || c.ShippingReimbursed || c.ReturnShipment == nil || c.ReturnShipment.Cost.Minor <= 0 {
+// reimburseShipping repays the customer's return postage when the merchant bears it: what
+// the customer paid, at most the policy's maximum for the parcel, less what the merchant
+// took off at receipt — once.
+func reimburseShipping(c *Case, p Policy, fx *Effects) {
+	acct, ok := ReturnPostage(c, p)
+	if !ok || c.ShippingReimbursed || acct.Due.Minor <= 0 {
 		return
 	}
-	fx.Money = append(fx.Money, Movement{Kind: MoveShippingReimbursement, Amount: c.ReturnShipment.Cost, Method: c.RefundMethod})
+	fx.Money = append(fx.Money, Movement{Kind: MoveShippingReimbursement, Amount: acct.Due, Method: c.RefundMethod})
 	c.ShippingReimbursed = true
 }
 
@@ -236,6 +264,10 @@ func applyInspection(c *Case, cmd *Command, now time.Time, _ Policy, _ *Effects)
 	if c.ReceivedAt.IsZero() {
 		c.ReceivedAt = now
 	}
+	if !cmd.PostageReduction.IsZero() {
+		c.PostageReduction = cmd.PostageReduction
+		c.PostageReductionReason = strings.TrimSpace(cmd.Note)
+	}
 	if cmd.Inspection == InspectionFail {
 		return InspectionFailed
 	}
@@ -259,9 +291,9 @@ func applyShipExchange(c *Case, cmd *Command, now time.Time, p Policy, fx *Effec
 	return applyOutbound(c, cmd, now, p, fx)
 }
 
-func applyOutbound(c *Case, cmd *Command, now time.Time, _ Policy, fx *Effects) State {
+func applyOutbound(c *Case, cmd *Command, now time.Time, p Policy, fx *Effects) State {
 	c.OutboundShipment = &Shipment{Carrier: cmd.Carrier, TrackingNo: cmd.TrackingNo, Cost: cmd.Cost, At: now}
-	reimburseShipping(c, fx)
+	reimburseShipping(c, p, fx)
 	return Resolved
 }
 

@@ -23,6 +23,12 @@ type Policy interface {
 	MaxDeduction(c *Case) money.Amount
 	// MaxCompensation is the most a compensation offer on c may be.
 	MaxCompensation(c *Case) money.Amount
+	// MaxReturnPostage is the most the merchant repays for one return parcel sent with
+	// carrier (the carrier's first-weight rate, 首重), when the merchant bears the postage.
+	MaxReturnPostage(c *Case, carrier string) money.Amount
+	// MaxPostageReduction is the most a merchant may take off a return postage claim of
+	// claim (already capped), with a reason.
+	MaxPostageReduction(c *Case, claim money.Amount) money.Amount
 }
 
 // rule is one row of the life-cycle table: in state from, roles may take action on cases of

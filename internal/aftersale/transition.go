@@ -2,6 +2,8 @@ package aftersale
 
 import (
 	"fmt"
+
+	"github.com/aftersales/aftersales/internal/money"
 	"slices"
 	"strings"
 	"time"
@@ -71,6 +73,9 @@ func Transition(c Case, cmd Command, now time.Time, p Policy) (Result, error) {
 	r := lookup(c.State, cmd.Action, c.Type, role)
 	if r == nil || (r.guard != nil && !r.guard(&c, p)) {
 		return Result{}, notAllowed(&c, cmd.Action, role, p, r != nil)
+	}
+	if err := cmd.inRange(); err != nil {
+		return Result{}, err
 	}
 	if r.check != nil {
 		if err := r.check(&c, &cmd, p); err != nil {
@@ -198,10 +203,34 @@ func eventData(cmd *Command) map[string]string {
 	if !cmd.Cost.IsZero() {
 		d["cost"] = cmd.Cost.String()
 	}
+	if !cmd.PostageReduction.IsZero() {
+		d["postage_reduction"] = cmd.PostageReduction.String()
+	}
 	if len(d) == 0 {
 		return nil
 	}
 	return d
+}
+
+// inRange refuses a command whose amounts are beyond money.Limit, before any rule adds them
+// up: no amount a person enters can make a sum overflow.
+func (cmd *Command) inRange() error {
+	fields := []struct {
+		name string
+		a    money.Amount
+	}{{"cost", cmd.Cost}, {"deduction", cmd.Deduction}, {"postage_reduction", cmd.PostageReduction}}
+	if cmd.Amount != nil {
+		fields = append(fields, struct {
+			name string
+			a    money.Amount
+		}{"amount", *cmd.Amount})
+	}
+	for _, f := range fields {
+		if !f.a.InRange() {
+			return invalid(f.name, "金额超出允许范围", "the amount is out of range (at most "+money.New(money.Limit, f.a.Currency).String()+")")
+		}
+	}
+	return nil
 }
 
 // clone copies c deeply enough that changing the copy never changes c.

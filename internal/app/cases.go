@@ -50,7 +50,9 @@ type ActInput struct {
 	Cost       int64                `json:"cost,omitempty" jsonschema:"description=postage paid by the sender\\, minor units"`
 	Inspection aftersale.Inspection `json:"inspection,omitempty" jsonschema:"enum=pass,enum=fail"`
 	Deduction  int64                `json:"deduction,omitempty"`
-	Amount     *int64               `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due)\\, quote\\, offer or exchange price difference (negative: refunded to the customer)"`
+	// PostageReduction disputes the customer's return postage claim at confirm_receipt.
+	PostageReduction int64  `json:"postage_reduction,omitempty" jsonschema:"description=confirm_receipt: minor units taken off the customer's return postage claim (at most return_postage.max_reduction); note says why"`
+	Amount           *int64 `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due)\\, quote\\, offer or exchange price difference (negative: refunded to the customer)"`
 }
 
 var channels = []string{"web", "api", "email", "chat", "phone"}
@@ -63,6 +65,8 @@ func (in *ApplyInput) check() error {
 		return errInvalid("channel", "渠道应为 web、api、email、chat 或 phone", "the channel must be web, api, email, chat or phone")
 	case in.Amount < 0:
 		return errInvalid("amount", "金额不能为负数", "the amount cannot be negative")
+	case in.Amount > money.Limit:
+		return errInvalid("amount", "金额超出允许范围", "the amount is out of range")
 	case len(in.Evidence) > 20:
 		return errInvalid("evidence", "凭证最多 20 个", "at most 20 pieces of evidence")
 	}
@@ -349,6 +353,7 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 		Action: in.Action, Actor: actor, Note: in.Note, Evidence: evidence,
 		Carrier: in.Carrier, TrackingNo: in.TrackingNo, Cost: money.New(in.Cost, cur),
 		Inspection: in.Inspection, Deduction: money.New(in.Deduction, cur),
+		PostageReduction: money.New(in.PostageReduction, cur),
 	}
 	if in.Amount != nil {
 		amt := money.New(*in.Amount, cur)
@@ -545,7 +550,13 @@ func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*Dec
 		if err := authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order"); err != nil {
 			return err
 		}
-		d, err := a.engine.Evaluate(a.request(&o, &in.ApplyInput, at, len(in.Evidence) > 0))
+		// Evidence counts only when it would count in a real application: the caller's own
+		// uploads, not yet linked to a case.
+		evidence, err := a.ownEvidence(ctx, tx, p, "", in.Evidence)
+		if err != nil {
+			return err
+		}
+		d, err := a.engine.Evaluate(a.request(&o, &in.ApplyInput, at, len(evidence) > 0))
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,7 @@ type CaseView struct {
 	Decision            DecisionView           `json:"decision"`
 	History             []EventView            `json:"history"`
 	ReturnShipment      *ShipmentView          `json:"return_shipment,omitempty"`
+	ReturnPostage       *PostageView           `json:"return_postage,omitempty" jsonschema:"description=the customer's return postage claim when the merchant bears the postage"`
 	OutboundShipment    *ShipmentView          `json:"outbound_shipment,omitempty"`
 	PolicyVersion       string                 `json:"policy_version"`
 	Priority            aftersale.Priority     `json:"priority"`
@@ -111,6 +112,28 @@ type DeadlineView struct {
 	Kind  aftersale.DeadlineKind `json:"kind"`
 	Label Text                   `json:"label"`
 	DueAt time.Time              `json:"due_at"`
+}
+
+// PostageView is the account of a customer's return postage that the merchant repays, in
+// minor units: the claim, the policy's cap for the parcel, what the merchant took off at
+// receipt and why, the most they may take off, and what is due.
+type PostageView struct {
+	Claimed      int64  `json:"claimed"`
+	Cap          int64  `json:"cap" jsonschema:"description=the most repaid for this parcel (the carrier's first-weight rate)"`
+	Reduction    int64  `json:"reduction"`
+	Reason       string `json:"reason,omitempty"`
+	MaxReduction int64  `json:"max_reduction" jsonschema:"description=the most the merchant may take off at receipt (postage_reduction)"`
+	Due          int64  `json:"due" jsonschema:"description=min(claimed\, cap) − reduction"`
+	Reimbursed   bool   `json:"reimbursed"`
+}
+
+func postageView(c *aftersale.Case, p aftersale.Policy) *PostageView {
+	acct, ok := aftersale.ReturnPostage(c, p)
+	if !ok {
+		return nil
+	}
+	return &PostageView{Claimed: acct.Claimed.Minor, Cap: acct.Cap.Minor, Reduction: acct.Reduction.Minor, Reason: acct.Reason,
+		MaxReduction: acct.MaxReduce.Minor, Due: acct.Due.Minor, Reimbursed: acct.Reimbursed}
 }
 
 // ShipmentView is a parcel.
@@ -212,6 +235,7 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 		Priority: c.Priority, Tier: c.Tier, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		AllowedActions: []aftersale.Action{}, Deadlines: []DeadlineView{}, History: []EventView{}, Evidence: []string{},
 	}
+	v.ReturnPostage = postageView(c, pol)
 	for _, it := range c.Items {
 		v.Items = append(v.Items, CaseItemView{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount.Minor})
 	}

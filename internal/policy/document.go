@@ -7,12 +7,14 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/calendar"
+	"github.com/aftersales/aftersales/internal/money"
 )
 
 // Schema is the value of a policy document's schema key.
@@ -74,6 +76,7 @@ type Document struct {
 	MaxFailedRepairs *int                                    `yaml:"max_failed_repairs,omitempty"`
 	Repair           *RepairTerms                            `yaml:"repair,omitempty"`
 	Compensation     *CompensationTerms                      `yaml:"compensation,omitempty"`
+	ReturnPostage    *PostageTerms                           `yaml:"return_postage,omitempty"`
 	AutoApprove      *AutoApprove                            `yaml:"auto_approve,omitempty"`
 	SLA              *SLATerms                               `yaml:"sla,omitempty"`
 	Disable          []string                                `yaml:"disable,omitempty"`
@@ -153,6 +156,16 @@ type RepairTerms struct {
 // CompensationTerms cap compensation.
 type CompensationTerms struct {
 	MaxBP int64 `yaml:"max_bp"` // of the items' paid amount
+}
+
+// PostageTerms bound what a merchant repays of a customer's return postage when the merchant
+// bears it: the customer enters what they paid, and is repaid at most the carrier's
+// first-weight rate (首重), or Max for a carrier not listed. At receipt the merchant may
+// dispute a claim and take off up to MaxReductionBP of it, with a reason.
+type PostageTerms struct {
+	Max            *int64           `yaml:"max,omitempty"`              // minor units per return parcel
+	Carriers       map[string]int64 `yaml:"carriers,omitempty"`         // carrier (as customers write it, any case) → minor units
+	MaxReductionBP *int64           `yaml:"max_reduction_bp,omitempty"` // of the capped claim; 0 = no reductions
 }
 
 // AutoApprove says when the platform approves without the merchant.
@@ -455,6 +468,19 @@ func (d *Document) validate() error {
 		}
 		if bp := r.MaxInspectionDeductionBP; bp != nil && (*bp < 0 || *bp > 10000) {
 			return bad("refund.max_inspection_deduction_bp", "must be between 0 and 10000")
+		}
+	}
+	if pt := d.ReturnPostage; pt != nil {
+		if pt.Max != nil && (*pt.Max < 0 || *pt.Max > money.Limit) {
+			return bad("return_postage.max", "must be between 0 and %d minor units", money.Limit)
+		}
+		for carrier, v := range pt.Carriers {
+			if strings.TrimSpace(carrier) == "" || v < 0 || v > money.Limit {
+				return bad("return_postage.carriers", "%q: a carrier's name and a rate between 0 and %d minor units", carrier, money.Limit)
+			}
+		}
+		if bp := pt.MaxReductionBP; bp != nil && (*bp < 0 || *bp > 10000) {
+			return bad("return_postage.max_reduction_bp", "must be between 0 and 10000")
 		}
 	}
 	if a := d.AutoApprove; a != nil {

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -38,6 +39,9 @@ type Resolved struct {
 	outOfWarranty     string
 	compensationMaxBP int64
 	inspectionMaxBP   int64
+	postageMax        int64
+	postageCarriers   map[string]int64 // keys in upper case
+	postageReduceBP   int64
 	onSilence         bool
 }
 
@@ -54,6 +58,7 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		version: version, cal: cal,
 		deadlines:     map[aftersale.DeadlineKind][]cDeadline{},
 		outOfWarranty: "paid", maxFailedRepairs: 2, onSilence: true,
+		postageMax: DefaultReturnPostageMax, postageCarriers: map[string]int64{},
 	}
 	var layerShipping [][]*cShipping
 	var layerSLA [][]*slaTarget
@@ -106,6 +111,17 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		}
 		if d.Refund != nil && d.Refund.MaxInspectionDeductionBP != nil {
 			r.inspectionMaxBP = *d.Refund.MaxInspectionDeductionBP
+		}
+		if pt := d.ReturnPostage; pt != nil {
+			if pt.Max != nil {
+				r.postageMax = *pt.Max
+			}
+			for carrier, v := range pt.Carriers {
+				r.postageCarriers[carrierKey(carrier)] = v
+			}
+			if pt.MaxReductionBP != nil {
+				r.postageReduceBP = *pt.MaxReductionBP
+			}
 		}
 		if d.AutoApprove != nil && d.AutoApprove.OnMerchantSilence != nil {
 			r.onSilence = *d.AutoApprove.OnMerchantSilence
@@ -238,6 +254,27 @@ func (r *Resolved) MaxDeduction(c *aftersale.Case) money.Amount {
 // MaxCompensation implements aftersale.Policy.
 func (r *Resolved) MaxCompensation(c *aftersale.Case) money.Amount {
 	return money.Min(c.ItemsPaid.Percent(r.compensationMaxBP), c.Refundable().MustSub(c.RefundedAmount))
+}
+
+// DefaultReturnPostageMax is what a merchant repays at most for one return parcel when no
+// layer says (¥20.00: an express parcel's first weight, 首重, within China).
+const DefaultReturnPostageMax = 2000
+
+func carrierKey(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// MaxReturnPostage implements aftersale.Policy: the carrier's first-weight rate when a layer
+// lists the carrier, else the maximum per parcel.
+func (r *Resolved) MaxReturnPostage(c *aftersale.Case, carrier string) money.Amount {
+	v, ok := r.postageCarriers[carrierKey(carrier)]
+	if !ok {
+		v = r.postageMax
+	}
+	return money.New(v, c.ItemsPaid.Currency)
+}
+
+// MaxPostageReduction implements aftersale.Policy.
+func (r *Resolved) MaxPostageReduction(_ *aftersale.Case, claim money.Amount) money.Amount {
+	return claim.Percent(r.postageReduceBP)
 }
 
 type slaTarget struct {
