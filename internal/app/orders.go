@@ -68,7 +68,7 @@ func (in *OrderInput) Order() (order.Order, error) {
 	if err := o.Validate(); err != nil {
 		var fe *order.FieldError
 		if errors.As(err, &fe) {
-			return o, errInvalid(fe.Field, "订单字段无效:"+fe.Message, fe.Message)
+			return o, errInvalid(fe.Field, "订单字段无效:"+fe.MessageZH, fe.Message)
 		}
 		return o, errInvalid("order", err.Error(), err.Error())
 	}
@@ -93,8 +93,29 @@ func (a *App) UpsertOrder(ctx context.Context, p Principal, in OrderInput, idem 
 	}
 	return write(ctx, a, p, idem, auditTarget{"order.upsert", "order", o.No}, func(tx *txn) (*OrderView, int, error) {
 		if existing, err := tx.Order(ctx, o.No, true); err == nil {
-			if existing.Merchant != o.Merchant || !p.sees(owner{existing.Merchant, existing.Customer}) {
+			// An order the caller may not see is not found, as GET answers, and nothing
+			// says whose it is. (That the number is taken still shows: order numbers are
+			// unique on the platform.) Whoever sees all merchants is told plainly.
+			if !p.sees(owner{existing.Merchant, existing.Customer}) {
+				return nil, 0, errNotFound("order")
+			}
+			if existing.Merchant != o.Merchant {
 				return nil, 0, errInvalid("order_no", "该订单号已属于另一商家", "this order number belongs to another merchant")
+			}
+			// The order's lines are locked: no application can open a case on it until
+			// this transaction ends, so the check holds.
+			if existing.Customer != o.Customer {
+				held, _, err := tx.ListCases(ctx, store.CaseQuery{OrderNo: o.No, Limit: 1})
+				if err != nil {
+					return nil, 0, err
+				}
+				if len(held) > 0 {
+					return nil, 0, &Error{Code: CodeConflict, Message: Text{
+						ZH: "该订单已有售后单,不能更换买家", EN: "the order has after-sales cases: its customer cannot change"},
+						Fields: []FieldError{{Field: "customer", Message: Text{
+							ZH: "有售后单的订单,买家不能更换(原买家仍是这些售后单的申请人)",
+							EN: "an order with cases keeps its customer (the cases are theirs)"}}}}
+				}
 			}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, 0, err
