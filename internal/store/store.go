@@ -173,6 +173,21 @@ type Tx interface {
 	Attachment(ctx context.Context, id string) (Attachment, error)
 	// LinkAttachments attaches uploaded attachments to a case.
 	LinkAttachments(ctx context.Context, caseID string, ids []string) error
+	// UploadUsage is what an owner (role and id, as InsertAttachment was given them)
+	// uploaded at or after since, linked to a case or not: how many attachments, their
+	// bytes, and when the oldest of them was made (zero when none). It reads through an
+	// index on the owner and the time (upload quotas ask it before each upload).
+	UploadUsage(ctx context.Context, ownerRole, ownerID string, since time.Time) (UploadUsage, error)
+	// DeleteUnlinkedAttachments deletes up to limit attachments that no case claimed and
+	// that were made before before, oldest first, and returns them; their blobs are the
+	// caller's to delete once the transaction has committed. The row's state decides: an
+	// attachment that a concurrent transaction has linked, or holds locked to link it, is
+	// not deleted, and of concurrent callers each deleted row is returned to one only. A
+	// limit of 0 or less deletes nothing.
+	DeleteUnlinkedAttachments(ctx context.Context, before time.Time, limit int) ([]Attachment, error)
+	// AttachmentTotals counts the stored attachments and their bytes, and those of them no
+	// case claimed. It reads the whole table: for a periodic job, not for every request.
+	AttachmentTotals(ctx context.Context) (AttachmentTotals, error)
 
 	// SavePolicy stores a policy document version; ErrConflict if that id and version
 	// exist with different content.
@@ -361,6 +376,20 @@ type Attachment struct {
 	SHA256       []byte
 	OriginalName string
 	CreatedAt    time.Time
+}
+
+// UploadUsage is what one owner uploaded in a period (Tx.UploadUsage).
+type UploadUsage struct {
+	Count  int
+	Bytes  int64
+	Oldest time.Time // when the oldest of them was made; zero when there are none
+}
+
+// AttachmentTotals are the attachments stored (Tx.AttachmentTotals).
+type AttachmentTotals struct {
+	Count, Bytes int64
+	// UnlinkedCount and UnlinkedBytes are those of them no case claimed (yet).
+	UnlinkedCount, UnlinkedBytes int64
 }
 
 // PolicyRecord is a stored policy document version.

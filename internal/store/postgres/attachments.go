@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -87,4 +90,60 @@ func (t *Tx) LinkAttachments(ctx context.Context, caseID string, ids []string) e
 		err = fmt.Errorf("%d of %d attachments linked", n, len(ids))
 	}
 	return wrap(err, "link attachments to case %s", caseID)
+}
+
+// UploadUsage counts an owner's uploads since a time, from the attachments_owner index.
+func (t *Tx) UploadUsage(ctx context.Context, ownerRole, ownerID string, since time.Time) (store.UploadUsage, error) {
+	var u store.UploadUsage
+	var oldest *time.Time
+	err := t.queryRow(ctx, `
+		SELECT count(*), coalesce(sum(size), 0)::bigint, min(created_at) FROM attachments
+		WHERE owner_role = $1 AND owner_id = $2 AND created_at >= $3`,
+		[]any{ownerRole, ownerID, since}, &u.Count, &u.Bytes, &oldest)
+	if err != nil {
+		return store.UploadUsage{}, wrap(err, "upload usage of %s %s", ownerRole, ownerID)
+	}
+	u.Oldest = timeOf(oldest)
+	return u, nil
+}
+
+// DeleteUnlinkedAttachments deletes the oldest attachments no case claimed. The rows are
+// locked as they are chosen, skipping those another transaction holds (a LinkAttachments
+// in progress, or another replica's sweep): a locked row is left alone, and a row linked
+// meanwhile fails the condition, which PostgreSQL checks again on the row's newest version.
+// The choice is a CTE, run once: as "id IN (subquery)" the planner may run the locking
+// subquery again for each row, and the rows this statement has deleted are then skipped,
+// so that LIMIT takes the next ones (limit 2 deleted 3 in the conformance test).
+func (t *Tx) DeleteUnlinkedAttachments(ctx context.Context, before time.Time, limit int) ([]store.Attachment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var out []store.Attachment
+	err := t.query(ctx, `
+		WITH doomed AS (
+		    SELECT id FROM attachments WHERE case_id IS NULL AND created_at < $1
+		    ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		DELETE FROM attachments a USING doomed
+		WHERE a.id = doomed.id AND a.case_id IS NULL
+		RETURNING a.id, a.owner_role, a.owner_id, a.content_type, a.size, a.original_name, a.created_at`,
+		[]any{before, limit}, func(rows pgx.Rows) error {
+			var a store.Attachment
+			err := rows.Scan(&a.ID, &a.OwnerRole, &a.OwnerID, &a.ContentType, &a.Size, &a.OriginalName, &a.CreatedAt)
+			out = append(out, a)
+			return err
+		})
+	if err != nil {
+		return nil, wrap(err, "delete unlinked attachments")
+	}
+	return out, nil
+}
+
+// AttachmentTotals counts every attachment and the unlinked ones.
+func (t *Tx) AttachmentTotals(ctx context.Context) (store.AttachmentTotals, error) {
+	var a store.AttachmentTotals
+	err := t.queryRow(ctx, `
+		SELECT count(*), coalesce(sum(size), 0)::bigint,
+		    count(*) FILTER (WHERE case_id IS NULL), coalesce(sum(size) FILTER (WHERE case_id IS NULL), 0)::bigint
+		FROM attachments`, nil, &a.Count, &a.Bytes, &a.UnlinkedCount, &a.UnlinkedBytes)
+	return a, wrap(err, "attachment totals")
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -75,4 +76,71 @@ WHERE id = ? AND (case_id IS NULL OR case_id = ?)`
 		}
 	}
 	return nil
+}
+
+// UploadUsage counts an owner's uploads since a time, from the attachments_owner index.
+func (tx *Tx) UploadUsage(ctx context.Context, ownerRole, ownerID string, since time.Time) (store.UploadUsage, error) {
+	const q = `
+SELECT count(*), coalesce(sum(size), 0), min(created_at) FROM attachments
+WHERE owner_role = ? AND owner_id = ? AND created_at >= ?`
+	var (
+		u      store.UploadUsage
+		oldest sql.NullInt64
+	)
+	if err := tx.queryRow(ctx, q, ownerRole, ownerID, micros(since)).Scan(&u.Count, &u.Bytes, &oldest); err != nil {
+		return store.UploadUsage{}, fmt.Errorf("upload usage of %s %s: %w", ownerRole, ownerID, dbErr(err))
+	}
+	u.Oldest = fromNullMicros(oldest)
+	return u, nil
+}
+
+// DeleteUnlinkedAttachments deletes the oldest attachments no case claimed. SQLite has one
+// writer at a time: a transaction that links an attachment runs wholly before or after this
+// one, and the condition is read on the row as that transaction left it. The partial index
+// is named: without statistics SQLite would take attachments_case (every unlinked row, then
+// a sort).
+func (tx *Tx) DeleteUnlinkedAttachments(ctx context.Context, before time.Time, limit int) ([]store.Attachment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	const q = `
+DELETE FROM attachments
+WHERE id IN (SELECT id FROM attachments INDEXED BY attachments_unlinked
+             WHERE case_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?)
+RETURNING id, owner_role, owner_id, content_type, size, original_name, created_at`
+	rows, err := tx.query(ctx, q, micros(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("delete unlinked attachments: %w", dbErr(err))
+	}
+	defer rows.Close()
+	var out []store.Attachment
+	for rows.Next() {
+		var (
+			a       store.Attachment
+			created int64
+		)
+		if err := rows.Scan(&a.ID, &a.OwnerRole, &a.OwnerID, &a.ContentType, &a.Size, &a.OriginalName, &created); err != nil {
+			return nil, fmt.Errorf("delete unlinked attachments: %w", dbErr(err))
+		}
+		a.CreatedAt = fromMicros(created)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("delete unlinked attachments: %w", dbErr(err))
+	}
+	return out, nil
+}
+
+// AttachmentTotals counts every attachment and the unlinked ones.
+func (tx *Tx) AttachmentTotals(ctx context.Context) (store.AttachmentTotals, error) {
+	const q = `
+SELECT count(*), coalesce(sum(size), 0),
+       coalesce(sum(CASE WHEN case_id IS NULL THEN 1 ELSE 0 END), 0),
+       coalesce(sum(CASE WHEN case_id IS NULL THEN size ELSE 0 END), 0)
+FROM attachments`
+	var t store.AttachmentTotals
+	if err := tx.queryRow(ctx, q).Scan(&t.Count, &t.Bytes, &t.UnlinkedCount, &t.UnlinkedBytes); err != nil {
+		return store.AttachmentTotals{}, fmt.Errorf("attachment totals: %w", dbErr(err))
+	}
+	return t, nil
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Messages", messageTests},
 		{"Idempotency", idempotencyTests},
 		{"Attachments", attachmentTests},
+		{"Uploads", uploadTests},
 		{"Policies", policyTests},
 		{"Tokens", tokenTests},
 		{"Users", userTests},
