@@ -3,12 +3,18 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/aftersales/aftersales/internal/store"
 )
 
 // runIn runs one command line with stdin as its standard input.
@@ -90,6 +96,8 @@ func TestUserCommandsManageWhoCanLogIn(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"AFTERSALES_DATA": dir}
 	s := MustServe(t, env, "")
+	mustImportShops(t, env, "shop-a", "shop-b")
+	userCreateRefusesUnknownMerchants(t, env)
 
 	_, stderr, err := runIn(t, env, "a long password one\n", "user", "create", "--username", "agent.li", "--role", "agent", "--scope", "shop-a,shop-b")
 	if err != nil || !strings.Contains(stderr, "user agent.li (agent serving shop-a, shop-b) created") {
@@ -257,5 +265,61 @@ func TestServeDemoPrintsStaffAccountsAndACustomerLink(t *testing.T) {
 				t.Errorf("the new admin password: %d", status)
 			}
 		}
+	}
+}
+
+// mustImportShops imports one order of each merchant: merchants come with their orders.
+func mustImportShops(t *testing.T, env map[string]string, merchants ...string) {
+	t.Helper()
+	csv := filepath.Join(t.TempDir(), "shops.csv")
+	rows := header()
+	for i, m := range merchants {
+		rows += fmt.Sprintf("SHOP%d,%s,c1,,online,,,2025-06-18 20:30:00,,,,S1,,,1,59.90,59.90,\n", i, m)
+	}
+	if err := os.WriteFile(csv, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, _, err := run(t, env, "import", "orders", csv); err != nil {
+		t.Fatalf("import the shops' orders: %v\n%s", err, stdout)
+	}
+}
+
+// userCreateRefusesUnknownMerchants checks that user create of merchant staff of an
+// unknown merchant, or of an agent or supervisor whose scope names one, fails with exit
+// status 1 and a message naming the merchant, and writes nothing: no account, and no
+// merchant (issue 17, item 7: it used to create the merchant). shop-a must exist.
+func userCreateRefusesUnknownMerchants(t *testing.T, env map[string]string) {
+	t.Helper()
+	before, _, err := run(t, env, "user", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--username", "staff.x", "--role", "merchant", "--merchant", "shop-x"},
+		{"--username", "agent.x", "--role", "agent", "--scope", "shop-a,shop-x"},
+		{"--username", "sup.x", "--role", "supervisor", "--scope", "shop-x"},
+	} {
+		_, _, err := runIn(t, env, "a long password one\n", append([]string{"user", "create"}, args...)...)
+		if ExitCode(err) != exitError || !strings.Contains(ErrorMessage(err), `unknown merchant "shop-x"`) || !strings.Contains(ErrorMessage(err), "商家") {
+			t.Errorf("user create %s: exit %d %v", strings.Join(args, " "), ExitCode(err), err)
+		}
+	}
+	if after, _, err := run(t, env, "user", "list"); err != nil || after != before {
+		t.Errorf("the refusals changed the accounts: %v\n%s\nwas\n%s", err, after, before)
+	}
+	p := newProgram(env)
+	defer p.Close()
+	var sf storeFlags
+	sf.data, sf.databaseURL = env["AFTERSALES_DATA"], env["AFTERSALES_DATABASE_URL"]
+	st, err := p.openStack(context.Background(), stackConfig{store: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.store.View(context.Background(), func(tx store.Tx) error {
+		_, err := tx.Merchant(context.Background(), "shop-x")
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("merchant shop-x after the refusals: %v, want not found", err)
 	}
 }

@@ -99,6 +99,7 @@ func TestCommandsOnPostgreSQL(t *testing.T) {
 	}
 
 	// Accounts, tokens and login links on PostgreSQL.
+	userCreateRefusesUnknownMerchants(t, env)
 	stdout, _, err = run(t, env, "user", "create", "--username", "staff.a", "--role", "merchant", "--merchant", "shop-a", "--generate-password")
 	if err != nil {
 		t.Fatalf("user create: %v", err)

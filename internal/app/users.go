@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"time"
@@ -83,10 +84,8 @@ func (a *App) CreateUser(ctx context.Context, p Principal, in UserInput) (*UserV
 	}
 	var v UserView
 	_, err = write(ctx, a, p, nil, auditTarget{"user.create", "user", in.Username}, func(tx *txn) (*UserView, int, error) {
-		if in.Merchant != "" {
-			if err := tx.EnsureMerchant(ctx, in.Merchant); err != nil {
-				return nil, 0, err
-			}
+		if err := knownMerchants(ctx, tx, in); err != nil {
+			return nil, 0, err
 		}
 		u := store.User{ID: uuid.NewString(), Username: in.Username, DisplayName: in.DisplayName, Role: string(in.Role),
 			Merchant: in.Merchant, Scope: slices.Clone(in.Scope), PasswordHash: hash, CreatedAt: tx.Now()}
@@ -106,6 +105,31 @@ func (a *App) CreateUser(ctx context.Context, p Principal, in UserInput) (*UserV
 		return nil, err
 	}
 	return &v, nil
+}
+
+// knownMerchants refuses an account naming a merchant the platform does not know — as
+// merchant staff or in a scope — rather than create it: a typo would make a merchant
+// nobody sells as, and staff serving nothing. Merchants come with their orders.
+func knownMerchants(ctx context.Context, tx *txn, in UserInput) error {
+	known := func(field, code string) error {
+		_, err := tx.Merchant(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			return errInvalid(field, fmt.Sprintf("未知商家 %q:商家在其订单推送或导入后才存在", code),
+				fmt.Sprintf("unknown merchant %q: a merchant exists once an order of theirs has been pushed or imported", code))
+		}
+		return err
+	}
+	if in.Merchant != "" {
+		if err := known("merchant", in.Merchant); err != nil {
+			return err
+		}
+	}
+	for _, code := range in.Scope {
+		if err := known("scope", code); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Users lists the staff accounts (admins).

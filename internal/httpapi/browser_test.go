@@ -29,6 +29,7 @@ import (
 func TestPagesInABrowser(t *testing.T) {
 	chromium, script := browserTools(t)
 	env := apitest.New(t, apitest.Backends()[0])
+	env.Merchant(t, "shop-a")
 	password := env.User(t, "agent.zhou", app.RoleAgent, "", "shop-a")
 	link := "/login/link?" + env.LoginLink(t, "platform", "cust-browser", 10*time.Minute)
 

@@ -148,6 +148,7 @@ func TestLoginFormNeedsItsCSRFToken(t *testing.T) {
 // the log.
 func TestWrongPasswordAndLockout(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		env.Merchant(t, "shop-a")
 		password := env.User(t, "staff.zhao", app.RoleMerchant, "shop-a")
 		wrong := "not-the-password-" + password[:4]
 		for _, username := range []string{"staff.zhao", "nobody.here"} {

@@ -21,8 +21,18 @@ type Session struct {
 // adminPrincipal is who the helpers act as when they set up accounts and secrets.
 var adminPrincipal = app.Principal{Role: app.RoleAdmin, ID: "apitest", Client: "apitest"}
 
+// Merchant makes a merchant the platform knows, as an admin setting its profile would:
+// staff accounts name only known merchants, and merchants otherwise come with orders.
+func (e *Env) Merchant(t testing.TB, code string) {
+	t.Helper()
+	if err := e.App.UpdateMerchantProfile(context.Background(), adminPrincipal, app.MerchantProfile{Code: code, Name: "Test " + code}); err != nil {
+		t.Fatalf("merchant %s: %v", code, err)
+	}
+}
+
 // User creates a staff account through the app and returns its (random) password.
-// Merchant staff name their merchant; agents and supervisors may have a scope.
+// Merchant staff name their merchant; agents and supervisors may have a scope. The
+// merchants must be known (Merchant, or an order of theirs).
 func (e *Env) User(t testing.TB, username string, role app.Role, merchant string, scope ...string) (password string) {
 	t.Helper()
 	password = rand.Text()
