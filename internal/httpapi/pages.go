@@ -224,7 +224,7 @@ func logout(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) 
 				token = r.Header.Get(csrfHeader)
 			}
 			if !sameToken(token, csrf) {
-				return errCSRF
+				return errFormCSRF
 			}
 			if err := s.app.Logout(r.Context(), c.Value, ci.addr, ci.client); err != nil {
 				return err

@@ -85,10 +85,20 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.code + ": " + e.message.EN }
 
+// errCSRF refuses an API write made with the session cookie without its CSRF token. The
+// API reads the token from the header only; pages read their forms' csrf_token field and
+// refuse with errFormCSRF.
 var errCSRF = &httpError{status: http.StatusForbidden, code: codeCSRF, title: "CSRF token missing or wrong",
 	message: app.Text{
-		EN: "a write made with the session cookie must carry the session's CSRF token (header X-CSRF-Token, or the form field csrf_token); reload the page and try again",
-		ZH: "使用登录会话的写操作须携带会话的 CSRF 令牌(X-CSRF-Token 头或表单字段 csrf_token),请刷新页面后重试"}}
+		EN: "a write made with the session cookie must carry the session's CSRF token in the X-CSRF-Token header; reload the page and try again",
+		ZH: "使用登录会话的写操作须在 X-CSRF-Token 头中携带会话的 CSRF 令牌,请刷新页面后重试"}}
+
+// errFormCSRF refuses a page's form that came without the session's CSRF token (its
+// csrf_token field): an old page, or another site's form.
+var errFormCSRF = &httpError{status: http.StatusForbidden, code: codeCSRF, title: "CSRF token missing or wrong",
+	message: app.Text{
+		EN: "the form did not carry the session's CSRF token (it may come from an old page, or from another site); reload the page and try again",
+		ZH: "表单未携带本次会话的 CSRF 令牌(可能来自旧页面或其他网站),请刷新页面后重试"}}
 
 func errRateLimited(wait time.Duration) error {
 	s := retryAfter(wait)
