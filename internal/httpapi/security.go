@@ -32,14 +32,30 @@ const (
 	cspAPI  = "default-src 'none'; frame-ancestors 'none'"
 )
 
+// hsts tells browsers to use only HTTPS with this host for a year (RFC 6797), so that
+// someone on the network cannot turn a later visit into plain HTTP and read or set its
+// cookies; includeSubDomains closes the same door on the subdomains, from whose plain
+// HTTP answers cookies could be tossed into ours (the login form's double-submit token).
+// It is not preloaded: that is the operator's choice.
+const hsts = "max-age=31536000; includeSubDomains"
+
 // setSecurityHeaders sets the headers every answer carries; pages replace the CSP with
-// cspHTML.
-func setSecurityHeaders(h http.Header) {
+// cspHTML. Where cookies are Secure (TLS, or Options.SecureCookies behind a proxy that
+// ends TLS) the server is one browsers reach over HTTPS, and answers carry HSTS too;
+// browsers ignore it on plain HTTP, where it would only mislead.
+func (s *Server) setSecurityHeaders(h http.Header, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", cspAPI)
+	if s.secure(r) {
+		h.Set("Strict-Transport-Security", hsts)
+	}
 }
+
+// secure reports whether r reached us over HTTPS, as far as we know: over TLS, or
+// through a proxy that ends TLS (Options.SecureCookies).
+func (s *Server) secure(r *http.Request) bool { return r.TLS != nil || s.secureCookies }
 
 // sameToken compares a CSRF token sent with the expected one in constant time; an empty
 // token never matches.
@@ -101,7 +117,7 @@ func cleanText(s string, n int) string {
 // TLS or with Options.SecureCookies. maxAge < 0 deletes it.
 func (s *Server) cookie(r *http.Request, name, value, path string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.secureCookies}
+		SameSite: http.SameSiteLaxMode, Secure: s.secure(r)}
 }
 
 // setSessionCookie sets the cookie of a new session; the store ends it after

@@ -280,7 +280,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			id = newRequestID()
 		}
 		rw.Header().Set("X-Request-Id", id)
-		setSecurityHeaders(rw.Header())
+		s.setSecurityHeaders(rw.Header(), r)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		w := &statusWriter{ResponseWriter: rw}
 		defer func() {
