@@ -122,7 +122,8 @@ func openAPI(version string) ([]byte, error) {
 				"details (application/problem+json) with the detail in English and Chinese. Clients authenticate " +
 				"with an API token, or — browsers — with the session cookie of a login (tag pages), whose writes " +
 				"carry the session's CSRF token. Writes are rate-limited per token or session and per address " +
-				"(429 with Retry-After)."},
+				"(429 with Retry-After); requests whose credentials fail, reads too, count against their address, " +
+				"and an address that has spent its limit on them is refused every request until it refills."},
 		Tags: []openAPITag{
 			{"orders", "Orders pushed by the shop system"},
 			{"cases", "After-sales cases and their life cycle"},
@@ -269,12 +270,13 @@ func openAPI(version string) ([]byte, error) {
 }
 
 // problemStatuses are the problem answers of a route: its own, 401 when it needs a token
-// or session, 403 for a missing CSRF token on writes, 429 where rate limits apply, and
-// 500 everywhere.
+// or session, 403 for a missing CSRF token on writes, 429 where rate limits apply (which
+// includes every API route that authenticates: failed credentials count against the
+// address), and 500 everywhere.
 func problemStatuses(rt route) []int {
 	out := append([]int(nil), rt.errors...)
 	if rt.auth && !rt.page {
-		out = append(out, http.StatusUnauthorized)
+		out = append(out, http.StatusUnauthorized, http.StatusTooManyRequests)
 		if method, _ := rt.methodPath(); unsafeMethod(method) {
 			out = append(out, http.StatusForbidden)
 		}

@@ -21,8 +21,9 @@ type Rate struct {
 
 func (r Rate) unlimited() bool { return r.Events <= 0 || r.Per <= 0 || r.Burst <= 0 }
 
-// Limits are the rate limits on writes (SPEC §14: per token and per address), kept in
-// memory by each replica: a client spread over n replicas may do n times as much.
+// Limits are the rate limits on writes (SPEC §14: per token and per address), logins and
+// failed credentials, kept in memory by each replica: a client spread over n replicas may
+// do n times as much.
 type Limits struct {
 	// Principal limits the unsafe /api/v1 requests of one person: a token or staff
 	// account (all its sessions) or customer session of any role but integration.
@@ -30,9 +31,12 @@ type Limits struct {
 	// Integration limits the unsafe /api/v1 requests of one integration token: a shop
 	// system pushes orders in bulk, at a rate no person reaches.
 	Integration Rate
-	// Addr limits, per client address, the unsafe /api/v1 requests of persons and those
-	// whose credentials fail, and the pages' forms (POST /login, /logout). Integrations
-	// are limited by Integration alone: a shop system's requests share its address.
+	// Addr limits, per client address, the unsafe /api/v1 requests of persons and the
+	// pages' forms (POST /login, /logout); integrations are limited by Integration alone,
+	// since a shop system's requests share its address. At the same rate, in a bucket of
+	// their own, it limits the requests whose credentials fail (the API's reads and
+	// writes): an address that has spent that bucket is refused every API request until
+	// it refills, whatever credentials it sends.
 	Addr Rate
 	// Login limits login attempts from one client address: POST /login and the login
 	// links (GET /login/link), which a password guesser would otherwise hammer.
@@ -146,6 +150,25 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// wait is how long until key's bucket has a token again, without taking one: 0 when it
+// has one now.
+func (l *limiter) wait(key string, now time.Time) time.Duration {
+	if l == nil || l.rate.unlimited() {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.keys[key]
+	if !ok {
+		return 0
+	}
+	missing := 1 - b.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing / float64(b.Limit()) * float64(time.Second))
 }
 
 // retryAfter is a wait as the whole seconds of a Retry-After header, at least 1.

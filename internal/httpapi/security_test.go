@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi"
@@ -55,6 +56,48 @@ func TestHSTSWhereCookiesAreSecure(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// Failed credentials count against the client address on reads as on writes
+// (docs/SECURITY.md): a wrong bearer token or a dead session cookie, again and again from
+// one address, is answered 429 once the address's bucket is empty — and then so is
+// everything that address asks with credentials until it refills, a right token too, or
+// guessing would go on at full speed behind the 429s. Other addresses are not affected,
+// and good reads do not count. (Issue 17, item 9: 700 bad GETs, no 429.)
+func TestFailedCredentialsOnReadsCountAgainstTheAddress(t *testing.T) {
+	limits := &httpapi.Limits{Addr: httpapi.Rate{Events: 1, Per: time.Hour, Burst: 3}}
+	apitest.RunWith(t, func(o *httpapi.Options) { o.Limits, o.TrustProxy = limits, true }, func(t *testing.T, env *apitest.Env) {
+		admin := env.Token(t, app.RoleAdmin, "")
+		get := func(r apitest.Request, addr string) *apitest.Response {
+			r.Method, r.Header = http.MethodGet, from(addr)
+			return env.Do(t, r)
+		}
+		for range 10 { // good reads do not count
+			if res := get(apitest.Request{Path: "/api/v1/cases", Token: admin}, "198.51.100.20"); res.Status != http.StatusOK {
+				t.Fatalf("a good read: %d %s", res.Status, res.Body)
+			}
+		}
+		deadCookie := &http.Cookie{Name: "as_session", Value: "ass_" + strings.Repeat("x", 43)}
+		for name, tt := range map[string]struct {
+			addr string
+			bad  apitest.Request
+		}{
+			"a wrong bearer token":  {"198.51.100.21", apitest.Request{Path: "/api/v1/cases", Token: "ast_guess"}},
+			"a dead session cookie": {"198.51.100.22", apitest.Request{Path: "/api/v1/cases/x", Cookies: []*http.Cookie{deadCookie}}},
+			"an empty bearer token": {"198.51.100.23", apitest.Request{Path: "/api/v1/admin/users", Token: " "}},
+		} {
+			for i := range 3 {
+				if res := get(tt.bad, tt.addr); res.Status != http.StatusUnauthorized {
+					t.Fatalf("%s, try %d: %d %s", name, i+1, res.Status, res.Body)
+				}
+			}
+			wantLimited(t, get(tt.bad, tt.addr), false)
+			wantLimited(t, get(apitest.Request{Path: "/api/v1/cases", Token: admin}, tt.addr), false)
+		}
+		if res := get(apitest.Request{Path: "/api/v1/cases", Token: admin}, "198.51.100.24"); res.Status != http.StatusOK {
+			t.Errorf("another address: %d %s", res.Status, res.Body)
+		}
 	})
 }
 

@@ -59,8 +59,9 @@ type Server struct {
 	trustProxy    bool
 	secureCookies bool
 	pages         map[string]bool // the patterns of page routes, whose errors are pages
-	// Rate limits: per principal and per address on writes, per address on logins.
-	principalLimit, integrationLimit, addrLimit, loginLimit *limiter
+	// Rate limits: per principal and per address on writes, per address on logins and
+	// on failed credentials.
+	principalLimit, integrationLimit, addrLimit, loginLimit, failLimit *limiter
 }
 
 // New returns the API over a. It panics if the route table cannot be turned into an
@@ -73,7 +74,7 @@ func New(a *app.App, opts Options) *Server {
 		limits = *opts.Limits
 	}
 	s.principalLimit, s.integrationLimit = newLimiter(limits.Principal), newLimiter(limits.Integration)
-	s.addrLimit, s.loginLimit = newLimiter(limits.Addr), newLimiter(limits.Login)
+	s.addrLimit, s.loginLimit, s.failLimit = newLimiter(limits.Addr), newLimiter(limits.Login), newLimiter(limits.Addr)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -149,13 +150,20 @@ func (s *Server) endpoint(rt route) http.Handler {
 		}
 		var p app.Principal
 		if rt.auth && !rt.page {
+			// Failed credentials, on reads and writes, count against the address in a
+			// bucket of their own. An address that has spent it is refused before its
+			// credentials are looked at: otherwise guessing would go on behind the 429s,
+			// a right guess answered as usual.
+			if wait := s.failLimit.wait(addr, now); wait > 0 {
+				s.writeError(w, r, errRateLimited(wait))
+				return
+			}
 			var err error
 			p, err = s.authenticate(r, unsafe)
-			switch {
-			case err != nil && apiWrite && !limit(s.addrLimit, addr):
-				return
-			case err != nil:
-				s.writeError(w, r, err)
+			if err != nil {
+				if limit(s.failLimit, addr) {
+					s.writeError(w, r, err)
+				}
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
