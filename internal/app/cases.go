@@ -104,6 +104,7 @@ func (a *App) Apply(ctx context.Context, p Principal, in ApplyInput, idem *Idemp
 	if err := authorize(p, opApply, nil, ""); err != nil {
 		return Reply[CaseView]{}, err
 	}
+	in.clean()
 	if err := in.check(); err != nil {
 		return Reply[CaseView]{}, err
 	}
@@ -318,6 +319,7 @@ func (a *App) Act(ctx context.Context, p Principal, id string, in ActInput, idem
 	if in.Version <= 0 {
 		return Reply[CaseView]{}, errInvalid("version", "请提供售后单版本号", "the case version is required")
 	}
+	in.clean()
 	return write(ctx, a, p, idem, auditTarget{"case." + string(in.Action), "case", id}, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.act(ctx, tx, p, id, &in)
 		return v, http.StatusOK, err

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/text"
 )
 
 // MessageInput is a reply or note on a case (POST /api/v1/cases/{id}/messages).
@@ -51,7 +51,7 @@ func (a *App) PostMessage(ctx context.Context, p Principal, caseID string, in Me
 	if err := authorize(p, opPostMessage, nil, ""); err != nil {
 		return Reply[MessageView]{}, err
 	}
-	body := strings.TrimSpace(in.Body)
+	body := text.Clean(in.Body) // a message of control characters only is an empty one
 	switch {
 	case body == "":
 		return Reply[MessageView]{}, errInvalid("body", "请填写内容", "the message is empty")
