@@ -22,12 +22,15 @@ type Observer interface {
 	Transition(t aftersale.Type, a aftersale.Action)
 	// SLA counts a recorded SLA warning (breach false) or breach of a clock kind.
 	SLA(clock string, breach bool)
+	// Uploads reports a sweep of unclaimed uploads: what it deleted, what is stored after it.
+	Uploads(s UploadSweep)
 }
 
 type noObserver struct{}
 
 func (noObserver) Transition(aftersale.Type, aftersale.Action) {}
 func (noObserver) SLA(string, bool)                            {}
+func (noObserver) Uploads(UploadSweep)                         {}
 
 // Config wires an App.
 type Config struct {
@@ -44,6 +47,9 @@ type Config struct {
 	OnTimer func(due time.Time)
 	// OnOutbox, when set, is called after a commit that wrote outbox messages (relay wake-up).
 	OnOutbox func()
+	// UploadQuota bounds what one uploader stores in a day; its zero fields take the
+	// defaults (DefaultUploadQuota).
+	UploadQuota UploadQuota
 }
 
 // App runs the commands and queries. It is safe for concurrent use.
@@ -56,6 +62,7 @@ type App struct {
 	obs      Observer
 	onTimer  func(time.Time)
 	onOutbox func()
+	quota    UploadQuota
 }
 
 // New returns an App.
@@ -70,6 +77,7 @@ func New(cfg Config) *App {
 	if a.obs == nil {
 		a.obs = noObserver{}
 	}
+	a.quota = cfg.UploadQuota.withDefaults()
 	return a
 }
 

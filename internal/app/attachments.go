@@ -10,13 +10,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/text"
 )
 
 // Upload limits by kind of evidence.
@@ -26,18 +27,20 @@ const (
 	MaxPDFSize   = 10 << 20
 )
 
-// accepted are the content types evidence may have, judged from the bytes, not the name.
+// accepted are the content types evidence may have, judged from the bytes, not the name,
+// with the extension a download of each is named with.
 var accepted = map[string]struct {
 	kind  string
 	limit int64
+	ext   string
 }{
-	"image/jpeg":      {"photo", MaxImageSize},
-	"image/png":       {"photo", MaxImageSize},
-	"image/gif":       {"photo", MaxImageSize},
-	"image/webp":      {"photo", MaxImageSize},
-	"video/mp4":       {"video", MaxVideoSize},
-	"video/webm":      {"video", MaxVideoSize},
-	"application/pdf": {"document", MaxPDFSize},
+	"image/jpeg":      {"photo", MaxImageSize, ".jpg"},
+	"image/png":       {"photo", MaxImageSize, ".png"},
+	"image/gif":       {"photo", MaxImageSize, ".gif"},
+	"image/webp":      {"photo", MaxImageSize, ".webp"},
+	"video/mp4":       {"video", MaxVideoSize, ".mp4"},
+	"video/webm":      {"video", MaxVideoSize, ".webm"},
+	"application/pdf": {"document", MaxPDFSize, ".pdf"},
 }
 
 // AttachmentView is an uploaded piece of evidence.
@@ -52,20 +55,40 @@ type AttachmentView struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// attachmentView shows an attachment; its name is cleaned again on the way out, for names
+// stored before uploads were cleaned.
 func attachmentView(at *store.Attachment) *AttachmentView {
 	return &AttachmentView{ID: at.ID, ContentType: at.ContentType, Kind: accepted[at.ContentType].kind, Size: at.Size,
-		SHA256: fmt.Sprintf("%x", at.SHA256), Name: at.OriginalName, CaseID: at.CaseID, CreatedAt: at.CreatedAt}
+		SHA256: fmt.Sprintf("%x", at.SHA256), Name: text.FileName(at.OriginalName), CaseID: at.CaseID, CreatedAt: at.CreatedAt}
 }
 
-// countingHash counts and hashes what passes through and fails past a limit.
+// DownloadName is the name the attachment's bytes are offered under: its name without its
+// extension, with the extension of the type judged from its content, so that a PNG
+// uploaded as "x.html" downloads as "x.png" and opens as the picture it is. Leading dots
+// go (no hidden file: ".html" downloads as "html.png").
+func (v *AttachmentView) DownloadName() string {
+	stem := strings.TrimSpace(strings.TrimLeft(strings.TrimSuffix(v.Name, text.Extension(v.Name)), "."))
+	if stem == "" {
+		stem = "attachment"
+	}
+	ext := accepted[v.ContentType].ext
+	return text.FileName(stem + ext) // at most 255 bytes, the extension kept
+}
+
+// countingHash counts and hashes what passes through and fails past the size limit of
+// its type, or past what is left of the uploader's quota (quota < 0: no quota).
 type countingHash struct {
 	r     io.Reader
 	h     hash.Hash
 	n     int64
 	limit int64
+	quota int64
 }
 
-var errTooLarge = errors.New("too large")
+var (
+	errTooLarge  = errors.New("too large")
+	errOverQuota = errors.New("over quota")
+)
 
 func (c *countingHash) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
@@ -74,15 +97,31 @@ func (c *countingHash) Read(p []byte) (int, error) {
 	if c.n > c.limit {
 		return n, errTooLarge
 	}
+	if c.quota >= 0 && c.n > c.quota {
+		return n, errOverQuota
+	}
 	return n, err
 }
 
 // Upload stores evidence: its type is judged from its first bytes (a declared type that
-// disagrees is refused), its size is limited by type, its SHA-256 kept. It belongs to the
-// uploader until an application or action links it to a case; then only the parties of that
-// case may read it.
+// disagrees is refused), its size is limited by type and by what is left of the uploader's
+// quota for the day, its SHA-256 kept, its file name cleaned (text.FileName). It belongs to
+// the uploader until an application or action links it to a case; then only the parties of
+// that case may read it. An upload no case claims is swept after a grace period
+// (SweepUploads).
 func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r io.Reader) (Reply[AttachmentView], error) {
 	if err := authorize(p, opUpload, nil, ""); err != nil {
+		return Reply[AttachmentView]{}, err
+	}
+	// The quota is asked before a byte is stored, and the bytes read are cut off at what is
+	// left of it; the insert asks again, for uploads that ran at the same time. (Two that
+	// commit at the same moment on PostgreSQL can both pass: the overshoot is bounded by
+	// the uploads one person runs at once, which the rate limits bound in turn.)
+	usage, now, err := a.uploadUsage(ctx, p)
+	if err != nil {
+		return Reply[AttachmentView]{}, errInternal(err)
+	}
+	if err := a.quota.check(usage, 0, now); err != nil {
 		return Reply[AttachmentView]{}, err
 	}
 	br := bufio.NewReaderSize(r, 512)
@@ -108,23 +147,33 @@ func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r 
 		}}
 	}
 	id := uuid.New().String()
-	ch := &countingHash{r: br, h: sha256.New(), limit: kind.limit}
+	ch := &countingHash{r: br, h: sha256.New(), limit: kind.limit, quota: a.quota.left(usage)}
 	if err := a.blobs.Put(ctx, id, ch); err != nil {
 		_ = a.blobs.Delete(ctx, id)
-		if errors.Is(err, errTooLarge) {
+		switch {
+		case errors.Is(err, errTooLarge):
 			return Reply[AttachmentView]{}, &Error{Code: CodeTooLarge, Message: Text{
 				ZH: fmt.Sprintf("文件超过 %d MB 的上限", kind.limit>>20),
 				EN: fmt.Sprintf("the file is larger than the %d MB limit for a %s", kind.limit>>20, kind.kind),
 			}}
+		case errors.Is(err, errOverQuota):
+			return Reply[AttachmentView]{}, a.quota.check(usage, ch.n, now)
 		}
 		return Reply[AttachmentView]{}, errInternal(err)
 	}
 	at := store.Attachment{
 		ID: id, OwnerRole: string(p.Role), OwnerID: principalOwner(p), ContentType: sniffed, Size: ch.n,
-		SHA256: ch.h.Sum(nil), OriginalName: filepath.Base(name),
+		SHA256: ch.h.Sum(nil), OriginalName: text.FileName(name),
 	}
 	reply, err := write(ctx, a, p, nil, auditTarget{"attachment.upload", "attachment", id}, func(tx *txn) (*AttachmentView, int, error) {
 		at.CreatedAt = tx.Now()
+		u, err := tx.UploadUsage(ctx, at.OwnerRole, at.OwnerID, tx.Now().Add(-QuotaWindow))
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := a.quota.check(u, at.Size, tx.Now()); err != nil {
+			return nil, 0, err
+		}
 		if err := tx.InsertAttachment(ctx, at); err != nil {
 			return nil, 0, err
 		}

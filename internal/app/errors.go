@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/policy"
@@ -24,6 +25,7 @@ const (
 	CodeUnauthorized Code = "unauthorized" // no valid credentials (401)
 	CodeTooLarge     Code = "too_large"    // an upload over the limit (413)
 	CodeUnsupported  Code = "unsupported"  // an upload of a type we do not accept (415)
+	CodeQuota        Code = "quota"        // an uploader's quota for the day is used up (429, Retry-After)
 	CodeInternal     Code = "internal"     // a bug or an outage (500)
 )
 
@@ -45,7 +47,9 @@ type Error struct {
 	Allowed  []aftersale.Action // for conflicts: what the caller may do now
 	Version  int64              // for conflicts: the case's current version
 	Decision *policy.Decision   // for refusals: the policy's decision and explanation
-	Err      error
+	// RetryAfter is, for a used-up quota, how long until the request may succeed.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

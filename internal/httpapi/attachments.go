@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/aftersales/aftersales/internal/app"
 )
@@ -74,7 +75,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 // getAttachment sends an attachment's bytes with its stored (sniffed) content type, as a
-// download that browsers will neither render inline nor sniff.
+// download that browsers will neither render inline nor sniff, named after that type
+// (AttachmentView.DownloadName: a PNG uploaded as "x.html" downloads as "x.png").
 func getAttachment(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
 	v, rc, err := s.app.Attachment(r.Context(), p, r.PathValue("id"))
 	if err != nil {
@@ -87,15 +89,37 @@ func getAttachment(s *Server, w http.ResponseWriter, r *http.Request, p app.Prin
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", "private, no-store")
-	disp := mime.FormatMediaType("attachment", map[string]string{"filename": v.Name})
-	if disp == "" || v.Name == "" {
-		disp = "attachment"
-	}
-	h.Set("Content-Disposition", disp)
+	h.Set("Content-Disposition", contentDisposition(v.DownloadName()))
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, rc); err != nil {
 		// The status is sent: all that is left is to note the broken download.
 		s.log.LogAttrs(r.Context(), levelWarn, "attachment download broke off", attrRequestID(r), attrError(err))
 	}
 	return nil
+}
+
+// contentDisposition is an attachment's Content-Disposition (RFC 6266): the name as a
+// quoted filename in plain ASCII (other characters, quotes and backslashes become "_"), and
+// when that is not the name itself, also as filename* in UTF-8, percent-encoded (RFC 8187),
+// which browsers prefer.
+func contentDisposition(name string) string {
+	var ascii, ext strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			r = '_'
+		}
+		ascii.WriteRune(r)
+	}
+	v := `attachment; filename="` + ascii.String() + `"`
+	if ascii.String() == name {
+		return v
+	}
+	for _, b := range []byte(name) {
+		if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			ext.WriteByte(b)
+		} else {
+			fmt.Fprintf(&ext, "%%%02X", b)
+		}
+	}
+	return v + "; filename*=UTF-8''" + ext.String()
 }

@@ -32,6 +32,7 @@ type Metrics struct {
 	lag         prometheus.Histogram
 	slaNotices  *prometheus.CounterVec
 	deliveries  *prometheus.CounterVec
+	uploads     *uploadMetrics
 }
 
 var (
@@ -73,6 +74,8 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.duration, m.transitions, m.firings, m.lag, m.slaNotices, m.deliveries,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.uploads = newUploadMetrics()
+	m.reg.MustRegister(m.uploads.collectors()...)
 	return m
 }
 

@@ -47,6 +47,7 @@ var codeStatus = map[app.Code]int{
 	app.CodeUnauthorized: http.StatusUnauthorized,
 	app.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 	app.CodeUnsupported:  http.StatusUnsupportedMediaType,
+	app.CodeQuota:        http.StatusTooManyRequests, // with Retry-After (app.Error.RetryAfter)
 	app.CodeInternal:     http.StatusInternalServerError,
 }
 
@@ -61,6 +62,7 @@ var codeTitle = map[app.Code]string{
 	app.CodeUnauthorized: "Unauthorized",
 	app.CodeTooLarge:     "Too large",
 	app.CodeUnsupported:  "Unsupported media type",
+	app.CodeQuota:        "Quota used up",
 	app.CodeInternal:     "Internal error",
 }
 
@@ -164,8 +166,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("route", routeOf(r)), slog.Any("error", err))
 	}
 	var he *httpError
-	if errors.As(err, &he) && he.retryAfter > 0 {
+	var ae *app.Error
+	switch {
+	case errors.As(err, &he) && he.retryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(he.retryAfter))
+	case errors.As(err, &ae) && ae.RetryAfter > 0 && p.Status == http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(ae.RetryAfter)))
 	}
 	if s.pages[r.Pattern] {
 		s.renderError(w, r, p)

@@ -177,6 +177,24 @@ func New(t *testing.T, b Backend) *Env {
 // NewWith builds the stack on backend b with the server's options changed by configure.
 func NewWith(t *testing.T, b Backend, configure func(*httpapi.Options)) *Env {
 	t.Helper()
+	return NewWithApp(t, b, nil, configure)
+}
+
+// RunWithApp is RunWith with the app's configuration changed by configureApp too (an
+// upload quota).
+func RunWithApp(t *testing.T, configureApp func(*app.Config), configure func(*httpapi.Options), fn func(t *testing.T, env *Env)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			fn(t, NewWithApp(t, b, configureApp, configure))
+		})
+	}
+}
+
+// NewWithApp builds the stack on backend b with the app's configuration changed by
+// configureApp and the server's options by configure; either may be nil.
+func NewWithApp(t *testing.T, b Backend, configureApp func(*app.Config), configure func(*httpapi.Options)) *Env {
+	t.Helper()
 	ctx := context.Background()
 	env := &Env{Backend: b.Name, Clock: &clock.Clock{}, logs: &lockedBuffer{}}
 	env.Store, env.count = b.Open(t, env.Clock.Now)
@@ -191,8 +209,12 @@ func NewWith(t *testing.T, b Backend, configure func(*httpapi.Options)) *Env {
 	}
 	logger := slog.New(slog.NewTextHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env.Metrics = httpapi.NewMetrics()
-	env.App = app.New(app.Config{Store: env.Store, Engine: engine, Blobs: blobs, Now: env.Clock.Now,
-		Logger: logger, Observer: env.Metrics})
+	cfg := app.Config{Store: env.Store, Engine: engine, Blobs: blobs, Now: env.Clock.Now,
+		Logger: logger, Observer: env.Metrics}
+	if configureApp != nil {
+		configureApp(&cfg)
+	}
+	env.App = app.New(cfg)
 	if err := env.App.LoadPolicies(ctx); err != nil {
 		t.Fatalf("load policies: %v", err)
 	}
