@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,8 @@ type stack struct {
 	// sched fires due timers and relay delivers the outbox; serve runs them.
 	sched *scheduler.Scheduler
 	relay *scheduler.Relay
+	// sweeper deletes the uploads no case claimed (serve runs it).
+	sweeper *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -41,6 +44,9 @@ type stackConfig struct {
 	// schedObserver counts timer firings and deliveries (the HTTP metrics, for serve).
 	schedObserver scheduler.Observer
 	workers       int // the scheduler's; its default when 0
+	// uploads bound one uploader's day (the defaults when zero) and say how long an unclaimed
+	// upload is kept (app.DefaultUploadGrace when 0).
+	uploads uploadFlags
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
@@ -99,12 +105,17 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		cfg.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	s.app = app.New(app.Config{Store: s.store, Engine: engine, Blobs: blobs, Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.observer,
+		Logger: cfg.logger, Observer: cfg.observer, UploadQuota: cfg.uploads.quota,
 		OnTimer:  func(due time.Time) { s.sched.Wake(due) },
 		OnOutbox: func() { s.relay.Wake() }})
 	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Workers: cfg.workers, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
 	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
 		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger)})
+	grace := cmp.Or(cfg.uploads.grace, app.DefaultUploadGrace)
+	s.sweeper = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Sweep: func(ctx context.Context) error {
+		_, err := s.app.SweepUploads(ctx, grace)
+		return err
+	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
