@@ -323,3 +323,38 @@ func userCreateRefusesUnknownMerchants(t *testing.T, env map[string]string) {
 		t.Errorf("merchant shop-x after the refusals: %v, want not found", err)
 	}
 }
+
+// serve --metrics-token (or AFTERSALES_METRICS_TOKEN) opens /metrics to a scraper that is
+// not on this host; without the token such a request is refused, and a short token is
+// a usage error. (Issue 17, item 11.)
+func TestServeMetricsToken(t *testing.T) {
+	t.Parallel()
+	if _, _, err := run(t, map[string]string{"AFTERSALES_DATA": t.TempDir()}, "serve", "--metrics-token", "short"); ExitCode(err) != exitUsage ||
+		!strings.Contains(ErrorMessage(err), "--metrics-token must be at least 16 characters") {
+		t.Errorf("a short token: exit %d %v", ExitCode(err), err)
+	}
+	const token = "scrape-0123456789abcdef"
+	s := MustServe(t, map[string]string{"AFTERSALES_DATA": t.TempDir(), "AFTERSALES_METRICS_TOKEN": token}, "")
+	scrape := func(authorization string) int {
+		req, _ := http.NewRequest(http.MethodGet, s.url+"/metrics", nil)
+		req.Header.Set("X-Forwarded-For", "192.0.2.1") // relayed: not loopback
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := scrape("Bearer " + token); code != http.StatusOK {
+		t.Errorf("with the token: %d", code)
+	}
+	if code := scrape(""); code != http.StatusUnauthorized {
+		t.Errorf("without the token: %d", code)
+	}
+	if code := s.get(t, "/metrics", "", nil); code != http.StatusOK {
+		t.Errorf("from loopback: %d", code)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,8 +20,11 @@ pages (/login, customers' /login/link, /) until SIGINT or SIGTERM, then shuts do
 gracefully. The store is SQLite in --data unless --database-url names a PostgreSQL
 database; migrations are applied at start.
 
-Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forwarded-For,
---trust-proxy makes the audit log and the rate limits see the client's address.`)
+Behind a proxy that terminates TLS, set --secure-cookies (answers then carry HSTS too);
+when it sets X-Forwarded-For, --trust-proxy makes the audit log and the rate limits see
+the client's address. /metrics answers loopback addresses, and others that send the
+bearer token of --metrics-token (a proxy on this host must set X-Forwarded-For, or
+everyone it relays would count as loopback).`)
 	var (
 		sf              storeFlags
 		addr            string
@@ -33,6 +37,7 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 		workers         int
 		secureCookies   bool
 		trustProxy      bool
+		metricsToken    string
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -45,6 +50,7 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	fs.IntVar(&workers, "scheduler-workers", 8, "`N` timers fired at once by this process's scheduler")
 	fs.BoolVar(&secureCookies, "secure-cookies", false, "mark cookies Secure on plain-HTTP requests too (behind a proxy that terminates TLS)")
 	fs.BoolVar(&trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (its last entry); only behind a proxy that sets it")
+	fs.StringVar(&metricsToken, "metrics-token", "", "bearer `TOKEN` that opens /metrics to other than loopback addresses (Prometheus: authorization\ncredentials); at least 16 characters, no spaces; better in the environment than on the command line")
 	limits := httpapi.DefaultLimits
 	fs.Var(rateFlag{&limits.Principal}, "rate-principal", "`RATE` of API writes per person (a token, a staff account, a customer session): EVENTS/PERIOD[:BURST], or off")
 	fs.Var(rateFlag{&limits.Integration}, "rate-integration", "`RATE` of API writes per integration token (shop systems push orders in bulk)")
@@ -56,6 +62,10 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	}
 	if len(rest) > 0 {
 		return usageErrorf("serve: unexpected argument %q", rest[0])
+	}
+	if metricsToken != "" && (len(metricsToken) < minMetricsToken || strings.ContainsFunc(metricsToken, func(r rune) bool { return r <= ' ' || r >= 0x7f })) {
+		return usageErrorf("serve: --metrics-token must be at least %d characters, printable ASCII without spaces (至少 %d 个字符,只能是不含空格的可打印 ASCII 字符)",
+			minMetricsToken, minMetricsToken)
 	}
 
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
@@ -75,7 +85,7 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	}
 
 	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics,
-		SecureCookies: secureCookies, TrustProxy: trustProxy, Limits: &limits})
+		SecureCookies: secureCookies, TrustProxy: trustProxy, Limits: &limits, MetricsToken: metricsToken})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -125,6 +135,10 @@ Behind a proxy that terminates TLS, set --secure-cookies; when it sets X-Forward
 	}
 	return nil
 }
+
+// minMetricsToken is the shortest --metrics-token: a guessable one would open the metrics
+// to anyone.
+const minMetricsToken = 16
 
 // displayAddr is a listening address as a URL host: an unspecified address (0.0.0.0,
 // [::]) is reachable as localhost.

@@ -96,6 +96,7 @@ type header struct {
 const (
 	bearerScheme  = "bearerAuth"
 	sessionScheme = "sessionCookie"
+	metricsScheme = "metricsToken"
 )
 
 // headerDocs describe the headers that answers document.
@@ -140,6 +141,8 @@ func openAPI(version string) ([]byte, error) {
 				sessionScheme: {Type: "apiKey", In: "cookie", Name: sessionCookie,
 					Description: "The session of a login (POST /login, or a customer's login link). Writes made with it must " +
 						"carry the session's CSRF token in the X-CSRF-Token header (pages: the csrf_token form field)."},
+				metricsScheme: {Type: "http", Scheme: "bearer", Description: "The token of `aftersales serve --metrics-token` " +
+					"(a Prometheus scrape config's authorization credentials); not needed from a loopback address."},
 			},
 		},
 	}
@@ -160,6 +163,8 @@ func openAPI(version string) ([]byte, error) {
 			op.Security = []map[string][]string{{sessionScheme: {}}}
 		case rt.auth:
 			op.Security = []map[string][]string{{bearerScheme: {}}, {sessionScheme: {}}}
+		case rt.pattern == metricsPattern:
+			op.Security = []map[string][]string{{}, {metricsScheme: {}}}
 		}
 		for _, name := range pathParams(path) {
 			op.Parameters = append(op.Parameters, parameter{Name: name, In: "path", Required: true, Schema: map[string]any{"type": "string"}})

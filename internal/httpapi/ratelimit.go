@@ -35,8 +35,8 @@ type Limits struct {
 	// pages' forms (POST /login, /logout); integrations are limited by Integration alone,
 	// since a shop system's requests share its address. At the same rate, in a bucket of
 	// their own, it limits the requests whose credentials fail (the API's reads and
-	// writes): an address that has spent that bucket is refused every API request until
-	// it refills, whatever credentials it sends.
+	// writes, and /metrics): an address that has spent that bucket is refused every API
+	// request and /metrics until it refills, whatever credentials it sends.
 	Addr Rate
 	// Login limits login attempts from one client address: POST /login and the login
 	// links (GET /login/link), which a password guesser would otherwise hammer.

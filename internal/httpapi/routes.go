@@ -335,12 +335,16 @@ var routes = []route{
 		handle:  readyz,
 	},
 	{
-		pattern: "GET /metrics", id: "metrics", tag: "operations",
-		summary: "Prometheus metrics",
+		pattern: metricsPattern, id: "metrics", tag: "operations",
+		summary: "Prometheus metrics: for loopback addresses, and others with the bearer token of serve --metrics-token",
 		ok:      []response{{status: http.StatusOK, description: "metrics in the Prometheus text format", contentType: "text/plain"}},
+		errors:  []int{http.StatusUnauthorized, http.StatusTooManyRequests},
 		handle:  nil, // set in New: it needs the server's registry
 	},
 }
+
+// metricsPattern is the route of /metrics, whose handler New sets.
+const metricsPattern = "GET /metrics"
 
 // Route describes one operation of the API or one page.
 type Route struct {

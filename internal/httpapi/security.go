@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/app"
@@ -128,4 +130,55 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess *
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", "/", -1))
+}
+
+// mayScrape lets a request read /metrics — request rates, refunds, SLA breaches and
+// backlogs, no business of the public — when it comes from a loopback address (a scraper
+// on this host) or carries Options.MetricsToken as its bearer token, as Prometheus sends
+// its scrape config's authorization credentials. Anyone else is unauthorized (401 with a
+// Bearer challenge, not 404: the path is in the OpenAPI document and every Prometheus
+// knows it, and a scraper with a missing or wrong token should be told so). Failed
+// tokens count against the address like any failed credentials.
+func (s *Server) mayScrape(r *http.Request) error {
+	if directLoopback(r) {
+		return nil
+	}
+	addr, now := clientFrom(r.Context()).addr, time.Now()
+	if wait := s.failLimit.wait(addr, now); wait > 0 {
+		return errRateLimited(wait)
+	}
+	if s.metricsToken != nil {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		if strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare(sum[:], s.metricsToken) == 1 {
+			return nil
+		}
+	}
+	if ok, wait := s.failLimit.allow(addr, now); !ok {
+		return errRateLimited(wait)
+	}
+	return errMetricsUnauthorized
+}
+
+var errMetricsUnauthorized = &app.Error{Code: app.CodeUnauthorized, Message: app.Text{
+	EN: "the metrics are served to loopback addresses, and to others with the bearer token of serve --metrics-token",
+	ZH: "指标仅对本机回环地址开放;其他地址须携带 serve --metrics-token 设置的 Bearer 令牌"}}
+
+// directLoopback reports whether r came straight from a loopback address: the
+// connection's, whatever TrustProxy makes of X-Forwarded-For, and no proxy's — a request
+// that carries a forwarding header was relayed for someone else, even by a proxy on this
+// host. (A proxy on this host that relays without saying so makes everyone loopback:
+// it must set X-Forwarded-For, or keep /metrics to itself.)
+func directLoopback(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if len(r.Header.Values(h)) > 0 {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -117,3 +117,87 @@ func TestTheAPIsCSRFRefusalNamesTheHeader(t *testing.T) {
 		}
 	})
 }
+
+// /metrics (request rates, refunds, SLA breaches, backlogs) answers the loopback
+// addresses — a scraper on the same host — and whoever sends the bearer token of
+// Options.MetricsToken, as Prometheus does with authorization credentials; anyone else
+// gets 401 with a Bearer challenge. A request a proxy forwarded is not loopback, whatever
+// its connection and X-Forwarded-For say. Failed tokens count against the address.
+// (Issue 17, item 11: /metrics was public.)
+func TestMetricsAreForLoopbackOrTheToken(t *testing.T) {
+	const token = "prometheus-scrape-token-0123456789"
+	metricsOf := func(env *apitest.Env, h http.Header) *apitest.Response {
+		return env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/metrics", Header: h})
+	}
+	bearer := func(tok string, h http.Header) http.Header {
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Authorization", "Bearer "+tok)
+		return h
+	}
+	wantMetrics := func(t *testing.T, res *apitest.Response, name string) {
+		t.Helper()
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "http_request_duration_seconds") {
+			t.Errorf("%s: %d, want the metrics", name, res.Status)
+		}
+	}
+	wantRefused := func(t *testing.T, res *apitest.Response, name string) {
+		t.Helper()
+		if res.Status != http.StatusUnauthorized || strings.Contains(string(res.Body), "aftersales_") ||
+			!strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: %d %q %s, want 401 with a Bearer challenge", name, res.Status, res.Header.Get("WWW-Authenticate"), res.Body)
+		}
+	}
+	// directly asks the handler as a client at addr would, without a proxy or a loopback
+	// connection in between.
+	directly := func(env *apitest.Env, addr string, h http.Header) int {
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		r.RemoteAddr = addr + ":40000"
+		for k, v := range h {
+			r.Header[k] = v
+		}
+		w := httptest.NewRecorder()
+		env.API.Handler().ServeHTTP(w, r)
+		return w.Code
+	}
+
+	t.Run("without a token", func(t *testing.T) {
+		apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+			wantMetrics(t, metricsOf(env, nil), "from loopback")
+			if code := directly(env, "[::1]", nil); code != http.StatusOK {
+				t.Errorf("from ::1: %d", code)
+			}
+			wantRefused(t, metricsOf(env, http.Header{"X-Forwarded-For": {"127.0.0.1"}}), "forwarded by a proxy on this host")
+			wantRefused(t, metricsOf(env, http.Header{"Forwarded": {"for=127.0.0.1"}}), "Forwarded by a proxy on this host")
+			wantRefused(t, metricsOf(env, bearer("anything", http.Header{"X-Forwarded-For": {"192.0.2.9"}})), "with a token when none is set")
+			for _, addr := range []string{"192.0.2.10", "10.0.0.5", "[2001:db8::1]"} {
+				if code := directly(env, addr, nil); code != http.StatusUnauthorized {
+					t.Errorf("from %s: %d, want 401", addr, code)
+				}
+			}
+		})
+	})
+	t.Run("with a token behind a trusted proxy", func(t *testing.T) {
+		limits := &httpapi.Limits{Addr: httpapi.Rate{Events: 1, Per: time.Hour, Burst: 3}}
+		apitest.RunWith(t, func(o *httpapi.Options) { o.MetricsToken, o.TrustProxy, o.Limits = token, true, limits }, func(t *testing.T, env *apitest.Env) {
+			wantMetrics(t, metricsOf(env, nil), "from loopback")
+			wantMetrics(t, metricsOf(env, bearer(token, from("192.0.2.30"))), "with the token")
+			wantMetrics(t, metricsOf(env, http.Header{"Authorization": {"bearer " + token}}), "with the token, scheme in lower case")
+			if code := directly(env, "192.0.2.31", bearer(token, nil)); code != http.StatusOK {
+				t.Errorf("with the token from 192.0.2.31: %d", code)
+			}
+			if code := directly(env, "192.0.2.31", nil); code != http.StatusUnauthorized {
+				t.Errorf("without the token from 192.0.2.31: %d", code)
+			}
+			// The proxy's X-Forwarded-For names the client; a client's own claim to be
+			// 127.0.0.1 is no loopback.
+			wantRefused(t, metricsOf(env, http.Header{"X-Forwarded-For": {"127.0.0.1"}}), "a spoofed X-Forwarded-For")
+			wantRefused(t, metricsOf(env, from("127.0.0.1")), "X-Forwarded-For ending in 127.0.0.1")
+			wantRefused(t, metricsOf(env, from("192.0.2.32")), "without the token")
+			wantRefused(t, metricsOf(env, bearer(token+"x", from("192.0.2.32"))), "a longer token")
+			wantRefused(t, metricsOf(env, bearer(token[:len(token)-1], from("192.0.2.32"))), "a shorter token")
+			wantLimited(t, metricsOf(env, bearer(token, from("192.0.2.32"))), false)
+		})
+	})
+}

@@ -14,6 +14,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,9 @@ type Options struct {
 	SecureCookies bool
 	// Limits are the rate limits on writes; DefaultLimits when nil.
 	Limits *Limits
+	// MetricsToken is the bearer token that opens /metrics to other addresses than the
+	// loopback ones (a Prometheus scrape config's authorization credentials); "" for none.
+	MetricsToken string
 }
 
 // Server is the HTTP API. It is safe for concurrent use.
@@ -59,6 +63,8 @@ type Server struct {
 	trustProxy    bool
 	secureCookies bool
 	pages         map[string]bool // the patterns of page routes, whose errors are pages
+	// metricsToken is the SHA-256 of Options.MetricsToken, nil for none.
+	metricsToken []byte
 	// Rate limits: per principal and per address on writes, per address on logins and
 	// on failed credentials.
 	principalLimit, integrationLimit, addrLimit, loginLimit, failLimit *limiter
@@ -72,6 +78,10 @@ func New(a *app.App, opts Options) *Server {
 	limits := DefaultLimits
 	if opts.Limits != nil {
 		limits = *opts.Limits
+	}
+	if opts.MetricsToken != "" {
+		sum := sha256.Sum256([]byte(opts.MetricsToken))
+		s.metricsToken = sum[:]
 	}
 	s.principalLimit, s.integrationLimit = newLimiter(limits.Principal), newLimiter(limits.Integration)
 	s.addrLimit, s.loginLimit, s.failLimit = newLimiter(limits.Addr), newLimiter(limits.Login), newLimiter(limits.Addr)
@@ -97,8 +107,11 @@ func New(a *app.App, opts Options) *Server {
 	s.openapi = doc
 	metrics := s.metrics.handler()
 	for _, rt := range routes {
-		if rt.pattern == "GET /metrics" {
-			rt.handle = func(_ *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
+		if rt.pattern == metricsPattern {
+			rt.handle = func(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
+				if err := s.mayScrape(r); err != nil {
+					return err
+				}
 				metrics.ServeHTTP(w, r)
 				return nil
 			}
