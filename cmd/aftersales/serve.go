@@ -38,6 +38,7 @@ everyone it relays would count as loopback).`)
 		secureCookies   bool
 		trustProxy      bool
 		metricsToken    string
+		uploads         uploadFlags
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -46,7 +47,7 @@ everyone it relays would count as loopback).`)
 	fs.StringVar(&policyFile, "policy", "", "policy layer `FILE` (YAML) to install at start, as an admin (see docs/POLICY.md)")
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
-	fs.BoolVar(&scheduling, "scheduler", true, "fire due timers and deliver the outbox in this process (every replica may; they share the work)")
+	fs.BoolVar(&scheduling, "scheduler", true, "fire due timers, deliver the outbox and sweep unclaimed uploads in this process (every replica\nmay; they share the work)")
 	fs.IntVar(&workers, "scheduler-workers", 8, "`N` timers fired at once by this process's scheduler")
 	fs.BoolVar(&secureCookies, "secure-cookies", false, "mark cookies Secure on plain-HTTP requests too (behind a proxy that terminates TLS)")
 	fs.BoolVar(&trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (its last entry); only behind a proxy that sets it")
@@ -56,12 +57,16 @@ everyone it relays would count as loopback).`)
 	fs.Var(rateFlag{&limits.Integration}, "rate-integration", "`RATE` of API writes per integration token (shop systems push orders in bulk)")
 	fs.Var(rateFlag{&limits.Addr}, "rate-addr", "`RATE` of API writes by persons and of failed credentials, and of login and logout forms, per client address")
 	fs.Var(rateFlag{&limits.Login}, "rate-login", "`RATE` of login attempts (forms and links) per client address")
+	uploads.register(fs)
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usageErrorf("serve: unexpected argument %q", rest[0])
+	}
+	if err := uploads.check("serve"); err != nil {
+		return err
 	}
 	if metricsToken != "" && (len(metricsToken) < minMetricsToken || strings.ContainsFunc(metricsToken, func(r rune) bool { return r <= ' ' || r >= 0x7f })) {
 		return usageErrorf("serve: --metrics-token must be at least %d characters, printable ASCII without spaces (至少 %d 个字符,只能是不含空格的可打印 ASCII 字符)",
@@ -73,7 +78,8 @@ everyone it relays would count as loopback).`)
 	if workers < 1 || workers > 256 {
 		return usageErrorf("serve: --scheduler-workers must be between 1 and 256")
 	}
-	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers})
+	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
+		uploads: uploads})
 	if err != nil {
 		return err
 	}
@@ -99,12 +105,14 @@ everyone it relays would count as loopback).`)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	// The scheduler fires due timers and the relay delivers the outbox, on every replica:
-	// they share the work through leases in the database.
+	// they share the work through leases in the database. The sweeper of unclaimed uploads
+	// runs on every replica too: the database gives each row to one of them.
 	bg, stopBackground := context.WithCancel(context.Background())
 	var background sync.WaitGroup
 	if scheduling {
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })
+		background.Go(func() { st.sweeper.Run(bg) })
 	}
 	defer func() { stopBackground(); background.Wait() }()
 
