@@ -83,7 +83,7 @@ var routes = []route{
 			{status: http.StatusCreated, description: "the order was created", body: app.OrderView{}},
 			{status: http.StatusOK, description: "the order was updated", body: app.OrderView{}},
 		},
-		errors: with(jsonBodyErrors, http.StatusForbidden, http.StatusConflict),
+		errors: with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound, http.StatusConflict),
 		handle: upsertOrder,
 	},
 	{
