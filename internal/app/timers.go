@@ -143,10 +143,10 @@ func nextSLACheck(c *aftersale.Case, r sla.Report, ok bool, now time.Time) (canc
 func dueNotice(c *aftersale.Case, clk sla.Clock) (action aftersale.Action, key string, ok bool) {
 	key = fmt.Sprintf("%s@%d", clk.Kind, clk.StartedAt.Unix())
 	switch {
-	case clk.Status == sla.StatusBreached && !slices.Contains(c.SLANotices, key+":breach"):
-		return aftersale.SLABreach, key + ":breach", true
-	case clk.Status == sla.StatusAtRisk && !slices.Contains(c.SLANotices, key+":warning"):
-		return aftersale.SLAWarning, key + ":warning", true
+	case clk.Status == sla.StatusBreached && !slices.Contains(c.SLANotices, key+aftersale.SLABreachSuffix):
+		return aftersale.SLABreach, key + aftersale.SLABreachSuffix, true
+	case clk.Status == sla.StatusAtRisk && !slices.Contains(c.SLANotices, key+aftersale.SLAWarningSuffix):
+		return aftersale.SLAWarning, key + aftersale.SLAWarningSuffix, true
 	}
 	return "", "", false
 }
