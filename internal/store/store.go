@@ -28,7 +28,8 @@ var (
 	// ErrExceeded: a holding change would claim more units, or refund or reserve more money,
 	// than an order line has.
 	ErrExceeded = errors.New("exceeds what the order line has")
-	// ErrBadCursor: a ListCases or ListAudit cursor that this store did not produce.
+	// ErrBadCursor: a ListCases, ListOrders or ListAudit cursor that this store did not
+	// produce, or a ListCases cursor of another sort order.
 	ErrBadCursor = errors.New("bad cursor")
 )
 
@@ -80,6 +81,10 @@ type Tx interface {
 	// lines stay locked until the transaction ends, so that concurrent applications on the
 	// same order are decided one after another.
 	Order(ctx context.Context, orderNo string, lock bool) (order.Order, error)
+	// ListOrders returns one page of orders, newest first (paid_at, then order number,
+	// descending), each with its lines and their holdings as Order returns them, and the
+	// cursor of the next page ("" at the end). The lines of a page are read in one query.
+	ListOrders(ctx context.Context, q OrderQuery) (orders []order.Order, next string, err error)
 	// AdjustHoldings adds deltas (which may be negative) to the holdings of an order's lines
 	// and sets whether the shipping fee is held. ErrExceeded if a line would go above its
 	// quantity or paid amount, or below zero.
@@ -93,8 +98,9 @@ type Tx interface {
 	UpdateCase(ctx context.Context, c *aftersale.Case) error
 	// Case returns a case with the decision it was opened with.
 	Case(ctx context.Context, id string) (CaseRecord, error)
-	// ListCases returns one page of cases in a stable order (newest first) and the cursor
-	// of the next page ("" at the end).
+	// ListCases returns one page of cases in a stable order (q.Sort: newest first, or the
+	// soonest deadline first) and the cursor of the next page ("" at the end). A cursor
+	// carries its sort: used with another sort, it is ErrBadCursor.
 	ListCases(ctx context.Context, q CaseQuery) (cases []CaseRecord, next string, err error)
 	// AppendEvent adds a history event. Events are never changed or deleted; a second
 	// event with the same case and seq is ErrConflict.
@@ -277,23 +283,6 @@ type Customer struct {
 type CaseRecord struct {
 	Case     aftersale.Case
 	Decision json.RawMessage // the policy decision at application (policy.Decision as JSON)
-}
-
-// CaseQuery selects cases. Empty fields select everything.
-type CaseQuery struct {
-	Merchant string
-	// Merchants, when not empty, limits the cases to these merchants (an agent's scope).
-	Merchants   []string
-	Customer    string
-	OrderNo     string
-	States      []aftersale.State
-	Types       []aftersale.Type
-	CreatedFrom time.Time // inclusive
-	CreatedTo   time.Time // exclusive
-	// OverdueAt selects open cases whose current deadline is before this time.
-	OverdueAt time.Time
-	Cursor    string
-	Limit     int // 1–500; 0 means 50
 }
 
 // Timer is a deadline waiting to fire.

@@ -2,12 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -72,8 +69,8 @@ func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 const insertCaseSQL = `
 WITH c AS (
     INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version,
-        due_at, data, decision, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        due_at, data, decision, created_at, updated_at, priority, sla)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $19)
     RETURNING id
 )
 INSERT INTO case_items (case_id, sku, quantity, paid_amount)
@@ -98,7 +95,7 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 	skus, qtys, paid := itemColumns(n.Items)
 	return t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
-		n.CreatedAt, t.now, skus, qtys, paid)
+		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()))
 }
 
 func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
@@ -160,9 +157,11 @@ func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
 	updated, err := t.exec(ctx, `
-		UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8
+		UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8,
+		    priority = $9, sla = $10
 		WHERE id = $1 AND version = $2 - 1`,
-		n.ID, n.Version, string(n.Type), string(n.Reason), string(n.State), dueAt(&n), data, t.now)
+		n.ID, n.Version, string(n.Type), string(n.Reason), string(n.State), dueAt(&n), data, t.now,
+		string(n.Priority), string(n.SLAFlag()))
 	if err == nil && updated == 0 {
 		// Refused: a stale version, or no such case. Only this path pays a second round trip.
 		var exists bool
@@ -201,126 +200,4 @@ func caseRecord(data, decision []byte) (store.CaseRecord, error) {
 		r.Decision = json.RawMessage(decision)
 	}
 	return r, nil
-}
-
-// ListCases returns one page of cases, newest first, by keyset pagination on
-// (created_at, id): each page starts where the previous one ended, whatever was inserted
-// meanwhile, and costs the same however deep it is.
-func (t *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseRecord, string, error) {
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = 50
-	case limit > 500:
-		limit = 500
-	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if q.Merchant != "" {
-		where = append(where, "merchant_code = "+arg(q.Merchant))
-	}
-	if len(q.Merchants) > 0 {
-		where = append(where, "merchant_code = ANY ("+arg(q.Merchants)+"::text[])")
-	}
-	if q.Customer != "" {
-		where = append(where, "customer_id = "+arg(q.Customer))
-	}
-	if q.OrderNo != "" {
-		where = append(where, "order_no = "+arg(q.OrderNo))
-	}
-	if len(q.States) > 0 {
-		where = append(where, "state = ANY ("+arg(strs(q.States))+"::text[])")
-	}
-	if len(q.Types) > 0 {
-		where = append(where, "type = ANY ("+arg(strs(q.Types))+"::text[])")
-	}
-	if !q.CreatedFrom.IsZero() {
-		where = append(where, "created_at >= "+arg(q.CreatedFrom))
-	}
-	if !q.CreatedTo.IsZero() {
-		where = append(where, "created_at < "+arg(q.CreatedTo))
-	}
-	if !q.OverdueAt.IsZero() {
-		where = append(where, "due_at < "+arg(q.OverdueAt)+" AND state <> ALL ("+arg(terminalStates)+"::text[])")
-	}
-	if q.Cursor != "" {
-		at, id, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		where = append(where, "(created_at, id) < ("+arg(at)+"::timestamptz, "+arg(id)+"::text)")
-	}
-	sql := "SELECT id, created_at, data, decision FROM cases"
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	sql += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit+1)
-
-	var cases []store.CaseRecord
-	var lastAt time.Time
-	var lastID string
-	more := false
-	err := t.query(ctx, sql, args, func(rows pgx.Rows) error {
-		if len(cases) == limit {
-			more = true // the extra row only says that there is a next page
-			return nil
-		}
-		var data, decision []byte
-		if err := rows.Scan(&lastID, &lastAt, &data, &decision); err != nil {
-			return err
-		}
-		r, err := caseRecord(data, decision)
-		if err != nil {
-			return fmt.Errorf("case %s: %w", lastID, err)
-		}
-		cases = append(cases, r)
-		return nil
-	})
-	if err != nil {
-		return nil, "", wrap(err, "list cases")
-	}
-	next := ""
-	if more {
-		next = encodeCursor(lastAt, lastID)
-	}
-	return cases, next, nil
-}
-
-// terminalStates are the states in which a case is never overdue.
-var terminalStates = func() []string {
-	var ss []string
-	for _, s := range aftersale.States {
-		if s.Terminal() {
-			ss = append(ss, string(s))
-		}
-	}
-	return ss
-}()
-
-func strs[S ~string](xs []S) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = string(x)
-	}
-	return out
-}
-
-// The cursor is the (created_at, id) of the last case of a page, opaque to callers.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "/" + id))
-}
-
-func decodeCursor(s string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		micros, id, ok := strings.Cut(string(b), "/")
-		if us, perr := strconv.ParseInt(micros, 10, 64); ok && perr == nil {
-			return time.UnixMicro(us).UTC(), id, nil
-		}
-	}
-	return time.Time{}, "", fmt.Errorf("list cases: cursor %q: %w", s, store.ErrBadCursor)
 }

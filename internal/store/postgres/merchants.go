@@ -44,10 +44,11 @@ func (t *Tx) UpdateMerchant(ctx context.Context, m store.Merchant) error {
 	return wrap(err, "update merchant %s", m.Code)
 }
 
-// UpdateCustomer sets a customer's profile; ErrNotFound if there is no such customer.
+// UpdateCustomer sets a customer's profile, and the last four digits of the phone that
+// searches match; ErrNotFound if there is no such customer.
 func (t *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
-	n, err := t.exec(ctx, `UPDATE customers SET name = $2, phone = $3, address = $4 WHERE id = $1`,
-		c.ID, c.Name, c.Phone, c.Address)
+	n, err := t.exec(ctx, `UPDATE customers SET name = $2, phone = $3, phone_last4 = $5, address = $4 WHERE id = $1`,
+		c.ID, c.Name, c.Phone, c.Address, store.PhoneLast4(c.Phone))
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}

@@ -2,12 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
@@ -42,10 +39,11 @@ func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.R
 	}
 	const q = `
 INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state,
-                   version, due_at, data, decision, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                   version, due_at, priority, sla, data, decision, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err = tx.exec(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
-		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
+		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
+		string(cc.Priority), string(cc.SLAFlag()), string(data),
 		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, dbErr(err))
@@ -68,10 +66,11 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	const q = `
 UPDATE cases
 SET number = ?, order_no = ?, merchant_code = ?, customer_id = ?, type = ?, reason = ?,
-    state = ?, version = ?, due_at = ?, data = ?, updated_at = ?
+    state = ?, version = ?, due_at = ?, priority = ?, sla = ?, data = ?, updated_at = ?
 WHERE id = ? AND version = ?`
 	res, err := tx.exec(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
-		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc), string(data),
+		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
+		string(cc.Priority), string(cc.SLAFlag()), string(data),
 		micros(cc.UpdatedAt), cc.ID, cc.Version-1)
 	if err := mustChange(res, err); err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
@@ -162,131 +161,4 @@ func decodeCase(data, decision string) (store.CaseRecord, error) {
 	}
 	r.Decision = json.RawMessage(decision)
 	return r, nil
-}
-
-// ListCases returns one page of cases, newest first (created_at DESC, id DESC). The
-// cursor is the position of the page's last case; the next page starts after it, so
-// pages neither skip nor repeat cases however many share a creation time.
-func (tx *Tx) ListCases(ctx context.Context, q store.CaseQuery) ([]store.CaseRecord, string, error) {
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = 50
-	case limit > 500:
-		limit = 500
-	}
-	var (
-		where []string
-		args  []any
-	)
-	eq := func(column, value string) {
-		if value != "" {
-			where = append(where, column+" = ?")
-			args = append(args, value)
-		}
-	}
-	eq("merchant_code", q.Merchant)
-	if len(q.Merchants) > 0 {
-		where = append(where, "merchant_code IN ("+placeholders(len(q.Merchants))+")")
-		for _, m := range q.Merchants {
-			args = append(args, m)
-		}
-	}
-	eq("customer_id", q.Customer)
-	eq("order_no", q.OrderNo)
-	if len(q.States) > 0 {
-		where = append(where, "state IN ("+placeholders(len(q.States))+")")
-		for _, s := range q.States {
-			args = append(args, string(s))
-		}
-	}
-	if len(q.Types) > 0 {
-		where = append(where, "type IN ("+placeholders(len(q.Types))+")")
-		for _, t := range q.Types {
-			args = append(args, string(t))
-		}
-	}
-	if !q.CreatedFrom.IsZero() {
-		where = append(where, "created_at >= ?")
-		args = append(args, micros(q.CreatedFrom))
-	}
-	if !q.CreatedTo.IsZero() {
-		where = append(where, "created_at < ?")
-		args = append(args, micros(q.CreatedTo))
-	}
-	if !q.OverdueAt.IsZero() {
-		where = append(where, "due_at < ? AND state NOT IN (?, ?)")
-		args = append(args, micros(q.OverdueAt), string(aftersale.Completed), string(aftersale.Closed))
-	}
-	if q.Cursor != "" {
-		at, id, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("list cases: %w", err)
-		}
-		where = append(where, "(created_at, id) < (?, ?)")
-		args = append(args, at, id)
-	}
-	query := `SELECT data, decision, created_at, id FROM cases`
-	if len(where) > 0 {
-		query += "\nWHERE " + strings.Join(where, "\n  AND ")
-	}
-	query += "\nORDER BY created_at DESC, id DESC\nLIMIT ?"
-	args = append(args, limit+1)
-
-	rows, err := tx.query(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var (
-		cases  []store.CaseRecord
-		lastAt int64
-		lastID string
-		more   bool
-	)
-	for rows.Next() {
-		if len(cases) == limit {
-			more = true
-			break
-		}
-		var data, decision string
-		if err := rows.Scan(&data, &decision, &lastAt, &lastID); err != nil {
-			return nil, "", fmt.Errorf("list cases: %w", err)
-		}
-		r, err := decodeCase(data, decision)
-		if err != nil {
-			return nil, "", fmt.Errorf("list cases: case %s: %w", lastID, err)
-		}
-		cases = append(cases, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
-	}
-	if !more {
-		return cases, "", nil
-	}
-	return cases, encodeCursor(lastAt, lastID), nil
-}
-
-// encodeCursor makes the opaque cursor of the position (created_at, id).
-func encodeCursor(createdAt int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "|" + id))
-}
-
-var errBadCursor = fmt.Errorf("%w: pass back the cursor of the previous page unchanged", store.ErrBadCursor)
-
-func decodeCursor(cursor string) (createdAt int64, id string, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return 0, "", errBadCursor
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	if !ok || id == "" {
-		return 0, "", errBadCursor
-	}
-	createdAt, err = strconv.ParseInt(at, 10, 64)
-	if err != nil {
-		return 0, "", errBadCursor
-	}
-	return createdAt, id, nil
 }

@@ -56,10 +56,11 @@ func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 	return c, nil
 }
 
-// UpdateCustomer sets a customer's profile.
+// UpdateCustomer sets a customer's profile, and the last four digits of the phone that
+// searches match.
 func (tx *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
-	const q = `UPDATE customers SET name = ?, phone = ?, address = ? WHERE id = ?`
-	res, err := tx.exec(ctx, q, c.Name, c.Phone, c.Address, c.ID)
+	const q = `UPDATE customers SET name = ?, phone = ?, phone_last4 = ?, address = ? WHERE id = ?`
+	res, err := tx.exec(ctx, q, c.Name, c.Phone, store.PhoneLast4(c.Phone), c.Address, c.ID)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update customer %s: %w", c.ID, err)
 	}

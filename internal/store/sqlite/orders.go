@@ -118,20 +118,33 @@ func (tx *Tx) dropLines(ctx context.Context, o order.Order) error {
 // Order returns an order with its lines (by SKU) and their holdings. lock needs nothing
 // here: an Update transaction already holds the database's only write lock.
 func (tx *Tx) Order(ctx context.Context, orderNo string, lock bool) (order.Order, error) {
-	const q = `
-SELECT order_no, merchant_code, customer_id, currency, payment_method, shipping_fee,
-       freight_insurance, paid_at, shipped_at, delivered_at, completed_at, shipping_held
-FROM orders WHERE order_no = ?`
+	o, err := scanOrder(tx.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE order_no = ?`, orderNo))
+	if err != nil {
+		return order.Order{}, fmt.Errorf("load order %s: %w", orderNo, dbErr(err))
+	}
+	orders := []order.Order{o}
+	if err := tx.orderLines(ctx, orders); err != nil {
+		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+	}
+	return orders[0], nil
+}
+
+// orderColumns are the columns of an order row that scanOrder reads.
+const orderColumns = `order_no, merchant_code, customer_id, currency, payment_method, shipping_fee,
+       freight_insurance, paid_at, shipped_at, delivered_at, completed_at, shipping_held`
+
+// scanOrder reads an order row (orderColumns), without its lines.
+func scanOrder(row interface{ Scan(...any) error }) (order.Order, error) {
 	var (
 		o                             order.Order
 		currency, method              string
 		fee, paidAt                   int64
 		shipped, delivered, completed sql.NullInt64
 	)
-	err := tx.queryRow(ctx, q, orderNo).Scan(&o.No, &o.Merchant, &o.Customer, &currency,
-		&method, &fee, &o.FreightInsurance, &paidAt, &shipped, &delivered, &completed, &o.ShippingRefunded)
+	err := row.Scan(&o.No, &o.Merchant, &o.Customer, &currency, &method, &fee, &o.FreightInsurance,
+		&paidAt, &shipped, &delivered, &completed, &o.ShippingRefunded)
 	if err != nil {
-		return order.Order{}, fmt.Errorf("load order %s: %w", orderNo, dbErr(err))
+		return order.Order{}, err
 	}
 	o.Currency = money.Currency(currency)
 	o.PaymentMethod = order.PaymentMethod(method)
@@ -140,27 +153,45 @@ FROM orders WHERE order_no = ?`
 	o.ShippedAt = fromNullMicros(shipped)
 	o.DeliveredAt = fromNullMicros(delivered)
 	o.CompletedAt = fromNullMicros(completed)
+	return o, nil
+}
 
-	const lines = `
-SELECT sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
-FROM order_items WHERE order_no = ? ORDER BY sku`
-	rows, err := tx.query(ctx, lines, orderNo)
+// orderLines reads the lines of orders (by SKU, with their holdings) in one query and
+// appends them to their orders.
+func (tx *Tx) orderLines(ctx context.Context, orders []order.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	at := make(map[string]*order.Order, len(orders))
+	args := make([]any, len(orders))
+	for i := range orders {
+		at[orders[i].No] = &orders[i]
+		args[i] = orders[i].No
+	}
+	q := `
+SELECT order_no, sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
+FROM order_items WHERE order_no IN (` + placeholders(len(orders)) + `) ORDER BY order_no, sku`
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
-		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
+			orderNo, tags                   string
 			it                              order.Item
 			price, paid, refunded, reserved int64
-			tags                            string
 		)
-		if err := rows.Scan(&it.SKU, &it.Title, &it.Category, &it.Quantity, &price, &paid, &tags,
+		if err := rows.Scan(&orderNo, &it.SKU, &it.Title, &it.Category, &it.Quantity, &price, &paid, &tags,
 			&it.Claimed, &refunded, &reserved); err != nil {
-			return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
+			return err
+		}
+		o := at[orderNo]
+		if o == nil {
+			return fmt.Errorf("line %s of order %s, which was not asked for", it.SKU, orderNo)
 		}
 		if err := json.Unmarshal([]byte(tags), &it.Tags); err != nil {
-			return order.Order{}, fmt.Errorf("load order %s line %s tags: %w", orderNo, it.SKU, err)
+			return fmt.Errorf("order %s line %s tags: %w", orderNo, it.SKU, err)
 		}
 		if len(it.Tags) == 0 {
 			it.Tags = nil
@@ -171,10 +202,7 @@ FROM order_items WHERE order_no = ? ORDER BY sku`
 		it.Reserved = money.New(reserved, o.Currency)
 		o.Items = append(o.Items, it)
 	}
-	if err := rows.Err(); err != nil {
-		return order.Order{}, fmt.Errorf("load order %s lines: %w", orderNo, err)
-	}
-	return o, nil
+	return rows.Err()
 }
 
 // AdjustHoldings adds deltas to the holdings of an order's lines, all or none: the

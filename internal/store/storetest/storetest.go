@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Holdings", holdingTests},
 		{"Cases", caseTests},
 		{"ListCases", listTests},
+		{"Queue", queueTests},
+		{"ListOrders", orderListTests},
 		{"Events", eventTests},
 		{"Timers", timerTests},
 		{"Outbox", outboxTests},
