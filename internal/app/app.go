@@ -82,6 +82,9 @@ func New(cfg Config) *App {
 }
 
 // Engine is the policy engine the App decides with.
+// Now is the application's clock: the time commands are stamped with.
+func (a *App) Now() time.Time { return a.now() }
+
 func (a *App) Engine() *policy.Engine { return a.engine }
 
 // Ready reports whether the App can serve: the store answers and is migrated.

@@ -123,7 +123,7 @@ type PostageView struct {
 	Reduction    int64  `json:"reduction"`
 	Reason       string `json:"reason,omitempty"`
 	MaxReduction int64  `json:"max_reduction" jsonschema:"description=the most the merchant may take off at receipt (postage_reduction)"`
-	Due          int64  `json:"due" jsonschema:"description=min(claimed\, cap) − reduction"`
+	Due          int64  `json:"due" jsonschema:"description=min(claimed\\, cap) − reduction"`
 	Reimbursed   bool   `json:"reimbursed"`
 }
 
@@ -168,6 +168,7 @@ type DecisionView struct {
 	Refusals            []policy.Refusal      `json:"refusals,omitempty"`
 	Items               []DecisionItemView    `json:"items"`
 	ReturnShippingPayer aftersale.Payer       `json:"return_shipping_payer"`
+	Currency            money.Currency        `json:"currency" jsonschema:"description=of every amount of the decision"`
 	ItemsPaid           int64                 `json:"items_paid"`
 	ShippingRefund      int64                 `json:"shipping_refund"`
 	Deductions          int64                 `json:"deductions"`
@@ -260,7 +261,8 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 	return v, nil
 }
 
-// CaseSummary is a case in a list.
+// CaseSummary is a case in a list, with the actions the caller may take on it (as the
+// case's own view has them) and what the service desk sorts and filters on.
 type CaseSummary struct {
 	ID             string                 `json:"id"`
 	Number         string                 `json:"number"`
@@ -279,6 +281,10 @@ type CaseSummary struct {
 	CreatedAt      time.Time              `json:"created_at"`
 	UpdatedAt      time.Time              `json:"updated_at"`
 	RefundMethod   aftersale.RefundMethod `json:"refund_method"`
+	AllowedActions []aftersale.Action     `json:"allowed_actions"`
+	Priority       aftersale.Priority     `json:"priority"`
+	SLA            string                 `json:"sla" jsonschema:"enum=,enum=at_risk,enum=breached,description=the gravest SLA notice recorded: at_risk (a warning) or breached; empty when none"`
+	Tier           int                    `json:"tier"`
 }
 
 // CaseList is one page of cases.
@@ -287,17 +293,27 @@ type CaseList struct {
 	NextCursor string        `json:"next_cursor,omitempty"`
 }
 
-func caseSummary(c *aftersale.Case) CaseSummary {
+// caseSummary renders a case in a list for p at now: its allowed actions are those its
+// view (caseView) would show.
+func (a *App) caseSummary(p Principal, c *aftersale.Case, now time.Time) (CaseSummary, error) {
+	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+	if err != nil {
+		return CaseSummary{}, err
+	}
 	s := CaseSummary{
 		ID: c.ID, Number: c.Number, OrderNo: c.OrderNo, Merchant: c.MerchantID, Customer: c.CustomerID,
 		Type: c.Type, Reason: c.Reason, State: c.State, StateLabel: c.State.Label(), Version: c.Version,
 		Currency: c.ItemsPaid.Currency, RefundAmount: c.RefundAmount.Minor, RefundedAmount: c.RefundedAmount.Minor,
 		Deadlines: []DeadlineView{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, RefundMethod: c.RefundMethod,
+		AllowedActions: []aftersale.Action{}, Priority: c.Priority, SLA: string(c.SLAFlag()), Tier: c.Tier,
+	}
+	if allowed := allowedActions(p, c, pol, now); allowed != nil {
+		s.AllowedActions = allowed
 	}
 	for _, d := range c.Deadlines {
 		s.Deadlines = append(s.Deadlines, DeadlineView{Kind: d.Kind, Label: d.Kind.Label(), DueAt: d.Due})
 	}
-	return s
+	return s, nil
 }
 
 // OrderView is an order with what after-sales holds of each line.

@@ -51,6 +51,9 @@ var accessMatrix = []struct {
 		"merchant": "200 404 200", "merchant (session)": "200 404 200",
 		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
 		"admin": "200 200 200", "integration": "200 200 200", "integration@shop-a": "200 404 200"}},
+	// Whoever reads orders lists them; the list holds only what each may read
+	// (orderlist_test.go).
+	{op: "listOrders", want: map[string]string{"*": "200", "anonymous": "401"}},
 	{op: "applyCase", want: map[string]string{
 		"anonymous": "401 401 401", "customer": "201 201 404", "customer@shop-a": "201 404 404",
 		"merchant": "403 403 403", "merchant (session)": "403 403 403",
@@ -101,8 +104,29 @@ var accessMatrix = []struct {
 	{op: "adminListTokens", want: map[string]string{"*": "403", "anonymous": "401", "admin": "200"}},
 	{op: "adminRevokeToken", want: map[string]string{"*": "403", "anonymous": "401", "admin": "204"}},
 	// Pages read the session cookie only: a bearer token is no login there.
+	// Staff are sent from home to their queue.
 	{op: "homePage", want: map[string]string{
-		"*": "303", "customer@shop-a": "200", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
+		"*": "303", "customer@shop-a": "200"}},
+	// The order pages are the dry run's: a customer's own, a merchant's own, an agent's in scope.
+	{op: "orderPage", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	{op: "applyPage", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	{op: "estimateFragment", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	// Merchants do not apply; agents apply for customers on the phone.
+	{op: "applyForm", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "303 404 404", "merchant (session)": "403 403 403", "agent@shop-a (session)": "303 404 303"}},
+	{op: "casePage", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	{op: "caseAction", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "303 404 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
+	{op: "caseMessageForm", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "303 404 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
+	// The queue is staff's; a customer is sent home.
+	{op: "queuePage", want: map[string]string{"*": "303", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
+	{op: "queueBulk", want: map[string]string{"*": "303"}},
+	{op: "favicon", want: map[string]string{"*": "200"}},
 	{op: "loginPage", want: map[string]string{
 		"*": "200", "customer@shop-a": "303", "merchant (session)": "303", "agent@shop-a (session)": "303"}},
 	{op: "login", want: map[string]string{"*": "303"}},
@@ -144,6 +168,14 @@ type principal struct {
 	token   string
 	session *apitest.Session
 	login   func(t *testing.T) *apitest.Session // a new session of the same kind (for logout)
+}
+
+// form is a page's form as p's browser posts it: with the session's CSRF token.
+func (p principal) form(v url.Values) url.Values {
+	if p.session != nil {
+		v.Set("csrf_token", p.session.CSRF)
+	}
+	return v
 }
 
 // as sends r as p.
@@ -258,6 +290,8 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/orders", JSON: in})
 	case "getOrder":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/v1/orders/" + aw.orders[tg].OrderNo})
+	case "listOrders":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/v1/orders"})
 	case "applyCase":
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases",
 			JSON: returnRefund(aw.order(t, tg).OrderNo, "JACKET", 1)})
@@ -331,6 +365,33 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/login/link?" + aw.env.LoginLink(t, "shop-a", "cust-1", 10*time.Minute)})
 	case "asset":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/assets/style.css"})
+	case "favicon":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/favicon.ico"})
+	case "orderPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/orders/" + aw.orders[tg].OrderNo})
+	case "applyPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/orders/" + aw.orders[tg].OrderNo + "/apply?sku=JACKET"})
+	case "estimateFragment":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/orders/" + aw.orders[tg].OrderNo + "/estimate?sku=JACKET&type=return_refund&reason=no_reason&quantity=1"})
+	case "applyForm":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/orders/" + aw.order(t, tg).OrderNo + "/apply", Form: p.form(url.Values{
+			"sku": {"JACKET"}, "quantity": {"1"}, "type": {"return_refund"}, "reason": {"no_reason"}})})
+	case "casePage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/cases/" + c.ID})
+	case "caseAction":
+		fresh := aw.freshCase(t, tg)
+		action := "approve"
+		if p.role == app.RoleCustomer {
+			action = "cancel"
+		}
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/cases/" + fresh.ID, Form: p.form(url.Values{
+			"action": {action}, "version": {fmt.Sprint(fresh.Version)}})})
+	case "caseMessageForm":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/cases/" + c.ID + "/messages", Form: p.form(url.Values{"body": {"你好 / hello"}})})
+	case "queuePage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/queue"})
+	case "queueBulk":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/queue", Form: p.form(url.Values{"action": {"approve"}})})
 	case "getOpenAPI":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/openapi.json"})
 	case "healthz":

@@ -113,6 +113,9 @@ func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
 // Every answer carries nosniff, same-origin referrers and no framing; pages have the
 // HTML policy (own resources, forms to self), everything else loads nothing; answers to
 // authenticated requests are not stored.
+// cspPages is the pages' Content-Security-Policy: their own files, blob: previews of chosen photos.
+const cspPages = "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 func TestSecurityHeaders(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
 		token := env.Token(t, app.RoleAgent, "")
@@ -122,9 +125,9 @@ func TestSecurityHeaders(t *testing.T) {
 			csp     string
 			noStore bool
 		}{
-			{apitest.Request{Method: http.MethodGet, Path: "/login"}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
-			{apitest.Request{Method: http.MethodGet, Path: "/", Session: sess}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
-			{apitest.Request{Method: http.MethodGet, Path: "/login/link?shop=x"}, "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", true},
+			{apitest.Request{Method: http.MethodGet, Path: "/login"}, cspPages, true},
+			{apitest.Request{Method: http.MethodGet, Path: "/", Session: sess}, cspPages, true},
+			{apitest.Request{Method: http.MethodGet, Path: "/login/link?shop=x"}, cspPages, true},
 			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: token}, "default-src 'none'; frame-ancestors 'none'", true},
 			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Session: sess}, "default-src 'none'; frame-ancestors 'none'", true},
 			{apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/nope", Token: token}, "default-src 'none'; frame-ancestors 'none'", true},

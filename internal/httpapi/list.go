@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,7 +21,14 @@ func listInput(q url.Values) (app.ListInput, error) {
 	for _, t := range multi(q, "type") {
 		in.Types = append(in.Types, aftersale.Type(t))
 	}
+	for _, r := range multi(q, "reason") {
+		in.Reasons = append(in.Reasons, aftersale.Reason(r))
+	}
+	for _, p := range multi(q, "priority") {
+		in.Priorities = append(in.Priorities, aftersale.Priority(p))
+	}
 	in.Merchant, in.Customer, in.OrderNo, in.Cursor = q.Get("merchant"), q.Get("customer"), q.Get("order_no"), q.Get("cursor")
+	in.Search, in.SLA, in.Sort = strings.TrimSpace(q.Get("q")), q.Get("sla"), q.Get("sort")
 	var err error
 	if in.CreatedFrom, err = queryTime(q, "created_from"); err != nil {
 		return in, err
@@ -33,12 +41,38 @@ func listInput(q url.Values) (app.ListInput, error) {
 			return in, errInvalidField("overdue", "overdue must be true or false", "overdue 应为 true 或 false")
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		if in.Limit, err = strconv.Atoi(v); err != nil || in.Limit < 1 {
-			return in, errInvalidField("limit", "limit must be a whole number between 1 and 500", "limit 应为 1–500 的整数")
-		}
+	if in.Limit, err = queryLimit(q); err != nil {
+		return in, err
 	}
 	return in, nil
+}
+
+// queryLimit reads a list's page size; the app checks the upper bound.
+func queryLimit(q url.Values) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	limit, err := strconv.Atoi(v)
+	if err != nil || limit < 1 {
+		return 0, errInvalidField("limit", "limit must be a whole number between 1 and 500", "limit 应为 1–500 的整数")
+	}
+	return limit, nil
+}
+
+// listOrders is GET /api/v1/orders.
+func listOrders(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	q := r.URL.Query()
+	in := app.OrderListInput{Customer: q.Get("customer"), Merchant: q.Get("merchant"), Cursor: q.Get("cursor")}
+	var err error
+	if in.Limit, err = queryLimit(q); err != nil {
+		return err
+	}
+	v, err := s.app.ListOrders(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 // multi reads a parameter that may repeat or hold comma-separated values.
@@ -75,10 +109,18 @@ func stateNames() []string {
 	return out
 }
 
-func typeNames() []string {
-	out := make([]string, len(aftersale.Types))
-	for i, t := range aftersale.Types {
-		out[i] = string(t)
+func typeNames() []string { return names(aftersale.Types) }
+
+func priorityNames() []string { return names(aftersale.Priorities) }
+
+func slaNames() []string { return names(aftersale.SLAFlags) }
+
+func sortNames() []string { return []string{"created", "deadline"} }
+
+func names[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
 	}
 	return out
 }

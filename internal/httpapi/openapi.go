@@ -194,16 +194,24 @@ func openAPI(version string) ([]byte, error) {
 			}
 			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"application/json": {Schema: s}}}
 		case rt.form != nil:
-			props, required := map[string]any{}, []string{}
+			props, required, files := map[string]any{}, []string{}, false
 			for _, f := range rt.form {
 				props[f.name] = map[string]any{"type": "string", "description": f.description}
+				if f.files {
+					files = true
+					props[f.name] = map[string]any{"type": "array", "description": f.description,
+						"items": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}
+				}
 				if !f.optional {
 					required = append(required, f.name)
 				}
 			}
-			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"application/x-www-form-urlencoded": {Schema: map[string]any{
-				"type": "object", "required": required, "properties": props,
-			}}}}
+			schema := mediaType{Schema: map[string]any{"type": "object", "required": required, "properties": props}}
+			content := map[string]mediaType{"application/x-www-form-urlencoded": schema}
+			if files { // a form with files is sent as multipart; without them either way
+				content["multipart/form-data"] = schema
+			}
+			op.RequestBody = &requestBody{Required: true, Content: content}
 		case rt.multipart:
 			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"multipart/form-data": {Schema: map[string]any{
 				"type": "object", "required": []string{"file"},
@@ -239,9 +247,11 @@ func openAPI(version string) ([]byte, error) {
 				a.Content[resp.contentType] = mediaType{Schema: map[string]any{"type": "object"}}
 			case strings.HasPrefix(resp.contentType, "text/"):
 				a.Content[resp.contentType] = mediaType{Schema: map[string]any{"type": "string"}}
-			default: // bytes: no schema
+			default: // bytes: no schema; downloads of the API are attachments, the pages' files are not
 				a.Content[resp.contentType] = mediaType{}
-				a.Headers["Content-Disposition"] = header{Description: "attachment, with the uploaded file name", Schema: map[string]any{"type": "string"}}
+				if !rt.page {
+					a.Headers["Content-Disposition"] = header{Description: "attachment, with the uploaded file name", Schema: map[string]any{"type": "string"}}
+				}
 				a.Headers["X-Content-Type-Options"] = header{Description: "nosniff", Schema: map[string]any{"type": "string", "enum": []string{"nosniff"}}}
 			}
 		}

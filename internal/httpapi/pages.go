@@ -1,86 +1,87 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/rand"
-	"embed"
 	"errors"
-	"html/template"
-	"io/fs"
-	"log/slog"
 	"mime"
 	"net/http"
-	"path"
-	"strings"
 
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/web"
 )
 
-// The pages: a login form for staff, the landing of customers' login links, a minimal
-// home page and logout. Server-rendered with html/template, every string from the
-// message table, the style sheet embedded; no JavaScript. They call the same app
-// commands as everything else (app.Login, app.OpenLoginLink, app.SessionPrincipal,
-// app.Logout).
+// The pages (package web renders them): here they are routed and guarded like the API —
+// the session cookie (or the login page), the CSRF token of every form, the language
+// (remembered in the lang cookie), the limits on a form's size — and the login, logout and
+// login-link pages that make and end sessions live here, next to the cookies.
 
-//go:embed web
-var webFS embed.FS
-
-// pageTemplates are the pages, each the layout around its content.
-var pageTemplates = func() map[string]*template.Template {
-	funcs := template.FuncMap{"t": message, "join": strings.Join}
-	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "home", "error"} {
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/layout.html", "web/"+name+".html"))
-	}
-	return out
-}()
-
-// pageData is what a page template reads.
-type pageData struct {
-	Lang   string
-	Title  string // message key
-	Switch string // link to the page in the other language; "" for none
-	CSRF   string // the session's CSRF token (home)
-	// Login form.
-	FormToken string
-	Username  string
-	Message   string
-	// Home.
-	Who app.Principal
-	// Error page.
-	Status    int
-	RequestID string
-}
-
-// maxFormBody caps the forms of pages (a username and a password).
+// maxFormBody caps the forms of pages without files.
 const maxFormBody = 64 << 10
 
-// renderPage writes a page as the complete answer: rendered first, so that a template
-// error is a clean 500.
-func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
-	var buf bytes.Buffer
-	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", attrRequestID(r), slog.String("page", name), attrError(err))
-		buf.Reset()
-		status = http.StatusInternalServerError
-		buf.WriteString("<!doctype html><title>500</title><p>Internal error · 服务器内部错误</p>")
+// maxUploadForm caps a form with evidence: nine files of which two may be videos.
+const maxUploadForm = 220 << 20
+
+// pageHandler is a page of package web.
+type pageHandler func(pg *web.Pages, w http.ResponseWriter, r *http.Request, v *web.Visit) error
+
+// page adapts a web page to the route table: without a session it goes to the login page;
+// a posted form is read (multipart when it carries files) and must carry the session's
+// CSRF token, or it is refused (403) before anything is done.
+func page(h pageHandler) handlerFunc {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
+		p, csrf, ok, err := s.pageSession(w, r)
+		if !ok {
+			return err
+		}
+		if r.Method == http.MethodPost {
+			if err := readPageForm(w, r); err != nil {
+				return err
+			}
+			if !sameToken(r.PostForm.Get(csrfField), csrf) {
+				return errFormCSRF
+			}
+		}
+		return h(s.web, w, r, s.visit(w, r, p, csrf))
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", cspHTML)
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+}
+
+// readPageForm reads a posted form: multipart (files go to temporary files past 8 MB) or
+// urlencoded, within its size limit.
+func readPageForm(w http.ResponseWriter, r *http.Request) error {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadForm)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return &app.Error{Code: app.CodeTooLarge, Message: app.Text{
+					ZH: "表单内容过大(文件合计不能超过 220 MB)", EN: "the form is too large (at most 220 MB of files in all)"}}
+			}
+			return errMalformed("the form cannot be read", "无法读取表单内容")
+		}
+		return nil
+	}
+	return readForm(w, r)
+}
+
+// visit is what a page knows of its request. A ?lang= in the address is remembered in the
+// lang cookie for the pages that follow.
+func (s *Server) visit(w http.ResponseWriter, r *http.Request, p app.Principal, csrf string) *web.Visit {
+	ci := clientFrom(r.Context())
+	lang := web.RequestLang(r)
+	if l, ok := web.ParseLang(r.URL.Query().Get("lang")); ok {
+		c := s.cookie(r, web.LangCookie, l.Tag(), "/", 365*24*3600)
+		c.HttpOnly = false // not a secret; a page's script may read it
+		http.SetCookie(w, c)
+	}
+	return &web.Visit{Principal: p, CSRF: csrf, Lang: lang, Addr: ci.addr, Client: ci.client, RequestID: requestID(r.Context())}
 }
 
 // renderError writes a problem as an error page, in the page's language.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, p Problem) {
-	lang := pageLang(r)
-	msg := p.Detail
-	if lang == langZH && p.DetailZH != "" {
-		msg = p.DetailZH
-	}
-	s.renderPage(w, r, p.Status, "error", pageData{Lang: lang, Title: "error.title", Message: msg, Status: p.Status, RequestID: p.RequestID})
+	v := &web.Visit{Lang: web.RequestLang(r), RequestID: p.RequestID}
+	w.Header().Set("Content-Security-Policy", cspHTML)
+	s.web.Error(w, r, v, p.Status, app.Text{ZH: p.DetailZH, EN: p.Detail}, p.RequestID)
 }
 
 // seeOther redirects after a form, or to the login; the answer has no body.
@@ -88,11 +89,6 @@ func seeOther(w http.ResponseWriter, location string) {
 	w.Header().Set("Location", location)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusSeeOther)
-}
-
-// switchLink is the page's address in the other language.
-func switchLink(r *http.Request, lang string) string {
-	return r.URL.Path + "?lang=" + otherLang(lang)
 }
 
 // pageSession is the principal and CSRF token of the request's session cookie. Without a
@@ -112,17 +108,6 @@ func (s *Server) pageSession(w http.ResponseWriter, r *http.Request) (p app.Prin
 		return p, "", false, nil
 	}
 	return p, csrf, err == nil, err
-}
-
-// homePage says who you are, links the API document and offers the logout.
-func homePage(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
-	p, csrf, ok, err := s.pageSession(w, r)
-	if !ok {
-		return err
-	}
-	lang := pageLang(r)
-	s.renderPage(w, r, http.StatusOK, "home", pageData{Lang: lang, Title: "home.title", Switch: switchLink(r, lang), CSRF: csrf, Who: p})
-	return nil
 }
 
 // loginPage shows the login form with a fresh double-submit token, or goes home when the
@@ -146,9 +131,8 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, status int, u
 	c := s.cookie(r, loginCSRFCookie, token, "/login", 3600)
 	c.SameSite = http.SameSiteStrictMode
 	http.SetCookie(w, c)
-	lang := pageLang(r)
-	s.renderPage(w, r, status, "login", pageData{Lang: lang, Title: "login.title", Switch: switchLink(r, lang),
-		FormToken: token, Username: username, Message: msg})
+	w.Header().Set("Content-Security-Policy", cspHTML)
+	s.web.Login(w, r, s.visit(w, r, app.Principal{}, ""), status, web.LoginData{FormToken: token, Username: username, Message: msg})
 }
 
 // readForm reads a page's urlencoded form, at most maxFormBody bytes.
@@ -170,18 +154,18 @@ func login(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) e
 	if err := readForm(w, r); err != nil {
 		return err
 	}
-	lang := pageLang(r)
+	lang := web.RequestLang(r)
 	username := cleanText(r.PostForm.Get("username"), maxUsernameLen)
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || !sameToken(r.PostForm.Get(csrfField), c.Value) {
-		s.loginForm(w, r, http.StatusForbidden, username, pick(lang, messages["login.expired"]))
+		s.loginForm(w, r, http.StatusForbidden, username, lang.Pick(s.web.Catalogue().Text("login.expired")))
 		return nil
 	}
 	ci := clientFrom(r.Context())
 	sess, err := s.app.Login(r.Context(), username, r.PostForm.Get("password"), ci.addr, ci.client)
 	var ae *app.Error
 	if errors.As(err, &ae) && ae.Code == app.CodeUnauthorized {
-		s.loginForm(w, r, http.StatusUnauthorized, username, pick(lang, ae.Message))
+		s.loginForm(w, r, http.StatusUnauthorized, username, lang.Pick(ae.Message))
 		return nil
 	} else if err != nil {
 		return err
@@ -251,16 +235,18 @@ func loginLink(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principa
 	return nil
 }
 
-// asset serves the pages' embedded static files.
+// asset serves the pages' embedded files: the style sheet, the script, the icon.
 func asset(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
-	name := r.PathValue("name")
-	body, err := fs.ReadFile(webFS, "web/"+name)
-	if err != nil || path.Ext(name) != ".css" {
+	if !s.web.Asset(w, r, r.PathValue("name")) {
 		return &app.Error{Code: app.CodeNotFound, Message: app.Text{EN: "there is no such asset", ZH: "没有这个文件"}}
 	}
-	w.Header().Set("Content-Type", mime.TypeByExtension(".css"))
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	return nil
+}
+
+// favicon is the pages' icon where browsers look for it.
+func favicon(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
+	if !s.web.Asset(w, r, "favicon.svg") {
+		return &app.Error{Code: app.CodeNotFound, Message: app.Text{EN: "there is no icon", ZH: "没有图标"}}
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/web"
 )
 
 // route is one row of the API: it registers the handler and describes the operation in
@@ -20,6 +21,9 @@ type route struct {
 	auth bool
 	// page marks a server-rendered page: text/html answers, errors as pages.
 	page bool
+	// file marks a page route that serves an embedded file (style sheet, script, icon):
+	// it keeps the API's strict Content-Security-Policy.
+	file bool
 	// login marks a login attempt, limited per address by Limits.Login.
 	login bool
 	// request is the JSON body's Go type (nil for none); multipart marks the upload; form
@@ -61,6 +65,7 @@ type formField struct {
 	name        string
 	description string
 	optional    bool
+	files       bool // file inputs: the form is sent as multipart/form-data
 }
 
 // langField is the forms' language, kept across the form's answers.
@@ -74,7 +79,7 @@ var (
 func with(base []int, more ...int) []int { return append(append([]int(nil), base...), more...) }
 
 // routes is the API. The OpenAPI test walks it, and probes that nothing else answers.
-var routes = []route{
+var apiRoutes = []route{
 	{
 		pattern: "POST /api/v1/orders", id: "upsertOrder", tag: "orders", auth: true,
 		summary: "Create or update an order from the shop system",
@@ -94,6 +99,19 @@ var routes = []route{
 		handle:  getOrder,
 	},
 	{
+		pattern: "GET /api/v1/orders", id: "listOrders", tag: "orders", auth: true,
+		summary: "List the orders you may see, newest first (paid, then order number), with what after-sales holds of each line",
+		query: []queryParam{
+			{name: "customer", kind: "string", description: "customer id"},
+			{name: "merchant", kind: "string", description: "merchant code"},
+			{name: "cursor", kind: "string", description: "next_cursor of the previous page"},
+			{name: "limit", kind: "integer", description: "page size, 1–500 (50 when empty)"},
+		},
+		ok:     []response{{status: http.StatusOK, description: "one page of orders", body: app.OrderList{}}},
+		errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity},
+		handle: listOrders,
+	},
+	{
 		pattern: "POST /api/v1/cases", id: "applyCase", tag: "cases", auth: true,
 		summary: "Apply for after-sales: the policy decides and a case opens",
 		request: app.ApplyInput{},
@@ -103,17 +121,22 @@ var routes = []route{
 	},
 	{
 		pattern: "GET /api/v1/cases", id: "listCases", tag: "cases", auth: true,
-		summary: "List the cases you may see, newest first",
+		summary: "List the cases you may see, newest first or by deadline, each with the actions you may take",
 		query: []queryParam{
 			{name: "state", kind: "array", enum: stateNames, description: "states to select; repeat the parameter or separate with commas"},
 			{name: "type", kind: "array", enum: typeNames, description: "case types to select; repeat the parameter or separate with commas"},
+			{name: "reason", kind: "array", enum: reasonNames, description: "reasons to select; repeat the parameter or separate with commas"},
+			{name: "priority", kind: "array", enum: priorityNames, description: "priorities to select; repeat the parameter or separate with commas"},
+			{name: "sla", kind: "string", enum: slaNames, description: "at_risk: an SLA warning and no breach recorded; breached: an SLA breach recorded"},
+			{name: "q", kind: "string", description: "search: an RMA number or an order number (exactly), or the last four digits of the customer's phone"},
+			{name: "sort", kind: "string", enum: sortNames, description: "created: newest first (the default); deadline: the current deadline soonest first, cases without one last"},
 			{name: "merchant", kind: "string", description: "merchant code"},
 			{name: "customer", kind: "string", description: "customer id"},
 			{name: "order_no", kind: "string", description: "order number"},
 			{name: "created_from", kind: "date-time", description: "created at or after (RFC 3339)"},
 			{name: "created_to", kind: "date-time", description: "created before (RFC 3339)"},
 			{name: "overdue", kind: "boolean", description: "only open cases whose current deadline has passed"},
-			{name: "cursor", kind: "string", description: "next_cursor of the previous page"},
+			{name: "cursor", kind: "string", description: "next_cursor of the previous page (with the same sort)"},
 			{name: "limit", kind: "integer", description: "page size, 1–500 (50 when empty)"},
 		},
 		ok:     []response{{status: http.StatusOK, description: "one page of cases", body: app.CaseList{}}},
@@ -254,68 +277,6 @@ var routes = []route{
 		handle:          adminRevokeToken,
 	},
 	{
-		pattern: "GET /{$}", id: "homePage", tag: "pages", auth: true, page: true,
-		summary: "Home page: who you are, the API document, logout; without a session, to the login page",
-		query:   []queryParam{{name: "lang", kind: "string", enum: langs, description: "the page's language (else from Accept-Language)"}},
-		ok: []response{
-			{status: http.StatusOK, description: "the home page", contentType: "text/html"},
-			{status: http.StatusSeeOther, description: "no session, or it has ended: to /login", headers: []string{"Location"}},
-		},
-		handle: homePage,
-	},
-	{
-		pattern: "GET /login", id: "loginPage", tag: "pages", page: true,
-		summary: "The staff login form (with its double-submit CSRF cookie as_login_csrf)",
-		query:   []queryParam{{name: "lang", kind: "string", enum: langs, description: "the page's language (else from Accept-Language)"}},
-		ok: []response{
-			{status: http.StatusOK, description: "the login form", contentType: "text/html", headers: []string{"Set-Cookie"}},
-			{status: http.StatusSeeOther, description: "the browser has a session: to /", headers: []string{"Location"}},
-		},
-		handle: loginPage,
-	},
-	{
-		pattern: "POST /login", id: "login", tag: "pages", page: true, login: true,
-		summary: "Log in with a username and password: the session cookie as_session, then to /",
-		form: []formField{
-			{name: "username", description: "the account's username"},
-			{name: "password", description: "its password"},
-			{name: csrfField, description: "the login form's token: the value of the as_login_csrf cookie"},
-			langField,
-		},
-		ok:     []response{{status: http.StatusSeeOther, description: "logged in: the session cookie is set; to /", headers: []string{"Location", "Set-Cookie"}}},
-		errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden},
-		handle: login,
-	},
-	{
-		pattern: "POST /logout", id: "logout", tag: "pages", auth: true, page: true,
-		summary: "Log out: the session ends in the store, the cookie is cleared; to /login",
-		form:    []formField{{name: csrfField, description: "the session's CSRF token"}, langField},
-		ok: []response{{status: http.StatusSeeOther, headers: []string{"Location"},
-			description: "logged out: to /login; the session cookie is cleared (Set-Cookie) when the request carried one"}},
-		errors: []int{http.StatusBadRequest, http.StatusForbidden},
-		handle: logout,
-	},
-	{
-		pattern: "GET /login/link", id: "loginLink", tag: "pages", page: true, login: true,
-		summary: "A customer's login link, signed by the shop system (aftersales shop link): a session, then to /",
-		query: []queryParam{
-			{name: "shop", kind: "string", description: "the shop that vouches for the customer: a merchant code, or platform"},
-			{name: "customer", kind: "string", description: "the customer's id"},
-			{name: "exp", kind: "integer", max: 1 << 40, description: "when the link expires, in Unix seconds (at most 15 minutes ahead)"},
-			{name: "sig", kind: "string", description: "HMAC-SHA256 of the link with the shop's secret, in hex"},
-		},
-		ok:     []response{{status: http.StatusSeeOther, description: "logged in: the session cookie is set; to /", headers: []string{"Location", "Set-Cookie"}}},
-		errors: []int{http.StatusUnauthorized},
-		handle: loginLink,
-	},
-	{
-		pattern: "GET /assets/{name}", id: "asset", tag: "pages", page: true,
-		summary: "The pages' style sheet",
-		ok:      []response{{status: http.StatusOK, description: "the file", contentType: "text/css"}},
-		errors:  []int{http.StatusNotFound},
-		handle:  asset,
-	},
-	{
 		pattern: "GET /api/openapi.json", id: "getOpenAPI", tag: "operations",
 		summary: "This document",
 		ok:      []response{{status: http.StatusOK, description: "the OpenAPI 3.1 document", contentType: "application/json"}},
@@ -390,7 +351,7 @@ func (rt route) limitedPerAddr() bool {
 	return rt.apiWrite() || rt.page && unsafeMethod(method)
 }
 
-func langs() []string { return []string{langZH, langEN} }
+func langs() []string { return []string{string(web.ZH), string(web.EN)} }
 
 // Health is the answer of /healthz and /readyz.
 type Health struct {

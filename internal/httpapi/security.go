@@ -27,10 +27,11 @@ const (
 	csrfField = "csrf_token"
 )
 
-// Content security policies: pages load only their own style sheet and post only to
+// Content security policies: pages load only their own style sheet, script and images
+// (and blob: previews of the photos a person is about to upload), and post only to
 // themselves; API answers load nothing. Neither may be framed.
 const (
-	cspHTML = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	cspHTML = "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 	cspAPI  = "default-src 'none'; frame-ancestors 'none'"
 )
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/web"
 )
 
 // Options configure a Server.
@@ -63,6 +64,7 @@ type Server struct {
 	trustProxy    bool
 	secureCookies bool
 	pages         map[string]bool // the patterns of page routes, whose errors are pages
+	web           *web.Pages
 	// metricsToken is the SHA-256 of Options.MetricsToken, nil for none.
 	metricsToken []byte
 	// Rate limits: per principal and per address on writes, per address on logins and
@@ -100,6 +102,11 @@ func New(a *app.App, opts Options) *Server {
 	if err := s.metrics.watchTimers(a); err != nil {
 		panic(fmt.Sprintf("httpapi: timer gauges: %v", err))
 	}
+	pages, err := web.New(a, web.Options{Logger: s.log})
+	if err != nil {
+		panic(fmt.Sprintf("httpapi: pages: %v", err))
+	}
+	s.web = pages
 	doc, err := openAPI(s.version)
 	if err != nil {
 		panic(fmt.Sprintf("httpapi: OpenAPI document: %v", err))
@@ -143,6 +150,9 @@ func (s *Server) endpoint(rt route) http.Handler {
 	apiWrite := rt.apiWrite() && rt.auth
 	h := rt.handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.page && !rt.file {
+			w.Header().Set("Content-Security-Policy", cspHTML)
+		}
 		addr, client := s.clientOf(r)
 		r = r.WithContext(context.WithValue(r.Context(), clientKey, clientInfo{addr: addr, client: client}))
 		now := time.Now()

@@ -69,13 +69,15 @@ func TestCookieLoginHomePageAndTheAPI(t *testing.T) {
 		}
 		jar := []*http.Cookie{{Name: "as_session", Value: cookie.Value}}
 
-		home := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Cookies: jar, Header: english()})
-		wantPage(t, home, http.StatusOK, "agent", "shop-a, shop-b", `href="/api/openapi.json"`, `action="/logout"`)
+		// Staff land on their queue.
+		wantRedirect(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Cookies: jar, Header: english()}), "/queue?lang=en")
+		home := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/queue", Cookies: jar, Header: english()})
+		wantPage(t, home, http.StatusOK, "Queue", c.Number, `action="/logout"`)
 		if home.Header.Get("Cache-Control") != "no-store" {
-			t.Errorf("home page Cache-Control %q", home.Header.Get("Cache-Control"))
+			t.Errorf("queue page Cache-Control %q", home.Header.Get("Cache-Control"))
 		}
-		zh := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/?lang=zh", Cookies: jar, Header: english()})
-		wantPage(t, zh, http.StatusOK, "客服", "退出登录")
+		zh := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/queue?lang=zh", Cookies: jar, Header: english()})
+		wantPage(t, zh, http.StatusOK, "工作台", "退出登录")
 		// With a session, the login page goes home.
 		wantRedirect(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/login", Cookies: jar}), "/")
 
@@ -237,7 +239,7 @@ func TestExpiredSessionGoesToTheLoginPage(t *testing.T) {
 		step := app.SessionIdle - 5*time.Minute
 		for env.Clock.Now().Sub(start) < app.SessionMax-step {
 			env.Clock.Advance(step)
-			if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Session: busy}); res.Status != http.StatusOK {
+			if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/queue", Session: busy}); res.Status != http.StatusOK {
 				t.Fatalf("a busy session ended %v after its login: %d", env.Clock.Now().Sub(start), res.Status)
 			}
 		}
@@ -259,7 +261,7 @@ func TestLoginLinks(t *testing.T) {
 		res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/login/link?" + env.LoginLink(t, app.PlatformShop, "cust-1", 10*time.Minute)})
 		wantRedirect(t, res, "/")
 		jar := []*http.Cookie{res.Cookie("as_session")}
-		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Cookies: jar, Header: english()}), http.StatusOK, "customer", "cust-1")
+		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Cookies: jar, Header: english()}), http.StatusOK, "My after-sales", ca.Number, cb.Number, a.OrderNo, b.OrderNo)
 		var list app.CaseList
 		env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Cookies: jar}).JSON(t, &list)
 		if len(list.Items) != 2 {
@@ -267,7 +269,11 @@ func TestLoginLinks(t *testing.T) {
 		}
 
 		shopA := env.CustomerSession(t, "shop-a", "cust-1")
-		wantPage(t, env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Session: shopA, Header: english()}), http.StatusOK, "shop-a", "cust-1")
+		home := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/", Session: shopA, Header: english()})
+		wantPage(t, home, http.StatusOK, ca.Number, a.OrderNo)
+		if strings.Contains(string(home.Body), cb.Number) || strings.Contains(string(home.Body), b.OrderNo) {
+			t.Errorf("shop-a's link shows the customer's case or order of shop-b")
+		}
 		env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Session: shopA}).JSON(t, &list)
 		if len(list.Items) != 1 || list.Items[0].ID != ca.ID {
 			t.Errorf("shop-a's link sees %+v, want only its case", list.Items)

@@ -99,6 +99,9 @@ func FormToken(t testing.TB, page *Response) string {
 func (e *Env) sessionOf(t testing.TB, c *http.Cookie) *Session {
 	t.Helper()
 	home := e.Do(t, Request{Method: http.MethodGet, Path: "/", Cookies: []*http.Cookie{c}})
+	if home.Status == http.StatusSeeOther { // staff are sent to their work
+		home = e.Do(t, Request{Method: http.MethodGet, Path: home.Header.Get("Location"), Cookies: []*http.Cookie{c}})
+	}
 	m := csrfMeta.FindSubmatch(home.Body)
 	if home.Status != http.StatusOK || m == nil {
 		t.Fatalf("home page: %d %s", home.Status, home.Body)

@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/order"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// OrderOptions is what may be applied for on an order now (the customer portal's order
+// page): for each line and each case type, the reasons the policy accepts, or — when it
+// accepts none — the policy's own words for why not.
+type OrderOptions struct {
+	Order OrderView     `json:"order"`
+	Items []ItemOptions `json:"items"`
+}
+
+// ItemOptions is one line: how many units are left to claim and what each type allows.
+type ItemOptions struct {
+	SKU   string       `json:"sku"`
+	Left  int          `json:"left" jsonschema:"description=units not yet claimed by a case"`
+	Types []TypeOption `json:"types"`
+}
+
+// TypeOption is one case type for a line: the reasons that are accepted now, or why none is.
+type TypeOption struct {
+	Type     aftersale.Type `json:"type"`
+	Label    Text           `json:"label"`
+	Reasons  []ReasonOption `json:"reasons"`
+	Refusals []Text         `json:"refusals,omitempty" jsonschema:"description=when no reason is accepted: the policy's refusal texts"`
+}
+
+// Allowed reports whether some reason is accepted.
+func (t TypeOption) Allowed() bool { return len(t.Reasons) > 0 }
+
+// ReasonOption is an accepted reason; NeedsEvidence when the policy asks for a photo or
+// video with it.
+type ReasonOption struct {
+	Reason        aftersale.Reason `json:"reason"`
+	Label         Text             `json:"label"`
+	NeedsEvidence bool             `json:"needs_evidence"`
+}
+
+// OrderOptions judges, for every line of an order the principal may apply on, one unit of
+// each type with each reason under the policy in force now — dry runs, nothing stored.
+func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*OrderOptions, error) {
+	if err := authorize(p, opEvaluate, nil, ""); err != nil {
+		return nil, err
+	}
+	var o order.Order
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		o, err = tx.Order(ctx, orderNo, false)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound("order")
+		} else if err != nil {
+			return err
+		}
+		return authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order")
+	})
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	now := a.now()
+	out := &OrderOptions{Order: *orderView(&o), Items: []ItemOptions{}}
+	for _, it := range o.Items {
+		io := ItemOptions{SKU: it.SKU, Left: max(it.Quantity-it.Claimed, 0), Types: []TypeOption{}}
+		if io.Left > 0 {
+			for _, t := range aftersale.Types {
+				io.Types = append(io.Types, a.typeOption(&o, it.SKU, t, now))
+			}
+		}
+		out.Items = append(out.Items, io)
+	}
+	return out, nil
+}
+
+// typeOption judges one unit of line sku for type t with every reason.
+func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, now time.Time) TypeOption {
+	opt := TypeOption{Type: t, Label: t.Label(), Reasons: []ReasonOption{}}
+	for _, r := range aftersale.Reasons() {
+		req := policy.Request{Order: *o, Customer: policy.CustomerVars{ID: o.Customer, Risk: "low"}, Type: t, Reason: r.Code,
+			Items: []policy.RequestItem{{SKU: sku, Quantity: 1}}, RefundMethod: aftersale.RefundOriginal, Channel: "web", At: now}
+		if it, ok := o.Item(sku); ok && t == aftersale.Compensation {
+			req.RequestedAmount = it.PaidAmount // any positive ask: the cap is the policy's
+		}
+		d, err := a.engine.Evaluate(req)
+		if err != nil {
+			continue
+		}
+		needs := false
+		if !d.Eligible {
+			req.HasEvidence = true
+			withEvidence, err := a.engine.Evaluate(req)
+			if err != nil || !withEvidence.Eligible {
+				for _, ref := range d.Refusals {
+					if !slices.Contains(opt.Refusals, ref.Text) {
+						opt.Refusals = append(opt.Refusals, ref.Text)
+					}
+				}
+				continue
+			}
+			needs = true
+		}
+		opt.Reasons = append(opt.Reasons, ReasonOption{Reason: r.Code, Label: r.Label, NeedsEvidence: needs})
+	}
+	if len(opt.Reasons) > 0 {
+		opt.Refusals = nil
+	}
+	return opt
+}

@@ -1,0 +1,208 @@
+// Package web is the pages people work in (SPEC's roles): the customer portal, the case page
+// of every role, the merchant console and the agents' queue, the supervisor's view and the
+// admin pages — server-rendered with html/template from embedded templates, every string
+// from the message catalogues (locales/), every asset embedded. A page calls the same
+// application commands and queries as the API; it never decides a rule or a permission.
+//
+// The HTTP layer (package httpapi) routes, documents and guards the pages as it does the
+// API — the session cookie, the CSRF token of every form, rate limits, security headers — and
+// hands each page a Visit: who is visiting, their session's CSRF token, the page language.
+// A handler here reads the request, calls the application, and renders a view.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/app"
+)
+
+// Options configure the pages.
+type Options struct {
+	// Logger receives render failures; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Pages renders and serves the pages over one application.
+type Pages struct {
+	app  *app.App
+	cat  *Catalogue
+	tmpl map[string]*template.Template
+	log  *slog.Logger
+	loc  *time.Location
+	now  func() time.Time
+}
+
+//go:embed templates assets
+var files embed.FS
+
+// New parses the templates and the catalogues; an error here is a programming error that
+// every test run catches.
+func New(a *app.App, opts Options) (*Pages, error) {
+	cat, err := loadCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	// Times are shown in the business calendar's zone, countdowns run on the app's clock.
+	pg := &Pages{app: a, cat: cat, log: opts.Logger, loc: time.FixedZone("CST", 8*3600), now: a.Now}
+	if e := a.Engine(); e != nil {
+		pg.loc = e.Calendar().Location()
+	}
+	if pg.log == nil {
+		pg.log = slog.Default()
+	}
+	if pg.tmpl, err = parseTemplates(pg.funcs()); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// Catalogue is the pages' messages.
+func (pg *Pages) Catalogue() *Catalogue { return pg.cat }
+
+// parseTemplates makes each page (templates/*.html but the layout and partials) the layout
+// around its content, with every partial.
+func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, err := fs.Glob(files, "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		page := strings.TrimSuffix(path.Base(n), ".html")
+		if page == "layout" {
+			continue
+		}
+		t := template.New(page).Funcs(funcs)
+		if _, err := t.ParseFS(files, append([]string{"templates/layout.html", n}, partials...)...); err != nil {
+			return nil, fmt.Errorf("template %s: %w", page, err)
+		}
+		out[page] = t
+	}
+	return out, nil
+}
+
+// Visit is one request to a page as the HTTP layer hands it over.
+type Visit struct {
+	// Principal is who is visiting (the zero Principal on public pages).
+	Principal app.Principal
+	// CSRF is the session's CSRF token, which every form of the page carries.
+	CSRF string
+	// Lang is the page's language.
+	Lang Lang
+	// Addr and Client are where the request comes from, for the audit log.
+	Addr, Client string
+	// RequestID names the request in the logs.
+	RequestID string
+}
+
+// Page is what every page template reads: the page's own data in Data.
+type Page struct {
+	Lang  Lang
+	Title string // the <title> and <h1>, already translated
+	// Path is the page's address without the language, for the language switch.
+	Path   string
+	CSRF   string
+	Who    app.Principal
+	Nav    []NavLink
+	Flash  string // a message after a form posted and redirected (?done=key)
+	Status int
+	Data   any
+}
+
+// NavLink is an entry of the header's navigation.
+type NavLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// SwitchHref is the page in the other language.
+func (p *Page) SwitchHref() string {
+	u, err := url.Parse(p.Path)
+	if err != nil {
+		return "?lang=" + string(p.Lang.Other())
+	}
+	q := u.Query()
+	q.Set("lang", string(p.Lang.Other()))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// render writes a page as the whole answer: rendered first, so that a template error is a
+// clean 500 and never half a page.
+func (pg *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
+	var buf bytes.Buffer
+	t, ok := pg.tmpl[name]
+	err := fmt.Errorf("no template %q", name)
+	if ok {
+		err = t.ExecuteTemplate(&buf, "layout", p)
+	}
+	if err != nil {
+		pg.log.ErrorContext(r.Context(), "render page", slog.String("page", name), slog.String("error", err.Error()))
+		buf.Reset()
+		status = http.StatusInternalServerError
+		buf.WriteString("<!doctype html><title>500</title><p>Internal error · 服务器内部错误</p>")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// page starts the data of a page for visit v.
+func (pg *Pages) page(r *http.Request, v *Visit, titleKey string, args ...any) *Page {
+	title, err := pg.cat.Message(v.Lang, titleKey, args...)
+	if err != nil {
+		title = titleKey
+	}
+	p := &Page{Lang: v.Lang, Title: title, Path: r.URL.Path, CSRF: v.CSRF, Who: v.Principal, Status: http.StatusOK}
+	if q := r.URL.Query(); len(q) > 0 {
+		q.Del("lang")
+		q.Del("done")
+		if len(q) > 0 {
+			p.Path += "?" + q.Encode()
+		}
+	}
+	if done := r.URL.Query().Get("done"); done != "" {
+		if msg, err := pg.cat.Message(v.Lang, "done."+done); err == nil {
+			p.Flash = msg
+		}
+	}
+	p.Nav = pg.nav(v, r.URL.Path)
+	return p
+}
+
+// nav is the header's links for the visitor's role.
+func (pg *Pages) nav(v *Visit, current string) []NavLink {
+	var links []struct{ href, key string }
+	switch v.Principal.Role {
+	case app.RoleCustomer:
+		links = append(links, struct{ href, key string }{"/", "nav.mine"})
+	case app.RoleMerchant, app.RoleAgent:
+		links = append(links, struct{ href, key string }{"/queue", "nav.queue"})
+	case app.RoleSupervisor:
+		links = append(links, struct{ href, key string }{"/queue", "nav.queue"}, struct{ href, key string }{"/supervisor", "nav.supervisor"})
+	case app.RoleAdmin:
+		links = append(links, struct{ href, key string }{"/admin", "nav.admin"})
+	}
+	var out []NavLink
+	for _, l := range links {
+		label, _ := pg.cat.Message(v.Lang, l.key)
+		out = append(out, NavLink{Href: l.href, Label: label, Current: l.href == current})
+	}
+	return out
+}
