@@ -256,6 +256,7 @@ type ParseError struct {
 	Doc   string // id@version when known
 	Field string // path such as windows[2].length
 	Msg   string
+	Line  int // the line of the document it is about; 0 when unknown
 }
 
 func (e *ParseError) Error() string {
@@ -274,6 +275,7 @@ type FloorError struct {
 	Doc     string
 	Field   string
 	Message Text
+	Line    int // the line of the document it is about; 0 when unknown
 }
 
 func (e *FloorError) Error() string {
@@ -285,8 +287,14 @@ const maxDocumentSize = 1 << 20
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:/-]{0,63}$`)
 
 // Parse reads a policy document and checks its structure (not its CEL, which the engine
-// compiles, nor the floor, which the engine enforces).
+// compiles, nor the floor, which the engine enforces). A *ParseError says at which line of
+// the document the problem is, when it can.
 func Parse(data []byte) (*Document, error) {
+	d, err := parse(data)
+	return d, located(data, err)
+}
+
+func parse(data []byte) (*Document, error) {
 	if len(data) > maxDocumentSize {
 		return nil, &ParseError{Msg: "the document is larger than 1 MiB"}
 	}
@@ -318,7 +326,7 @@ func noFractions(data []byte) error {
 	var walk func(n *yaml.Node) error
 	walk = func(n *yaml.Node) error {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" {
-			return &ParseError{Msg: fmt.Sprintf("line %d: %s is not a whole number; shares are in basis points (1250 = 12.5%%)", n.Line, n.Value)}
+			return &ParseError{Line: n.Line, Msg: fmt.Sprintf("line %d: %s is not a whole number; shares are in basis points (1250 = 12.5%%)", n.Line, n.Value)}
 		}
 		for _, c := range n.Content {
 			if err := walk(c); err != nil {

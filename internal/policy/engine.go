@@ -199,8 +199,14 @@ func (e *Engine) Calendar() *calendar.Calendar { return e.cal }
 // Load parses, compiles and checks a document against the statutory floor, and adds it as
 // a new version. A document that gives customers less than the law is refused with a
 // *FloorError that says what and why; loading the same id and version twice is refused
-// unless the content is identical.
+// unless the content is identical. Errors say at which line of the document the problem
+// is, when they can (ParseError.Line, FloorError.Line).
 func (e *Engine) Load(data []byte) (*Document, error) {
+	d, err := e.load(data)
+	return d, located(data, err)
+}
+
+func (e *Engine) load(data []byte) (*Document, error) {
 	d, err := Parse(data)
 	if err != nil {
 		return nil, err
