@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
@@ -53,9 +56,13 @@ func (a *App) InstallPolicy(ctx context.Context, p Principal, doc []byte) (*poli
 		case errors.As(err, &fe):
 			return nil, &Error{Code: CodeRefused, Message: fe.Message, Fields: []FieldError{{Field: fe.Field, Message: fe.Message}}, Err: err}
 		case errors.As(err, &pe):
-			return nil, errInvalid(pe.Field, pe.Error(), pe.Error())
+			e := errInvalid(pe.Field, pe.Error(), pe.Error())
+			e.Err = err // the line it is about, for an editor to show
+			return nil, e
 		}
-		return nil, errInvalid("policy", err.Error(), err.Error())
+		e := errInvalid("policy", err.Error(), err.Error())
+		e.Err = err
+		return nil, e
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.SavePolicy(ctx, store.PolicyRecord{ID: d.ID, Version: d.Version, Layer: string(d.Layer),
@@ -69,4 +76,86 @@ func (a *App) InstallPolicy(ctx context.Context, p Principal, doc []byte) (*poli
 		return nil, fromCore(err)
 	}
 	return d, nil
+}
+
+// PolicyVersion is a stored policy document version as admins see it.
+type PolicyVersion struct {
+	ID       string `json:"id"`
+	Version  int    `json:"version"`
+	Key      string `json:"key"` // id@version
+	Layer    string `json:"layer"`
+	Merchant string `json:"merchant,omitempty"`
+	Category string `json:"category,omitempty"`
+	Name     Text   `json:"name"`
+	// EffectiveFrom is when the version takes effect (nil: as soon as it is loaded).
+	EffectiveFrom *time.Time `json:"effective_from,omitempty"`
+	LoadedAt      time.Time  `json:"loaded_at"`
+	// Live marks a version of a chain the engine resolves now (LivePolicy).
+	Live     bool   `json:"live"`
+	Document string `json:"document"`
+}
+
+// LivePolicy is the chain of versions the engine resolves now for a scope: the platform
+// (no merchant, no category), a merchant's layer, or a category's.
+type LivePolicy struct {
+	Merchant string   `json:"merchant,omitempty"`
+	Category string   `json:"category,omitempty"`
+	Version  string   `json:"version"` // statutory@1+seed-platform@2+…
+	Keys     []string `json:"keys"`
+}
+
+// Policies is every stored policy version, oldest first, and the chains in force now.
+type Policies struct {
+	Versions []PolicyVersion `json:"versions"`
+	Live     []LivePolicy    `json:"live"`
+}
+
+// PolicyVersions lists every stored policy version and which are live now: the chain the
+// engine resolves for the platform, and for each merchant and category that has a layer
+// (admins). The engine is this replica's: a version installed on another replica since
+// this one started is listed but not live here.
+func (a *App) PolicyVersions(ctx context.Context, p Principal) (*Policies, error) {
+	if err := authorize(p, opManagePolicy, nil, ""); err != nil {
+		return nil, err
+	}
+	var recs []store.PolicyRecord
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		recs, err = tx.Policies(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	out := &Policies{Versions: []PolicyVersion{}, Live: []LivePolicy{}}
+	type scope struct{ merchant, category string }
+	scopes := []scope{{}}
+	for _, r := range recs {
+		v := PolicyVersion{ID: r.ID, Version: r.Version, Key: fmt.Sprintf("%s@%d", r.ID, r.Version), Layer: r.Layer,
+			Merchant: r.Merchant, Category: r.Category, LoadedAt: r.LoadedAt, Document: string(r.Document)}
+		if d, err := policy.Parse(r.Document); err == nil {
+			v.Name, v.EffectiveFrom = d.Name, optTime(d.EffectiveFrom)
+		}
+		out.Versions = append(out.Versions, v)
+		if sc := (scope{r.Merchant, r.Category}); !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	live := map[string]bool{}
+	now := a.now()
+	for _, sc := range scopes {
+		res, err := a.engine.Resolve(sc.merchant, sc.category, now)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		lp := LivePolicy{Merchant: sc.merchant, Category: sc.category, Version: res.Version(), Keys: strings.Split(res.Version(), "+")}
+		for _, k := range lp.Keys {
+			live[k] = true
+		}
+		out.Live = append(out.Live, lp)
+	}
+	for i := range out.Versions {
+		out.Versions[i].Live = live[out.Versions[i].Key]
+	}
+	return out, nil
 }

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/text"
 )
 
 // tokenPrefix marks aftersales API tokens, so that a leaked one is recognisable.
@@ -30,6 +32,25 @@ type TokenSpec struct {
 // SHA-256 is stored. A merchant token names its merchant, a customer token its customer.
 // It is the command line's (and the demo's) command: whoever runs it has the store.
 func (a *App) CreateToken(ctx context.Context, spec TokenSpec) (secret string, t store.Token, err error) {
+	return a.createToken(ctx, cliPrincipal, spec)
+}
+
+// IssueToken is CreateToken for an admin (the admin pages): the audit log names p.
+func (a *App) IssueToken(ctx context.Context, p Principal, spec TokenSpec) (secret string, t TokenView, err error) {
+	if err := authorize(p, opAdmin, nil, ""); err != nil {
+		return "", t, err
+	}
+	if spec.Name = text.Clean(spec.Name); utf8.RuneCountInString(spec.Name) > 100 {
+		return "", t, errInvalid("name", "名称不能超过 100 个字符", "the name is longer than 100 characters")
+	}
+	secret, st, err := a.createToken(ctx, p, spec)
+	if err != nil {
+		return "", t, err
+	}
+	return secret, tokenView(st), nil
+}
+
+func (a *App) createToken(ctx context.Context, p Principal, spec TokenSpec) (secret string, t store.Token, err error) {
 	switch {
 	case !spec.Role.Valid():
 		return "", t, errInvalid("role", "未知角色", "unknown role: use customer, merchant, agent, supervisor, admin or integration")
@@ -67,7 +88,7 @@ func (a *App) CreateToken(ctx context.Context, spec TokenSpec) (secret string, t
 		if err := tx.InsertToken(ctx, t); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, entry(cliPrincipal, "token.create", "token", t.ID, "ok",
+		return tx.AppendAudit(ctx, entry(p, "token.create", "token", t.ID, "ok",
 			map[string]any{"role": t.Role, "merchant": t.Merchant, "customer": t.Customer, "name": t.Name, "expires_at": t.ExpiresAt}))
 	})
 	if err != nil {
@@ -132,6 +153,11 @@ type TokenView struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
+func tokenView(t store.Token) TokenView {
+	return TokenView{ID: t.ID, Name: t.Name, Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer,
+		CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt), RevokedAt: optTime(t.RevokedAt)}
+}
+
 // Tokens lists the API tokens (admins).
 func (a *App) Tokens(ctx context.Context, p Principal) ([]TokenView, error) {
 	if err := authorize(p, opAdmin, nil, ""); err != nil {
@@ -141,8 +167,7 @@ func (a *App) Tokens(ctx context.Context, p Principal) ([]TokenView, error) {
 	err := a.store.View(ctx, func(tx store.Tx) error {
 		ts, err := tx.Tokens(ctx)
 		for _, t := range ts {
-			out = append(out, TokenView{ID: t.ID, Name: t.Name, Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer,
-				CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt), RevokedAt: optTime(t.RevokedAt)})
+			out = append(out, tokenView(t))
 		}
 		return err
 	})
