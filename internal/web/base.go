@@ -37,11 +37,14 @@ func (pg *Pages) Login(w http.ResponseWriter, r *http.Request, v *Visit, status 
 	pg.render(w, r, status, "login", p)
 }
 
-// Home is where a session lands: a customer's orders and cases; staff go to their work.
+// Home is where a session lands: a customer's orders and cases; staff go to their work
+// (admins to the admin pages).
 func (pg *Pages) Home(w http.ResponseWriter, r *http.Request, v *Visit) error {
 	switch v.Principal.Role {
 	case app.RoleCustomer:
 		return pg.customerHome(w, r, v)
+	case app.RoleAdmin:
+		seeOther(w, "/admin?lang="+string(v.Lang))
 	default:
 		seeOther(w, "/queue?lang="+string(v.Lang))
 	}

@@ -40,6 +40,8 @@ type Pages struct {
 	log  *slog.Logger
 	loc  *time.Location
 	now  func() time.Time
+	// imports are the order imports started on this replica (admin_import.go).
+	imports *importJobs
 }
 
 //go:embed templates assets
@@ -53,7 +55,7 @@ func New(a *app.App, opts Options) (*Pages, error) {
 		return nil, err
 	}
 	// Times are shown in the business calendar's zone, countdowns run on the app's clock.
-	pg := &Pages{app: a, cat: cat, log: opts.Logger, loc: time.FixedZone("CST", 8*3600), now: a.Now}
+	pg := &Pages{app: a, cat: cat, log: opts.Logger, loc: time.FixedZone("CST", 8*3600), now: a.Now, imports: newImportJobs()}
 	if e := a.Engine(); e != nil {
 		pg.loc = e.Calendar().Location()
 	}

@@ -81,10 +81,13 @@
     const poll = async () => {
       const res = await fetch(bar.dataset.poll, { headers: { Accept: "application/json" } });
       if (!res.ok) return;
-      const job = await res.json();
-      bar.max = Math.max(job.total, 1);
-      bar.value = job.done;
-      document.getElementById("import-count").textContent = job.done + " / " + job.total;
+      const job = await res.json(); // {done, total (0: unknown), rows, finished}
+      if (job.total > 0) {
+        bar.max = job.total;
+        bar.value = job.done;
+      }
+      const count = document.getElementById("import-count");
+      if (count && bar.dataset.count) count.textContent = bar.dataset.count.replace("%d", job.rows);
       if (job.finished) location.reload();
       else setTimeout(poll, 500);
     };
