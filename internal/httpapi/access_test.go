@@ -126,6 +126,24 @@ var accessMatrix = []struct {
 	// The queue is staff's; a customer is sent home.
 	{op: "queuePage", want: map[string]string{"*": "303", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
 	{op: "queueBulk", want: map[string]string{"*": "303"}},
+	// The admin pages are admins' (admin_pages_test.go walks them as one): any other
+	// role's session is refused as the admin API refuses it.
+	{op: "adminPage", want: adminPageAccess},
+	{op: "adminPoliciesPage", want: adminPageAccess},
+	{op: "adminPolicyInstall", want: adminPageAccess},
+	{op: "adminPolicyDiff", want: adminPageAccess},
+	{op: "adminUsersPage", want: adminPageAccess},
+	{op: "adminUserCreateForm", want: adminPageAccess},
+	{op: "adminUserChangeForm", want: adminPageAccess},
+	{op: "adminTokensPage", want: adminPageAccess},
+	{op: "adminTokenCreateForm", want: adminPageAccess},
+	{op: "adminTokenRevokeForm", want: adminPageAccess},
+	{op: "adminCalendarPage", want: adminPageAccess},
+	{op: "adminAuditPage", want: adminPageAccess},
+	{op: "adminImportPage", want: adminPageAccess},
+	{op: "adminImportStart", want: adminPageAccess},
+	{op: "adminImportJobPage", want: adminPageAccess},
+	{op: "adminImportProgress", want: adminPageAccess},
 	{op: "favicon", want: map[string]string{"*": "200"}},
 	{op: "loginPage", want: map[string]string{
 		"*": "200", "customer@shop-a": "303", "merchant (session)": "303", "agent@shop-a (session)": "303"}},
@@ -138,6 +156,10 @@ var accessMatrix = []struct {
 	{op: "readyz", want: map[string]string{"*": "200"}},
 	{op: "metrics", want: map[string]string{"*": "200"}},
 }
+
+// adminPageAccess is every admin page's row: no session, the login page; a session of
+// another role, 403.
+var adminPageAccess = map[string]string{"*": "303", "customer@shop-a": "403", "merchant (session)": "403", "agent@shop-a (session)": "403"}
 
 // target is whose resource a request touches.
 type target int
@@ -392,6 +414,30 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/queue"})
 	case "queueBulk":
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/queue", Form: p.form(url.Values{"action": {"approve"}})})
+	case "adminPage", "adminPoliciesPage", "adminUsersPage", "adminTokensPage", "adminCalendarPage", "adminAuditPage", "adminImportPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: adminPagePaths[op]})
+	case "adminPolicyDiff":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/admin/policies/seed-platform/diff"})
+	case "adminImportJobPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/admin/import/nojob"})
+	case "adminImportProgress":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/admin/import/nojob/progress"})
+	case "adminPolicyInstall":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/policies", Form: p.form(url.Values{"policy": {"id: x"}})})
+	case "adminUserCreateForm":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/users", Form: p.form(url.Values{
+			"username": {fmt.Sprintf("page.%d", n)}, "role": {"agent"}})})
+	case "adminUserChangeForm":
+		username := fmt.Sprintf("page.victim.%d", n)
+		aw.env.User(t, username, app.RoleAgent, "")
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/users/" + username, Form: p.form(url.Values{"action": {"disable"}})})
+	case "adminTokenCreateForm":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/tokens", Form: p.form(url.Values{"role": {"integration"}})})
+	case "adminTokenRevokeForm":
+		id := aw.tokenID(t, aw.env.Token(t, app.RoleAgent, ""))
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/tokens/" + id + "/revoke", Form: p.form(url.Values{})})
+	case "adminImportStart":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/import", Form: p.form(url.Values{"merchant": {"shop-a"}})})
 	case "getOpenAPI":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/openapi.json"})
 	case "healthz":
@@ -404,6 +450,10 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 	t.Fatalf("the access matrix has no request for operation %s: add one", op)
 	return apitest.Request{}
 }
+
+// adminPagePaths are the admin pages without parameters, by operation.
+var adminPagePaths = map[string]string{"adminPage": "/admin", "adminPoliciesPage": "/admin/policies", "adminUsersPage": "/admin/users",
+	"adminTokensPage": "/admin/tokens", "adminCalendarPage": "/admin/calendar", "adminAuditPage": "/admin/audit", "adminImportPage": "/admin/import"}
 
 // tokenID is the id of the token with secret.
 func (aw *accessWorld) tokenID(t *testing.T, secret string) string {

@@ -207,6 +207,10 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["cases"]
 	case template == "/assets/{name}":
 		values = []string{"style.css"}
+	case strings.HasPrefix(template, "/admin/policies/{id}"):
+		values = []string{"seed-platform"}
+	case strings.HasPrefix(template, "/admin/import/{id}"):
+		values = []string{"nojob"}
 	default:
 		t.Fatalf("the leak test does not know what %s names: add it", template)
 	}
