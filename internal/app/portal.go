@@ -33,6 +33,15 @@ type TypeOption struct {
 	Label    Text           `json:"label"`
 	Reasons  []ReasonOption `json:"reasons"`
 	Refusals []Text         `json:"refusals,omitempty" jsonschema:"description=when no reason is accepted: the policy's refusal texts"`
+	// Unavailable are the reasons not accepted now, each with the policy's words.
+	Unavailable []ReasonRefusal `json:"unavailable,omitempty"`
+}
+
+// ReasonRefusal is a reason the policy does not accept now for a type, and why.
+type ReasonRefusal struct {
+	Reason aftersale.Reason `json:"reason"`
+	Label  Text             `json:"label"`
+	Texts  []Text           `json:"texts"`
 }
 
 // Allowed reports whether some reason is accepted.
@@ -98,11 +107,16 @@ func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, now time.
 			req.HasEvidence = true
 			withEvidence, err := a.engine.Evaluate(req)
 			if err != nil || !withEvidence.Eligible {
+				rr := ReasonRefusal{Reason: r.Code, Label: r.Label}
 				for _, ref := range d.Refusals {
 					if !slices.Contains(opt.Refusals, ref.Text) {
 						opt.Refusals = append(opt.Refusals, ref.Text)
 					}
+					if !slices.Contains(rr.Texts, ref.Text) {
+						rr.Texts = append(rr.Texts, ref.Text)
+					}
 				}
+				opt.Unavailable = append(opt.Unavailable, rr)
 				continue
 			}
 			needs = true

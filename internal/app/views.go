@@ -198,7 +198,7 @@ func NewDecisionView(d *policy.Decision) DecisionView { return decisionView(d) }
 func decisionView(d *policy.Decision) DecisionView {
 	v := DecisionView{
 		Eligible: d.Eligible, Rules: d.Rules, Refusals: d.Refusals, ReturnShippingPayer: d.ReturnShippingPayer,
-		ItemsPaid: d.ItemsPaid.Minor, ShippingRefund: d.ShippingRefund.Minor, Deductions: d.Deductions.Minor,
+		Currency: d.ItemsPaid.Currency, ItemsPaid: d.ItemsPaid.Minor, ShippingRefund: d.ShippingRefund.Minor, Deductions: d.Deductions.Minor,
 		RefundAmount: d.RefundAmount.Minor, InWarranty: d.InWarranty, AutoApprove: d.AutoApprove,
 		Deadlines: d.Deadlines, Explanation: d.Explanation, PolicyVersion: d.PolicyVersion,
 	}

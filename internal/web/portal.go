@@ -60,17 +60,19 @@ func (pg *Pages) OrderPage(w http.ResponseWriter, r *http.Request, v *Visit) err
 
 // ApplyData is the application form's data.
 type ApplyData struct {
-	Order     *app.OrderView
-	Item      app.OrderItemView
-	Left      int
-	Types     []app.TypeOption // the types allowed for the line
-	Reasons   []app.ReasonOption
-	Form      ApplyForm
-	Estimate  *EstimateData
-	Errors    map[string]string
-	Message   string
-	Key       string
-	NeedPhoto bool
+	Order   *app.OrderView
+	Item    app.OrderItemView
+	Left    int
+	Types   []app.TypeOption // the types allowed for the line
+	Reasons []app.ReasonOption
+	// Unavailable are the reasons of the chosen type the policy does not accept now.
+	Unavailable []app.ReasonRefusal
+	Form        ApplyForm
+	Estimate    *EstimateData
+	Errors      map[string]string
+	Message     string
+	Key         string
+	NeedPhoto   bool
 }
 
 // ApplyForm is what the form holds, named as the API's fields.
@@ -208,7 +210,7 @@ func (pg *Pages) applyData(r *http.Request, v *Visit, f ApplyForm) (*ApplyData, 
 		if ti < 0 {
 			ti, f.Type = 0, d.Types[0].Type
 		}
-		d.Reasons = d.Types[ti].Reasons
+		d.Reasons, d.Unavailable = d.Types[ti].Reasons, d.Types[ti].Unavailable
 		ri := slices.IndexFunc(d.Reasons, func(o app.ReasonOption) bool { return o.Reason == f.Reason })
 		if ri < 0 {
 			ri, f.Reason = 0, d.Reasons[0].Reason
