@@ -83,6 +83,7 @@ const (
 	opPostMessage
 	opReadMessages
 	opAdmin
+	opWorkload // the supervisor's view of open work
 )
 
 // owner is whose a resource is.
@@ -131,6 +132,8 @@ func (p Principal) may(op operation) bool {
 		return p.Role != RoleIntegration && p.Role.Valid()
 	case opManagePolicy, opAdmin:
 		return p.Role == RoleAdmin
+	case opWorkload:
+		return p.Role == RoleSupervisor || p.Role == RoleAdmin
 	case opPostMessage:
 		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
 	case opReadMessages:

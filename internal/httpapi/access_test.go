@@ -126,6 +126,8 @@ var accessMatrix = []struct {
 	// The queue is staff's; a customer is sent home.
 	{op: "queuePage", want: map[string]string{"*": "303", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
 	{op: "queueBulk", want: map[string]string{"*": "303"}},
+	// Supervisors (and admins) watch the open work; other roles may not.
+	{op: "supervisorPage", want: map[string]string{"*": "303", "customer@shop-a": "403", "merchant (session)": "403", "agent@shop-a (session)": "403"}},
 	// The admin pages are admins' (admin_pages_test.go walks them as one): any other
 	// role's session is refused as the admin API refuses it.
 	{op: "adminPage", want: adminPageAccess},
@@ -412,6 +414,8 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/cases/" + c.ID + "/messages", Form: p.form(url.Values{"body": {"你好 / hello"}})})
 	case "queuePage":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/queue"})
+	case "supervisorPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/supervisor"})
 	case "queueBulk":
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/queue", Form: p.form(url.Values{"action": {"approve"}})})
 	case "adminPage", "adminPoliciesPage", "adminUsersPage", "adminTokensPage", "adminCalendarPage", "adminAuditPage", "adminImportPage":

@@ -210,6 +210,14 @@ var pageRoutes = []route{
 		handle: page((*web.Pages).QueueBulk),
 	},
 	{
+		pattern: "GET /supervisor", id: "supervisorPage", tag: "pages", auth: true, page: true,
+		summary: "The supervisor's view: open work per merchant of the scope (overdue, at risk, breached, urgent) and the breached cases",
+		query:   []queryParam{langParam},
+		ok:      []response{htmlOK, toLogin},
+		errors:  []int{http.StatusForbidden},
+		handle:  page((*web.Pages).Supervisor),
+	},
+	{
 		pattern: "GET /assets/{name}", id: "asset", tag: "pages", page: true, file: true,
 		summary: "The pages' files: style.css, app.js, favicon.svg",
 		ok:      []response{{status: http.StatusOK, description: "the file", contentType: "*/*"}},

@@ -47,6 +47,22 @@ const (
 // Valid reports whether s is a sort order ("" is SortCreated).
 func (s CaseSort) Valid() bool { return s == "" || s == SortCreated || s == SortDeadline }
 
+// WorkloadQuery selects the merchants whose open cases Workload counts.
+type WorkloadQuery struct {
+	// Merchants, when not empty, limits the count to these merchants (a supervisor's scope).
+	Merchants []string
+	// Now is when a deadline counts as passed.
+	Now time.Time
+}
+
+// MerchantLoad is what is open at one merchant: cases not completed or closed, of them
+// the overdue ones (their current deadline has passed), those whose service clocks were at
+// risk or breached (the recorded SLA flag), and the urgent and high-priority ones.
+type MerchantLoad struct {
+	Merchant                                      string
+	Open, Overdue, AtRisk, Breached, Urgent, High int
+}
+
 // OrderQuery selects orders for ListOrders. Empty fields select everything.
 type OrderQuery struct {
 	Customer string

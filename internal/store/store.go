@@ -85,6 +85,9 @@ type Tx interface {
 	// descending), each with its lines and their holdings as Order returns them, and the
 	// cursor of the next page ("" at the end). The lines of a page are read in one query.
 	ListOrders(ctx context.Context, q OrderQuery) (orders []order.Order, next string, err error)
+	// Workload counts the open cases of each merchant that has any (MerchantLoad), by
+	// merchant code.
+	Workload(ctx context.Context, q WorkloadQuery) ([]MerchantLoad, error)
 	// AdjustHoldings adds deltas (which may be negative) to the holdings of an order's lines
 	// and sets whether the shipping fee is held. ErrExceeded if a line would go above its
 	// quantity or paid amount, or below zero.

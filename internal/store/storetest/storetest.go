@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"ListCases", listTests},
 		{"Queue", queueTests},
 		{"ListOrders", orderListTests},
+		{"Workload", workloadTests},
 		{"Events", eventTests},
 		{"Timers", timerTests},
 		{"Outbox", outboxTests},
