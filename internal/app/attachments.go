@@ -110,6 +110,14 @@ func (c *countingHash) Read(p []byte) (int, error) {
 // that case may read it. An upload no case claims is swept after a grace period
 // (SweepUploads).
 func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r io.Reader) (Reply[AttachmentView], error) {
+	return a.UploadOnce(ctx, p, name, declared, r, "")
+}
+
+// UploadOnce is Upload with an idempotency key (the API's Idempotency-Key): the same file
+// (its SHA-256), name and type sent again with the same key answers the first upload's
+// attachment and keeps nothing more; another file with the key is a conflict. The bytes
+// are read before the key can be judged, so a repeat is read and then dropped.
+func (a *App) UploadOnce(ctx context.Context, p Principal, name, declared string, r io.Reader, key string) (Reply[AttachmentView], error) {
 	if err := authorize(p, opUpload, nil, ""); err != nil {
 		return Reply[AttachmentView]{}, err
 	}
@@ -165,7 +173,11 @@ func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r 
 		ID: id, OwnerRole: string(p.Role), OwnerID: principalOwner(p), ContentType: sniffed, Size: ch.n,
 		SHA256: ch.h.Sum(nil), OriginalName: text.FileName(name),
 	}
-	reply, err := write(ctx, a, p, nil, auditTarget{"attachment.upload", "attachment", id}, func(tx *txn) (*AttachmentView, int, error) {
+	var idem *Idempotency
+	if key != "" {
+		idem = &Idempotency{Key: key, RequestHash: RequestHash([]byte("attachment.upload"), at.SHA256, []byte(at.OriginalName), []byte(declared))}
+	}
+	reply, err := write(ctx, a, p, idem, auditTarget{"attachment.upload", "attachment", id}, func(tx *txn) (*AttachmentView, int, error) {
 		at.CreatedAt = tx.Now()
 		u, err := tx.UploadUsage(ctx, at.OwnerRole, at.OwnerID, tx.Now().Add(-QuotaWindow))
 		if err != nil {
@@ -182,7 +194,7 @@ func (a *App) Upload(ctx context.Context, p Principal, name, declared string, r 
 		}
 		return attachmentView(&at), http.StatusCreated, nil
 	})
-	if err != nil {
+	if err != nil || reply.Replayed { // a replay answers the first upload: this copy is not kept
 		_ = a.blobs.Delete(ctx, id)
 	}
 	return reply, err

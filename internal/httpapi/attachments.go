@@ -42,7 +42,7 @@ func uploadAttachment(s *Server, w http.ResponseWriter, r *http.Request, p app.P
 			_, _ = io.Copy(io.Discard, part)
 			continue
 		}
-		rep, err := s.app.Upload(r.Context(), p, part.FileName(), part.Header.Get("Content-Type"), part)
+		rep, err := s.app.UploadOnce(r.Context(), p, part.FileName(), part.Header.Get("Content-Type"), part, r.Header.Get("Idempotency-Key"))
 		if err != nil {
 			if body.tooLarge {
 				return errBodyTooLarge()

@@ -197,11 +197,9 @@ var apiRoutes = []route{
 		pattern: "POST /api/v1/attachments", id: "uploadAttachment", tag: "attachments", auth: true,
 		summary:   "Upload a photo, video or PDF as evidence (multipart/form-data, field file)",
 		multipart: true,
-		idempotencyNote: "Accepted, but uploads are not deduplicated: every upload stores a new attachment, " +
-			"which is harmless until an application or action links it to a case.",
-		ok:     []response{{status: http.StatusCreated, description: "the attachment was stored", body: app.AttachmentView{}}},
-		errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
-		handle: uploadAttachment,
+		ok:        []response{{status: http.StatusCreated, description: "the attachment was stored (or, with the Idempotency-Key of an earlier upload of the same file, the one stored then)", body: app.AttachmentView{}}},
+		errors:    []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
+		handle:    uploadAttachment,
 	},
 	{
 		pattern: "GET /api/v1/attachments/{id}", id: "getAttachment", tag: "attachments", auth: true,
