@@ -198,7 +198,7 @@ var apiRoutes = []route{
 		summary:   "Upload a photo, video or PDF as evidence (multipart/form-data, field file)",
 		multipart: true,
 		ok:        []response{{status: http.StatusCreated, description: "the attachment was stored (or, with the Idempotency-Key of an earlier upload of the same file, the one stored then)", body: app.AttachmentView{}}},
-		errors:    []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
+		errors:    []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity},
 		handle:    uploadAttachment,
 	},
 	{
