@@ -154,6 +154,7 @@ var accessMatrix = []struct {
 	{op: "loginLink", want: map[string]string{"*": "303"}},
 	{op: "asset", want: map[string]string{"*": "200"}},
 	{op: "getOpenAPI", want: map[string]string{"*": "200"}},
+	{op: "getPagesOpenAPI", want: map[string]string{"*": "200"}},
 	{op: "healthz", want: map[string]string{"*": "200"}},
 	{op: "readyz", want: map[string]string{"*": "200"}},
 	{op: "metrics", want: map[string]string{"*": "200"}},
@@ -444,6 +445,8 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/admin/import", Form: p.form(url.Values{"merchant": {"shop-a"}})})
 	case "getOpenAPI":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/openapi.json"})
+	case "getPagesOpenAPI":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/openapi-pages.json"})
 	case "healthz":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/healthz"})
 	case "readyz":

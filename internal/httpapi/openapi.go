@@ -24,14 +24,26 @@ import (
 type openAPIDoc struct {
 	OpenAPI    string                           `json:"openapi"`
 	Info       openAPIInfo                      `json:"info"`
+	Servers    []openAPIServer                  `json:"servers"`
 	Tags       []openAPITag                     `json:"tags"`
 	Paths      map[string]map[string]*operation `json:"paths"`
 	Components openAPIComponents                `json:"components"`
 }
 
 type openAPIInfo struct {
-	Title       string `json:"title"`
-	Version     string `json:"version"`
+	Title       string         `json:"title"`
+	Version     string         `json:"version"`
+	Description string         `json:"description"`
+	License     openAPILicense `json:"license"`
+}
+
+type openAPILicense struct {
+	Name       string `json:"name"`
+	Identifier string `json:"identifier"`
+}
+
+type openAPIServer struct {
+	URL         string `json:"url"`
 	Description string `json:"description"`
 }
 
@@ -124,7 +136,10 @@ func openAPI(version string) ([]byte, error) {
 				"with an API token, or — browsers — with the session cookie of a login (tag pages), whose writes " +
 				"carry the session's CSRF token. Writes are rate-limited per token or session and per address " +
 				"(429 with Retry-After); requests whose credentials fail, reads too, count against their address, " +
-				"and an address that has spent its limit on them is refused every request until it refills."},
+				"and an address that has spent its limit on them is refused every request until it refills. A query " +
+				"parameter an operation does not read is refused (400). The pages are described at /api/openapi-pages.json.",
+			License: openAPILicense{Name: "MIT", Identifier: "MIT"}},
+		Servers: []openAPIServer{{URL: "/", Description: "the server that serves this document"}},
 		Tags: []openAPITag{
 			{"orders", "Orders pushed by the shop system"},
 			{"cases", "After-sales cases and their life cycle"},
@@ -290,6 +305,9 @@ func openAPI(version string) ([]byte, error) {
 // address), and 500 everywhere.
 func problemStatuses(rt route) []int {
 	out := append([]int(nil), rt.errors...)
+	if !rt.page {
+		out = append(out, http.StatusBadRequest) // a query parameter the operation does not read
+	}
 	if rt.auth && !rt.page {
 		out = append(out, http.StatusUnauthorized, http.StatusTooManyRequests)
 		if method, _ := rt.methodPath(); unsafeMethod(method) {

@@ -38,7 +38,14 @@ func adminOverdue(s *Server, w http.ResponseWriter, r *http.Request, p app.Princ
 func getOpenAPI(s *Server, w http.ResponseWriter, _ *http.Request, _ app.Principal) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(s.openapi)
+	_, _ = w.Write(s.apiDoc)
+	return nil
+}
+
+func getPagesOpenAPI(s *Server, w http.ResponseWriter, _ *http.Request, _ app.Principal) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.pagesDoc)
 	return nil
 }
 

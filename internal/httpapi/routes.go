@@ -281,6 +281,12 @@ var apiRoutes = []route{
 		handle:  getOpenAPI,
 	},
 	{
+		pattern: "GET /api/openapi-pages.json", id: "getPagesOpenAPI", tag: "operations",
+		summary: "The pages' document: their addresses, query parameters and form fields",
+		ok:      []response{{status: http.StatusOK, description: "an OpenAPI 3.1 document", contentType: "application/json"}},
+		handle:  getPagesOpenAPI,
+	},
+	{
 		pattern: "GET /healthz", id: "healthz", tag: "operations",
 		summary: "Liveness: the process is up",
 		ok:      []response{{status: http.StatusOK, description: "the process is up", body: Health{}}},

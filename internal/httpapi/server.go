@@ -59,7 +59,9 @@ type Server struct {
 	version       string
 	metrics       *Metrics
 	mux           *http.ServeMux
-	openapi       []byte
+	openapi       []byte // every route: what tests hold exchanges to
+	apiDoc        []byte // the REST API's, served at /api/openapi.json
+	pagesDoc      []byte // the pages', served at /api/openapi-pages.json
 	handler       http.Handler
 	trustProxy    bool
 	secureCookies bool
@@ -112,6 +114,9 @@ func New(a *app.App, opts Options) *Server {
 		panic(fmt.Sprintf("httpapi: OpenAPI document: %v", err))
 	}
 	s.openapi = doc
+	if s.apiDoc, s.pagesDoc, err = splitDocument(doc); err != nil {
+		panic(fmt.Sprintf("httpapi: OpenAPI documents: %v", err))
+	}
 	metrics := s.metrics.handler()
 	for _, rt := range routes {
 		if rt.pattern == metricsPattern {
@@ -133,8 +138,15 @@ func New(a *app.App, opts Options) *Server {
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// OpenAPI returns the OpenAPI 3.1 document (JSON) generated from the route table.
+// OpenAPI returns the OpenAPI 3.1 document (JSON) of every route of the route table, the
+// API's and the pages'.
 func (s *Server) OpenAPI() []byte { return append([]byte(nil), s.openapi...) }
+
+// APIDocument returns the REST API's document, as /api/openapi.json serves it.
+func (s *Server) APIDocument() []byte { return append([]byte(nil), s.apiDoc...) }
+
+// PagesDocument returns the pages' document, as /api/openapi-pages.json serves it.
+func (s *Server) PagesDocument() []byte { return append([]byte(nil), s.pagesDoc...) }
 
 // handlerFunc is a route's handler: p is the authenticated principal on API routes that
 // need auth (the zero Principal elsewhere). A returned error is written as a problem, or
@@ -152,6 +164,12 @@ func (s *Server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.page && !rt.file {
 			w.Header().Set("Content-Security-Policy", cspHTML)
+		}
+		if !rt.page {
+			if err := rt.checkQuery(r.URL.RawQuery); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		addr, client := s.clientOf(r)
 		r = r.WithContext(context.WithValue(r.Context(), clientKey, clientInfo{addr: addr, client: client}))

@@ -239,7 +239,7 @@ func NewWithApp(t *testing.T, b Backend, configureApp func(*app.Config), configu
 	}
 	// The served document is the one the contract is read from.
 	res := env.Do(t, Request{Method: http.MethodGet, Path: "/api/openapi.json"})
-	if res.Status != http.StatusOK || !bytes.Equal(res.Body, env.API.OpenAPI()) {
+	if res.Status != http.StatusOK || !bytes.Equal(res.Body, env.API.APIDocument()) {
 		t.Fatalf("GET /api/openapi.json: %d, not the server's document", res.Status)
 	}
 	return env
