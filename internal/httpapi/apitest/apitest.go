@@ -22,10 +22,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 
@@ -376,6 +378,11 @@ func (e *Env) Do(t testing.TB, r Request) *Response {
 	if err := e.Contract.CheckResponse(r.Method, path, out.Status, out.Header, out.Body); err != nil {
 		t.Errorf("OpenAPI contract: %v", err)
 	}
+	if strings.HasPrefix(out.Header.Get("Content-Type"), "application/problem+json") {
+		if err := checkChinese(out.Body); err != nil {
+			t.Errorf("%s %s (%d): %v", r.Method, path, out.Status, err)
+		}
+	}
 	if out.Status < 300 && len(body) > 0 && isJSON(strings.Split(ct, ";")[0]) {
 		if err := e.Contract.CheckRequest(r.Method, path, ct, body); err != nil {
 			t.Errorf("OpenAPI contract: %s %s: %v", r.Method, path, err)
@@ -383,6 +390,44 @@ func (e *Env) Do(t testing.TB, r Request) *Response {
 	}
 	return out
 }
+
+// checkChinese holds every problem the tests meet to its Chinese: the detail and every
+// field's message in Chinese are Chinese — not the English text under a Chinese prefix, as
+// "订单字段无效:must be between 1 and 100000" once was.
+func checkChinese(body []byte) error {
+	var p struct {
+		DetailZH string `json:"detail_zh"`
+		Errors   []struct {
+			Field   string `json:"field"`
+			Message struct {
+				ZH string `json:"zh"`
+				EN string `json:"en"`
+			} `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("problem: %w", err)
+	}
+	texts := map[string]string{"detail_zh": p.DetailZH}
+	for _, f := range p.Errors {
+		texts["errors."+f.Field+".zh"] = f.Message.ZH
+		if f.Message.EN != "" && len(f.Message.EN) > 12 && strings.Contains(f.Message.ZH, f.Message.EN) {
+			return fmt.Errorf("problem %s: the Chinese message %q carries the English one", f.Field, f.Message.ZH)
+		}
+	}
+	for k, s := range texts {
+		if !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			return fmt.Errorf("problem %s %q is not Chinese", k, s)
+		}
+		if englishWords.MatchString(s) {
+			return fmt.Errorf("problem %s %q has English in it", k, s)
+		}
+	}
+	return nil
+}
+
+// englishWords are three lower-case English words in a row: a sentence, not a code or a name.
+var englishWords = regexp.MustCompile(`\b[a-z]{2,}\s+[a-z]{2,}\s+[a-z]{2,}\b`)
 
 // JSON decodes the body into v.
 func (r *Response) JSON(t testing.TB, v any) {
