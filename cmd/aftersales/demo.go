@@ -16,19 +16,29 @@ import (
 const demoTokenTTL = 30 * 24 * time.Hour
 
 func (m *Main) seed(ctx context.Context, args []string) error {
-	fs := m.flagSet("seed", "--demo [--orders N]", `Fills an empty store with demo data: Chinese shops and customers, orders over the last
+	fs := m.flagSet("seed", "--demo [--orders N | --cases N] [--workers N]", `Fills an empty store with demo data: Chinese shops and customers, orders over the last
 90 days and after-sales cases in every state, all made through the application the way
 real actors would. Prints a summary, a demo token for each role, demo staff accounts
-and a customer's login link.`)
+and a customer's login link.
+
+About one order in six becomes a case: --cases 100000 loads some 600,000 orders (and a
+customer for every 16 or so). --workers plays the orders out on several connections at
+once, for PostgreSQL; SQLite has one writer, and gains nothing from them.`)
 	var (
 		sf           storeFlags
 		demoData     bool
 		orders       int
+		cases        int
+		workers      int
+		progress     string
 		calendarFile string
 	)
 	sf.register(fs)
 	fs.BoolVar(&demoData, "demo", false, "seed the demo data set (the only one there is; required)")
 	fs.IntVar(&orders, "orders", 0, "`N` orders (0: the demo's default, 5000)")
+	fs.IntVar(&cases, "cases", 0, "about `N` cases: as many orders as give them (instead of --orders)")
+	fs.IntVar(&workers, "workers", 1, "`N` connections playing the orders out at once (for PostgreSQL)")
+	fs.StringVar(&progress, "progress", progressAuto, "progress bar `WHEN`: auto (on a terminal), always, never")
 	fs.StringVar(&calendarFile, "calendar", "", "calendar `FILE` (YAML) extending the built-in PRC business calendar")
 	rest, err := m.parse(fs, args)
 	if err != nil {
@@ -39,13 +49,25 @@ and a customer's login link.`)
 		return usageErrorf("seed: unexpected argument %q", rest[0])
 	case !demoData:
 		return usageErrorf("seed: nothing to seed: add --demo")
-	case orders < 0:
-		return usageErrorf("seed: --orders must not be negative")
+	case orders < 0 || cases < 0:
+		return usageErrorf("seed: --orders and --cases must not be negative")
+	case orders > 0 && cases > 0:
+		return usageErrorf("seed: --orders or --cases, not both")
+	case workers < 1 || workers > 64:
+		return usageErrorf("seed: --workers must be between 1 and 64")
+	case progress != progressAuto && progress != progressAlways && progress != progressNever:
+		return usageErrorf("seed: --progress must be auto, always or never")
 	}
-	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile})
-	if err != nil {
-		return err
+	if cases > 0 {
+		orders = ordersForCases(cases)
 	}
+	stacks := make([]*stack, workers)
+	for i := range stacks {
+		if stacks[i], err = m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile}); err != nil {
+			return err
+		}
+	}
+	st := stacks[0]
 	empty, err := isEmpty(ctx, st)
 	if err != nil {
 		return err
@@ -53,11 +75,17 @@ and a customer's login link.`)
 	if !empty {
 		return fmt.Errorf("seed: %s already holds after-sales cases; seed demo data into an empty store (a new --data folder or database)", st.where)
 	}
-	merchants, err := m.seedDemo(ctx, st, orders)
+	merchants, err := m.seedDemo(ctx, stacks, orders, progress)
 	if err != nil {
 		return err
 	}
 	return m.printDemoAccess(ctx, st, "", merchants)
+}
+
+// ordersForCases is how many demo orders give about n cases: the default demo's 5,000
+// orders give 840 (one in 5.95), and the margin covers the spread of larger runs.
+func ordersForCases(n int) int {
+	return int(float64(n) * 5000 / 840 * 1.02)
 }
 
 // seedIfEmpty seeds demo data unless the store holds cases already, and returns the demo
@@ -71,20 +99,27 @@ func (m *Main) seedIfEmpty(ctx context.Context, st *stack, orders int) ([]string
 		fmt.Fprintf(m.Stderr, "demo: %s already holds cases; demo data not loaded again\n", st.where)
 		return nil, nil
 	}
-	return m.seedDemo(ctx, st, orders)
+	return m.seedDemo(ctx, []*stack{st}, orders, progressAuto)
 }
 
-func (m *Main) seedDemo(ctx context.Context, st *stack, orders int) ([]string, error) {
-	bar := m.newProgressBar("demo data", "orders", progressAuto)
-	sum, err := demo.Seed(ctx, st.app, st.clock, demo.Options{Orders: orders, Progress: func(done, total int) {
+// seedDemo seeds with a worker on each stack (each stack its own store connection and
+// clock) and prints what was made and how long it took.
+func (m *Main) seedDemo(ctx context.Context, stacks []*stack, orders int, progress string) ([]string, error) {
+	bar := m.newProgressBar("demo data", "orders", progress)
+	workers := make([]demo.Worker, len(stacks))
+	for i, st := range stacks {
+		workers[i] = demo.Worker{App: st.app, Clock: st.clock}
+	}
+	start := time.Now()
+	sum, err := demo.SeedParallel(ctx, workers, demo.Options{Orders: orders, Progress: func(done, total int) {
 		bar.update(done, fraction(done, total))
 	}})
 	bar.finish()
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed)\n",
-		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts)
+	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed) in %s\n",
+		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts, time.Since(start).Round(time.Second))
 	return slices.Sorted(maps.Keys(sum.OrdersByMerchant)), nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -28,7 +29,7 @@ import (
 // the data has a case waiting in every state of the life cycle at the end (see pins.go).
 type Options struct {
 	Orders    int                   // default 5000
-	Customers int                   // default 300
+	Customers int                   // default 300, and as many orders per customer in larger runs
 	Days      int                   // default 90: orders spread over the last Days days
 	Seed      int64                 // random seed; same seed → same data
 	Now       time.Time             // "today" (default clock's real time at start)
@@ -57,19 +58,49 @@ type Summary struct {
 // it, there are too few orders to set aside one for each state.
 const minimumOrders = 100
 
+// defaultOrders and defaultCustomers are the default run; a larger run keeps its number of
+// orders per customer (a customer with thousands of orders would be no customer).
+const (
+	defaultOrders    = 5000
+	defaultCustomers = 300
+)
+
 // Seed plays out opts.Days days of history up to opts.Now through a and returns what it
 // created. It moves clk to each simulated moment and resets it before returning. The store
 // must not hold demo data of the same day already (order numbers would collide).
 func Seed(ctx context.Context, a *app.App, clk *clock.Clock, opts Options) (Summary, error) {
-	defer clk.Reset()
+	return SeedParallel(ctx, []Worker{{App: a, Clock: clk}}, opts)
+}
+
+// Worker is an application on the store being seeded with a clock of its own (its store's
+// transactions read that clock too).
+type Worker struct {
+	App   *app.App
+	Clock *clock.Clock
+}
+
+// SeedParallel is Seed played out by several workers at once, for large runs on a store
+// that takes concurrent writers (PostgreSQL). The plan is Seed's; the first worker sets up
+// the shops, customers and tokens, then the orders are dealt out to the workers in turn and
+// each plays its own out in time order on its own clock. Orders never meet — each has its
+// own random stream, its own customer's applications and its own cases — so every order
+// and case comes out as Seed would make it; only the sequence in the RMA numbers, given
+// out as cases are opened, interleaves differently.
+func SeedParallel(ctx context.Context, workers []Worker, opts Options) (Summary, error) {
+	if len(workers) == 0 {
+		return Summary{}, errors.New("demo: no worker to seed with")
+	}
+	for _, w := range workers {
+		defer w.Clock.Reset()
+	}
 	if opts.Now.IsZero() {
-		opts.Now = clk.Now()
+		opts.Now = workers[0].Clock.Now()
 	}
 	if opts.Orders == 0 {
-		opts.Orders = 5000
+		opts.Orders = defaultOrders
 	}
 	if opts.Customers == 0 {
-		opts.Customers = 300
+		opts.Customers = max(defaultCustomers, opts.Orders*defaultCustomers/defaultOrders)
 	}
 	if opts.Days == 0 {
 		opts.Days = 90
@@ -77,13 +108,41 @@ func Seed(ctx context.Context, a *app.App, clk *clock.Clock, opts Options) (Summ
 	if opts.Orders < 0 || opts.Customers < 0 || opts.Days < 0 {
 		return Summary{}, errors.New("demo: orders, customers and days must not be negative")
 	}
-	s := newSim(ctx, a, clk, opts)
+	s := newSim(ctx, workers[0].App, workers[0].Clock, opts)
 	s.plan()
 	if err := s.setup(); err != nil {
 		return Summary{}, fmt.Errorf("demo: set up: %w", err)
 	}
-	if err := s.run(); err != nil {
-		return Summary{}, fmt.Errorf("demo at %s: %w", s.t.In(s.loc).Format(time.DateTime), err)
+	for _, w := range workers[1:] {
+		// The custom shop's policy layer was installed through the first worker's engine.
+		if err := w.App.LoadPolicies(ctx); err != nil {
+			return Summary{}, fmt.Errorf("demo: load policies: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := s.deal(ctx, workers)
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Go(func() {
+			if err := p.run(); err != nil {
+				errs[i] = fmt.Errorf("demo at %s: %w", p.t.In(p.loc).Format(time.DateTime), err)
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return Summary{}, err
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Summary{}, err
+	}
+	for _, p := range parts {
+		s.gather(p)
 	}
 	return s.summary(), nil
 }
@@ -103,24 +162,58 @@ type sim struct {
 
 	people []person
 	orders []*orderSim
+	total  int // orders of the whole run
 	cases  []*caseSim
 	cast   cast
 
 	q      eventQueue
 	seq    int
-	pushed int
+	pushed *progress
 	sum    Summary
+}
+
+// progress counts the orders pushed by all the workers of a run.
+type progress struct {
+	mu   sync.Mutex
+	done int
 }
 
 func newSim(ctx context.Context, a *app.App, clk *clock.Clock, opts Options) *sim {
 	loc := a.Engine().Calendar().Location()
 	end := opts.Now.In(loc).Truncate(time.Second)
 	return &sim{
-		ctx: ctx, a: a, clk: clk, opts: opts, loc: loc, seed: uint64(opts.Seed), end: end,
+		ctx: ctx, a: a, clk: clk, opts: opts, loc: loc, seed: uint64(opts.Seed), end: end, pushed: &progress{},
 		sum: Summary{
 			ByState: map[aftersale.State]int{}, ByType: map[aftersale.Type]int{}, ByMerchant: map[string]int{},
 			OrdersByMerchant: map[string]int{}, Refusals: map[string]int{},
 		},
+	}
+}
+
+// deal gives the planned orders to the workers in turn: one sim each, sharing the plan,
+// the cast and the progress, with a queue, a clock and a tally of its own.
+func (s *sim) deal(ctx context.Context, workers []Worker) []*sim {
+	parts := make([]*sim, len(workers))
+	for i, w := range workers {
+		p := newSim(ctx, w.App, w.Clock, s.opts)
+		p.start, p.t, p.people, p.cast, p.pushed, p.total = s.start, s.t, s.people, s.cast, s.pushed, len(s.orders)
+		parts[i] = p
+	}
+	for i, o := range s.orders {
+		p := parts[i%len(parts)]
+		p.at(o.paid, func() error { return p.pushPaid(o) })
+	}
+	return parts
+}
+
+// gather adds what a worker did to the run's tally.
+func (s *sim) gather(p *sim) {
+	s.cases = append(s.cases, p.cases...)
+	s.sum.Applications += p.sum.Applications
+	s.sum.Refused += p.sum.Refused
+	s.sum.Timeouts += p.sum.Timeouts
+	for rule, n := range p.sum.Refusals {
+		s.sum.Refusals[rule] += n
 	}
 }
 
@@ -187,9 +280,11 @@ func (s *sim) run() error {
 }
 
 func (s *sim) progress() {
-	s.pushed++
+	s.pushed.mu.Lock()
+	defer s.pushed.mu.Unlock()
+	s.pushed.done++
 	if s.opts.Progress != nil {
-		s.opts.Progress(s.pushed, len(s.orders))
+		s.opts.Progress(s.pushed.done, s.total)
 	}
 }
 
@@ -197,7 +292,7 @@ func (s *sim) summary() Summary {
 	sum := s.sum
 	sum.Merchants = len(shops)
 	sum.Customers = len(s.people)
-	sum.Orders = s.pushed
+	sum.Orders = s.pushed.done
 	for _, o := range s.orders {
 		if !o.pushed {
 			continue

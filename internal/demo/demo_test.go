@@ -30,8 +30,14 @@ var now = time.Date(2026, 11, 20, 15, 30, 0, 0, shanghai)
 // wires it, with the clock the store and the app read.
 func MustOpenApp(tb testing.TB) (*app.App, *clock.Clock) {
 	tb.Helper()
+	return mustOpenAppIn(tb, tb.TempDir())
+}
+
+// mustOpenAppIn opens an App on the SQLite store in dir (made when missing), with its own
+// connections and clock.
+func mustOpenAppIn(tb testing.TB, dir string) (*app.App, *clock.Clock) {
+	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
 	clk := &clock.Clock{}
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "demo.db"), store.Options{Now: clk.Now})
 	if err != nil {
@@ -217,6 +223,47 @@ func TestSeedPlaysOutHonestHistoryWithEveryState(t *testing.T) {
 			t.Errorf("same seed: %d and %d cases", len(f1), len(f2))
 		}
 	}
+}
+
+// Several workers play the orders out at once, each on its own connection and clock, and
+// make the same orders and cases as one does: orders never meet. Only the sequence in the
+// RMA numbers, given out as cases are opened, may interleave differently.
+func TestSeedParallelMakesTheSameCases(t *testing.T) {
+	opts := demo.Options{Orders: 300, Seed: 7, Now: now}
+	a, _, one := MustSeed(t, opts)
+	dir := t.TempDir()
+	var workers []demo.Worker
+	for range 3 {
+		wa, clk := mustOpenAppIn(t, dir)
+		workers = append(workers, demo.Worker{App: wa, Clock: clk})
+	}
+	three, err := demo.SeedParallel(context.Background(), workers, opts)
+	if err != nil {
+		t.Fatalf("seed with 3 workers: %v", err)
+	}
+	if !reflect.DeepEqual(one, three) {
+		t.Errorf("one worker and three, different summaries:\n%+v\n%+v", one, three)
+	}
+	f1, f3 := fingerprintByDay(allCases(t, a)), fingerprintByDay(allCases(t, workers[0].App))
+	if len(f1) == 0 || !slices.Equal(f1, f3) {
+		t.Errorf("one worker and three: %d and %d cases, or different ones", len(f1), len(f3))
+	}
+	for _, w := range workers {
+		if d := time.Since(w.Clock.Now()); d < -time.Minute || d > time.Minute {
+			t.Errorf("a worker's clock was left at %s, not reset to the real time", w.Clock.Now())
+		}
+	}
+}
+
+// fingerprintByDay is fingerprint with the RMA number's day (AS + yymmdd) in place of the
+// number.
+func fingerprintByDay(cases []app.CaseSummary) []string {
+	day := make([]app.CaseSummary, len(cases))
+	for i, c := range cases {
+		c.Number = c.Number[:min(len(c.Number), 8)]
+		day[i] = c
+	}
+	return fingerprint(day)
 }
 
 func TestSeedRefusesAStoreThatHasTheDaysData(t *testing.T) {
