@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,10 +35,25 @@ func TestOpenAPIPassesRedoclyLint(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, redocly, "lint", "--format=stylish", doc)
+	cmd := exec.CommandContext(ctx, redocly, "lint", "--format=json", doc)
 	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
-	out, err := cmd.CombinedOutput()
-	if err != nil || strings.Contains(string(out), "warning") || strings.Contains(string(out), " error ") {
-		t.Fatalf("redocly lint (%v):\n%s", err, out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var report struct {
+		Totals struct {
+			Errors   int `json:"errors"`
+			Warnings int `json:"warnings"`
+		} `json:"totals"`
+		Problems []struct {
+			RuleID  string `json:"ruleId"`
+			Message string `json:"message"`
+		} `json:"problems"`
+	}
+	if jerr := json.Unmarshal(out, &report); jerr != nil {
+		t.Fatalf("redocly lint (%v, %v):\n%s\n%s", err, jerr, out, stderr.String())
+	}
+	if report.Totals.Errors+report.Totals.Warnings > 0 || err != nil {
+		t.Fatalf("redocly lint: %d errors, %d warnings (%v): %+v", report.Totals.Errors, report.Totals.Warnings, err, report.Problems)
 	}
 }
