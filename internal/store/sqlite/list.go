@@ -108,8 +108,15 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 		return "", nil, fmt.Errorf("list cases: unknown sort %q", q.Sort)
 	}
 	var f filter
-	f.eq("merchant_code", q.Merchant)
-	in(&f, "merchant_code", q.Merchants)
+	merchant := "merchant_code"
+	if q.Search != "" {
+		// A search finds a few cases through the indexes of what it matches (number, order,
+		// customer) and sorts them; "+": walking a merchant's cases in order instead, to
+		// find those few, would read every one of them.
+		merchant = "+merchant_code"
+	}
+	f.eq(merchant, q.Merchant)
+	in(&f, merchant, q.Merchants)
 	f.eq("customer_id", q.Customer)
 	f.eq("order_no", q.OrderNo)
 	if q.Sort == store.SortDeadline {

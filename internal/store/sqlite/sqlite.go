@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -41,6 +42,7 @@ type DB struct {
 	now   func() time.Time
 
 	writeStmts, readStmts *stmts
+	commits               atomic.Int64 // write transactions committed, for optimizeEvery
 }
 
 var _ store.Store = (*DB)(nil)
@@ -87,8 +89,22 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 		db.Close()
 		return nil, err
 	}
+	if _, err := write.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: gather statistics: %w", path, err)
+	}
 	return db, nil
 }
+
+// optimizeEvery is how many write transactions pass between two runs of PRAGMA optimize.
+//
+// The query planner needs statistics (ANALYZE) to choose between the indexes of the
+// queue's queries: without them it takes a merchant's cases for ten rows, and answers a
+// search for one RMA number by walking all 50,000 of a merchant's cases in deadline order
+// (docs/PERFORMANCE.md, "Pages at 100,000 cases"). PRAGMA optimize gathers them, as
+// SQLite recommends: at open for every table (0x10002), and from time to time for the
+// tables that have grown much since; each time it reads a bounded sample of each index.
+const optimizeEvery = 1000
 
 // dsn is the data source name of the write connection (WAL, transactions begun
 // IMMEDIATE) or of the read pool (query_only).
@@ -147,6 +163,10 @@ func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if db.commits.Add(1)%optimizeEvery == 0 {
+		// Best effort: the commit stands whatever becomes of the statistics.
+		_, _ = db.write.ExecContext(ctx, "PRAGMA optimize")
 	}
 	db.writeStmts.flush(ctx)
 	return nil
