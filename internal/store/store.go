@@ -265,6 +265,8 @@ type Tx interface {
 	// and the cursor of the next page ("" at the end); pages neither skip nor repeat entries
 	// however many share a time. ErrBadCursor for a cursor it did not produce.
 	ListAudit(ctx context.Context, q AuditQuery) (entries []AuditEntry, next string, err error)
+
+	Ledger
 }
 
 // Merchant is a shop on the platform.
