@@ -69,6 +69,11 @@ type Case struct {
 	Deadlines []Deadline `json:"deadlines"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+
+	// MoneyPending is a fact of the ledger, not of the case, given by the application
+	// when it loads the case: some money the case moved is not yet paid. A case cannot
+	// complete while it is (SPEC §8: the case follows the money).
+	MoneyPending bool `json:"-"`
 }
 
 // Priority is how urgent a case is for the service desk.

@@ -160,6 +160,9 @@ func drawOpening(t *rapid.T, version string) as.Opening {
 		}).Draw(t, "payer"),
 		InWarranty: rapid.Bool().Draw(t, "in_warranty"),
 	}
+	if o.PaymentMethod == "cod" && o.RefundMethod == as.RefundOriginal {
+		o.RefundMethod = as.RefundBalance // cash paid at the door has no way back
+	}
 	if rapid.Bool().Draw(t, "has_evidence") {
 		o.Evidence = []as.Evidence{{ID: "ev-0", Kind: "photo"}}
 	}

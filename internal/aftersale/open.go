@@ -102,6 +102,8 @@ func (o *Opening) validate() error {
 		return invalid("items", "请选择至少一件商品", "at least one item is required")
 	case !o.RefundMethod.Valid():
 		return invalid("refund_method", "退款方式应为 original、balance 或 bank_card", "the refund method must be original, balance or bank_card")
+	case o.RefundMethod == RefundOriginal && o.PaymentMethod == "cod":
+		return invalid("refund_method", "货到付款的订单不能原路退回,请选择退至余额或银行卡", "a cash-on-delivery order cannot be refunded the original way: choose balance or bank_card")
 	case o.Actor.Role != Customer && o.Actor.Role != Agent && o.Actor.Role != Supervisor:
 		return invalid("actor", "只有买家或客服可以提交申请", "only a customer, or an agent on a customer's behalf, may apply")
 	case !o.ItemsPaid.Currency.Valid():

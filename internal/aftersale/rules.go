@@ -41,7 +41,8 @@ func canReapply(c *Case, p Policy) bool     { return c.Applications-1 < p.Reappl
 func noMoneyMoved(c *Case, _ Policy) bool {
 	return c.RefundedAmount.IsZero() && c.ChargedAmount.IsZero()
 }
-func needsQuote(c *Case, _ Policy) bool { return !c.InWarranty && !c.QuoteAccepted }
+func moneySettled(c *Case, _ Policy) bool { return !c.MoneyPending }
+func needsQuote(c *Case, _ Policy) bool   { return !c.InWarranty && !c.QuoteAccepted }
 func repairAuthorised(c *Case, _ Policy) bool {
 	return c.InWarranty || c.QuoteAccepted
 }

@@ -158,7 +158,7 @@ var table = []rule{
 
 	// resolved: the solution was delivered; the customer confirms (silence confirms) or, for
 	// goods-based solutions, escalates.
-	{from: Resolved, action: Confirm, roles: customerSystem, to: []State{Completed}},
+	{from: Resolved, action: Confirm, roles: customerSystem, to: []State{Completed}, guard: moneySettled},
 	{from: Resolved, action: Escalate, roles: customer, types: fulfilTypes, to: []State{Disputed}, check: needNote, apply: applyEscalate},
 
 	// disputed: the dispute process (a later issue) ends in a ruling by a supervisor.
