@@ -20,7 +20,15 @@ type Ledger interface {
 	// order) is locked first, so that concurrent transactions are decided one after the
 	// other on both stores. ErrExceeded when an entry would pass it, ErrNotFound when the
 	// order or item is unknown, ErrConflict when an id or idempotency key is taken or a
-	// failed entry is already replaced by another (Replaces is unique).
+	// failed entry is already replaced by another (Replaces is unique). Replaces must name a
+	// failed entry: ErrNotFound when there is none, ErrConflict when it is not failed. An
+	// unknown case is ErrNotFound too, and every order line an entry names must exist.
+	//
+	// An entry's State must be pending ("" is taken for pending) and a zero CreatedAt is
+	// Now(); a malformed entry (unknown kind, method or party, an amount not positive, a
+	// currency other than the order's for money that pays back) is refused with none of the
+	// sentinels. Refusals come back from the call itself, never with a later statement, and
+	// none of the entries is written; the transaction stays usable.
 	InsertEntries(ctx context.Context, entries ...ledger.Entry) error
 	// Entry returns an entry by id; EntryByKey by its idempotency key. ErrNotFound.
 	Entry(ctx context.Context, id string) (ledger.Entry, error)
@@ -29,7 +37,8 @@ type Ledger interface {
 	// NextAttemptAt and SettledAt (the other fields never change). It is refused
 	// (ErrConflict) unless the stored entry is pending: a settled entry never changes again.
 	// The row stays locked until the transaction ends, so that a callback and the relay
-	// settling the same entry at once are decided one after the other.
+	// settling the same entry at once are decided one after the other. ErrNotFound for an
+	// unknown id; either refusal comes back from the call itself.
 	UpdateEntry(ctx context.Context, e ledger.Entry) error
 	// CaseEntries lists a case's entries, oldest first (created_at, then id).
 	CaseEntries(ctx context.Context, caseID string) ([]ledger.Entry, error)
@@ -50,7 +59,7 @@ type Ledger interface {
 // LedgerQuery selects ledger entries. Zero fields select everything.
 type LedgerQuery struct {
 	Merchant  string
-	Merchants []string // any of these (a scoped agent); nil: no restriction
+	Merchants []string // any of these (a scoped agent); nil: no restriction; empty, not nil: none
 	CaseID    string
 	Kind      ledger.Kind
 	State     ledger.State

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Sessions", sessionTests},
 		{"ShopSecrets", shopSecretTests},
 		{"Audit", auditTests},
+		{"Ledger", ledgerTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
