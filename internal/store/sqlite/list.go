@@ -119,7 +119,10 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 	in(&f, merchant, q.Merchants)
 	f.eq("customer_id", q.Customer)
 	f.eq("order_no", q.OrderNo)
-	if q.Sort == store.SortDeadline {
+	if q.Sort == store.SortDeadline && len(q.States) == 1 {
+		// One state: cases_(merchant_)state_due walk its cases in deadline order.
+		in(&f, "state", q.States)
+	} else if q.Sort == store.SortDeadline {
 		// "+state": not through cases_state_created, which would sort every case of those
 		// states; open cases have the deadlines, so walking the deadline index finds them first.
 		in(&f, "+state", q.States)
@@ -148,7 +151,10 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 		f.add("created_at < ?", micros(q.CreatedTo))
 	}
 	if !q.OverdueAt.IsZero() {
-		f.add("due_at < ? AND state NOT IN (?, ?)", micros(q.OverdueAt), string(aftersale.Completed), string(aftersale.Closed))
+		// On the sort key, not on due_at (cases without a deadline sort last, never
+		// before now): the deadline indexes then give the overdue cases in order, a page's
+		// worth, instead of every overdue case of all merchants through cases_due, sorted.
+		f.add(dueKey+" < ? AND state NOT IN (?, ?)", micros(q.OverdueAt), string(aftersale.Completed), string(aftersale.Closed))
 	}
 	key, order := "created_at", "created_at DESC, id DESC"
 	if q.Sort == store.SortDeadline {
