@@ -14,7 +14,8 @@ import (
 
 // The case page (/cases/{id}) for every role: the timeline, the current step and its
 // countdown, the allowed actions — exactly the API's allowed_actions — as forms, the
-// evidence, the conversation, and for staff the internal notes and the service clocks.
+// evidence, its money (money.go), the conversation, and for staff the internal notes and
+// the service clocks.
 
 // ActionForm is one allowed action as a form: which of the API's fields it asks for.
 type ActionForm struct {
@@ -83,6 +84,7 @@ type CaseData struct {
 	MessageErr string       // a refused message
 	MessageKey string       // the message form's idempotency key
 	Body       string       // the refused message's text
+	Money      *CaseMoney   // the case's ledger entries; nil when it moved no money
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -114,6 +116,9 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 	}
 	d := &CaseData{Case: c, Messages: msgs.Items, Staff: v.Principal.Role != app.RoleCustomer,
 		Customer: v.Principal.Role == app.RoleCustomer}
+	if d.Money, err = pg.caseMoney(r, v, id); err != nil {
+		return nil, err
+	}
 	for _, a := range c.AllowedActions {
 		d.Forms = append(d.Forms, actionForm(a, c, v.Principal.Role))
 	}

@@ -188,18 +188,23 @@ func (pg *Pages) page(r *http.Request, v *Visit, titleKey string, args ...any) *
 	return p
 }
 
-// nav is the header's links for the visitor's role.
+// nav is the header's links for the visitor's role: /money for the roles the
+// application gives the ledger to (agents find failed payments on the cases).
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
-	var links []struct{ href, key string }
+	type item struct{ href, key string }
+	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
+	var links []item
 	switch v.Principal.Role {
 	case app.RoleCustomer:
-		links = append(links, struct{ href, key string }{"/", "nav.mine"})
-	case app.RoleMerchant, app.RoleAgent:
-		links = append(links, struct{ href, key string }{"/queue", "nav.queue"})
+		links = []item{{"/", "nav.mine"}}
+	case app.RoleMerchant:
+		links = []item{queue, moneyPage}
+	case app.RoleAgent:
+		links = []item{queue}
 	case app.RoleSupervisor:
-		links = append(links, struct{ href, key string }{"/queue", "nav.queue"}, struct{ href, key string }{"/supervisor", "nav.supervisor"})
+		links = []item{queue, supervisor, moneyPage}
 	case app.RoleAdmin:
-		links = append(links, struct{ href, key string }{"/admin", "nav.admin"})
+		links = []item{admin, moneyPage}
 	}
 	var out []NavLink
 	for _, l := range links {
