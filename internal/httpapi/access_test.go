@@ -128,6 +128,13 @@ var accessMatrix = []struct {
 	{op: "queueBulk", want: map[string]string{"*": "303"}},
 	// Supervisors (and admins) watch the open work; other roles may not.
 	{op: "supervisorPage", want: map[string]string{"*": "303", "customer@shop-a": "403", "merchant (session)": "403", "agent@shop-a (session)": "403"}},
+	// The money page is for merchant staff (their own), supervisors and admins; agents
+	// find failed payments on the cases, customers their money on their cases.
+	{op: "moneyPage", want: map[string]string{"*": "303", "customer@shop-a": "403", "merchant (session)": "200", "agent@shop-a (session)": "403"}},
+	// Agents and supervisors pay a failed entry again; the case must be one the visitor
+	// sees (someone else's is 404 before the role is asked).
+	{op: "caseRetryPaymentForm", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "403 404 404", "merchant (session)": "403 404 403", "agent@shop-a (session)": "303 404 303"}},
 	// The admin pages are admins' (admin_pages_test.go walks them as one): any other
 	// role's session is refused as the admin API refuses it.
 	{op: "adminPage", want: adminPageAccess},
@@ -417,6 +424,19 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/queue"})
 	case "supervisorPage":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/supervisor"})
+	case "moneyPage":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/money"})
+	case "caseRetryPaymentForm":
+		caseID, entryID := c.ID, c.ID // no session: the login page before anything is read
+		if p.session != nil {
+			merchant, customer := tg.owner()
+			refunded := aw.refundedCase(t, merchant, customer, aw.customerToken(tg), aw.agent)
+			entryID = refundEntry(t, aw.caseLedger(t, aw.agent, refunded.ID)).ID
+			failEntry(t, aw.env, entryID)
+			caseID = refunded.ID
+		}
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/cases/" + caseID + "/ledger/" + entryID + "/retry",
+			Form: p.form(url.Values{"method": {"balance"}})})
 	case "queueBulk":
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/queue", Form: p.form(url.Values{"action": {"approve"}})})
 	case "adminPage", "adminPoliciesPage", "adminUsersPage", "adminTokensPage", "adminCalendarPage", "adminAuditPage", "adminImportPage":

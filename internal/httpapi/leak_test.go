@@ -179,6 +179,9 @@ func seedMerchant(t *testing.T, w *world, code, sku string, customers ...string)
 			}
 		}
 	}
+	// Money: a refund, whose ledger entries the money page and the case page show.
+	refunded := w.refundedCase(t, code, customers[0], env.Token(t, app.RoleCustomer, customers[0]), staff)
+	m.cases, m.orders = append(m.cases, refunded.ID), append(m.orders, refunded.OrderNo)
 	return m
 }
 
@@ -258,6 +261,8 @@ func leakQueries(op string, b *merchantData) []string {
 			qs = append(qs, "?q="+url.QueryEscape(o))
 		}
 		return qs
+	case "moneyPage":
+		return []string{"", "?merchant=" + b.code, "?state=pending", "?kind=refund"}
 	case "applyPage", "estimateFragment":
 		return []string{"", "?sku=KETTLE&type=return_refund&reason=no_reason"}
 	}

@@ -233,4 +233,4 @@ var pageRoutes = []route{
 }
 
 // routes are the API's and the pages'.
-var routes = slices.Concat(apiRoutes, pageRoutes, adminPageRoutes)
+var routes = slices.Concat(apiRoutes, pageRoutes, moneyPageRoutes, adminPageRoutes)
