@@ -39,6 +39,7 @@ everyone it relays would count as loopback).`)
 		trustProxy      bool
 		metricsToken    string
 		uploads         uploadFlags
+		payments        paymentFlags
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -58,6 +59,7 @@ everyone it relays would count as loopback).`)
 	fs.Var(rateFlag{&limits.Addr}, "rate-addr", "`RATE` of API writes by persons and of failed credentials, and of login and logout forms, per client address")
 	fs.Var(rateFlag{&limits.Login}, "rate-login", "`RATE` of login attempts (forms and links) per client address")
 	uploads.register(fs)
+	payments.register(fs)
 	rest, err := m.parse(fs, args)
 	if err != nil {
 		return err
@@ -66,6 +68,9 @@ everyone it relays would count as loopback).`)
 		return usageErrorf("serve: unexpected argument %q", rest[0])
 	}
 	if err := uploads.check("serve"); err != nil {
+		return err
+	}
+	if err := payments.check("serve"); err != nil {
 		return err
 	}
 	if metricsToken != "" && (len(metricsToken) < minMetricsToken || strings.ContainsFunc(metricsToken, func(r rune) bool { return r <= ' ' || r >= 0x7f })) {
@@ -78,8 +83,19 @@ everyone it relays would count as loopback).`)
 	if workers < 1 || workers > 256 {
 		return usageErrorf("serve: --scheduler-workers must be between 1 and 256")
 	}
+	// Listen first: the payment gateway calls back to the address it gets.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	base := "http://" + displayAddr(ln.Addr())
+	gw, err := m.openGateway(ctx, sf.data, payments, base+"/api/v1/payments/callback", logger)
+	if err != nil {
+		return err
+	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads})
+		uploads: uploads, gateway: gw, payments: payments.schedule})
 	if err != nil {
 		return err
 	}
@@ -91,11 +107,7 @@ everyone it relays would count as loopback).`)
 	}
 
 	api := httpapi.New(st.app, httpapi.Options{Logger: logger, Version: m.version(), Metrics: metrics,
-		SecureCookies: secureCookies, TrustProxy: trustProxy, Limits: &limits, MetricsToken: metricsToken})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
+		SecureCookies: secureCookies, TrustProxy: trustProxy, Limits: &limits, MetricsToken: metricsToken, PaymentSecret: gw.Secret()})
 	hs := &http.Server{
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -109,6 +121,8 @@ everyone it relays would count as loopback).`)
 	// runs on every replica too: the database gives each row to one of them.
 	bg, stopBackground := context.WithCancel(context.Background())
 	var background sync.WaitGroup
+	// The simulated gateway settles payments and calls back, as a provider would.
+	background.Go(func() { _ = gw.Run(bg) })
 	if scheduling {
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })
@@ -116,7 +130,6 @@ everyone it relays would count as loopback).`)
 	}
 	defer func() { stopBackground(); background.Wait() }()
 
-	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(m.Stdout, "aftersales %s serving on %s (%s)\n", m.version(), base, st.where)
 	if demoData {
 		// Stopped while it made the demo's tokens and accounts: shut down as usual.

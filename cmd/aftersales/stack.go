@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/aftersales/aftersales/internal/blob"
 	"github.com/aftersales/aftersales/internal/calendar"
 	"github.com/aftersales/aftersales/internal/clock"
+	"github.com/aftersales/aftersales/internal/ledger"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
@@ -47,6 +49,10 @@ type stackConfig struct {
 	// uploads bound one uploader's day (the defaults when zero) and say how long an unclaimed
 	// upload is kept (app.DefaultUploadGrace when 0).
 	uploads uploadFlags
+	// gateway executes payments (serve: the simulated gateway); payments is the retry
+	// schedule of failing ones (the defaults when zero).
+	gateway  ledger.Gateway
+	payments ledger.Schedule
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
@@ -105,12 +111,12 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		cfg.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	s.app = app.New(app.Config{Store: s.store, Engine: engine, Blobs: blobs, Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.observer, UploadQuota: cfg.uploads.quota,
+		Logger: cfg.logger, Observer: cfg.observer, UploadQuota: cfg.uploads.quota, Gateway: cfg.gateway, Payments: cfg.payments,
 		OnTimer:  func(due time.Time) { s.sched.Wake(due) },
 		OnOutbox: func() { s.relay.Wake() }})
 	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Workers: cfg.workers, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
 	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger)})
+		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger, s.app)})
 	grace := cmp.Or(cfg.uploads.grace, app.DefaultUploadGrace)
 	s.sweeper = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Sweep: func(ctx context.Context) error {
 		_, err := s.app.SweepUploads(ctx, grace)
@@ -133,16 +139,29 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	return s, nil
 }
 
-// relayHandlers are where outbox messages go today: notifications are logged until the
-// notification issue brings e-mail, SMS and webhooks; money movements wait for the ledger
-// issue's payment gateway (they are logged, and the case history keeps them). At debug
-// level: a demo store's backlog would otherwise bury the demo logins at start.
-func relayHandlers(logger *slog.Logger) map[string]scheduler.Handler {
+// relayHandlers are where outbox messages go: money movements to the payment gateway
+// (app.ExecutePayment, which says when to look again); notifications are logged until
+// the notification issue brings e-mail, SMS and webhooks, at debug level (a demo store's
+// backlog would otherwise bury the demo logins at start).
+func relayHandlers(logger *slog.Logger, a *app.App) map[string]scheduler.Handler {
 	logIt := func(ctx context.Context, m store.OutboxRecord) error {
 		logger.Debug("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
 		return nil
 	}
-	return map[string]scheduler.Handler{"notify.": logIt, "money.": logIt}
+	pay := func(ctx context.Context, m store.OutboxRecord) error {
+		next, err := a.ExecutePayment(ctx, m.Payload)
+		if errors.Is(err, app.ErrNoEntry) {
+			return scheduler.Permanent{Err: err}
+		}
+		if err != nil {
+			return err
+		}
+		if !next.IsZero() {
+			return scheduler.RetryAt{At: next}
+		}
+		return nil
+	}
+	return map[string]scheduler.Handler{"notify.": logIt, "money.": pay}
 }
 
 // describe spells out an application error with its field messages, in English and

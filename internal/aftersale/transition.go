@@ -169,6 +169,8 @@ func guardReason(c *Case, a Action, p Policy) Text {
 		return Text{"款项已发生变动,不能撤销", "money has already moved on this case, so it cannot be cancelled"}
 	case Escalate:
 		return Text{"政策规定超时自动同意", "the policy auto-approves on silence"}
+	case Confirm:
+		return Text{"退款尚未到账,到账后才能确认完成", "the money of this case is not paid yet; it can complete once it is"}
 	}
 	return Text{"条件不满足", "a condition of the case is not met"}
 }

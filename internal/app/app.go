@@ -12,6 +12,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/blob"
+	"github.com/aftersales/aftersales/internal/ledger"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -24,6 +25,9 @@ type Observer interface {
 	SLA(clock string, breach bool)
 	// Uploads reports a sweep of unclaimed uploads: what it deleted, what is stored after it.
 	Uploads(s UploadSweep)
+	// GatewayCall counts a call to the payment gateway by its outcome: succeeded, failed
+	// (declined), processing, or error (the call failed).
+	GatewayCall(outcome string)
 }
 
 type noObserver struct{}
@@ -31,6 +35,7 @@ type noObserver struct{}
 func (noObserver) Transition(aftersale.Type, aftersale.Action) {}
 func (noObserver) SLA(string, bool)                            {}
 func (noObserver) Uploads(UploadSweep)                         {}
+func (noObserver) GatewayCall(string)                          {}
 
 // Config wires an App.
 type Config struct {
@@ -50,6 +55,10 @@ type Config struct {
 	// UploadQuota bounds what one uploader stores in a day; its zero fields take the
 	// defaults (DefaultUploadQuota).
 	UploadQuota UploadQuota
+	// Gateway executes payments (the simulated gateway by default); nil: payments wait.
+	Gateway ledger.Gateway
+	// Payments is the retry schedule of failing payments; zero fields take the defaults.
+	Payments ledger.Schedule
 }
 
 // App runs the commands and queries. It is safe for concurrent use.
@@ -63,6 +72,8 @@ type App struct {
 	onTimer  func(time.Time)
 	onOutbox func()
 	quota    UploadQuota
+	gateway  ledger.Gateway
+	payments ledger.Schedule
 }
 
 // New returns an App.
@@ -78,6 +89,7 @@ func New(cfg Config) *App {
 		a.obs = noObserver{}
 	}
 	a.quota = cfg.UploadQuota.withDefaults()
+	a.gateway, a.payments = cfg.Gateway, cfg.Payments.Normal()
 	return a
 }
 

@@ -84,6 +84,8 @@ const (
 	opReadMessages
 	opAdmin
 	opWorkload // the supervisor's view of open work
+	opReadLedger
+	opRetryPayment
 )
 
 // owner is whose a resource is.
@@ -134,6 +136,12 @@ func (p Principal) may(op operation) bool {
 		return p.Role == RoleAdmin
 	case opWorkload:
 		return p.Role == RoleSupervisor || p.Role == RoleAdmin
+	case opReadLedger:
+		// The money of many cases: the merchant's own, the platform's staff who answer for
+		// it. Agents see a case's entries on the case.
+		return p.Role == RoleMerchant || p.Role == RoleSupervisor || p.Role == RoleAdmin
+	case opRetryPayment:
+		return p.Role == RoleAgent || p.Role == RoleSupervisor
 	case opPostMessage:
 		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
 	case opReadMessages:

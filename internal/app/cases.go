@@ -76,7 +76,11 @@ func (in *ApplyInput) check() error {
 func (a *App) request(o *order.Order, in *ApplyInput, at time.Time, hasEvidence bool) policy.Request {
 	method := in.RefundMethod
 	if method == "" {
+		// Money paid in cash at the door has no way back: it goes to the balance.
 		method = aftersale.RefundOriginal
+		if o.PaymentMethod == order.CashOnDelivery {
+			method = aftersale.RefundBalance
+		}
 	}
 	var asked money.Amount
 	if in.Amount > 0 {
@@ -262,6 +266,9 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err := tx.Enqueue(ctx, outboxMessages(c, res)...); err != nil {
 		return err
 	}
+	if err := a.planMoney(ctx, tx, c, res, deltas); err != nil {
+		return err
+	}
 	tx.transitions = append(tx.transitions, transition{c.Type, res.Event.Action})
 	return nil
 }
@@ -276,8 +283,8 @@ func changed(hs []aftersale.Holding) bool {
 }
 
 // outboxMessages turns a transition's effects into messages that leave the system after
-// commit: the event itself (webhooks, event stream), notifications, and money movements
-// with an idempotency key derived from the event, so the gateway moves them exactly once.
+// commit: the event itself (webhooks, event stream) and notifications. Money movements
+// become ledger entries with messages of their own (planMoney).
 func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMessage {
 	ev := &res.Event
 	msg := func(topic string, v any) store.OutboxMessage {
@@ -290,12 +297,6 @@ func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMess
 	})}
 	for _, m := range res.Effects.Messages {
 		out = append(out, notification(c, m, ev.Seq))
-	}
-	for i, mv := range res.Effects.Money {
-		out = append(out, msg("money."+string(mv.Kind), map[string]any{
-			"case_id": c.ID, "number": c.Number, "seq": ev.Seq, "amount": mv.Amount.Minor, "currency": mv.Amount.Currency,
-			"method": mv.Method, "idempotency_key": fmt.Sprintf("%s:%d:%d", c.ID, ev.Seq, i),
-		}))
 	}
 	return out
 }
@@ -399,7 +400,7 @@ func (a *App) loadCase(ctx context.Context, tx store.Tx, p Principal, op operati
 	if err := authorize(p, op, &owner{rec.Case.MerchantID, rec.Case.CustomerID}, "case"); err != nil {
 		return rec, err
 	}
-	return rec, nil
+	return rec, moneyFacts(ctx, tx, &rec.Case)
 }
 
 // GetCase returns a case with its history, the principal's allowed actions and deadlines.

@@ -12,6 +12,10 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
+// moneyWait is how long the clock waits before it looks again at a case it would complete
+// while the case's money is still pending.
+const moneyWait = time.Minute
+
 // SLACheck is the timer kind of a case's service-desk clocks: it fires when a running clock
 // becomes at risk or breached (sla.Report.Next).
 const SLACheck aftersale.DeadlineKind = "sla_check"
@@ -31,6 +35,9 @@ func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired
 			return nil, 0, err
 		}
 		c := rec.Case
+		if err := moneyFacts(ctx, tx, &c); err != nil {
+			return nil, 0, err
+		}
 		pol, err := a.engine.ResolveVersion(c.PolicyVersion)
 		if err != nil {
 			return nil, 0, err
@@ -41,6 +48,14 @@ func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired
 		state := store.TimerCancelled
 		if due {
 			state = store.TimerFired
+		}
+		if due && t.Kind != SLACheck && c.MoneyPending {
+			// The clock would complete a case whose money is not paid yet (SPEC §8): it
+			// looks again in a while, and completes the case once the payment settles.
+			if err := tx.FinishTimer(ctx, t.ID, owner, store.TimerCancelled); err != nil {
+				return nil, 0, err
+			}
+			return &struct{}{}, 0, tx.schedule(ctx, c.ID, nil, []aftersale.Deadline{{Kind: t.Kind, Due: tx.Now().Add(moneyWait)}})
 		}
 		if err := tx.FinishTimer(ctx, t.ID, owner, state); err != nil || !due {
 			return &struct{}{}, 0, err

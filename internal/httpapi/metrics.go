@@ -33,6 +33,8 @@ type Metrics struct {
 	slaNotices  *prometheus.CounterVec
 	deliveries  *prometheus.CounterVec
 	uploads     *uploadMetrics
+	// gatewayCalls counts the payment gateway's calls by outcome (metrics_money.go).
+	gatewayCalls *prometheus.CounterVec
 }
 
 var (
@@ -76,6 +78,8 @@ func NewMetrics() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.uploads = newUploadMetrics()
 	m.reg.MustRegister(m.uploads.collectors()...)
+	m.gatewayCalls = newGatewayCalls()
+	m.reg.MustRegister(m.gatewayCalls)
 	return m
 }
 

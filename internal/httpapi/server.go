@@ -50,6 +50,9 @@ type Options struct {
 	// MetricsToken is the bearer token that opens /metrics to other addresses than the
 	// loopback ones (a Prometheus scrape config's authorization credentials); "" for none.
 	MetricsToken string
+	// PaymentSecret is the key the payment gateway signs its callbacks with
+	// (HMAC-SHA256); without one, callbacks are refused.
+	PaymentSecret []byte
 }
 
 // Server is the HTTP API. It is safe for concurrent use.
@@ -69,6 +72,8 @@ type Server struct {
 	web           *web.Pages
 	// metricsToken is the SHA-256 of Options.MetricsToken, nil for none.
 	metricsToken []byte
+	// paymentSecret checks the gateway's callbacks (Options.PaymentSecret).
+	paymentSecret []byte
 	// Rate limits: per principal and per address on writes, per address on logins and
 	// on failed credentials.
 	principalLimit, integrationLimit, addrLimit, loginLimit, failLimit *limiter
@@ -78,7 +83,7 @@ type Server struct {
 // OpenAPI document, which is a programming error that every test run catches.
 func New(a *app.App, opts Options) *Server {
 	s := &Server{app: a, log: opts.Logger, version: opts.Version, metrics: opts.Metrics, mux: http.NewServeMux(),
-		trustProxy: opts.TrustProxy, secureCookies: opts.SecureCookies, pages: map[string]bool{}}
+		trustProxy: opts.TrustProxy, secureCookies: opts.SecureCookies, pages: map[string]bool{}, paymentSecret: opts.PaymentSecret}
 	limits := DefaultLimits
 	if opts.Limits != nil {
 		limits = *opts.Limits
@@ -103,6 +108,9 @@ func New(a *app.App, opts Options) *Server {
 	}
 	if err := s.metrics.watchTimers(a); err != nil {
 		panic(fmt.Sprintf("httpapi: timer gauges: %v", err))
+	}
+	if err := s.metrics.watchLedger(a); err != nil {
+		panic(fmt.Sprintf("httpapi: ledger gauges: %v", err))
 	}
 	pages, err := web.New(a, web.Options{Logger: s.log})
 	if err != nil {

@@ -21,7 +21,14 @@ type Gateway interface {
 	// Payments lists the gateway's record of payments created in [from, to) (zero: no
 	// bound), for reconciliation.
 	Payments(ctx context.Context, from, to time.Time) ([]Payment, error)
+	// Payment is the gateway's record of one key as it now stands; ErrNoPayment when the
+	// gateway has none. Before an entry is given up, or paid again under another key, the
+	// gateway is asked: a call that failed may have paid all the same.
+	Payment(ctx context.Context, key string) (Payment, error)
 }
+
+// ErrNoPayment is the gateway's answer that it has no payment under a key.
+var ErrNoPayment = errors.New("no such payment")
 
 // PayRequest is a payment to make.
 type PayRequest struct {
@@ -51,10 +58,10 @@ type Payment struct {
 	Ref       string         `json:"gateway_ref"`
 	Amount    int64          `json:"amount"`
 	Currency  money.Currency `json:"currency"`
-	Method    Method         `json:"method"`
+	Method    Method         `json:"method,omitempty"`
 	Status    PaymentStatus  `json:"status"`
 	Reason    string         `json:"reason,omitempty"` // why it was declined
-	CreatedAt time.Time      `json:"created_at"`
+	CreatedAt time.Time      `json:"created_at,omitzero"`
 	SettledAt *time.Time     `json:"settled_at,omitempty"`
 }
 

@@ -16,6 +16,14 @@ import (
 // the record of it. An error means "try again later".
 type Handler func(ctx context.Context, m store.OutboxRecord) error
 
+// RetryAt is a handler's answer that it is not done yet and wants the message again at At
+// (a payment the gateway is still processing, or a failed call on the handler's own retry
+// schedule): not a failure of the delivery, so the message never becomes a dead letter
+// by it; the handler decides when to give up.
+type RetryAt struct{ At time.Time }
+
+func (r RetryAt) Error() string { return "again at " + r.At.Format(time.RFC3339) }
+
 // Permanent marks a delivery error that retrying cannot fix: the message goes to the dead
 // letters at once.
 type Permanent struct{ Err error }
@@ -141,6 +149,16 @@ func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) {
 		r.cfg.Observer.Delivered(m.Topic, "sent")
 		if ferr := r.cfg.Store.Update(ctx, func(tx store.Tx) error { return tx.FinishOutbox(ctx, m.ID, r.cfg.Owner) }); ferr != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("relay: recording a delivery", "message", m.ID, "err", ferr)
+		}
+		return
+	}
+	var again RetryAt
+	if errors.As(err, &again) {
+		r.cfg.Observer.Delivered(m.Topic, "later")
+		if ferr := r.cfg.Store.Update(ctx, func(tx store.Tx) error {
+			return tx.FailOutbox(ctx, m.ID, r.cfg.Owner, again.At, err.Error(), false)
+		}); ferr != nil && ctx.Err() == nil {
+			r.cfg.Logger.Error("relay: recording a delivery to come back to", "message", m.ID, "err", ferr)
 		}
 		return
 	}

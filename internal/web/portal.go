@@ -12,6 +12,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/policy"
 )
 
@@ -220,6 +221,9 @@ func (pg *Pages) applyData(r *http.Request, v *Visit, f ApplyForm) (*ApplyData, 
 	f.Quantity = min(max(f.Quantity, 1), max(d.Left, 1))
 	if f.RefundMethod == "" {
 		f.RefundMethod = aftersale.RefundOriginal
+		if d.Order.PaymentMethod == string(order.CashOnDelivery) {
+			f.RefundMethod = aftersale.RefundBalance // cash paid at the door has no way back
+		}
 	}
 	d.Form = f
 	if len(d.Types) > 0 {
