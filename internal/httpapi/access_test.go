@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/google/uuid"
 	"net/http"
 	"net/url"
 	"os"
@@ -85,6 +87,20 @@ var accessMatrix = []struct {
 		"agent": "201 201 201", "agent@shop-a (session)": "201 404 201", "supervisor": "201 201 201",
 		"admin": "403 403 403", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
 	{op: "adminOverdue", want: map[string]string{"*": "403", "anonymous": "401", "admin": "200"}},
+	// A case's money: whoever sees the case. The ledger across cases: merchants (their own),
+	// supervisors and admins. Paying a failed entry again: agents and supervisors (here an
+	// entry that does not exist: 404 for them). A payment callback without the gateway's
+	// signature: refused, whoever sends it.
+	{op: "caseLedger", want: map[string]string{
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200",
+		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
+		"admin": "200 200 200", "integration": "200 200 200", "integration@shop-a": "200 404 200"}},
+	{op: "listLedger", want: map[string]string{"*": "403", "anonymous": "401", "merchant": "200", "merchant (session)": "200",
+		"supervisor": "200", "admin": "200"}},
+	{op: "retryPayment", want: map[string]string{"*": "403", "anonymous": "401", "agent": "404", "agent@shop-a (session)": "404",
+		"supervisor": "404"}},
+	{op: "paymentCallback", want: map[string]string{"*": "403"}},
 	{op: "evaluatePolicy", want: map[string]string{
 		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
 		"merchant": "200 404 200", "merchant (session)": "200 404 200",
@@ -345,6 +361,16 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 			JSON: app.MessageInput{Body: "收到 / noted"}})
 	case "adminOverdue":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/v1/admin/overdue"})
+	case "caseLedger":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + c.ID + "/ledger"})
+	case "listLedger":
+		return p.as(apitest.Request{Method: http.MethodGet, Path: "/api/v1/ledger"})
+	case "retryPayment":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/ledger/" + uuid.NewString() + "/retry",
+			JSON: app.RetryInput{Method: ledger.Balance}})
+	case "paymentCallback":
+		return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/payments/callback",
+			Body: []byte(`{"idempotency_key":"k","gateway_ref":"r","amount":1,"currency":"CNY","status":"succeeded"}`), ContentType: "application/json"})
 	case "evaluatePolicy":
 		return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/policy/evaluate",
 			JSON: app.EvaluateInput{ApplyInput: returnRefund(aw.orders[tg].OrderNo, "JACKET", 1)}})

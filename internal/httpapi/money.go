@@ -58,7 +58,8 @@ func retryPayment(s *Server, w http.ResponseWriter, r *http.Request, p app.Princ
 
 // paymentCallback is POST /api/v1/payments/callback: the gateway's word on a payment.
 // The signature over the raw body is the gateway's credential; an unsigned or wrongly
-// signed callback is refused and logged (someone is forging, or the secrets differ).
+// signed callback is refused (403: the signature is the credential, there is no login to
+// offer) and logged (someone is forging, or the secrets differ).
 func paymentCallback(s *Server, w http.ResponseWriter, r *http.Request, _ app.Principal) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, callbackLimit))
 	if err != nil {
@@ -74,7 +75,7 @@ func paymentCallback(s *Server, w http.ResponseWriter, r *http.Request, _ app.Pr
 	}
 	if err := gateway.Verify(s.paymentSecret, body, sig); err != nil {
 		s.log.Warn("payment callback refused: bad signature", "err", err, "addr", r.RemoteAddr, "bytes", len(body))
-		return &app.Error{Code: app.CodeUnauthorized, Message: app.Text{ZH: "支付回调签名无效", EN: "the payment callback's signature is not valid: " + err.Error()}, Err: err}
+		return &app.Error{Code: app.CodeForbidden, Message: app.Text{ZH: "支付回调签名无效", EN: "the payment callback's signature is not valid: " + err.Error()}, Err: err}
 	}
 	pay, err := gateway.ParseCallback(body)
 	if err != nil {
@@ -131,7 +132,7 @@ var moneyRoutes = []route{
 		request:         ledger.Payment{},
 		idempotencyNote: "Not needed: a callback for an entry already settled changes nothing, so the gateway may send it again.",
 		ok:              []response{{status: http.StatusOK, description: "the callback was taken (or was a duplicate)", body: callbackAck{}}},
-		errors:          []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		errors:          []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
 		handle:          paymentCallback,
 	},
 }

@@ -3,7 +3,7 @@ package httpapi_test
 // Money through the API on both stores, against the simulated payment gateway the product
 // ships (its own record in a SQLite file, signed callbacks over real HTTP to the test's
 // server): a refund is paid once however many ask for it at once; a callback with a bad
-// signature is refused and changes nothing; a duplicate callback is harmless; a callback
+// signature is refused (403) and changes nothing; a duplicate callback is harmless; a callback
 // that comes before the gateway's call returned settles the entry and the call's answer
 // changes nothing after it; a cash-on-delivery order is not refunded the original way; a
 // refund failing for good is paid by balance, once; a case does not complete while its
@@ -178,7 +178,7 @@ func TestFiftyConcurrentRefundsOfOneItemPayOnce(t *testing.T) {
 	})
 }
 
-// The gateway's callbacks: a bad signature is refused (401) and logged, and the entry
+// The gateway's callbacks: a bad signature is refused (403) and logged, and the entry
 // stays pending; the real callback settles it; the same callback again is harmless. A
 // callback for a key the ledger does not know is not found.
 func TestPaymentCallbacks(t *testing.T) {
@@ -205,7 +205,7 @@ func TestPaymentCallbacks(t *testing.T) {
 			"malformed":                "sha256=zz",
 		} {
 			res := post(body, sig)
-			wantProblem(t, res, http.StatusUnauthorized, app.CodeUnauthorized)
+			wantProblem(t, res, http.StatusForbidden, app.CodeForbidden)
 			if st := refundEntry(t, w.caseLedger(t, w.customer1, c.ID)).State; st != ledger.Pending {
 				t.Errorf("%s callback: the entry is %s", name, st)
 			}

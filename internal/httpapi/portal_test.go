@@ -154,6 +154,7 @@ func TestPortalReturnFlowThroughThePages(t *testing.T) {
 				t.Fatalf("after %s: %s, want %s", s.form.Get("action"), c.State, s.want)
 			}
 		}
+		env.SettlePayments(t) // the relay's work: the refund paid, the case may complete
 		page := getPage(t, env, customer, "/cases/"+id)
 		wantPage(t, page, http.StatusOK, "Refunded", "¥299.00", `value="confirm"`)
 

@@ -212,7 +212,7 @@ func NewWithApp(t *testing.T, b Backend, configureApp func(*app.Config), configu
 	logger := slog.New(slog.NewTextHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env.Metrics = httpapi.NewMetrics()
 	cfg := app.Config{Store: env.Store, Engine: engine, Blobs: blobs, Now: env.Clock.Now,
-		Logger: logger, Observer: env.Metrics}
+		Logger: logger, Observer: env.Metrics, Gateway: &PayingGateway{}}
 	if configureApp != nil {
 		configureApp(&cfg)
 	}
