@@ -7,6 +7,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/ledger"
 )
 
 // caseSim is a case as the demo follows it.
@@ -147,6 +148,9 @@ func (s *sim) act(c *caseSim, mv move) error {
 	if err != nil {
 		return fmt.Errorf("%s %s on %s case %s (order %s, %s): %w", mv.who.Role, in.Action, c.typ, c.id, c.o.no, c.state, err)
 	}
+	if err := s.pay(c); err != nil {
+		return err
+	}
 	return s.after(c, reply.Value)
 }
 
@@ -173,5 +177,29 @@ func (s *sim) timeout(c *caseSim) error {
 		return fmt.Errorf("timeout %s on %s case %s (%s): %w", cmd.Action, c.typ, c.id, v.State, err)
 	}
 	s.sum.Timeouts++
+	if err := s.pay(c); err != nil {
+		return err
+	}
 	return s.after(c, reply.Value)
+}
+
+// pay is the payment provider of the demo's past: the money a transition moved is paid at
+// once, its callback taken as the gateway's (the demo's history has no gateway behind it;
+// payments made after the demo starts go through the server's).
+func (s *sim) pay(c *caseSim) error {
+	l, err := s.a.CaseLedger(s.ctx, s.cast.admin, c.id)
+	if err != nil {
+		return fmt.Errorf("the money of case %s: %w", c.id, err)
+	}
+	for _, e := range l.Entries {
+		if e.State != ledger.Pending {
+			continue
+		}
+		at := s.clk.Now()
+		if err := s.a.PaymentCallback(s.ctx, ledger.Payment{Key: e.IdempotencyKey, Ref: "DEMO-" + e.ID[:8], Amount: e.Amount,
+			Currency: e.Currency, Method: e.Method, Status: ledger.Paid, CreatedAt: at, SettledAt: &at}); err != nil {
+			return fmt.Errorf("pay %s of case %s: %w", e.Kind, c.id, err)
+		}
+	}
+	return nil
 }
