@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -148,20 +147,7 @@ func relayHandlers(logger *slog.Logger, a *app.App) map[string]scheduler.Handler
 		logger.Debug("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
 		return nil
 	}
-	pay := func(ctx context.Context, m store.OutboxRecord) error {
-		next, err := a.ExecutePayment(ctx, m.Payload)
-		if errors.Is(err, app.ErrNoEntry) {
-			return scheduler.Permanent{Err: err}
-		}
-		if err != nil {
-			return err
-		}
-		if !next.IsZero() {
-			return scheduler.RetryAt{At: next}
-		}
-		return nil
-	}
-	return map[string]scheduler.Handler{"notify.": logIt, "money.": pay}
+	return map[string]scheduler.Handler{"notify.": logIt, "money.": scheduler.PaymentHandler(a.ExecutePayment, app.ErrNoEntry)}
 }
 
 // describe spells out an application error with its field messages, in English and

@@ -49,6 +49,9 @@ type Result struct {
 	P99        float64        `json:"p99_ms"`
 	Max        float64        `json:"max_ms"`
 	Requests   int            `json:"requests"`
+	// Polls are the requests (counted in Requests) a life cycle spent waiting for the
+	// relay to pay its refund before the customer could confirm.
+	Polls int `json:"polls,omitempty"`
 }
 
 func (r Result) String() string {
@@ -97,9 +100,10 @@ func (c *client) do(ctx context.Context, token, method, path string, body any, o
 }
 
 type caseReply struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version"`
-	State   string `json:"state"`
+	ID             string   `json:"id"`
+	Version        int64    `json:"version"`
+	State          string   `json:"state"`
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (c *client) order(ctx context.Context, no string) error {
@@ -132,11 +136,31 @@ func (c *client) act(ctx context.Context, token string, cr *caseReply, action st
 	return c.do(ctx, token, http.MethodPost, "/api/v1/cases/"+cr.ID+"/actions", body, cr)
 }
 
-// lifecycle runs one case from application to completion: 6 requests.
-func (c *client) lifecycle(ctx context.Context, no string) (int, int, error) {
+// waitForMoney polls the case, as the customer's app would, until the relay has paid the
+// refund and the case may be confirmed (SPEC §8: a case completes once its money is paid).
+// It returns the number of polls.
+func (c *client) waitForMoney(ctx context.Context, cr *caseReply) (int, int, error) {
+	polls := 0
+	for !slices.Contains(cr.AllowedActions, "confirm") {
+		select {
+		case <-ctx.Done():
+			return polls, 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		polls++
+		if st, err := c.do(ctx, c.cfg.Customer, http.MethodGet, "/api/v1/cases/"+cr.ID, nil, cr); err != nil {
+			return polls, st, err
+		}
+	}
+	return polls, 200, nil
+}
+
+// lifecycle runs one case from application to completion: 6 requests, and the polls
+// (returned second) while the refund is paid.
+func (c *client) lifecycle(ctx context.Context, no string) (int, int, int, error) {
 	cr, st, err := c.apply(ctx, no)
 	if err != nil {
-		return 1, st, err
+		return 1, 0, st, err
 	}
 	steps := []struct {
 		token, action string
@@ -148,15 +172,22 @@ func (c *client) lifecycle(ctx context.Context, no string) (int, int, error) {
 		{c.cfg.Agent, "refund", nil},
 		{c.cfg.Customer, "confirm", nil},
 	}
+	polls := 0
 	for i, s := range steps {
+		if s.action == "confirm" {
+			n, st, err := c.waitForMoney(ctx, &cr)
+			if polls = n; err != nil {
+				return 1 + i, polls, st, err
+			}
+		}
 		if st, err := c.act(ctx, s.token, &cr, s.action, s.extra); err != nil {
-			return 2 + i, st, err
+			return 2 + i, polls, st, err
 		}
 	}
 	if cr.State != "completed" {
-		return 6, 200, fmt.Errorf("case %s ended in %s", cr.ID, cr.State)
+		return 6, polls, 200, fmt.Errorf("case %s ended in %s", cr.ID, cr.State)
 	}
-	return 6, 200, nil
+	return 6, polls, 200, nil
 }
 
 // Run drives the API as cfg says and returns what it measured.
@@ -210,6 +241,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		byStatus  = map[string]int{}
 		errs      int
 		requests  int
+		waited    int
 		seq       atomic.Int64
 	)
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
@@ -235,7 +267,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				i := seq.Add(1) - 1
 				no := fmt.Sprintf("%s-%07d", cfg.Prefix, i)
 				t0 := time.Now()
-				var st, reqs int
+				var st, reqs, polls int
 				var err error
 				switch cfg.Mode {
 				case "lifecycle":
@@ -244,7 +276,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 							break
 						}
 					}
-					reqs, st, err = c.lifecycle(ctx, no)
+					reqs, polls, st, err = c.lifecycle(ctx, no)
+					reqs += polls
 				default:
 					if i >= made.Load() {
 						return // out of orders: the warm-up decides the intake run's size
@@ -258,6 +291,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				}
 				mu.Lock()
 				requests += reqs
+				waited += polls
 				byStatus[fmt.Sprint(st)]++
 				if err != nil {
 					errs++
@@ -281,7 +315,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	r := Result{
 		Mode: cfg.Mode, Clients: cfg.Clients, Rate: cfg.Rate, Ops: len(latencies), Errors: errs, ByStatus: byStatus,
 		Seconds: secs, Throughput: float64(len(latencies)) / secs, P50: pct(0.50), P90: pct(0.90), P99: pct(0.99),
-		Requests: requests,
+		Requests: requests, Polls: waited,
 	}
 	if n := len(latencies); n > 0 {
 		r.Max = float64(slices.Max(latencies).Microseconds()) / 1000

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -30,6 +31,25 @@ type Permanent struct{ Err error }
 
 func (p Permanent) Error() string { return p.Err.Error() }
 func (p Permanent) Unwrap() error { return p.Err }
+
+// PaymentHandler delivers the "money." messages: execute is app.ExecutePayment, which
+// moves one ledger entry through the gateway and answers when to look again (zero: done);
+// an execution that fails with gone (app.ErrNoEntry: the entry does not exist) is
+// permanent.
+func PaymentHandler(execute func(context.Context, json.RawMessage) (time.Time, error), gone error) Handler {
+	return func(ctx context.Context, m store.OutboxRecord) error {
+		next, err := execute(ctx, m.Payload)
+		switch {
+		case errors.Is(err, gone):
+			return Permanent{Err: err}
+		case err != nil:
+			return err
+		case !next.IsZero():
+			return RetryAt{At: next}
+		}
+		return nil
+	}
+}
 
 // RelayConfig configures a Relay.
 type RelayConfig struct {

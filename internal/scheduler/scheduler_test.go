@@ -223,6 +223,9 @@ func checkTimeout(t *testing.T, b apitest.Backend, row timeoutRow) {
 	if c.State != row.state {
 		t.Fatalf("the path led to %s, want %s%s", c.State, row.state, describe(c.History))
 	}
+	// The relay pays what the path moved (a refund) long before any deadline; a deadline
+	// that meets money still pending is TestConfirmDeadlineWaitsForTheMoney's.
+	w.env.SettlePayments(t)
 	kind, _ := aftersale.DeadlineKindOf(row.state)
 	due := deadlineOf(t, c, kind)
 	if !due.After(w.env.Clock.Now()) {
@@ -314,6 +317,46 @@ func checkTimeout(t *testing.T, b apitest.Backend, row timeoutRow) {
 		if ts := w.pending(t, c.ID); len(ts) != 0 {
 			t.Errorf("a %s case keeps pending timers %+v", after.State, ts)
 		}
+	}
+}
+
+// SPEC §8: a case completes once its money is paid. When the customer's confirmation
+// deadline comes while the refund is still with the payment provider, the clock does not
+// complete the case: it looks again a minute later, and completes it at the first look
+// after the payment settled.
+func TestConfirmDeadlineWaitsForTheMoney(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newTimeWorld(t, b, timeoutStart)
+			c := w.mustApply(t, aftersale.RefundOnly, aftersale.NotReceived, inTransit)
+			c = w.mustAct(t, w.mustAct(t, c, approve), refund)
+			if c.State != aftersale.Resolved {
+				t.Fatalf("the path led to %s%s", c.State, describe(c.History))
+			}
+			due := deadlineOf(t, c, aftersale.CustomerConfirm)
+			w.env.Clock.Set(due)
+			w.drain(t)
+			waiting := w.get(t, c.ID)
+			if waiting.State != aftersale.Resolved {
+				t.Fatalf("with the refund unpaid the deadline moved the case to %s", waiting.State)
+			}
+			again, ok := timerOf(w.pending(t, c.ID), aftersale.CustomerConfirm)
+			if !ok || !again.DueAt.Equal(due.Add(time.Minute)) {
+				t.Fatalf("pending timers %+v, want the confirmation looked at again at %s", w.pending(t, c.ID), due.Add(time.Minute))
+			}
+
+			w.env.SettlePayments(t)
+			w.env.Clock.Set(due.Add(time.Minute))
+			w.drain(t)
+			done := w.get(t, c.ID)
+			if done.State != aftersale.Completed {
+				t.Fatalf("after the payment the next look left the case %s%s", done.State, describe(done.History))
+			}
+			last := lifecycle(done.History)
+			if ev := last[len(last)-1]; ev.Action != aftersale.Confirm || ev.Actor.Role != aftersale.System || !ev.At.Equal(due.Add(time.Minute)) {
+				t.Errorf("completed by %s %s at %s, want confirm by system at %s", ev.Actor.Role, ev.Action, ev.At, due.Add(time.Minute))
+			}
+		})
 	}
 }
 

@@ -3,11 +3,14 @@ package apitest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -74,4 +77,18 @@ func (e *Env) SettlePayments(t testing.TB) {
 			t.Fatalf("execute payment %s: %v", en.ID, err)
 		}
 	}
+}
+
+// RunRelay runs the outbox relay with serve's payment handler until the test ends, as a
+// replica does: payments are made moments after the transition that owes them, for tests
+// that drive the service from outside (the load generator) rather than step by step.
+func (e *Env) RunRelay(t testing.TB) {
+	t.Helper()
+	r := scheduler.NewRelay(scheduler.RelayConfig{Store: e.Store, Owner: "apitest-relay", Now: e.Clock.Now,
+		MaxIdle: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+		Handlers: map[string]scheduler.Handler{"money.": scheduler.PaymentHandler(e.App.ExecutePayment, app.ErrNoEntry)}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
