@@ -138,6 +138,9 @@ func (a *app) apply(t *rapid.T) {
 		RefundMethod: as.RefundOriginal, At: a.now,
 		Description: "申请 application",
 	}
+	if o.PaymentMethod == order.CashOnDelivery {
+		req.RefundMethod = as.RefundBalance // cash on delivery cannot be refunded the original way
+	}
 	var asked int64
 	for _, i := range idx {
 		it := o.Items[i]

@@ -82,7 +82,11 @@ func TestRefundDeadlines(t *testing.T) {
 					o.PaymentMethod = order.CashOnDelivery
 				}
 			})
-			l, _ := MustOpen(t, e, Apply(o, aftersale.ReturnRefund, tt.reason, applied))
+			app := Apply(o, aftersale.ReturnRefund, tt.reason, applied)
+			if tt.cod {
+				app.RefundMethod = aftersale.RefundBalance // cash on delivery cannot be refunded the original way
+			}
+			l, _ := MustOpen(t, e, app)
 			l.Do(applied.Add(time.Hour), approve(shop))
 			l.Do(applied.Add(2*time.Hour), shipBack(0))
 			l.Do(tt.received, inspect(aftersale.InspectionPass))
