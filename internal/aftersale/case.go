@@ -194,6 +194,8 @@ const (
 	MovePriceDifference       MovementKind = "price_difference"       // exchange: merchant pays back the difference
 	MoveShippingReimbursement MovementKind = "shipping_reimbursement" // merchant repays the customer's return postage
 	MoveCharge                MovementKind = "charge"                 // customer pays (repair quote, exchange difference)
+	MoveAdvance               MovementKind = "advance"                // the platform pays the customer first (先行赔付)
+	MoveRecovery              MovementKind = "recovery"               // the merchant pays the platform back
 )
 
 // Movement is money to move as a consequence of a transition. Positive amounts go to the

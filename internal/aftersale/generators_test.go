@@ -226,6 +226,16 @@ func validCommand(t *rapid.T, c *as.Case, a as.Action, role as.Role, p as.Policy
 	case as.Quote:
 		amt := drawAmount(t, "quote", 1, 100_000, cur)
 		cmd.Amount = &amt
+	case as.AdvancePay:
+		room := c.Refundable().MustAdd(c.ShippingRefund).MustSub(c.RefundedAmount)
+		amt := drawAmount(t, "advance", 1, room.Minor, cur)
+		cmd.Amount = &amt
+	case as.Approve:
+		if c.State == as.Disputed && rapid.Bool().Draw(t, "part") {
+			lo := max(c.RefundedAmount.Minor, 1)
+			amt := drawAmount(t, "ruled", lo, max(lo, c.Refundable().MustAdd(c.ShippingRefund).Minor), cur)
+			cmd.Amount = &amt
+		}
 	case as.ShipExchange:
 		if rapid.Bool().Draw(t, "price_difference") {
 			left := c.ItemsPaid.MustSub(c.RefundedAmount).Minor
@@ -360,6 +370,24 @@ func expectedProblem(c *as.Case, cmd *as.Command, p as.Policy) string {
 		}
 	case as.Approve:
 		if c.State == as.Disputed && blank { // a ruling explains itself
+			return "note"
+		}
+		if a := cmd.Amount; c.State == as.Disputed && a != nil { // part of the refund
+			if f := positive(); f != "" {
+				return f
+			}
+			if a.Cmp(c.Refundable().MustAdd(c.ShippingRefund)) > 0 || a.Cmp(c.RefundedAmount) < 0 {
+				return "amount"
+			}
+		}
+	case as.AdvancePay:
+		if f := positive(); f != "" {
+			return f
+		}
+		if cmd.Amount.Cmp(c.Refundable().MustAdd(c.ShippingRefund).MustSub(c.RefundedAmount)) > 0 {
+			return "amount"
+		}
+		if role != as.System && blank {
 			return "note"
 		}
 	case as.Escalate:

@@ -23,7 +23,7 @@ var allActions = []as.Action{
 	as.Deliver, as.ConfirmReceipt, as.Refund, as.ShipExchange, as.Quote, as.AcceptQuote,
 	as.DeclineQuote, as.RepairDone, as.RepairFailed, as.ChooseExchange, as.ChooseReturn,
 	as.ShipReship, as.Offer, as.AcceptOffer, as.DeclineOffer, as.Confirm, as.Cancel,
-	as.Escalate, as.Close, "fly_to_the_moon",
+	as.Escalate, as.Close, as.AdvancePay, "fly_to_the_moon",
 }
 
 // allRoles is every role and one that is not.
@@ -36,9 +36,9 @@ func TestAllActionsListsEveryKnownAction(t *testing.T) {
 			n++
 		}
 	}
-	// 26 actions in types.go; update allActions when one is added.
-	if n != 26 {
-		t.Errorf("allActions has %d known actions, want 26", n)
+	// 27 actions in types.go; update allActions when one is added.
+	if n != 27 {
+		t.Errorf("allActions has %d known actions, want 27", n)
 	}
 	for _, ty := range as.Types {
 		for _, e := range as.Edges(ty) {
@@ -219,6 +219,13 @@ func (w *walk) step(t *rapid.T, cmd as.Command) {
 			t.Fatalf("movement %+v is not positive", m)
 		}
 		switch m.Kind {
+		case as.MoveAdvance:
+			// The platform pays the customer first; the merchant owes it back, at once.
+			w.money.paidOut = w.money.paidOut.MustAdd(m.Amount)
+			if i := slices.IndexFunc(res.Effects.Money, func(x as.Movement) bool { return x.Kind == as.MoveRecovery }); i < 0 || res.Effects.Money[i].Amount != m.Amount {
+				t.Fatalf("advance %v without the same recovery: %+v", m.Amount, res.Effects.Money)
+			}
+		case as.MoveRecovery: // between the merchant and the platform: the customer's money is the advance
 		case as.MoveRefund, as.MoveCompensation, as.MovePriceDifference:
 			w.money.paidOut = w.money.paidOut.MustAdd(m.Amount)
 			if (m.Kind == as.MoveCompensation) != (n.Type == as.Compensation) && m.Kind != as.MovePriceDifference {

@@ -42,7 +42,10 @@ func noMoneyMoved(c *Case, _ Policy) bool {
 	return c.RefundedAmount.IsZero() && c.ChargedAmount.IsZero()
 }
 func moneySettled(c *Case, _ Policy) bool { return !c.MoneyPending }
-func needsQuote(c *Case, _ Policy) bool   { return !c.InWarranty && !c.QuoteAccepted }
+func roomToAdvance(c *Case, _ Policy) bool {
+	return c.Refundable().MustAdd(c.ShippingRefund).Cmp(c.RefundedAmount) > 0
+}
+func needsQuote(c *Case, _ Policy) bool { return !c.InWarranty && !c.QuoteAccepted }
 func repairAuthorised(c *Case, _ Policy) bool {
 	return c.InWarranty || c.QuoteAccepted
 }
@@ -327,9 +330,58 @@ func applyChooseReturn(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) S
 // applyRuling carries out a ruling for the customer: a dispute over the merchant's answer
 // continues as if the merchant had approved; a dispute over an inspection continues as if
 // the goods had passed; a solution the merchant failed to deliver becomes a refund.
-func applyRuling(c *Case, _ *Command, _ time.Time, _ Policy, _ *Effects) State {
+// checkRuling: a ruling says why; an award of part of the refund is more than nothing, no
+// more than the case may refund, and no less than what was already paid.
+func checkRuling(c *Case, cmd *Command, p Policy) error {
+	if err := needNote(c, cmd, p); err != nil {
+		return err
+	}
+	if cmd.Amount == nil {
+		return nil
+	}
+	if err := positiveAmount(c, cmd); err != nil {
+		return err
+	}
+	if max := c.Refundable().MustAdd(c.ShippingRefund); cmd.Amount.Cmp(max) > 0 || cmd.Amount.Cmp(c.RefundedAmount) < 0 {
+		return invalid("amount", "裁决金额应在 "+c.RefundedAmount.Format("zh")+" 与 "+max.Format("zh")+" 之间",
+			"the amount ruled must be between "+c.RefundedAmount.Format("en")+" and "+max.Format("en"))
+	}
+	return nil
+}
+
+// checkAdvance: the platform pays at most what the case may still refund.
+func checkAdvance(c *Case, cmd *Command, p Policy) error {
+	if err := positiveAmount(c, cmd); err != nil {
+		return err
+	}
+	if room := c.Refundable().MustAdd(c.ShippingRefund).MustSub(c.RefundedAmount); cmd.Amount.Cmp(room) > 0 {
+		return invalid("amount", "先行赔付不能超过可退金额 "+room.Format("zh"), "the advance cannot exceed the refundable "+room.Format("en"))
+	}
+	if cmd.Actor.Role != System {
+		return needNote(c, cmd, p)
+	}
+	return nil
+}
+
+// applyAdvance: the customer has been paid that much of the refund — by the platform, which
+// recovers it from the merchant. A later refund pays only the rest.
+func applyAdvance(c *Case, cmd *Command, _ time.Time, _ Policy, fx *Effects) State {
+	amt := *cmd.Amount
+	fx.Money = append(fx.Money, Movement{Kind: MoveAdvance, Amount: amt, Method: c.RefundMethod}, Movement{Kind: MoveRecovery, Amount: amt})
+	c.RefundedAmount = c.RefundedAmount.MustAdd(amt)
+	c.RefundAmount = money.Max(c.RefundAmount, c.RefundedAmount)
+	return Disputed
+}
+
+func applyRuling(c *Case, cmd *Command, _ time.Time, _ Policy, _ *Effects) State {
 	from := c.DisputedFrom
 	c.DisputedFrom = ""
+	if cmd.Amount != nil {
+		// Part of the refund: the money, and the goods stay with the customer.
+		c.RefundAmount = *cmd.Amount
+		c.RefundsUnits = false
+		return Refunding
+	}
 	switch from {
 	case Requested, Rejected:
 		return approvedState(c.Type)

@@ -176,6 +176,9 @@ const (
 	Cancel         Action = "cancel"
 	Escalate       Action = "escalate"
 	Close          Action = "close" // System closes a case whose customer stayed silent
+	// AdvancePay is the platform paying the customer first in a dispute (先行赔付); the
+	// merchant owes it back. Package dispute decides it; the case records the money.
+	AdvancePay Action = "advance"
 
 	// Records that change no state: the service desk's clocks (see Record).
 	SLAWarning Action = "sla_warning"
@@ -209,6 +212,7 @@ var actionLabels = map[Action]Text{
 	Cancel:         {"撤销申请", "Cancel"},
 	Escalate:       {"申请平台介入", "Escalate to platform"},
 	Close:          {"关闭", "Close"},
+	AdvancePay:     {"先行赔付", "Advance payment"},
 	SLAWarning:     {"服务时效预警", "SLA warning"},
 	SLABreach:      {"服务时效超时", "SLA breach"},
 }

@@ -76,7 +76,7 @@ var (
 	staffOrSystem  = []Role{Merchant, Agent, Supervisor, System}
 	system         = []Role{System}
 	customerSystem = []Role{Customer, System}
-	ruling         = []Role{Supervisor} // platform rulings on disputes
+	ruling         = []Role{Supervisor, System} // platform rulings on disputes (System: by rule, when a side misses its evidence deadline)
 	anyoneButStaff = []Role{Customer, Agent, Supervisor, System}
 
 	refundTypes = []Type{RefundOnly, Compensation}
@@ -161,9 +161,12 @@ var table = []rule{
 	{from: Resolved, action: Confirm, roles: customerSystem, to: []State{Completed}, guard: moneySettled},
 	{from: Resolved, action: Escalate, roles: customer, types: fulfilTypes, to: []State{Disputed}, check: needNote, apply: applyEscalate},
 
-	// disputed: the dispute process (a later issue) ends in a ruling by a supervisor.
-	{from: Disputed, action: Approve, roles: ruling, to: []State{Approved, Refunding, ExchangePending, Repairing, Reshipping}, check: needNote, apply: applyRuling},
+	// disputed: the dispute process (package dispute) ends in a ruling — the whole solution,
+	// or (with an amount) a partial refund — or the customer withdraws; the platform may
+	// pay first meanwhile.
+	{from: Disputed, action: Approve, roles: ruling, to: []State{Approved, Refunding, ExchangePending, Repairing, Reshipping}, check: checkRuling, apply: applyRuling},
 	{from: Disputed, action: Reject, roles: ruling, to: []State{Closed}, check: needNote},
+	{from: Disputed, action: AdvancePay, roles: ruling, to: []State{Disputed}, guard: roomToAdvance, check: checkAdvance, apply: applyAdvance},
 	{from: Disputed, action: Cancel, roles: customer, to: []State{Closed}, guard: noMoneyMoved},
 }
 

@@ -32,10 +32,13 @@ const (
 	Charge                Kind = "charge"
 	Advance               Kind = "advance"
 	Recovery              Kind = "recovery"
+	// Damages (赔偿金) are what a dispute's ruling awards beyond the price under a
+	// compensation standard (refund plus three times the price): they pay back no item.
+	Damages Kind = "damages"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Refund, Compensation, ShippingReimbursement, PriceDifference, Charge, Advance, Recovery}
+var Kinds = []Kind{Refund, Compensation, ShippingReimbursement, PriceDifference, Charge, Advance, Recovery, Damages}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }

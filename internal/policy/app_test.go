@@ -279,7 +279,7 @@ func (a *app) act(t *rapid.T, timeout bool) {
 	next.c = res.Case
 	for _, m := range res.Effects.Money {
 		switch m.Kind {
-		case as.MoveRefund, as.MoveCompensation, as.MovePriceDifference:
+		case as.MoveRefund, as.MoveCompensation, as.MovePriceDifference, as.MoveAdvance:
 			next.paidOut = next.paidOut.MustAdd(m.Amount)
 		case as.MoveCharge:
 			next.charged = next.charged.MustAdd(m.Amount)
@@ -346,6 +346,14 @@ func drawCommand(t *rapid.T, c *as.Case, p as.Policy) (as.Command, bool) {
 		cmd.Amount = amount("offer", 1, p.MaxCompensation(c).Minor)
 	case as.Quote:
 		cmd.Amount = amount("quote", 1, 50_000)
+	case as.AdvancePay:
+		room := c.Refundable().MustAdd(c.ShippingRefund).MustSub(c.RefundedAmount)
+		cmd.Amount = amount("advance", 1, room.Minor)
+	case as.Approve:
+		if c.State == as.Disputed && rapid.Bool().Draw(t, "part") {
+			lo := max(c.RefundedAmount.Minor, 1)
+			cmd.Amount = amount("ruled", lo, max(lo, c.Refundable().MustAdd(c.ShippingRefund).Minor))
+		}
 	case as.ShipExchange:
 		if rapid.Bool().Draw(t, "price_difference") {
 			cmd.Amount = amount("difference", -c.ItemsPaid.MustSub(c.RefundedAmount).Minor, 5_000)

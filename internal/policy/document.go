@@ -14,6 +14,8 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/calendar"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/money"
 )
 
@@ -79,6 +81,8 @@ type Document struct {
 	ReturnPostage    *PostageTerms                           `yaml:"return_postage,omitempty"`
 	AutoApprove      *AutoApprove                            `yaml:"auto_approve,omitempty"`
 	SLA              *SLATerms                               `yaml:"sla,omitempty"`
+	Disputes         *DisputeTerms                           `yaml:"disputes,omitempty"`
+	Complaints       *ComplaintTerms                         `yaml:"complaints,omitempty"`
 	Disable          []string                                `yaml:"disable,omitempty"`
 }
 
@@ -200,6 +204,32 @@ type SLATarget struct {
 	NextUpdate    calendar.Span        `yaml:"next_update"`
 	Resolution    calendar.Span        `yaml:"resolution"`
 	Source        string               `yaml:"source,omitempty"`
+}
+
+// DisputeTerms are the platform's rules for disputes (SPEC §5): how long a side has to
+// submit evidence by default, the dispute categories where missing that deadline loses the
+// dispute by rule, when the platform advances the refund to the customer by itself
+// (先行赔付) if the merchant does not answer, and the compensation standard table.
+// A later layer's field replaces an earlier one's; standards replace by code.
+type DisputeTerms struct {
+	EvidenceDeadline calendar.Span       `yaml:"evidence_deadline,omitempty"`
+	LoseByDefault    *[]dispute.Category `yaml:"lose_by_default,omitempty"`
+	AdvanceAfter     *calendar.Span      `yaml:"advance_after,omitempty"` // zero: never by rule
+	Standards        []dispute.Standard  `yaml:"standards,omitempty"`
+}
+
+// ComplaintTerms are the complaint tiers' service targets (SPEC §5: agent → supervisor →
+// manager, each tier with its own SLA).
+type ComplaintTerms struct {
+	Tiers []ComplaintTier `yaml:"tiers"`
+}
+
+// ComplaintTier is one tier's targets, counted from when the complaint reached the tier.
+type ComplaintTier struct {
+	Tier          int           `yaml:"tier"`
+	FirstResponse calendar.Span `yaml:"first_response"`
+	Resolution    calendar.Span `yaml:"resolution"`
+	Source        string        `yaml:"source,omitempty"`
 }
 
 // Escalations a breach may cause.
@@ -541,6 +571,9 @@ func (d *Document) validate() error {
 			return bad(err.field, "%s", err.msg)
 		}
 	}
+	if err := d.validateDisputes(); err != nil {
+		return err
+	}
 	if t := d.SLA; t != nil {
 		if t.WarningBP != nil && (*t.WarningBP <= 0 || *t.WarningBP >= 10000) {
 			return bad("sla.warning_at_bp", "must be between 1 and 9999 basis points")
@@ -631,4 +664,62 @@ func groundTag(g string) string {
 		return g
 	}
 	return ""
+}
+
+// validateDisputes checks the disputes and complaints sections.
+func (d *Document) validateDisputes() error {
+	bad := func(field, format string, args ...any) error {
+		return &ParseError{Doc: d.Key(), Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if t := d.Disputes; t != nil {
+		codes := map[string]bool{}
+		if t.LoseByDefault != nil {
+			for i, c := range *t.LoseByDefault {
+				if !c.Valid() {
+					return bad(fmt.Sprintf("disputes.lose_by_default[%d]", i), "unknown category %q: use quality, logistics, service, customer_error or order_error", c)
+				}
+			}
+		}
+		if t.EvidenceDeadline.N < 0 || t.AdvanceAfter != nil && t.AdvanceAfter.N < 0 {
+			return bad("disputes", "spans must not be negative")
+		}
+		for i, s := range t.Standards {
+			f := fmt.Sprintf("disputes.standards[%d]", i)
+			switch {
+			case s.Code == "":
+				return bad(f+".code", "is required")
+			case s.Name.ZH == "" || s.Name.EN == "":
+				return bad(f+".name", "needs zh and en")
+			case s.PercentBP < 0 || s.PercentBP > 1000000:
+				return bad(f+".percent_bp", "must be between 0 and 1000000 (100 times the price)")
+			case s.Fixed < 0 || s.Fixed > money.Limit || s.Cap < 0 || s.Cap > money.Limit:
+				return bad(f, "fixed and cap must be between 0 and %d", money.Limit)
+			case s.PercentBP == 0 && s.Fixed == 0:
+				return bad(f, "awards nothing: give percent_bp or fixed")
+			}
+			if !idPattern.MatchString(s.Code) {
+				return bad(f+".code", "must be 1–64 lower-case letters, digits, or _ . : / -")
+			}
+			if codes[s.Code] {
+				return bad(f+".code", "%q is used twice", s.Code)
+			}
+			codes[s.Code] = true
+		}
+	}
+	if t := d.Complaints; t != nil {
+		seen := map[int]bool{}
+		for i, x := range t.Tiers {
+			f := fmt.Sprintf("complaints.tiers[%d]", i)
+			if x.Tier < 1 || x.Tier > complaint.TopTier || seen[x.Tier] {
+				return bad(f+".tier", "must be 1, 2 or 3, each once")
+			}
+			seen[x.Tier] = true
+			for name, sp := range map[string]calendar.Span{"first_response": x.FirstResponse, "resolution": x.Resolution} {
+				if sp.IsZero() || sp.N < 0 {
+					return bad(f+"."+name, "is required and longer than zero")
+				}
+			}
+		}
+	}
+	return nil
 }

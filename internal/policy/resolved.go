@@ -8,6 +8,8 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/calendar"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/money"
 )
 
@@ -43,11 +45,17 @@ type Resolved struct {
 	postageCarriers   map[string]int64 // keys in upper case
 	postageReduceBP   int64
 	onSilence         bool
+
+	evidenceSpan   calendar.Span
+	loseByDefault  []dispute.Category
+	advanceAfter   calendar.Span
+	standards      []dispute.Standard
+	complaintTiers map[int]ComplaintTier
 }
 
 var _ aftersale.Policy = (*Resolved)(nil)
 
-// Version is the chain's identity, stored with each case: "statutory@1+seed-platform@2+…".
+// Version is the chain's identity, stored with each case: "statutory@1+seed-platform@3+…".
 func (r *Resolved) Version() string { return r.version }
 
 // merge folds a chain of layers into one effective policy: a later layer's item with the
@@ -59,6 +67,7 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		deadlines:     map[aftersale.DeadlineKind][]cDeadline{},
 		outOfWarranty: "paid", maxFailedRepairs: 2, onSilence: true,
 		postageMax: DefaultReturnPostageMax, postageCarriers: map[string]int64{},
+		evidenceSpan: DefaultEvidenceDeadline, complaintTiers: map[int]ComplaintTier{},
 	}
 	var layerShipping [][]*cShipping
 	var layerSLA [][]*slaTarget
@@ -100,6 +109,7 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		if d.ReapplyLimit != nil {
 			r.reapplyLimit = *d.ReapplyLimit
 		}
+		r.mergeDisputes(d)
 		if d.MaxFailedRepairs != nil {
 			r.maxFailedRepairs = *d.MaxFailedRepairs
 		}
@@ -294,4 +304,88 @@ func (r *Resolved) SLA(c *aftersale.Case) (t SLATarget, warningBP int64, escalat
 		}
 	}
 	return SLATarget{}, 0, nil, false
+}
+
+// DefaultEvidenceDeadline is how long a side has to submit evidence in a dispute when no
+// layer says.
+var DefaultEvidenceDeadline = calendar.Span{N: 3, Unit: calendar.WorkingDay}
+
+// mergeDisputes folds a layer's disputes and complaints sections in.
+func (r *Resolved) mergeDisputes(d *Document) {
+	if t := d.Disputes; t != nil {
+		if !t.EvidenceDeadline.IsZero() {
+			r.evidenceSpan = t.EvidenceDeadline
+		}
+		if t.LoseByDefault != nil {
+			r.loseByDefault = slices.Clone(*t.LoseByDefault)
+		}
+		if t.AdvanceAfter != nil {
+			r.advanceAfter = *t.AdvanceAfter
+		}
+		for _, s := range t.Standards {
+			r.standards = replaceOrAppend(r.standards, s, func(x dispute.Standard) bool { return x.Code == s.Code })
+		}
+	}
+	if t := d.Complaints; t != nil {
+		for _, x := range t.Tiers {
+			r.complaintTiers[x.Tier] = x
+		}
+	}
+}
+
+// Standards is the compensation standard table in force.
+func (r *Resolved) Standards() []dispute.Standard { return slices.Clone(r.standards) }
+
+// DisputeTerms is what the dispute process asks of the policy.
+func (r *Resolved) DisputeTerms() dispute.Terms { return disputeTerms{r} }
+
+type disputeTerms struct{ r *Resolved }
+
+func (t disputeTerms) EvidenceDue(now time.Time) time.Time { return t.r.cal.Add(now, t.r.evidenceSpan) }
+
+func (t disputeTerms) LosesByDefault(c dispute.Category) bool {
+	return slices.Contains(t.r.loseByDefault, c)
+}
+
+func (t disputeTerms) AdvanceDue(now time.Time) (time.Time, bool) {
+	if t.r.advanceAfter.IsZero() {
+		return time.Time{}, false
+	}
+	return t.r.cal.Add(now, t.r.advanceAfter), true
+}
+
+func (t disputeTerms) Standard(code string) (dispute.Standard, bool) {
+	i := slices.IndexFunc(t.r.standards, func(s dispute.Standard) bool { return s.Code == code })
+	if i < 0 {
+		return dispute.Standard{}, false
+	}
+	return t.r.standards[i], true
+}
+
+// ComplaintTerms is what complaints ask of the policy: each tier's targets on the
+// business calendar.
+func (r *Resolved) ComplaintTerms() complaint.Terms { return complaintTerms{r} }
+
+// ComplaintTiers lists the tiers' targets in force, by tier.
+func (r *Resolved) ComplaintTiers() []ComplaintTier {
+	var out []ComplaintTier
+	for tier := 1; tier <= complaint.TopTier; tier++ {
+		if x, ok := r.complaintTiers[tier]; ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+type complaintTerms struct{ r *Resolved }
+
+func (t complaintTerms) Due(tier int, target complaint.Target, since time.Time) (time.Time, bool) {
+	x, ok := t.r.complaintTiers[tier]
+	if !ok {
+		return time.Time{}, false
+	}
+	if target == complaint.FirstResponse {
+		return t.r.cal.Add(since, x.FirstResponse), true
+	}
+	return t.r.cal.Add(since, x.Resolution), true
 }
