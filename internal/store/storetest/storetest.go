@@ -57,6 +57,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"ShopSecrets", shopSecretTests},
 		{"Audit", auditTests},
 		{"Ledger", ledgerTests},
+		{"Disputes", disputeTests},
+		{"Complaints", complaintTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
