@@ -127,6 +127,7 @@ everyone it relays would count as loopback).`)
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })
 		background.Go(func() { st.sweeper.Run(bg) })
+		background.Go(func() { st.complaints.Run(bg) })
 	}
 	defer func() { stopBackground(); background.Wait() }()
 

@@ -33,6 +33,8 @@ type stack struct {
 	relay *scheduler.Relay
 	// sweeper deletes the uploads no case claimed (serve runs it).
 	sweeper *scheduler.Sweeper
+	// complaints is the complaints' clock: it hands up those whose tier missed a target.
+	complaints *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -121,8 +123,17 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		_, err := s.app.SweepUploads(ctx, grace)
 		return err
 	}})
+	s.complaints = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 30 * time.Second, Sweep: func(ctx context.Context) error {
+		_, err := s.app.CheckComplaints(ctx)
+		return err
+	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
+	}
+	if n, err := s.app.BackfillDisputes(ctx); err != nil {
+		return nil, fmt.Errorf("open the disputes of disputed cases: %w", err)
+	} else if n > 0 {
+		cfg.logger.Info("opened the disputes of cases disputed before disputes existed", "cases", n)
 	}
 	if cfg.policy != "" {
 		doc, err := os.ReadFile(cfg.policy)

@@ -86,6 +86,11 @@ const (
 	opWorkload // the supervisor's view of open work
 	opReadLedger
 	opRetryPayment
+	opReadDispute
+	opActDispute
+	opFileComplaint
+	opReadComplaint
+	opActComplaint
 )
 
 // owner is whose a resource is.
@@ -142,6 +147,15 @@ func (p Principal) may(op operation) bool {
 		return p.Role == RoleMerchant || p.Role == RoleSupervisor || p.Role == RoleAdmin
 	case opRetryPayment:
 		return p.Role == RoleAgent || p.Role == RoleSupervisor
+	case opReadDispute:
+		return p.Role != RoleIntegration && p.Role.Valid()
+	case opActDispute:
+		// The parties and the platform's desk; admins configure, the clock acts by itself.
+		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
+	case opFileComplaint:
+		return p.Role == RoleCustomer || p.Role == RoleMerchant
+	case opReadComplaint, opActComplaint:
+		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor || p.Role == RoleAdmin
 	case opPostMessage:
 		return p.Role == RoleCustomer || p.Role == RoleMerchant || p.Role == RoleAgent || p.Role == RoleSupervisor
 	case opReadMessages:
@@ -171,6 +185,10 @@ func allowedActions(p Principal, c *aftersale.Case, pol aftersale.Policy, now ti
 		return nil
 	}
 	allowed := aftersale.Allowed(c, actor.Role, pol)
+	if c.State == aftersale.Disputed {
+		// The dispute decides a disputed case (its own allowed actions).
+		allowed = slices.DeleteFunc(allowed, func(a aftersale.Action) bool { return slices.Contains(disputeOwned, a) })
+	}
 	if p.Role == RoleIntegration {
 		allowed = slices.DeleteFunc(allowed, func(a aftersale.Action) bool { return beforeItsTime(c, a, now) })
 	}

@@ -269,6 +269,11 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err := a.planMoney(ctx, tx, c, res, deltas); err != nil {
 		return err
 	}
+	if res.Event.To == aftersale.Disputed && res.Event.From != aftersale.Disputed {
+		if err := a.openDispute(ctx, tx, c, &res.Event); err != nil {
+			return err
+		}
+	}
 	tx.transitions = append(tx.transitions, transition{c.Type, res.Event.Action})
 	return nil
 }
@@ -343,6 +348,9 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 			ZH: fmt.Sprintf("售后单已更新(当前版本 %d),请刷新后重试", c.Version),
 			EN: fmt.Sprintf("the case has changed (now version %d); reload and try again", c.Version),
 		}, Allowed: allowedActions(p, &c, pol, tx.Now()), Version: c.Version}
+	}
+	if err := refuseDisputeOwned(&c, in.Action); err != nil {
+		return nil, err
 	}
 	if p.Role == RoleIntegration && beforeItsTime(&c, in.Action, tx.Now()) {
 		return nil, errForbidden("时限未到:此操作由平台在时限届满时执行", "not before the deadline: the platform takes this action when it passes")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/complaint"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -75,7 +76,7 @@ func errNotFound(what string) *Error {
 	return &Error{Code: CodeNotFound, Message: Text{ZH: "未找到" + notFoundZH[what], EN: what + " not found"}}
 }
 
-var notFoundZH = map[string]string{"case": "售后单", "order": "订单", "attachment": "附件", "merchant": "商家", "customer": "客户"}
+var notFoundZH = map[string]string{"dispute": "纠纷", "complaint": "投诉", "case": "售后单", "order": "订单", "attachment": "附件", "merchant": "商家", "customer": "客户"}
 
 func errForbidden(zh, en string) *Error {
 	return &Error{Code: CodeForbidden, Message: Text{ZH: zh, EN: en}}
@@ -96,6 +97,7 @@ func fromCore(err error) error {
 		return nil
 	}
 	var na *aftersale.NotAllowedError
+	var cna *complaint.NotAllowedError
 	var inv *aftersale.InvalidError
 	var in *policy.InputError
 	switch {
@@ -104,6 +106,11 @@ func fromCore(err error) error {
 			ZH: fmt.Sprintf("当前状态“%s”下不能执行“%s”:%s", na.State.Label().ZH, na.Action.Label().ZH, na.Why.ZH),
 			EN: fmt.Sprintf("%s is not possible in state %s: %s", na.Action, na.State, na.Why.EN),
 		}, Allowed: na.Allowed, Err: err}
+	case errors.As(err, &cna):
+		return &Error{Code: CodeConflict, Message: Text{
+			ZH: fmt.Sprintf("投诉当前状态“%s”下不能执行“%s”", cna.State.Label().ZH, cna.Action.Label().ZH),
+			EN: fmt.Sprintf("%s is not possible on a complaint that is %s", cna.Action, cna.State),
+		}, Allowed: complaintActions(cna.Allowed), Err: err}
 	case errors.As(err, &inv):
 		return &Error{Code: CodeInvalid, Message: Text{ZH: "请求内容有误", EN: "the request has invalid fields"},
 			Fields: []FieldError{{Field: inv.Field, Message: inv.Message}}, Err: err}

@@ -81,7 +81,8 @@ func moneyFacts(ctx context.Context, tx store.Tx, c *aftersale.Case) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.State == ledger.Pending {
+		// What the merchant owes the platform back (a recovery) is not the customer's money.
+		if e.State == ledger.Pending && e.Kind != ledger.Recovery {
 			c.MoneyPending = true
 		}
 	}

@@ -100,7 +100,7 @@ type PolicyVersion struct {
 type LivePolicy struct {
 	Merchant string   `json:"merchant,omitempty"`
 	Category string   `json:"category,omitempty"`
-	Version  string   `json:"version"` // statutory@1+seed-platform@2+…
+	Version  string   `json:"version"` // statutory@1+seed-platform@3+…
 	Keys     []string `json:"keys"`
 }
 

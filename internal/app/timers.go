@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/sla"
 	"github.com/aftersales/aftersales/internal/store"
@@ -35,6 +36,10 @@ func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired
 			return nil, 0, err
 		}
 		c := rec.Case
+		if dispute.IsDeadline(t.Kind) {
+			fired, err = a.fireDisputeTimer(ctx, tx, t, owner)
+			return &struct{}{}, 0, err
+		}
 		if err := moneyFacts(ctx, tx, &c); err != nil {
 			return nil, 0, err
 		}

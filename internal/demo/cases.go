@@ -3,6 +3,7 @@ package demo
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -144,12 +145,27 @@ func (s *sim) act(c *caseSim, mv move) error {
 		}
 		in.Evidence = ids
 	}
+	if c.state == aftersale.Disputed && slices.Contains([]aftersale.Action{aftersale.Approve, aftersale.Reject, aftersale.Cancel}, in.Action) {
+		v, err := s.settleDispute(c, mv)
+		if err != nil {
+			return err
+		}
+		if err := s.pay(c); err != nil {
+			return err
+		}
+		return s.after(c, v)
+	}
 	reply, err := s.a.Act(s.ctx, mv.who, c.id, in, nil)
 	if err != nil {
 		return fmt.Errorf("%s %s on %s case %s (order %s, %s): %w", mv.who.Role, in.Action, c.typ, c.id, c.o.no, c.state, err)
 	}
 	if err := s.pay(c); err != nil {
 		return err
+	}
+	if reply.Value.State == aftersale.Rejected {
+		if err := s.maybeComplain(c); err != nil {
+			return err
+		}
 	}
 	return s.after(c, reply.Value)
 }

@@ -52,6 +52,8 @@ type Summary struct {
 	Refused          int            // applications the policy refused
 	Refusals         map[string]int // refused applications by the first refusing rule
 	Timeouts         int            // actions the platform took because a deadline passed
+	Disputes         int            // disputes the platform worked to their end
+	Complaints       int            // complaints customers filed
 }
 
 // minimumOrders is the smallest run for which Seed guarantees a case in every state: below
@@ -212,6 +214,8 @@ func (s *sim) gather(p *sim) {
 	s.sum.Applications += p.sum.Applications
 	s.sum.Refused += p.sum.Refused
 	s.sum.Timeouts += p.sum.Timeouts
+	s.sum.Disputes += p.sum.Disputes
+	s.sum.Complaints += p.sum.Complaints
 	for rule, n := range p.sum.Refusals {
 		s.sum.Refusals[rule] += n
 	}

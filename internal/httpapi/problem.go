@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
 )
 
@@ -29,9 +28,10 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty" jsonschema:"description=the X-Request-Id of the request\\, to quote to support"`
 	// Errors lists the fields that are missing or wrong (code invalid).
 	Errors []app.FieldError `json:"errors,omitempty"`
-	// AllowedActions and Version describe the case now, after a conflict on it.
-	AllowedActions *[]aftersale.Action `json:"allowed_actions,omitempty" jsonschema:"description=what the caller may do to the case now (conflicts on a case)"`
-	Version        *int64              `json:"version,omitempty" jsonschema:"description=the case's current version (conflicts on a case)"`
+	// AllowedActions and Version describe the case (or dispute, or complaint) now, after a
+	// conflict on it.
+	AllowedActions *[]string `json:"allowed_actions,omitempty" jsonschema:"description=what the caller may do now to the case or dispute or complaint (conflicts on a versioned resource)"`
+	Version        *int64    `json:"version,omitempty" jsonschema:"description=the resource's current version (conflicts on a case or dispute or complaint)"`
 	// Decision is the policy's decision when it refused an application (code refused).
 	Decision *app.DecisionView `json:"decision,omitempty"`
 }
@@ -140,9 +140,9 @@ func problemOf(err error, requestID string) (Problem, bool) {
 		Errors: e.Fields,
 	}
 	if e.Code == app.CodeConflict && e.Version > 0 {
-		allowed := e.Allowed
-		if allowed == nil {
-			allowed = []aftersale.Action{}
+		allowed := make([]string, len(e.Allowed))
+		for i, a := range e.Allowed {
+			allowed[i] = string(a)
 		}
 		v := e.Version
 		p.AllowedActions, p.Version = &allowed, &v

@@ -267,6 +267,7 @@ type Tx interface {
 	ListAudit(ctx context.Context, q AuditQuery) (entries []AuditEntry, next string, err error)
 
 	Ledger
+	Disputes
 }
 
 // Merchant is a shop on the platform.
