@@ -85,6 +85,10 @@ type CaseData struct {
 	MessageKey string       // the message form's idempotency key
 	Body       string       // the refused message's text
 	Money      *CaseMoney   // the case's ledger entries; nil when it moved no money
+	// Disputes are the case's platform interventions (平台介入), oldest first.
+	Disputes []CaseDispute
+	// Complain offers the link to file a complaint about the case (customers, merchant staff).
+	Complain bool
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -119,6 +123,10 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 	if d.Money, err = pg.caseMoney(r, v, id); err != nil {
 		return nil, err
 	}
+	if d.Disputes, err = pg.caseDisputes(r, v, id); err != nil {
+		return nil, err
+	}
+	d.Complain = mayFileComplaint(v.Principal.Role)
 	for _, a := range c.AllowedActions {
 		d.Forms = append(d.Forms, actionForm(a, c, v.Principal.Role))
 	}

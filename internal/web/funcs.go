@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/money"
 )
 
@@ -40,10 +42,29 @@ func (pg *Pages) funcs() template.FuncMap {
 	}
 }
 
-// label is the core's bilingual name of a value of the life cycle: reasons are extensible by
-// admins, so their names cannot live in the catalogue.
+// label is the core's bilingual name of a value of the life cycle, of a dispute or of a
+// complaint: reasons are extensible by admins, so their names cannot live in the catalogue,
+// and the cores name their own states, actions and outcomes.
 func label(v any) (aftersale.Text, error) {
 	switch x := v.(type) {
+	case dispute.State:
+		return x.Label(), nil
+	case dispute.Category:
+		return x.Label(), nil
+	case dispute.Action:
+		return x.Label(), nil
+	case dispute.Outcome:
+		return x.Label(), nil
+	case dispute.Liability:
+		return x.Label(), nil
+	case dispute.Party:
+		return x.Label(), nil
+	case complaint.State:
+		return x.Label(), nil
+	case complaint.Action:
+		return x.Label(), nil
+	case complaint.About:
+		return x.Label(), nil
 	case aftersale.Type:
 		return x.Label(), nil
 	case aftersale.Reason:

@@ -189,22 +189,25 @@ func (pg *Pages) page(r *http.Request, v *Visit, titleKey string, args ...any) *
 }
 
 // nav is the header's links for the visitor's role: /money for the roles the
-// application gives the ledger to (agents find failed payments on the cases).
+// application gives the ledger to (agents find failed payments on the cases); disputes for
+// their parties and the desk; complaints for complainants and every tier of the desk
+// (admins are the managers of the top tier).
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	type item struct{ href, key string }
 	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
+	disputes, complaints := item{"/disputes", "nav.disputes"}, item{"/complaints", "nav.complaints"}
 	var links []item
 	switch v.Principal.Role {
 	case app.RoleCustomer:
-		links = []item{{"/", "nav.mine"}}
+		links = []item{{"/", "nav.mine"}, disputes, complaints}
 	case app.RoleMerchant:
-		links = []item{queue, moneyPage}
+		links = []item{queue, disputes, complaints, moneyPage}
 	case app.RoleAgent:
-		links = []item{queue}
+		links = []item{queue, disputes, complaints}
 	case app.RoleSupervisor:
-		links = []item{queue, supervisor, moneyPage}
+		links = []item{queue, supervisor, disputes, complaints, moneyPage}
 	case app.RoleAdmin:
-		links = []item{admin, moneyPage}
+		links = []item{admin, complaints, moneyPage}
 	}
 	var out []NavLink
 	for _, l := range links {
