@@ -15,6 +15,8 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/dispute"
 )
 
 // The OpenAPI document is generated from the route table and the Go types of request and
@@ -457,7 +459,8 @@ func roleNames() []string {
 	for i, r := range aftersale.Roles {
 		out[i] = string(r)
 	}
-	return out
+	// Admins act on complaints: they are the managers of the top tier.
+	return append(out, string(complaint.Admin))
 }
 
 func deadlineKindNames() []string {
@@ -465,8 +468,10 @@ func deadlineKindNames() []string {
 	for _, k := range aftersale.DeadlineKinds() {
 		out = append(out, string(k))
 	}
-	// The timer kind of the service-desk clocks: admins see it among overdue timers.
-	return append(out, string(app.SLACheck))
+	// The clocks of disputes (their deadlines are the case's timers) and the timer kind of
+	// the service-desk clocks, which admins see among overdue timers.
+	return append(out, string(dispute.CustomerEvidence), string(dispute.MerchantEvidence), string(dispute.AdvanceByRule),
+		string(app.SLACheck))
 }
 
 func reasonNames() []string {
