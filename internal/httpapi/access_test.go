@@ -101,6 +101,40 @@ var accessMatrix = []struct {
 	{op: "retryPayment", want: map[string]string{"*": "403", "anonymous": "401", "agent": "404", "agent@shop-a (session)": "404",
 		"supervisor": "404"}},
 	{op: "paymentCallback", want: map[string]string{"*": "403"}},
+	// Disputes (SPEC §5): whoever sees the case sees its dispute, but integrations (they
+	// have the case); the parties and the desk act on it (here each adds evidence), admins
+	// and integrations never.
+	{op: "listDisputes", want: map[string]string{"*": "200", "anonymous": "401", "integration": "403", "integration@shop-a": "403"}},
+	{op: "getDispute", want: map[string]string{
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200",
+		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
+		"admin": "200 200 200", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
+	{op: "actOnDispute", want: map[string]string{
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200",
+		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
+		"admin": "403 403 403", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
+	// Complaints: customers and merchant staff file them; the complainant, the merchant a
+	// customer complains about and the desk (admins are its top tier) see them. A customer
+	// sees their complaints whichever shop's login link they came by: the application
+	// does not hold a shop's customer session to that shop's complaints as it does for
+	// cases and disputes (customer@shop-a sees the one about merchant B's case).
+	{op: "fileComplaint", want: map[string]string{
+		"*": "403", "anonymous": "401", "customer": "201", "customer@shop-a": "201", "merchant": "201", "merchant (session)": "201"}},
+	{op: "listComplaints", want: map[string]string{"*": "200", "anonymous": "401", "integration": "403", "integration@shop-a": "403"}},
+	{op: "getComplaint", want: map[string]string{
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 200 404",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200",
+		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
+		"admin": "200 200 200", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
+	// Each replies: complainants on their own (merchant staff on their merchant's), the
+	// desk on the customer's.
+	{op: "actOnComplaint", want: map[string]string{
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 200 404",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200",
+		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
+		"admin": "200 200 200", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
 	{op: "evaluatePolicy", want: map[string]string{
 		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
 		"merchant": "200 404 200", "merchant (session)": "200 404 200",
@@ -151,6 +185,20 @@ var accessMatrix = []struct {
 	// sees (someone else's is 404 before the role is asked).
 	{op: "caseRetryPaymentForm", want: map[string]string{
 		"*": "303 303 303", "customer@shop-a": "403 404 404", "merchant (session)": "403 404 403", "agent@shop-a (session)": "303 404 303"}},
+	// The dispute and complaint pages: the lists for every role (the application scopes
+	// them); a dispute or complaint as its API shows it; forms act as the API does (here
+	// evidence, and replies). Agents do not file complaints.
+	{op: "disputesPage", want: map[string]string{"*": "303", "customer@shop-a": "200", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
+	{op: "disputePage", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	{op: "disputeActionForm", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "303 404 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
+	{op: "complaintsPage", want: map[string]string{"*": "303", "customer@shop-a": "200", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
+	{op: "complaintFileForm", want: map[string]string{"*": "303", "agent@shop-a (session)": "403"}},
+	{op: "complaintPage", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "200 200 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+	{op: "complaintActionForm", want: map[string]string{
+		"*": "303 303 303", "customer@shop-a": "303 303 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
 	// The admin pages are admins' (admin_pages_test.go walks them as one): any other
 	// role's session is refused as the admin API refuses it.
 	{op: "adminPage", want: adminPageAccess},
@@ -242,6 +290,9 @@ type accessWorld struct {
 	photos     map[target]string
 	customer   map[string]string // customer id → token
 	serial     atomic.Int64
+	// disputes and complaints are made when a row first needs them (access_disputes_test.go).
+	disputes   map[target]string
+	complaints map[string]string
 }
 
 func newAccessWorld(t *testing.T, env *apitest.Env) *accessWorld {
@@ -499,6 +550,9 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/readyz"})
 	case "metrics":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/metrics"})
+	}
+	if r, ok := aw.disputeRequest(t, op, p, tg); ok {
+		return r
 	}
 	t.Fatalf("the access matrix has no request for operation %s: add one", op)
 	return apitest.Request{}

@@ -42,6 +42,8 @@ func TestMerchantSeesNothingOfAnotherMerchant(t *testing.T) {
 			"cases":       slices.Concat(a.cases, b.cases),
 			"attachments": slices.Concat(a.photos, b.photos),
 			"orders":      slices.Concat(a.orders, b.orders),
+			"disputes":    slices.Concat(a.disputes, b.disputes),
+			"complaints":  slices.Concat(a.complaints, b.complaints),
 		}
 		for _, who := range walkers {
 			t.Run(who.name, func(t *testing.T) {
@@ -123,11 +125,15 @@ type merchantData struct {
 	photos      []string
 	messages    []string
 	contacts    []string
+	disputes    []string // the disputes of its rejected cases, escalated by the customers
+	complaints  []string // a customer's about it, and its staff's about the platform
+	subjects    []string // the complaints' subjects
 }
 
 // markers are the strings that identify a merchant's data in an answer.
 func (m *merchantData) markers() []string {
-	return slices.Concat([]string{m.code, m.title}, m.customers, m.orders, m.cases, m.photos, m.messages, m.contacts)
+	return slices.Concat([]string{m.code, m.title}, m.customers, m.orders, m.cases, m.photos, m.messages, m.contacts, m.disputes,
+		m.complaints, m.subjects)
 }
 
 // seedMerchant gives merchant code the same business as any other: two customers of its
@@ -175,9 +181,36 @@ func seedMerchant(t *testing.T, w *world, code, sku string, customers ...string)
 			case 1:
 				w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Approve, Version: c.Version})
 			case 2:
-				w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Reject, Version: c.Version, Note: code + " rejects"})
+				c = w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Reject, Version: c.Version, Note: code + " rejects"})
+				if cu == "cust-shared" {
+					break
+				}
+				// The customer takes it to the platform: a dispute.
+				c = w.mustAct(t, token, c.ID, app.ActInput{Action: aftersale.Escalate, Version: c.Version, Note: code + " escalation"})
+				ds, err := env.App.CaseDisputes(t.Context(), admin, c.ID)
+				if err != nil || len(ds) != 1 {
+					t.Fatalf("the disputes of an escalated case: %v %v", ds, err)
+				}
+				m.disputes = append(m.disputes, ds[0].ID)
 			}
 		}
+	}
+	// Complaints: a customer's about the merchant on a case, and the staff's about the platform.
+	for _, in := range []struct {
+		token string
+		in    app.ComplaintInput
+	}{
+		{env.Token(t, app.RoleCustomer, customers[0]), app.ComplaintInput{Subject: code + " complaint by a customer", About: "merchant",
+			CaseID: m.cases[0], Description: "no answer"}},
+		{staff, app.ComplaintInput{Subject: code + " complaint by its staff", About: "platform", Description: "slow"}},
+	} {
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/complaints", Token: in.token, JSON: in.in})
+		var c app.ComplaintView
+		if res.Status != http.StatusCreated {
+			t.Fatalf("complaint: %d %s", res.Status, res.Body)
+		}
+		res.JSON(t, &c)
+		m.complaints, m.subjects = append(m.complaints, c.ID), append(m.subjects, in.in.Subject)
 	}
 	// Money: a refund, whose ledger entries the money page and the case page show.
 	refunded := w.refundedCase(t, code, customers[0], env.Token(t, app.RoleCustomer, customers[0]), staff)
@@ -208,6 +241,10 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["orders"]
 	case strings.HasPrefix(template, "/cases/{id}"):
 		values = ids["cases"]
+	case strings.HasPrefix(template, "/api/v1/disputes/{id}"), strings.HasPrefix(template, "/disputes/{id}"):
+		values = ids["disputes"]
+	case strings.HasPrefix(template, "/api/v1/complaints/{id}"), strings.HasPrefix(template, "/complaints/{id}"):
+		values = ids["complaints"]
 	case template == "/assets/{name}":
 		values = []string{"style.css"}
 	case strings.HasPrefix(template, "/admin/policies/{id}"):
@@ -265,6 +302,14 @@ func leakQueries(op string, b *merchantData) []string {
 		return []string{"", "?merchant=" + b.code, "?state=pending", "?kind=refund"}
 	case "applyPage", "estimateFragment":
 		return []string{"", "?sku=KETTLE&type=return_refund&reason=no_reason"}
+	case "listDisputes":
+		return []string{"", "?open=true", "?state=open", "?case_id=" + b.cases[0]}
+	case "disputesPage":
+		return []string{"", "?open=1", "?state=open", "?category=service"}
+	case "listComplaints":
+		return []string{"", "?state=open", "?about=merchant", "?case_id=" + b.cases[0]}
+	case "complaintsPage":
+		return []string{"", "?state=open", "?case_id=" + b.cases[0]}
 	}
 	return []string{""}
 }
