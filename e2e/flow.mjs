@@ -9,13 +9,15 @@
 //   chromium  the browser's executable
 //   base      the server, e.g. http://127.0.0.1:PORT
 //   part      "flow": the return flow (the customer's and the merchant's pages, merchant
-//             B's 404); "pages": the login page, the agent's queue, the supervisor's page
-//             and the admin pages
+//             B's 404); "pages": the login page, the agent's queue, the supervisor's page,
+//             the supervisor's disputes and dispute page, the customer's complaints (on a
+//             phone) and the admin pages
 //   shots     a folder for the screenshots ("" for none): NAME-WIDTH.png
 //   png       a photo to attach (a real PNG file)
 //   merchant, other, agent, supervisor, admin   staff accounts {username, password}:
 //             merchant A's, merchant B's, an agent's, a supervisor's and an admin's
 //   link      the customer's login link (path and query)
+//   dispute   a dispute waiting on the platform, for the supervisor's dispute page
 //   langs     one run per language, in the order given: {lang, scheme (the colour scheme,
 //             light or dark), order and sku (a line inside its windows), late (an order
 //             whose windows have closed) and refusal (the policy's words for it), refunded
@@ -295,18 +297,29 @@ const flow = async (L, { cust, shop, other }) => {
   await mainPage(other, `${lang}-error`);
 };
 
-// pages are the login page (on anon), the agent's queue (on agent), the supervisor's page
-// (on sup) and the admin pages (on admin) in language L.
-const pages = async (L, { anon, agent, sup, admin }) => {
+// pages are the login page (on anon), the agent's queue (on agent), the supervisor's page,
+// disputes and dispute page (on sup), the customer's complaints (on cust, a phone) and the
+// admin pages (on admin) in language L.
+const pages = async (L, { anon, agent, sup, admin, cust }) => {
   const lang = L.lang;
-  await scheme(L, anon, agent, sup, admin);
-  say(`${lang}: the login page, the agent, the supervisor, the admin`);
+  await scheme(L, anon, agent, sup, admin, cust);
+  say(`${lang}: the login page, the agent, the supervisor, the customer, the admin`);
   await anon.goto(`${cfg.base}/login?lang=${lang}`);
   await mainPage(anon, `${lang}-login`);
   await agent.goto(`${cfg.base}/queue?lang=${lang}`);
   await mainPage(agent, `${lang}-queue-agent`);
   await sup.goto(`${cfg.base}/supervisor?lang=${lang}`);
   await mainPage(sup, `${lang}-supervisor`);
+  await sup.goto(`${cfg.base}/disputes?lang=${lang}`);
+  check((await sup.locator(`a[href^="/disputes/${cfg.dispute}?"]`).count()) === 1, `${lang}: the disputes list does not link the dispute`);
+  await mainPage(sup, `${lang}-disputes`);
+  const r = await sup.goto(`${cfg.base}/disputes/${cfg.dispute}?lang=${lang}`);
+  check(r.status() === 200, `${lang}: /disputes/${cfg.dispute}: ${r.status()}`);
+  check((await sup.locator("button[name=action][value=rule]").count()) === 1, `${lang}: the supervisor is not offered to rule`);
+  await mainPage(sup, `${lang}-dispute-supervisor`);
+  await cust.goto(`${cfg.base}/complaints?lang=${lang}`);
+  check(await cust.isVisible("form[action='/complaints'] textarea[name=description]"), `${lang}: the customer has no complaint form`);
+  await mainPage(cust, `${lang}-complaints`, true);
   await admin.goto(`${cfg.base}/admin?lang=${lang}`);
   await mainPage(admin, `${lang}-admin`);
   for (const sub of ["policies", "users", "tokens", "calendar", "audit", "import"]) {
@@ -320,10 +333,12 @@ const pages = async (L, { anon, agent, sup, admin }) => {
 // the staff by the login form.
 const people = async () => {
   if (cfg.part !== "flow") {
+    const cust = await newPage(phone);
+    await cust.goto(cfg.base + cfg.link);
     const [anon, agent, sup, admin] = await Promise.all([newPage(desktop), login(cfg.agent), login(cfg.supervisor), login(cfg.admin)]);
     check(path(agent) === "/queue", `the agent landed on ${agent.url()}, want /queue`);
     check(path(admin) === "/admin", `the admin landed on ${admin.url()}, want /admin`);
-    return { anon, agent, sup, admin };
+    return { anon, agent, sup, admin, cust };
   }
   const customer = async () => {
     const cust = await newPage(phone);

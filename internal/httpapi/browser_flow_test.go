@@ -66,9 +66,10 @@ func TestReturnFlowInABrowser(t *testing.T) {
 }
 
 // The other main pages in a real browser, in both languages (e2e/flow.mjs, part "pages"):
-// the login page, the agent's queue, the supervisor's page, /admin and its sub-pages
-// (policies, users, tokens, calendar, audit, import) — no console error or CSP violation,
-// nothing serious or critical for axe-core.
+// the login page, the agent's queue, the supervisor's page, disputes and a dispute, a
+// customer's complaints on a phone, /admin and its sub-pages (policies, users, tokens,
+// calendar, audit, import) — no console error or CSP violation, nothing serious or
+// critical for axe-core.
 func TestMainPagesInABrowser(t *testing.T) {
 	b := newBrowserWorld(t)
 	b.run(t, "pages")
@@ -116,6 +117,7 @@ type browserWorld struct {
 	link         string
 	accounts     map[string]map[string]string
 	photo, shots string
+	dispute      string // a dispute waiting on the platform (the supervisor's page)
 }
 
 func newBrowserWorld(t *testing.T) *browserWorld {
@@ -183,6 +185,7 @@ func newBrowserWorld(t *testing.T) *browserWorld {
 		"agent": account("agent.li", app.RoleAgent, ""), "supervisor": account("sup.zhao", app.RoleSupervisor, ""),
 		"admin": account("admin.wu", app.RoleAdmin, ""),
 	}
+	b.dispute = disputeForScreens(t, b.world)
 	b.shots = os.Getenv("AFTERSALES_SCREENSHOTS")
 	if b.shots == "" {
 		b.shots = t.TempDir()
@@ -200,7 +203,7 @@ func newBrowserWorld(t *testing.T) *browserWorld {
 func (b *browserWorld) run(t *testing.T, part string) {
 	t.Helper()
 	cfg := map[string]any{"chromium": b.chromium, "base": b.env.Server.URL, "part": part, "shots": b.shots,
-		"png": b.photo, "langs": b.langs, "link": b.link}
+		"png": b.photo, "langs": b.langs, "link": b.link, "dispute": b.dispute}
 	for k, v := range b.accounts {
 		cfg[k] = v
 	}
