@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/policy"
@@ -229,10 +230,28 @@ func (s step) input(version int64) app.ActInput {
 	return in
 }
 
-// mustAct takes a step one minute after the last.
+// mustAct takes a step one minute after the last. A ruling on a disputed case goes through
+// its dispute: the supervisor admits it and rules for the customer.
 func (w *timeWorld) mustAct(t *testing.T, c app.CaseView, s step) app.CaseView {
 	t.Helper()
 	w.env.Clock.Advance(time.Minute)
+	if c.State == aftersale.Disputed && s.action == aftersale.Approve && s.who.Role == app.RoleSupervisor {
+		ds, err := w.env.App.CaseDisputes(context.Background(), supervisor, c.ID)
+		if err != nil || len(ds) == 0 {
+			t.Fatalf("the disputes of %s: %v %v", c.ID, ds, err)
+		}
+		d := ds[len(ds)-1]
+		for _, in := range []app.DisputeActInput{{Action: dispute.Admit},
+			{Action: dispute.Rule, Outcome: dispute.ForCustomer, Liability: dispute.LiableMerchant, Basis: app.Text{ZH: "test: ruling", EN: "test: ruling"}}} {
+			in.Version = d.Version
+			rep, err := w.env.App.DisputeAct(context.Background(), supervisor, d.ID, in, nil)
+			if err != nil {
+				t.Fatalf("%s on the dispute of %s: %v", in.Action, c.ID, err)
+			}
+			d = *rep.Value
+		}
+		return w.get(t, c.ID)
+	}
 	rep, err := w.env.App.Act(context.Background(), s.who, c.ID, s.input(c.Version), nil)
 	if err != nil {
 		t.Fatalf("%s by %s in %s: %v", s.action, s.who.Role, c.State, err)
