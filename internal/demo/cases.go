@@ -163,7 +163,7 @@ func (s *sim) act(c *caseSim, mv move) error {
 		return err
 	}
 	if reply.Value.State == aftersale.Rejected {
-		if err := s.maybeComplain(c); err != nil {
+		if err := s.maybeComplain(c, 15); err != nil {
 			return err
 		}
 	}

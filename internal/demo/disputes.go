@@ -115,6 +115,11 @@ func (s *sim) settleDispute(c *caseSim, mv move) (*app.CaseView, error) {
 		return nil, err
 	}
 	s.sum.Disputes++
+	if d.Ruling != nil && d.Ruling.Outcome == dispute.ForMerchant || d.State == dispute.Dismissed {
+		if err := s.maybeComplain(c, 40); err != nil {
+			return nil, err
+		}
+	}
 	return s.a.GetCase(s.ctx, sup, c.id)
 }
 
@@ -129,11 +134,12 @@ var complaintTexts = []struct {
 	{complaint.AboutPlatform, "退款到账太慢", "显示已退款,但银行卡一直没有收到。"},
 }
 
-// maybeComplain has the customer of a rejected case complain now and then (投诉); the
-// desk answers some at once, and the server's complaint clock moves the rest up its tiers.
-func (s *sim) maybeComplain(c *caseSim) error {
+// maybeComplain has the customer of a case complain, percent times in a hundred (投诉):
+// after a rejection, or a dispute lost. The desk answers some at once, and the server's
+// complaint clock moves the rest up its tiers.
+func (s *sim) maybeComplain(c *caseSim, percent int) error {
 	r := c.o.r
-	if r.IntN(100) >= 6 {
+	if r.IntN(100) >= percent {
 		return nil
 	}
 	t := complaintTexts[r.IntN(len(complaintTexts))]
