@@ -126,7 +126,10 @@ func complaintActor(p Principal) (complaint.Actor, bool) {
 func (p Principal) seesComplaint(c *complaint.Complaint) bool {
 	switch p.Role {
 	case RoleCustomer:
-		return c.FiledBy.Role == complaint.Customer && c.Customer != "" && c.Customer == p.Customer
+		// A customer who came by a shop's login link sees that shop's complaints only, as
+		// with cases and disputes.
+		return c.FiledBy.Role == complaint.Customer && c.Customer != "" && c.Customer == p.Customer &&
+			(p.Merchant == "" || c.Merchant == p.Merchant)
 	case RoleMerchant:
 		return p.Merchant != "" && c.Merchant == p.Merchant && (c.FiledBy.Role == complaint.Merchant || c.About == complaint.AboutMerchant)
 	case RoleAgent, RoleSupervisor:
@@ -317,7 +320,7 @@ func (a *App) ListComplaints(ctx context.Context, p Principal, in ComplaintListI
 		}
 		out.NextCursor = next
 		for i := range cs {
-			if p.Role == RoleCustomer && cs[i].FiledBy.Role != complaint.Customer {
+			if !p.seesComplaint(&cs[i]) {
 				continue
 			}
 			v, err := a.complaintView(ctx, tx, p, &cs[i], false)

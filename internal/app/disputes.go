@@ -655,6 +655,10 @@ func (a *App) disputeView(ctx context.Context, tx store.Tx, p Principal, d *disp
 		return nil, err
 	}
 	for _, e := range events {
+		if isSide && e.Action == dispute.SubmitEvidence && e.Data["platform_only"] == "true" && e.Data["party"] != string(side) {
+			// The other side's platform-only evidence: that it was submitted, not what it says.
+			e.Note = ""
+		}
 		v.History = append(v.History, DisputeEventView{Seq: e.Seq, Action: e.Action, ActionLabel: e.Action.Label(),
 			Actor: ActorView{Role: e.Actor.Role, ID: e.Actor.ID}, From: e.From, To: e.To, At: e.At, Note: e.Note, Data: e.Data})
 	}

@@ -117,21 +117,20 @@ var accessMatrix = []struct {
 		"admin": "403 403 403", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
 	// Complaints: customers and merchant staff file them; the complainant, the merchant a
 	// customer complains about and the desk (admins are its top tier) see them. A customer
-	// sees their complaints whichever shop's login link they came by: the application
-	// does not hold a shop's customer session to that shop's complaints as it does for
-	// cases and disputes (customer@shop-a sees the one about merchant B's case).
+	// who came by a shop's login link sees that shop's complaints only, as with cases and
+	// disputes (customer@shop-a does not see the one about merchant B's case).
 	{op: "fileComplaint", want: map[string]string{
 		"*": "403", "anonymous": "401", "customer": "201", "customer@shop-a": "201", "merchant": "201", "merchant (session)": "201"}},
 	{op: "listComplaints", want: map[string]string{"*": "200", "anonymous": "401", "integration": "403", "integration@shop-a": "403"}},
 	{op: "getComplaint", want: map[string]string{
-		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 200 404",
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
 		"merchant": "200 404 200", "merchant (session)": "200 404 200",
 		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
 		"admin": "200 200 200", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
 	// Each replies: complainants on their own (merchant staff on their merchant's), the
 	// desk on the customer's.
 	{op: "actOnComplaint", want: map[string]string{
-		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 200 404",
+		"anonymous": "401 401 401", "customer": "200 200 404", "customer@shop-a": "200 404 404",
 		"merchant": "200 404 200", "merchant (session)": "200 404 200",
 		"agent": "200 200 200", "agent@shop-a (session)": "200 404 200", "supervisor": "200 200 200",
 		"admin": "200 200 200", "integration": "403 403 403", "integration@shop-a": "403 403 403"}},
@@ -196,9 +195,9 @@ var accessMatrix = []struct {
 	{op: "complaintsPage", want: map[string]string{"*": "303", "customer@shop-a": "200", "merchant (session)": "200", "agent@shop-a (session)": "200"}},
 	{op: "complaintFileForm", want: map[string]string{"*": "303", "agent@shop-a (session)": "403"}},
 	{op: "complaintPage", want: map[string]string{
-		"*": "303 303 303", "customer@shop-a": "200 200 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
+		"*": "303 303 303", "customer@shop-a": "200 404 404", "merchant (session)": "200 404 200", "agent@shop-a (session)": "200 404 200"}},
 	{op: "complaintActionForm", want: map[string]string{
-		"*": "303 303 303", "customer@shop-a": "303 303 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
+		"*": "303 303 303", "customer@shop-a": "303 404 404", "merchant (session)": "303 404 303", "agent@shop-a (session)": "303 404 303"}},
 	// The admin pages are admins' (admin_pages_test.go walks them as one): any other
 	// role's session is refused as the admin API refuses it.
 	{op: "adminPage", want: adminPageAccess},

@@ -122,7 +122,7 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v3 := strings.Replace(string(seed), "version: 2\n", "version: 3\n", 1)
+		v3 := strings.Replace(string(seed), "version: 3\n", "version: 4\n", 1)
 		line := 1 + strings.Count(v3[:strings.Index(v3, "reapply_limit: 2")], "\n")
 
 		bad := strings.Replace(v3, "reapply_limit: 2\n", "reapply_limit: 500\n", 1)
@@ -140,7 +140,7 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		if !regexp.MustCompile(`(?s)<textarea name="policy"[^>]*>\n# The platform rules.*reapply_limit: 500\n.*</textarea>`).Match(res.Body) {
 			t.Errorf("the text area does not hold the refused document")
 		}
-		if live := liveVersion(t, env); strings.Contains(live, "seed-platform@3") {
+		if live := liveVersion(t, env); strings.Contains(live, "seed-platform@4") {
 			t.Errorf("a refused document is in force: %s", live)
 		}
 
@@ -154,14 +154,14 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		good := strings.Replace(v3, "reapply_limit: 2\n", "reapply_limit: 3\n", 1)
 		res = a.post(t, "/admin/policies", url.Values{"policy": {strings.ReplaceAll(good, "\n", "\r\n")}, "lang": {"en"}})
 		wantStatus(t, "a good document", res, http.StatusSeeOther)
-		if live := liveVersion(t, env); !strings.Contains(live, "seed-platform@3") {
+		if live := liveVersion(t, env); !strings.Contains(live, "seed-platform@4") {
 			t.Errorf("in force after the upload: %s", live)
 		}
 		page := a.get(t, res.Header.Get("Location"))
-		wantBody(t, "the policies page", page, "The new version is installed.", "<code>seed-platform@3</code>", `<span class="badge ok">in force</span>`,
-			`<span class="badge">superseded</span>`, `href="/admin/policies/seed-platform/diff?from=2&amp;to=3&amp;lang=en"`)
+		wantBody(t, "the policies page", page, "The new version is installed.", "<code>seed-platform@4</code>", `<span class="badge ok">in force</span>`,
+			`<span class="badge">superseded</span>`, `href="/admin/policies/seed-platform/diff?from=3&amp;to=4&amp;lang=en"`)
 
-		diff := a.get(t, "/admin/policies/seed-platform/diff?from=2&to=3&lang=en")
+		diff := a.get(t, "/admin/policies/seed-platform/diff?from=3&to=4&lang=en")
 		wantStatus(t, "the diff", diff, http.StatusOK)
 		wantBody(t, "the diff", diff, "Lines added: 2; removed: 2",
 			`<tr class="del"><td>`+strconv.Itoa(line)+`</td><td></td><td><code><del>- reapply_limit: 2</del></code></td></tr>`,

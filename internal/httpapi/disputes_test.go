@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,6 +289,11 @@ func TestDisputeServiceRuledForTheMerchant(t *testing.T) {
 		dm := w.getDispute(t, w.merchantA, d.ID)
 		if len(dm.Evidence) != 1 || dm.Evidence[0].Party != dispute.MerchantSide {
 			t.Errorf("the merchant sees %+v: the customer's platform-only evidence leaked", dm.Evidence)
+		}
+		for _, e := range dm.History {
+			if strings.Contains(e.Note, "身份证") {
+				t.Errorf("the merchant reads the customer's platform-only evidence in the history: %+v", e)
+			}
 		}
 		if ds := w.getDispute(t, w.supervisor, d.ID); len(ds.Evidence) != 2 {
 			t.Errorf("the platform sees %d submissions, want 2", len(ds.Evidence))
