@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
-	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/dispute"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/scheduler"
