@@ -545,7 +545,7 @@ func (a *App) bookDamages(ctx context.Context, tx *txn, c *aftersale.Case, d *di
 	return a.addEntries(ctx, tx, e)
 }
 
-// FireDisputeTimer is the clock of a dispute: an evidence deadline that passed (the side
+// fireDisputeTimer is the clock of a dispute: an evidence deadline that passed (the side
 // loses by rule, or the lapse is recorded), or the merchant's silence after admission (the
 // platform advances). Called by FireTimer in the timer's transaction; reports whether it
 // acted.
