@@ -231,9 +231,9 @@ func validCommand(t *rapid.T, c *as.Case, a as.Action, role as.Role, p as.Policy
 		amt := drawAmount(t, "advance", 1, room.Minor, cur)
 		cmd.Amount = &amt
 	case as.Approve:
-		if c.State == as.Disputed && rapid.Bool().Draw(t, "part") {
+		if top := c.Refundable().MustAdd(c.ShippingRefund).Minor; c.State == as.Disputed && top >= max(c.RefundedAmount.Minor, 1) && rapid.Bool().Draw(t, "part") {
 			lo := max(c.RefundedAmount.Minor, 1)
-			amt := drawAmount(t, "ruled", lo, max(lo, c.Refundable().MustAdd(c.ShippingRefund).Minor), cur)
+			amt := drawAmount(t, "ruled", lo, top, cur)
 			cmd.Amount = &amt
 		}
 	case as.ShipExchange:
@@ -392,7 +392,7 @@ func expectedProblem(c *as.Case, cmd *as.Command, p as.Policy) string {
 		}
 	case as.Escalate:
 		// A customer says why she escalates, except when choosing after failed repairs.
-		if role == as.Customer && c.State != as.RepairChoice && blank {
+		if role == as.Customer && blank {
 			return "note"
 		}
 	case as.ProvideInfo:

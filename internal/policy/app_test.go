@@ -350,9 +350,9 @@ func drawCommand(t *rapid.T, c *as.Case, p as.Policy) (as.Command, bool) {
 		room := c.Refundable().MustAdd(c.ShippingRefund).MustSub(c.RefundedAmount)
 		cmd.Amount = amount("advance", 1, room.Minor)
 	case as.Approve:
-		if c.State == as.Disputed && rapid.Bool().Draw(t, "part") {
+		if top := c.Refundable().MustAdd(c.ShippingRefund).Minor; c.State == as.Disputed && top >= max(c.RefundedAmount.Minor, 1) && rapid.Bool().Draw(t, "part") {
 			lo := max(c.RefundedAmount.Minor, 1)
-			cmd.Amount = amount("ruled", lo, max(lo, c.Refundable().MustAdd(c.ShippingRefund).Minor))
+			cmd.Amount = amount("ruled", lo, top)
 		}
 	case as.ShipExchange:
 		if rapid.Bool().Draw(t, "price_difference") {
