@@ -140,14 +140,6 @@ func (p Principal) seesComplaint(c *complaint.Complaint) bool {
 	return false
 }
 
-func complaintActions(as []complaint.Action) []aftersale.Action {
-	out := make([]aftersale.Action, len(as))
-	for i, x := range as {
-		out[i] = aftersale.Action(x)
-	}
-	return out
-}
-
 // FileComplaint files a complaint at tier 1, its first clocks running.
 func (a *App) FileComplaint(ctx context.Context, p Principal, in ComplaintInput, idem *Idempotency) (Reply[ComplaintView], error) {
 	if err := authorize(p, opFileComplaint, nil, ""); err != nil {
@@ -362,7 +354,7 @@ func (a *App) ComplaintAct(ctx context.Context, p Principal, id string, in Compl
 			return nil, 0, &Error{Code: CodeConflict, Message: Text{
 				ZH: fmt.Sprintf("投诉已更新(当前版本 %d),请刷新后重试", c.Version),
 				EN: fmt.Sprintf("the complaint has changed (now version %d); reload and try again", c.Version),
-			}, Allowed: complaintActions(complaint.Allowed(&c, actor)), Version: c.Version}
+			}, Allowed: asActions(complaint.Allowed(&c, actor)), Version: c.Version}
 		}
 		res, err := a.decideComplaint(ctx, tx, &c, complaint.Command{Action: in.Action, Actor: actor, Note: note, Assignee: text.Clean(in.Assignee)})
 		if err != nil {

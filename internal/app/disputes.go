@@ -408,7 +408,7 @@ func (a *App) DisputeAct(ctx context.Context, p Principal, id string, in Dispute
 			return nil, 0, &Error{Code: CodeConflict, Message: Text{
 				ZH: fmt.Sprintf("纠纷已更新(当前版本 %d),请刷新后重试", d.Version),
 				EN: fmt.Sprintf("the dispute has changed (now version %d); reload and try again", d.Version),
-			}, Allowed: asCaseActions(dispute.Allowed(&d, actor.Role)), Version: d.Version}
+			}, Allowed: asActions(dispute.Allowed(&d, actor.Role)), Version: d.Version}
 		}
 		evidence, err := a.ownEvidence(ctx, tx, p, d.CaseID, in.Evidence)
 		if err != nil {
@@ -453,7 +453,7 @@ func (a *App) decideDispute(ctx context.Context, tx *txn, d *dispute.Dispute, cm
 			return &Error{Code: CodeConflict, Message: Text{
 				ZH: fmt.Sprintf("纠纷当前状态“%s”下不能执行“%s”:%s", na.State.Label().ZH, na.Action.Label().ZH, na.Why.ZH),
 				EN: fmt.Sprintf("%s is not possible on a dispute that is %s: %s", na.Action, na.State, na.Why.EN),
-			}, Allowed: asCaseActions(na.Allowed), Version: d.Version, Err: err}
+			}, Allowed: asActions(na.Allowed), Version: d.Version, Err: err}
 		}
 		return fromCore(err)
 	}
@@ -581,8 +581,8 @@ func (a *App) fireDisputeTimer(ctx context.Context, tx *txn, t store.Timer, owne
 	return true, a.decideDispute(ctx, tx, d, cmd)
 }
 
-// asCaseActions gives dispute actions the type that conflicts carry.
-func asCaseActions(as []dispute.Action) []aftersale.Action {
+// asActions gives a dispute's or complaint's actions the type that conflicts carry.
+func asActions[A ~string](as []A) []aftersale.Action {
 	out := make([]aftersale.Action, len(as))
 	for i, x := range as {
 		out[i] = aftersale.Action(x)
@@ -626,7 +626,11 @@ func (a *App) disputeView(ctx context.Context, tx store.Tx, p Principal, d *disp
 		v.Proposal = &DisputeProposalView{Outcome: pr.Outcome, Amount: pr.Amount.Minor, Note: pr.Note, At: pr.At,
 			Accepted: append([]dispute.Party{}, pr.Accepted...), Rejected: append([]dispute.Party{}, pr.Rejected...)}
 	}
-	pol, err := a.engine.ResolveVersion(caseVersionOf(ctx, tx, d))
+	rec, err := tx.Case(ctx, d.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := a.engine.ResolveVersion(rec.Case.PolicyVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -662,28 +666,14 @@ func (a *App) disputeView(ctx context.Context, tx store.Tx, p Principal, d *disp
 		v.History = append(v.History, DisputeEventView{Seq: e.Seq, Action: e.Action, ActionLabel: e.Action.Label(),
 			Actor: ActorView{Role: e.Actor.Role, ID: e.Actor.ID}, From: e.From, To: e.To, At: e.At, Note: e.Note, Data: e.Data})
 	}
-	if rec, err := tx.Case(ctx, d.CaseID); err == nil {
-		c := &rec.Case
-		ev := make([]string, len(c.Evidence))
-		for i, e := range c.Evidence {
-			ev[i] = e.ID
-		}
-		v.Case = &DisputeCaseView{State: c.State, StateLabel: c.State.Label(), RefundAmount: c.RefundAmount.Minor,
-			RefundedAmount: c.RefundedAmount.Minor, Description: c.Description, Evidence: ev}
-	} else {
-		return nil, err
+	c := &rec.Case
+	ev := make([]string, len(c.Evidence))
+	for i, e := range c.Evidence {
+		ev[i] = e.ID
 	}
+	v.Case = &DisputeCaseView{State: c.State, StateLabel: c.State.Label(), RefundAmount: c.RefundAmount.Minor,
+		RefundedAmount: c.RefundedAmount.Minor, Description: c.Description, Evidence: ev}
 	return v, nil
-}
-
-// caseVersionOf is the policy version of the dispute's case ("" when it cannot be read:
-// the engine then answers with its error).
-func caseVersionOf(ctx context.Context, tx store.Tx, d *dispute.Dispute) string {
-	rec, err := tx.Case(ctx, d.CaseID)
-	if err != nil {
-		return ""
-	}
-	return rec.Case.PolicyVersion
 }
 
 func disputeDeadlineLabel(k aftersale.DeadlineKind) Text {

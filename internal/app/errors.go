@@ -110,7 +110,7 @@ func fromCore(err error) error {
 		return &Error{Code: CodeConflict, Message: Text{
 			ZH: fmt.Sprintf("投诉当前状态“%s”下不能执行“%s”", cna.State.Label().ZH, cna.Action.Label().ZH),
 			EN: fmt.Sprintf("%s is not possible on a complaint that is %s", cna.Action, cna.State),
-		}, Allowed: complaintActions(cna.Allowed), Err: err}
+		}, Allowed: asActions(cna.Allowed), Err: err}
 	case errors.As(err, &inv):
 		return &Error{Code: CodeInvalid, Message: Text{ZH: "请求内容有误", EN: "the request has invalid fields"},
 			Fields: []FieldError{{Field: inv.Field, Message: inv.Message}}, Err: err}
