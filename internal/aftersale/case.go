@@ -133,6 +133,9 @@ type Shipment struct {
 	TrackingNo string       `json:"tracking_no"`
 	Cost       money.Amount `json:"cost,omitempty"` // postage the sender paid, when known
 	At         time.Time    `json:"at"`
+	// DeliveredAt is when the carrier reported the parcel delivered (an outbound parcel;
+	// a return parcel's arrival is the case's ReceivedAt).
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
 }
 
 // Deadline is a clock running on the case.

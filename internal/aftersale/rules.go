@@ -301,6 +301,18 @@ func applyOutbound(c *Case, cmd *Command, now time.Time, p Policy, fx *Effects) 
 	return Resolved
 }
 
+// outboundOnItsWay: the solution's parcel is out and not yet reported delivered.
+func outboundOnItsWay(c *Case, _ Policy) bool {
+	return c.OutboundShipment != nil && c.OutboundShipment.DeliveredAt.IsZero()
+}
+
+// applyOutboundDelivered records the delivery; the state stays resolved and its
+// confirmation clock starts again (Transition restarts the clock of the state it enters).
+func applyOutboundDelivered(c *Case, _ *Command, now time.Time, _ Policy, _ *Effects) State {
+	c.OutboundShipment.DeliveredAt = now
+	return Resolved
+}
+
 func applyQuote(c *Case, cmd *Command, _ time.Time, _ Policy, _ *Effects) State {
 	c.Quote = *cmd.Amount
 	return Quoted

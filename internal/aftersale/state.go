@@ -150,32 +150,35 @@ type Action string
 
 // The actions. Timeouts are ordinary actions taken by System.
 const (
-	Apply          Action = "apply" // opens the case; only Open uses it
-	Approve        Action = "approve"
-	Reject         Action = "reject"
-	RequestInfo    Action = "request_info"
-	ProvideInfo    Action = "provide_info"
-	Reapply        Action = "reapply"
-	ShipBack       Action = "ship_back"
-	Deliver        Action = "deliver" // the return parcel reached the merchant (carrier event or customer)
-	ConfirmReceipt Action = "confirm_receipt"
-	Refund         Action = "refund"
-	ShipExchange   Action = "ship_exchange"
-	Quote          Action = "quote"
-	AcceptQuote    Action = "accept_quote"
-	DeclineQuote   Action = "decline_quote"
-	RepairDone     Action = "repair_done"
-	RepairFailed   Action = "repair_failed"
-	ChooseExchange Action = "choose_exchange"
-	ChooseReturn   Action = "choose_return"
-	ShipReship     Action = "reship"
-	Offer          Action = "offer"
-	AcceptOffer    Action = "accept_offer"
-	DeclineOffer   Action = "decline_offer"
-	Confirm        Action = "confirm"
-	Cancel         Action = "cancel"
-	Escalate       Action = "escalate"
-	Close          Action = "close" // System closes a case whose customer stayed silent
+	Apply       Action = "apply" // opens the case; only Open uses it
+	Approve     Action = "approve"
+	Reject      Action = "reject"
+	RequestInfo Action = "request_info"
+	ProvideInfo Action = "provide_info"
+	Reapply     Action = "reapply"
+	ShipBack    Action = "ship_back"
+	Deliver     Action = "deliver" // the return parcel reached the merchant (carrier event or customer)
+	// OutboundDelivered: the parcel of the solution (exchange, repaired item, reship)
+	// reached the customer; the customer's confirmation clock starts again from it.
+	OutboundDelivered Action = "outbound_delivered"
+	ConfirmReceipt    Action = "confirm_receipt"
+	Refund            Action = "refund"
+	ShipExchange      Action = "ship_exchange"
+	Quote             Action = "quote"
+	AcceptQuote       Action = "accept_quote"
+	DeclineQuote      Action = "decline_quote"
+	RepairDone        Action = "repair_done"
+	RepairFailed      Action = "repair_failed"
+	ChooseExchange    Action = "choose_exchange"
+	ChooseReturn      Action = "choose_return"
+	ShipReship        Action = "reship"
+	Offer             Action = "offer"
+	AcceptOffer       Action = "accept_offer"
+	DeclineOffer      Action = "decline_offer"
+	Confirm           Action = "confirm"
+	Cancel            Action = "cancel"
+	Escalate          Action = "escalate"
+	Close             Action = "close" // System closes a case whose customer stayed silent
 	// AdvancePay is the platform paying the customer first in a dispute (先行赔付); the
 	// merchant owes it back. Package dispute decides it; the case records the money.
 	AdvancePay Action = "advance"
@@ -186,35 +189,36 @@ const (
 )
 
 var actionLabels = map[Action]Text{
-	Apply:          {"提交申请", "Apply"},
-	Approve:        {"同意", "Approve"},
-	Reject:         {"拒绝", "Reject"},
-	RequestInfo:    {"要求补充资料", "Request information"},
-	ProvideInfo:    {"补充资料", "Provide information"},
-	Reapply:        {"再次申请", "Re-apply"},
-	ShipBack:       {"寄回商品", "Ship back"},
-	Deliver:        {"退货送达", "Return delivered"},
-	ConfirmReceipt: {"确认收货并验货", "Confirm receipt and inspect"},
-	Refund:         {"退款", "Refund"},
-	ShipExchange:   {"发出换货", "Ship replacement"},
-	Quote:          {"维修报价", "Quote for repair"},
-	AcceptQuote:    {"接受报价", "Accept quote"},
-	DeclineQuote:   {"拒绝报价", "Decline quote"},
-	RepairDone:     {"维修完成", "Repair done"},
-	RepairFailed:   {"维修失败", "Repair failed"},
-	ChooseExchange: {"选择换货", "Choose exchange"},
-	ChooseReturn:   {"选择退货", "Choose return"},
-	ShipReship:     {"补发", "Reship"},
-	Offer:          {"提出补偿方案", "Offer compensation"},
-	AcceptOffer:    {"接受补偿", "Accept offer"},
-	DeclineOffer:   {"拒绝补偿", "Decline offer"},
-	Confirm:        {"确认完成", "Confirm"},
-	Cancel:         {"撤销申请", "Cancel"},
-	Escalate:       {"申请平台介入", "Escalate to platform"},
-	Close:          {"关闭", "Close"},
-	AdvancePay:     {"先行赔付", "Advance payment"},
-	SLAWarning:     {"服务时效预警", "SLA warning"},
-	SLABreach:      {"服务时效超时", "SLA breach"},
+	Apply:             {"提交申请", "Apply"},
+	Approve:           {"同意", "Approve"},
+	Reject:            {"拒绝", "Reject"},
+	RequestInfo:       {"要求补充资料", "Request information"},
+	ProvideInfo:       {"补充资料", "Provide information"},
+	Reapply:           {"再次申请", "Re-apply"},
+	ShipBack:          {"寄回商品", "Ship back"},
+	Deliver:           {"退货送达", "Return delivered"},
+	OutboundDelivered: {"商家发出的包裹已送达", "Outbound parcel delivered"},
+	ConfirmReceipt:    {"确认收货并验货", "Confirm receipt and inspect"},
+	Refund:            {"退款", "Refund"},
+	ShipExchange:      {"发出换货", "Ship replacement"},
+	Quote:             {"维修报价", "Quote for repair"},
+	AcceptQuote:       {"接受报价", "Accept quote"},
+	DeclineQuote:      {"拒绝报价", "Decline quote"},
+	RepairDone:        {"维修完成", "Repair done"},
+	RepairFailed:      {"维修失败", "Repair failed"},
+	ChooseExchange:    {"选择换货", "Choose exchange"},
+	ChooseReturn:      {"选择退货", "Choose return"},
+	ShipReship:        {"补发", "Reship"},
+	Offer:             {"提出补偿方案", "Offer compensation"},
+	AcceptOffer:       {"接受补偿", "Accept offer"},
+	DeclineOffer:      {"拒绝补偿", "Decline offer"},
+	Confirm:           {"确认完成", "Confirm"},
+	Cancel:            {"撤销申请", "Cancel"},
+	Escalate:          {"申请平台介入", "Escalate to platform"},
+	Close:             {"关闭", "Close"},
+	AdvancePay:        {"先行赔付", "Advance payment"},
+	SLAWarning:        {"服务时效预警", "SLA warning"},
+	SLABreach:         {"服务时效超时", "SLA breach"},
 }
 
 // Valid reports whether a is a known action.

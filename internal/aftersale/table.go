@@ -71,13 +71,14 @@ func (r *rule) hasType(t Type) bool {
 }
 
 var (
-	customer       = []Role{Customer}
-	staff          = []Role{Merchant, Agent, Supervisor} // merchant decisions; platform agents may take them too
-	staffOrSystem  = []Role{Merchant, Agent, Supervisor, System}
-	system         = []Role{System}
-	customerSystem = []Role{Customer, System}
-	ruling         = []Role{Supervisor, System} // platform rulings on disputes (System: by rule, when a side misses its evidence deadline)
-	anyoneButStaff = []Role{Customer, Agent, Supervisor, System}
+	customer         = []Role{Customer}
+	staff            = []Role{Merchant, Agent, Supervisor} // merchant decisions; platform agents may take them too
+	staffOrSystem    = []Role{Merchant, Agent, Supervisor, System}
+	system           = []Role{System}
+	customerSystem   = []Role{Customer, System}
+	ruling           = []Role{Supervisor, System} // platform rulings on disputes (System: by rule, when a side misses its evidence deadline)
+	anyoneButStaff   = []Role{Customer, Agent, Supervisor, System}
+	platformOrSystem = []Role{Agent, Supervisor, System} // what a carrier reports, or the platform's staff on its word
 
 	refundTypes = []Type{RefundOnly, Compensation}
 	returnTypes = []Type{ReturnRefund, Exchange, Repair}
@@ -160,6 +161,7 @@ var table = []rule{
 	// goods-based solutions, escalates.
 	{from: Resolved, action: Confirm, roles: customerSystem, to: []State{Completed}, guard: moneySettled},
 	{from: Resolved, action: Escalate, roles: customer, types: fulfilTypes, to: []State{Disputed}, check: needNote, apply: applyEscalate},
+	{from: Resolved, action: OutboundDelivered, roles: platformOrSystem, types: fulfilTypes, to: []State{Resolved}, guard: outboundOnItsWay, apply: applyOutboundDelivered},
 
 	// disputed: the dispute process (package dispute) ends in a ruling — the whole solution,
 	// or (with an amount) a partial refund — or the customer withdraws; the platform may

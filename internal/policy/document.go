@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/aftersales/aftersales/internal/logistics"
 	"io"
 	"regexp"
 	"slices"
@@ -83,6 +84,7 @@ type Document struct {
 	SLA              *SLATerms                               `yaml:"sla,omitempty"`
 	Disputes         *DisputeTerms                           `yaml:"disputes,omitempty"`
 	Complaints       *ComplaintTerms                         `yaml:"complaints,omitempty"`
+	Logistics        *LogisticsTerms                         `yaml:"logistics,omitempty"`
 	Disable          []string                                `yaml:"disable,omitempty"`
 }
 
@@ -216,6 +218,15 @@ type DisputeTerms struct {
 	LoseByDefault    *[]dispute.Category `yaml:"lose_by_default,omitempty"`
 	AdvanceAfter     *calendar.Span      `yaml:"advance_after,omitempty"` // zero: never by rule
 	Standards        []dispute.Standard  `yaml:"standards,omitempty"`
+}
+
+// LogisticsTerms are the parcel exception rules (SPEC §7): which of them fire, and how
+// long without a carrier update makes a parcel stale. A later layer's field replaces an
+// earlier one's.
+type LogisticsTerms struct {
+	// StaleAfter is in hours, minutes or days ("48h", "2d"): carriers scan around the clock.
+	StaleAfter *calendar.Span    `yaml:"stale_after,omitempty"`
+	Exceptions *[]logistics.Rule `yaml:"exceptions,omitempty"`
 }
 
 // ComplaintTerms are the complaint tiers' service targets (SPEC §5: agent → supervisor →
@@ -704,6 +715,20 @@ func (d *Document) validateDisputes() error {
 				return bad(f+".code", "%q is used twice", s.Code)
 			}
 			codes[s.Code] = true
+		}
+	}
+	if t := d.Logistics; t != nil {
+		if sp := t.StaleAfter; sp != nil {
+			if _, ok := spanDuration(*sp); !ok || sp.N <= 0 {
+				return bad("logistics.stale_after", "must be a positive span in m, h or d, such as \"48h\"")
+			}
+		}
+		if t.Exceptions != nil {
+			for i, r := range *t.Exceptions {
+				if !r.Valid() {
+					return bad(fmt.Sprintf("logistics.exceptions[%d]", i), "unknown rule %q: use stale, not_received, wrong_address or lost", r)
+				}
+			}
 		}
 	}
 	if t := d.Complaints; t != nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"github.com/aftersales/aftersales/internal/logistics"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,7 @@ type Resolved struct {
 	advanceAfter   calendar.Span
 	standards      []dispute.Standard
 	complaintTiers map[int]ComplaintTier
+	logistics      logistics.Terms
 }
 
 var _ aftersale.Policy = (*Resolved)(nil)
@@ -67,7 +69,7 @@ func merge(version string, cal *calendar.Calendar, chain []*compiled) (*Resolved
 		deadlines:     map[aftersale.DeadlineKind][]cDeadline{},
 		outOfWarranty: "paid", maxFailedRepairs: 2, onSilence: true,
 		postageMax: DefaultReturnPostageMax, postageCarriers: map[string]int64{},
-		evidenceSpan: DefaultEvidenceDeadline, complaintTiers: map[int]ComplaintTier{},
+		evidenceSpan: DefaultEvidenceDeadline, complaintTiers: map[int]ComplaintTier{}, logistics: logistics.DefaultTerms,
 	}
 	var layerShipping [][]*cShipping
 	var layerSLA [][]*slaTarget
@@ -331,6 +333,37 @@ func (r *Resolved) mergeDisputes(d *Document) {
 			r.complaintTiers[x.Tier] = x
 		}
 	}
+	if t := d.Logistics; t != nil {
+		if t.StaleAfter != nil {
+			r.logistics.StaleAfter, _ = spanDuration(*t.StaleAfter)
+		}
+		if t.Exceptions != nil {
+			r.logistics.Enabled = slices.Clone(*t.Exceptions)
+		}
+	}
+}
+
+// LogisticsTerms are the parcel exception rules in force.
+func (r *Resolved) LogisticsTerms() logistics.Terms {
+	t := r.logistics
+	t.Enabled = slices.Clone(t.Enabled)
+	return t
+}
+
+// spanDuration is a span of clock time as a duration; ok is false for spans of the
+// calendar (working days, business hours, months, years).
+func spanDuration(s calendar.Span) (time.Duration, bool) {
+	switch s.Unit {
+	case calendar.Second:
+		return time.Duration(s.N) * time.Second, true
+	case calendar.Minute:
+		return time.Duration(s.N) * time.Minute, true
+	case calendar.Hour:
+		return time.Duration(s.N) * time.Hour, true
+	case calendar.Day:
+		return time.Duration(s.N) * 24 * time.Hour, true
+	}
+	return 0, false
 }
 
 // Standards is the compensation standard table in force.
