@@ -1,17 +1,22 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi"
+	"github.com/aftersales/aftersales/internal/notify"
+	"github.com/aftersales/aftersales/internal/stream"
 )
 
 func (m *Main) serve(ctx context.Context, args []string) error {
@@ -40,6 +45,10 @@ everyone it relays would count as loopback).`)
 		metricsToken    string
 		uploads         uploadFlags
 		payments        paymentFlags
+		publicURL       string
+		smtpURL         string
+		natsURL         string
+		allowPrivate    bool
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -58,6 +67,10 @@ everyone it relays would count as loopback).`)
 	fs.Var(rateFlag{&limits.Integration}, "rate-integration", "`RATE` of API writes per integration token (shop systems push orders in bulk)")
 	fs.Var(rateFlag{&limits.Addr}, "rate-addr", "`RATE` of API writes by persons and of failed credentials, and of login and logout forms, per client address")
 	fs.Var(rateFlag{&limits.Login}, "rate-login", "`RATE` of login attempts (forms and links) per client address")
+	fs.StringVar(&publicURL, "base-url", "", "`URL` people reach the pages at, for links in emails (default: http:// and the listening address)")
+	fs.StringVar(&smtpURL, "smtp-url", "", "send email through this SMTP server: `URL` smtp://[user[:password]@]host[:port]?from=addr[&tls=none|starttls|tls]\n(smtps:// for TLS); without it, emails are logged only")
+	fs.StringVar(&natsURL, "nats-url", "", "publish every case and dispute event to NATS JetStream at `URL` (nats://127.0.0.1:4222), subject\naftersales.<merchant>.<event>, message id = event id")
+	fs.BoolVar(&allowPrivate, "webhooks-allow-private", false, "let webhooks reach loopback and private addresses (tests, demos); never in production")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -90,12 +103,16 @@ everyone it relays would count as loopback).`)
 	}
 	defer ln.Close()
 	base := "http://" + displayAddr(ln.Addr())
+	edges, err := m.openEdges(ctx, base, publicURL, smtpURL, natsURL, allowPrivate, logger)
+	if err != nil {
+		return err
+	}
 	gw, err := m.openGateway(ctx, sf.data, payments, base+"/api/v1/payments/callback", logger)
 	if err != nil {
 		return err
 	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads, gateway: gw, payments: payments.schedule})
+		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges})
 	if err != nil {
 		return err
 	}
@@ -128,6 +145,7 @@ everyone it relays would count as loopback).`)
 		background.Go(func() { st.relay.Run(bg) })
 		background.Go(func() { st.sweeper.Run(bg) })
 		background.Go(func() { st.complaints.Run(bg) })
+		background.Go(func() { st.parcels.Run(bg) })
 	}
 	defer func() { stopBackground(); background.Wait() }()
 
@@ -191,4 +209,38 @@ func (f rateFlag) Set(s string) error {
 		*f.r = r
 	}
 	return err
+}
+
+// openEdges opens where notifications and events leave: the SMTP server, the event
+// stream. publicURL (or base, the listening address) prefixes the links in emails.
+func (m *Main) openEdges(ctx context.Context, base, publicURL, smtpURL, natsURL string, allowPrivate bool, logger *slog.Logger) (app.Config, error) {
+	cfg := app.Config{BaseURL: cmp.Or(publicURL, base), WebhooksAllowPrivate: allowPrivate}
+	if publicURL != "" {
+		if u, err := url.Parse(publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cfg, usageErrorf("serve: --base-url must be an http or https URL, such as https://aftersales.example.com")
+		}
+	}
+	if smtpURL != "" {
+		mailer, err := notify.NewSMTPMailer(smtpURL)
+		if err != nil {
+			return cfg, usageErrorf("serve: --smtp-url: %v", err)
+		}
+		cfg.Mailer = mailer
+	}
+	if natsURL != "" {
+		p, err := stream.Connect(natsURL, stream.Options{Logger: logger})
+		if err != nil {
+			return cfg, fmt.Errorf("serve: --nats-url: %w", err)
+		}
+		m.onClose(func() error { p.Close(); return nil })
+		cfg.Publisher = streamPublisher{p}
+	}
+	return cfg, nil
+}
+
+// streamPublisher publishes a merchant's event under its subject.
+type streamPublisher struct{ p *stream.Publisher }
+
+func (s streamPublisher) Publish(ctx context.Context, merchant, event, id string, data []byte) error {
+	return s.p.Publish(ctx, stream.Subject(merchant, event), id, data)
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/aftersales/aftersales/internal/blob"
 	"github.com/aftersales/aftersales/internal/calendar"
 	"github.com/aftersales/aftersales/internal/clock"
+	"github.com/aftersales/aftersales/internal/delivery"
 	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/aftersales/aftersales/internal/notify"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
@@ -33,8 +35,10 @@ type stack struct {
 	relay *scheduler.Relay
 	// sweeper deletes the uploads no case claimed (serve runs it).
 	sweeper *scheduler.Sweeper
-	// complaints is the complaints' clock: it hands up those whose tier missed a target.
+	// complaints is the complaints' clock: it hands up those whose tier missed a target;
+	// parcels is the parcels' (no carrier update for a while).
 	complaints *scheduler.Sweeper
+	parcels    *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -54,6 +58,9 @@ type stackConfig struct {
 	// schedule of failing ones (the defaults when zero).
 	gateway  ledger.Gateway
 	payments ledger.Schedule
+	// edges are where notifications and events leave (serve's --base-url, --smtp-url,
+	// --nats-url, --webhooks-allow-private).
+	edges app.Config
 }
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
@@ -113,11 +120,13 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}
 	s.app = app.New(app.Config{Store: s.store, Engine: engine, Blobs: blobs, Now: s.clock.Now,
 		Logger: cfg.logger, Observer: cfg.observer, UploadQuota: cfg.uploads.quota, Gateway: cfg.gateway, Payments: cfg.payments,
+		BaseURL: cfg.edges.BaseURL, Mailer: cfg.edges.Mailer, SMS: cmp.Or[notify.SMSSender](cfg.edges.SMS, notify.LogSMS{Logger: cfg.logger}),
+		Publisher: cfg.edges.Publisher, WebhooksAllowPrivate: cfg.edges.WebhooksAllowPrivate,
 		OnTimer:  func(due time.Time) { s.sched.Wake(due) },
 		OnOutbox: func() { s.relay.Wake() }})
 	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Workers: cfg.workers, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
 	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: relayHandlers(cfg.logger, s.app)})
+		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: delivery.Handlers(s.app)})
 	grace := cmp.Or(cfg.uploads.grace, app.DefaultUploadGrace)
 	s.sweeper = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Sweep: func(ctx context.Context) error {
 		_, err := s.app.SweepUploads(ctx, grace)
@@ -125,6 +134,10 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.complaints = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 30 * time.Second, Sweep: func(ctx context.Context) error {
 		_, err := s.app.CheckComplaints(ctx)
+		return err
+	}})
+	s.parcels = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
+		_, err := s.app.CheckShipments(ctx)
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
@@ -147,18 +160,6 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		cfg.logger.Info("policy installed", "policy", d.Key(), "layer", d.Layer, "file", cfg.policy)
 	}
 	return s, nil
-}
-
-// relayHandlers are where outbox messages go: money movements to the payment gateway
-// (app.ExecutePayment, which says when to look again); notifications are logged until
-// the notification issue brings e-mail, SMS and webhooks, at debug level (a demo store's
-// backlog would otherwise bury the demo logins at start).
-func relayHandlers(logger *slog.Logger, a *app.App) map[string]scheduler.Handler {
-	logIt := func(ctx context.Context, m store.OutboxRecord) error {
-		logger.Debug("outbox", "topic", m.Topic, "key", m.Key, "id", m.ID)
-		return nil
-	}
-	return map[string]scheduler.Handler{"notify.": logIt, "money.": scheduler.PaymentHandler(a.ExecutePayment, app.ErrNoEntry)}
 }
 
 // describe spells out an application error with its field messages, in English and

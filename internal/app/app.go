@@ -8,11 +8,13 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/blob"
 	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/aftersales/aftersales/internal/notify"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -59,6 +61,24 @@ type Config struct {
 	Gateway ledger.Gateway
 	// Payments is the retry schedule of failing payments; zero fields take the defaults.
 	Payments ledger.Schedule
+	// BaseURL is where people reach the pages ("http://127.0.0.1:8080"), for links in
+	// emails and messages.
+	BaseURL string
+	// Mailer sends email (--smtp-url); nil: emails are logged only.
+	Mailer notify.Mailer
+	// SMS sends text messages; nil: none are sent.
+	SMS notify.SMSSender
+	// Publisher publishes case events to the event stream (--nats-url); nil: none.
+	Publisher Publisher
+	// WebhooksAllowPrivate lets webhooks reach loopback and private addresses (tests,
+	// demos; --webhooks-allow-private).
+	WebhooksAllowPrivate bool
+}
+
+// Publisher publishes a merchant's event to the event stream, exactly once per id (a
+// second publication of an id is dropped by the stream).
+type Publisher interface {
+	Publish(ctx context.Context, merchant, event, id string, data []byte) error
 }
 
 // App runs the commands and queries. It is safe for concurrent use.
@@ -74,6 +94,11 @@ type App struct {
 	quota    UploadQuota
 	gateway  ledger.Gateway
 	payments ledger.Schedule
+	baseURL  string
+	mailer   notify.Mailer
+	sms      notify.SMSSender
+	pub      Publisher
+	webhooks webhookConfig
 }
 
 // New returns an App.
@@ -90,6 +115,9 @@ func New(cfg Config) *App {
 	}
 	a.quota = cfg.UploadQuota.withDefaults()
 	a.gateway, a.payments = cfg.Gateway, cfg.Payments.Normal()
+	a.baseURL = strings.TrimRight(cfg.BaseURL, "/")
+	a.mailer, a.sms, a.pub = cfg.Mailer, cfg.SMS, cfg.Publisher
+	a.webhooks = newWebhookConfig(cfg.WebhooksAllowPrivate)
 	return a
 }
 

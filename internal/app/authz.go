@@ -42,6 +42,9 @@ type Principal struct {
 	Customer string   // a customer
 	Scope    []string // the merchants an agent or supervisor serves; empty: all
 	ID       string   // the token, user or session id, for history and idempotency
+	// User is the staff account behind a session ("" for tokens and customers): whose
+	// inbox and channels.
+	User string
 	// Where the request came from, for the audit log.
 	Addr   string
 	Client string

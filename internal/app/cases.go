@@ -266,6 +266,11 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err := tx.Enqueue(ctx, outboxMessages(c, res)...); err != nil {
 		return err
 	}
+	if dir, parcel := parcelOf(c, &res.Event); parcel != nil {
+		if err := a.trackParcel(ctx, tx, c, dir, parcel); err != nil {
+			return err
+		}
+	}
 	if err := a.planMoney(ctx, tx, c, res, deltas); err != nil {
 		return err
 	}
@@ -310,7 +315,7 @@ func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMess
 func notification(c *aftersale.Case, m aftersale.Message, seq int64) store.OutboxMessage {
 	b, _ := json.Marshal(map[string]any{
 		"case_id": c.ID, "number": c.Number, "merchant": c.MerchantID, "customer": c.CustomerID,
-		"to": m.To, "state": c.State, "seq": seq,
+		"to": m.To, "state": c.State, "seq": seq, "type": c.Type,
 	})
 	return store.OutboxMessage{Topic: "notify." + m.Template, Key: c.ID, Payload: b}
 }

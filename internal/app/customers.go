@@ -14,6 +14,7 @@ type CustomerProfile struct {
 	Name    string `json:"name"`
 	Phone   string `json:"phone"`
 	Address string `json:"address"`
+	Email   string `json:"email,omitempty"`
 }
 
 // MerchantProfile is a shop's display name and main category.
@@ -36,11 +37,14 @@ func (a *App) UpdateCustomerProfile(ctx context.Context, p Principal, in Custome
 	case len(in.Name) > 200 || len(in.Phone) > 32 || len(in.Address) > 500:
 		return errInvalid("profile", "姓名、电话或地址过长", "the name, phone or address is too long")
 	}
+	if err := checkEmail("email", in.Email); err != nil {
+		return err
+	}
 	err := a.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.EnsureCustomer(ctx, in.ID); err != nil {
 			return err
 		}
-		return tx.UpdateCustomer(ctx, store.Customer{ID: in.ID, Name: in.Name, Phone: in.Phone, Address: in.Address})
+		return tx.UpdateCustomer(ctx, store.Customer{ID: in.ID, Name: in.Name, Phone: in.Phone, Address: in.Address, Email: in.Email})
 	})
 	return fromCore(err)
 }

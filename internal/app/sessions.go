@@ -116,7 +116,7 @@ func (a *App) Login(ctx context.Context, username, password, addr, client string
 		}
 		return nil, errLogin
 	}
-	p := Principal{Role: Role(u.Role), Merchant: u.Merchant, Scope: u.Scope, ID: u.ID, Addr: addr, Client: client}
+	p := Principal{Role: Role(u.Role), Merchant: u.Merchant, Scope: u.Scope, ID: u.ID, User: u.ID, Addr: addr, Client: client}
 	var s *Session
 	err = a.store.Update(ctx, func(tx store.Tx) error {
 		if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
@@ -193,7 +193,7 @@ func (a *App) SessionPrincipal(ctx context.Context, secret, addr, client string)
 	p := Principal{Role: Role(s.Role), Merchant: s.Merchant, Customer: s.Customer, Scope: s.Scope,
 		ID: "session:" + hex.EncodeToString(hash[:8]), Addr: addr, Client: client}
 	if s.UserID != "" {
-		p.ID = s.UserID
+		p.ID, p.User = s.UserID, s.UserID
 	}
 	return p, s.CSRFToken, nil
 }

@@ -22,6 +22,7 @@ type UserInput struct {
 	Merchant    string   `json:"merchant,omitempty" jsonschema:"description=the merchant of merchant staff"`
 	Scope       []string `json:"scope,omitempty" jsonschema:"description=merchants an agent or supervisor serves; empty: all"`
 	Password    string   `json:"password" jsonschema:"description=at least 10 characters"`
+	Email       string   `json:"email,omitempty" jsonschema:"description=where notifications and password resets go"`
 }
 
 // UserView is a staff account as admins see it (never its password hash).
@@ -29,6 +30,7 @@ type UserView struct {
 	ID          string    `json:"id"`
 	Username    string    `json:"username"`
 	DisplayName string    `json:"display_name"`
+	Email       string    `json:"email,omitempty"`
 	Role        Role      `json:"role"`
 	Merchant    string    `json:"merchant,omitempty"`
 	Scope       []string  `json:"scope"`
@@ -42,7 +44,7 @@ func userView(u *store.User, now time.Time) UserView {
 	if scope == nil {
 		scope = []string{}
 	}
-	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: Role(u.Role), Merchant: u.Merchant,
+	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Role: Role(u.Role), Merchant: u.Merchant,
 		Scope: scope, Locked: u.LockedUntil.After(now), Disabled: !u.DisabledAt.IsZero(), CreatedAt: u.CreatedAt}
 }
 
@@ -78,6 +80,9 @@ func (a *App) CreateUser(ctx context.Context, p Principal, in UserInput) (*UserV
 	if err := checkPassword(in.Password); err != nil {
 		return nil, err
 	}
+	if err := checkEmail("email", in.Email); err != nil {
+		return nil, err
+	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return nil, errInternal(err)
@@ -88,7 +93,7 @@ func (a *App) CreateUser(ctx context.Context, p Principal, in UserInput) (*UserV
 			return nil, 0, err
 		}
 		u := store.User{ID: uuid.NewString(), Username: in.Username, DisplayName: in.DisplayName, Role: string(in.Role),
-			Merchant: in.Merchant, Scope: slices.Clone(in.Scope), PasswordHash: hash, CreatedAt: tx.Now()}
+			Merchant: in.Merchant, Scope: slices.Clone(in.Scope), PasswordHash: hash, Email: in.Email, CreatedAt: tx.Now()}
 		if err := tx.InsertUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return nil, 0, errInvalid("username", "用户名已被使用", "the username is taken")
@@ -153,6 +158,7 @@ type UserChange struct {
 	Password *string `json:"password,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
 	Unlock   bool    `json:"unlock,omitempty"`
+	Email    *string `json:"email,omitempty"`
 }
 
 // ChangeUser sets a password, disables or enables an account, or lifts a lockout. A new
@@ -160,6 +166,11 @@ type UserChange struct {
 func (a *App) ChangeUser(ctx context.Context, p Principal, username string, in UserChange) (*UserView, error) {
 	if err := authorize(p, opAdmin, nil, ""); err != nil {
 		return nil, err
+	}
+	if in.Email != nil {
+		if err := checkEmail("email", *in.Email); err != nil {
+			return nil, err
+		}
 	}
 	var hash string
 	if in.Password != nil {
@@ -193,6 +204,9 @@ func (a *App) ChangeUser(ctx context.Context, p Principal, username string, in U
 		}
 		if in.Unlock {
 			u.FailedLogins, u.LockedUntil = 0, time.Time{}
+		}
+		if in.Email != nil {
+			u.Email = *in.Email
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return nil, 0, err

@@ -141,6 +141,8 @@ type ShipmentView struct {
 	Carrier    string    `json:"carrier"`
 	TrackingNo string    `json:"tracking_no"`
 	At         time.Time `json:"at"`
+	// DeliveredAt: the carrier reported an outbound parcel delivered.
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 }
 
 // ActorView is who acted.
@@ -216,7 +218,7 @@ func shipmentView(s *aftersale.Shipment) *ShipmentView {
 	if s == nil {
 		return nil
 	}
-	return &ShipmentView{Carrier: s.Carrier, TrackingNo: s.TrackingNo, At: s.At}
+	return &ShipmentView{Carrier: s.Carrier, TrackingNo: s.TrackingNo, At: s.At, DeliveredAt: optTime(s.DeliveredAt)}
 }
 
 // caseView renders a case for a principal: the allowed actions are the principal's own.

@@ -550,8 +550,11 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 	case "metrics":
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/metrics"})
 	}
-	if r, ok := aw.disputeRequest(t, op, p, tg); ok {
-		return r
+	for _, more := range []func(*testing.T, string, principal, target) (apitest.Request, bool){
+		aw.disputeRequest, aw.logisticsRequest, aw.logisticsPageRequest, aw.webhookPageRequest} {
+		if r, ok := more(t, op, p, tg); ok {
+			return r
+		}
 	}
 	t.Fatalf("the access matrix has no request for operation %s: add one", op)
 	return apitest.Request{}

@@ -233,4 +233,4 @@ var pageRoutes = []route{
 }
 
 // routes are the API's and the pages'.
-var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, adminPageRoutes)
+var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, adminPageRoutes)

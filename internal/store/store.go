@@ -268,6 +268,9 @@ type Tx interface {
 
 	Ledger
 	Disputes
+	Logistics
+	Notifications
+	Webhooks
 }
 
 // Merchant is a shop on the platform.
@@ -283,6 +286,7 @@ type Customer struct {
 	Name    string
 	Phone   string
 	Address string
+	Email   string
 }
 
 // CaseRecord is a stored case.
@@ -417,6 +421,7 @@ type User struct {
 	ID           string
 	Username     string
 	DisplayName  string
+	Email        string   // where notifications and password resets go ("" none)
 	Role         string   // merchant | agent | supervisor | admin
 	Merchant     string   // for merchant staff
 	Scope        []string // merchants an agent or supervisor serves; empty (read back nil): all

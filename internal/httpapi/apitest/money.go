@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/delivery"
 	"github.com/aftersales/aftersales/internal/ledger"
 	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
@@ -79,16 +79,39 @@ func (e *Env) SettlePayments(t testing.TB) {
 	}
 }
 
-// RunRelay runs the outbox relay with serve's payment handler until the test ends, as a
-// replica does: payments are made moments after the transition that owes them, for tests
-// that drive the service from outside (the load generator) rather than step by step.
+// RunRelay runs the outbox relay with serve's handlers until the test ends, as a replica
+// does: payments are made moments after the transition that owes them, notifications and
+// webhooks leave, for tests that drive the service from outside (the load generator)
+// rather than step by step.
 func (e *Env) RunRelay(t testing.TB) {
 	t.Helper()
-	r := scheduler.NewRelay(scheduler.RelayConfig{Store: e.Store, Owner: "apitest-relay", Now: e.Clock.Now,
-		MaxIdle: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
-		Handlers: map[string]scheduler.Handler{"money.": scheduler.PaymentHandler(e.App.ExecutePayment, app.ErrNoEntry)}})
+	r := e.relay("apitest-relay")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = r.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+}
+
+func (e *Env) relay(owner string) *scheduler.Relay {
+	return scheduler.NewRelay(scheduler.RelayConfig{Store: e.Store, Owner: owner, Now: e.Clock.Now,
+		MaxIdle: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Handlers: delivery.Handlers(e.App)})
+}
+
+// DrainOutbox relays, step by step, every outbox message available now, and those they
+// cause, until none is left available (messages waiting for a retry stay).
+func (e *Env) DrainOutbox(t testing.TB) {
+	t.Helper()
+	r := e.relay("apitest-drain")
+	for i := 0; ; i++ {
+		n, err := r.RunOnce(t.Context())
+		if err != nil {
+			t.Fatalf("relay: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if i > 1000 {
+			t.Fatal("the outbox does not drain")
+		}
+	}
 }

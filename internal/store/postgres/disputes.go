@@ -154,17 +154,23 @@ func (t *Tx) ListDisputes(ctx context.Context, q store.DisputeQuery) ([]dispute.
 // updated first, after the cursor's position, calling add with each row's body; it returns
 // the next page's cursor ("" at the end).
 func (t *Tx) listPage(ctx context.Context, table, prefix, cursor string, limit int, f *filter, add func(body []byte) error) (string, error) {
+	return t.listPageBy(ctx, table, "updated_at", prefix, cursor, limit, f, add)
+}
+
+// listPageBy is listPage in the order of the time column (updated_at, created_at), then
+// id, descending.
+func (t *Tx) listPageBy(ctx context.Context, table, column, prefix, cursor string, limit int, f *filter, add func(body []byte) error) (string, error) {
 	limit = pageLimit(limit)
 	if cursor != "" {
 		at, id, err := decodeRowCursor(prefix, cursor)
 		if err != nil {
 			return "", err
 		}
-		f.add("(updated_at, id) < (" + f.arg(at) + "::timestamptz, " + f.arg(id) + "::text)")
+		f.add("(" + column + ", id) < (" + f.arg(at) + "::timestamptz, " + f.arg(id) + "::text)")
 	}
 	// The limit is written out, not an argument (see listCasesSQL).
-	sql := "SELECT body, updated_at, id FROM " + table + f.sql() +
-		" ORDER BY updated_at DESC, id DESC LIMIT " + strconv.Itoa(limit+1)
+	sql := "SELECT body, " + column + ", id FROM " + table + f.sql() +
+		" ORDER BY " + column + " DESC, id DESC LIMIT " + strconv.Itoa(limit+1)
 	var (
 		n      int
 		lastAt time.Time

@@ -44,11 +44,11 @@ func (t *Tx) UpdateMerchant(ctx context.Context, m store.Merchant) error {
 	return wrap(err, "update merchant %s", m.Code)
 }
 
-// UpdateCustomer sets a customer's profile, and the last four digits of the phone that
+// UpdateCustomer sets a customer's profile (email included), and the last four digits of the phone that
 // searches match; ErrNotFound if there is no such customer.
 func (t *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
-	n, err := t.exec(ctx, `UPDATE customers SET name = $2, phone = $3, phone_last4 = $5, address = $4 WHERE id = $1`,
-		c.ID, c.Name, c.Phone, c.Address, store.PhoneLast4(c.Phone))
+	n, err := t.exec(ctx, `UPDATE customers SET name = $2, phone = $3, phone_last4 = $5, address = $4, email = $6 WHERE id = $1`,
+		c.ID, c.Name, c.Phone, c.Address, store.PhoneLast4(c.Phone), c.Email)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
@@ -58,8 +58,8 @@ func (t *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
 // Customer returns a customer by id.
 func (t *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 	c := store.Customer{ID: id}
-	err := t.queryRow(ctx, `SELECT name, phone, address FROM customers WHERE id = $1`,
-		[]any{id}, &c.Name, &c.Phone, &c.Address)
+	err := t.queryRow(ctx, `SELECT name, phone, address, email FROM customers WHERE id = $1`,
+		[]any{id}, &c.Name, &c.Phone, &c.Address, &c.Email)
 	if err != nil {
 		return store.Customer{}, wrap(err, "customer %s", id)
 	}

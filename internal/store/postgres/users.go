@@ -17,11 +17,11 @@ import (
 func (t *Tx) InsertUser(ctx context.Context, u store.User) error {
 	n, err := t.exec(ctx, `
 		INSERT INTO users (id, username, display_name, role, merchant_code, scope, password_hash,
-		                   failed_logins, locked_until, created_at, disabled_at)
-		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, $10, $11)
+		                   failed_logins, locked_until, created_at, disabled_at, email)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Username, u.DisplayName, u.Role, u.Merchant, scopeJSON(u.Scope), u.PasswordHash,
-		int32(u.FailedLogins), nullTime(u.LockedUntil), orNow(u.CreatedAt, t.now), nullTime(u.DisabledAt))
+		int32(u.FailedLogins), nullTime(u.LockedUntil), orNow(u.CreatedAt, t.now), nullTime(u.DisabledAt), u.Email)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("the id or the username is taken: %w", store.ErrConflict)
 	}
@@ -34,10 +34,10 @@ func (t *Tx) UpdateUser(ctx context.Context, u store.User) error {
 	n, err := t.exec(ctx, `
 		UPDATE users
 		SET display_name = $2, role = $3, merchant_code = NULLIF($4, ''), scope = $5, password_hash = $6,
-		    failed_logins = $7, locked_until = $8, disabled_at = $9
+		    failed_logins = $7, locked_until = $8, disabled_at = $9, email = $10
 		WHERE id = $1`,
 		u.ID, u.DisplayName, u.Role, u.Merchant, scopeJSON(u.Scope), u.PasswordHash,
-		int32(u.FailedLogins), nullTime(u.LockedUntil), nullTime(u.DisabledAt))
+		int32(u.FailedLogins), nullTime(u.LockedUntil), nullTime(u.DisabledAt), u.Email)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
@@ -45,7 +45,7 @@ func (t *Tx) UpdateUser(ctx context.Context, u store.User) error {
 }
 
 // userColumns are what scanUser reads, in its order.
-const userColumns = `id, username, display_name, role, COALESCE(merchant_code, ''), scope, password_hash,
+const userColumns = `id, username, display_name, email, role, COALESCE(merchant_code, ''), scope, password_hash,
 		       failed_logins, locked_until, created_at, disabled_at`
 
 // User returns an account by id.
@@ -98,7 +98,7 @@ type userRow struct {
 }
 
 func (r *userRow) dest() []any {
-	return []any{&r.u.ID, &r.u.Username, &r.u.DisplayName, &r.u.Role, &r.u.Merchant, &r.scope,
+	return []any{&r.u.ID, &r.u.Username, &r.u.DisplayName, &r.u.Email, &r.u.Role, &r.u.Merchant, &r.scope,
 		&r.u.PasswordHash, &r.failed, &r.locked, &r.u.CreatedAt, &r.disabled}
 }
 

@@ -48,19 +48,19 @@ func (tx *Tx) EnsureCustomer(ctx context.Context, id string) error {
 
 // Customer returns a customer by id.
 func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
-	const q = `SELECT id, name, phone, address FROM customers WHERE id = ?`
+	const q = `SELECT id, name, phone, address, email FROM customers WHERE id = ?`
 	var c store.Customer
-	if err := tx.queryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.Phone, &c.Address); err != nil {
+	if err := tx.queryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.Phone, &c.Address, &c.Email); err != nil {
 		return store.Customer{}, fmt.Errorf("load customer %s: %w", id, dbErr(err))
 	}
 	return c, nil
 }
 
-// UpdateCustomer sets a customer's profile, and the last four digits of the phone that
+// UpdateCustomer sets a customer's profile (email included), and the last four digits of the phone that
 // searches match.
 func (tx *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {
-	const q = `UPDATE customers SET name = ?, phone = ?, phone_last4 = ?, address = ? WHERE id = ?`
-	res, err := tx.exec(ctx, q, c.Name, c.Phone, store.PhoneLast4(c.Phone), c.Address, c.ID)
+	const q = `UPDATE customers SET name = ?, phone = ?, phone_last4 = ?, address = ?, email = ? WHERE id = ?`
+	res, err := tx.exec(ctx, q, c.Name, c.Phone, store.PhoneLast4(c.Phone), c.Address, c.Email, c.ID)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update customer %s: %w", c.ID, err)
 	}

@@ -13,10 +13,10 @@ import (
 // username is taken, ErrNotFound if its merchant is unknown.
 func (tx *Tx) InsertUser(ctx context.Context, u store.User) error {
 	const q = `
-INSERT INTO users (id, username, display_name, role, merchant_code, scope, password_hash,
+INSERT INTO users (id, username, display_name, email, role, merchant_code, scope, password_hash,
                    failed_logins, locked_until, created_at, disabled_at)
-VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?)`
-	_, err := tx.exec(ctx, q, u.ID, u.Username, u.DisplayName, u.Role, u.Merchant, scopeJSON(u.Scope),
+VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?)`
+	_, err := tx.exec(ctx, q, u.ID, u.Username, u.DisplayName, u.Email, u.Role, u.Merchant, scopeJSON(u.Scope),
 		u.PasswordHash, u.FailedLogins, nullMicros(u.LockedUntil), micros(orNow(u.CreatedAt, tx.now)),
 		nullMicros(u.DisabledAt))
 	if err != nil {
@@ -30,10 +30,10 @@ VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?)`
 func (tx *Tx) UpdateUser(ctx context.Context, u store.User) error {
 	const q = `
 UPDATE users
-SET display_name = ?, role = ?, merchant_code = NULLIF(?, ''), scope = ?, password_hash = ?,
+SET display_name = ?, email = ?, role = ?, merchant_code = NULLIF(?, ''), scope = ?, password_hash = ?,
     failed_logins = ?, locked_until = ?, disabled_at = ?
 WHERE id = ?`
-	res, err := tx.exec(ctx, q, u.DisplayName, u.Role, u.Merchant, scopeJSON(u.Scope), u.PasswordHash,
+	res, err := tx.exec(ctx, q, u.DisplayName, u.Email, u.Role, u.Merchant, scopeJSON(u.Scope), u.PasswordHash,
 		u.FailedLogins, nullMicros(u.LockedUntil), nullMicros(u.DisabledAt), u.ID)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, err)
@@ -42,7 +42,7 @@ WHERE id = ?`
 }
 
 // userColumns are what scanUser reads, in its order.
-const userColumns = `id, username, display_name, role, COALESCE(merchant_code, ''), scope, password_hash,
+const userColumns = `id, username, display_name, email, role, COALESCE(merchant_code, ''), scope, password_hash,
        failed_logins, locked_until, created_at, disabled_at`
 
 // User returns an account by id.
@@ -95,7 +95,7 @@ func scanUser(row scanner) (store.User, error) {
 		created          int64
 		locked, disabled sql.NullInt64
 	)
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Merchant, &scope,
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Role, &u.Merchant, &scope,
 		&u.PasswordHash, &u.FailedLogins, &locked, &created, &disabled); err != nil {
 		return store.User{}, err
 	}

@@ -49,7 +49,8 @@ func testEnsureCustomer(t *testing.T, s store.Store) {
 		wantEqual(t, "new customer", c, store.Customer{ID: "C-1"})
 		return nil
 	})
-	want := store.Customer{ID: "C-1", Name: "王小明", Phone: "+86 138 0000 0000", Address: "上海市浦东新区世纪大道 1 号"}
+	want := store.Customer{ID: "C-1", Name: "王小明", Phone: "+86 138 0000 0000", Address: "上海市浦东新区世纪大道 1 号",
+		Email: "wang.xiaoming@example.com"}
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.UpdateCustomer(ctx, want) })
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.EnsureCustomer(ctx, "C-1") })
 	mustView(t, s, func(tx store.Tx) error {

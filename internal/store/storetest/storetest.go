@@ -59,6 +59,10 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Ledger", ledgerTests},
 		{"Disputes", disputeTests},
 		{"Complaints", complaintTests},
+		{"Logistics", logisticsTests},
+		{"Tasks", taskTests},
+		{"Notifications", notificationTests},
+		{"Webhooks", webhookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

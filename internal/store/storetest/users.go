@@ -23,8 +23,8 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 // sampleUser is an account with every field set but the times the store fills in.
 func sampleUser(id, username, role, merchant string) store.User {
-	return store.User{ID: id, Username: username, DisplayName: "客服 " + username, Role: role,
-		Merchant: merchant, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$" + id}
+	return store.User{ID: id, Username: username, DisplayName: "客服 " + username, Email: username + "@example.com",
+		Role: role, Merchant: merchant, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$" + id}
 }
 
 // seedMerchants creates merchants by code.
@@ -144,6 +144,7 @@ func testUserUpdate(t *testing.T, s store.Store) {
 		ID:           "u-1",
 		Username:     "renamed",
 		DisplayName:  "韩梅梅 (supervisor)",
+		Email:        "meimei.han@example.org",
 		Role:         "supervisor",
 		Scope:        []string{"M-3", "M-1", "M-2"},
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$newhash",

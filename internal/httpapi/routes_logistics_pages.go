@@ -1,0 +1,4 @@
+package httpapi
+
+// logisticsPageRoutes are the pages of parcels, tasks and notifications.
+var logisticsPageRoutes = []route{}
