@@ -13,82 +13,21 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/aftersales/aftersales/internal/notify/smtptest"
 )
 
-// received is one message the test server accepted.
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
+// The test server (package smtptest) under the names these tests use.
+type received = smtptest.Received
 
-// smtpBackend is an SMTP server's inside that keeps what it accepts and refuses the
-// recipients in refuse with their reply.
-type smtpBackend struct {
-	mu     sync.Mutex
-	msgs   []received
-	refuse map[string]*smtp.SMTPError
-}
+type smtpBackend = smtptest.Server
 
-func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
-
-func (b *smtpBackend) messages() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]received(nil), b.msgs...)
-}
-
-type smtpSession struct {
-	b    *smtpBackend
-	from string
-	to   []string
-}
-
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err, ok := s.b.refuse[to]; ok {
-		return err
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	s.b.msgs = append(s.b.msgs, received{s.from, s.to, data})
-	return nil
-}
-
-func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error { return nil }
-
-// MustStartSMTP runs an SMTP server on a free local port until the test ends and returns
-// its backend and the mailer URL for it.
+// MustStartSMTP runs an SMTP server until the test ends: its backend and its URL.
 func MustStartSMTP(t *testing.T, refuse map[string]*smtp.SMTPError) (*smtpBackend, string) {
 	t.Helper()
-	be := &smtpBackend{refuse: refuse}
-	srv := smtp.NewServer(be)
-	srv.Domain = "mx.test"
-	srv.ReadTimeout, srv.WriteTimeout = 5*time.Second, 5*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close(); <-done })
-	port := l.Addr().(*net.TCPAddr).Port
-	return be, "smtp://127.0.0.1:" + strconv.Itoa(port) + "?from=noreply@aftersales.test&from_name=" +
-		"%E5%94%AE%E5%90%8E%E6%9C%8D%E5%8A%A1%E5%B9%B3%E5%8F%B0&tls=none&timeout=5s" // from_name 售后服务平台
+	return smtptest.Start(t, refuse)
 }
 
 // parsedMail is a received message taken apart.
@@ -167,7 +106,7 @@ func TestSMTPMailerDeliversBothLanguages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs := be.messages()
+		msgs := be.Messages()
 		if len(msgs) != i+1 {
 			t.Fatalf("%d messages arrived", len(msgs))
 		}
@@ -217,7 +156,7 @@ func TestSMTPMailerKeepsHeadersSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustParse(t, be.messages()[0].Data)
+	p := mustParse(t, be.Messages()[0].Data)
 	if p.Header.Get("Bcc") != "" || p.Header.Get("X") != "" {
 		t.Errorf("header injected: %v", p.Header)
 	}
