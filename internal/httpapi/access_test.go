@@ -292,6 +292,8 @@ type accessWorld struct {
 	// disputes and complaints are made when a row first needs them (access_disputes_test.go).
 	disputes   map[target]string
 	complaints map[string]string
+	// parcels, their tasks and webhooks likewise (access_logistics_test.go).
+	parcels, tasks, webhooks map[target]string
 }
 
 func newAccessWorld(t *testing.T, env *apitest.Env) *accessWorld {
