@@ -118,8 +118,8 @@ func (m *Main) seedDemo(ctx context.Context, stacks []*stack, orders int, progre
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed, %d disputes decided, %d complaints) in %s\n",
-		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts, sum.Disputes, sum.Complaints, time.Since(start).Round(time.Second))
+	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed, %d disputes decided, %d complaints, %d carrier events) in %s\n",
+		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts, sum.Disputes, sum.Complaints, sum.CarrierEvents, time.Since(start).Round(time.Second))
 	return slices.Sorted(maps.Keys(sum.OrdersByMerchant)), nil
 }
 

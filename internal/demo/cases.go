@@ -155,6 +155,9 @@ func (s *sim) act(c *caseSim, mv move) error {
 		}
 		return s.after(c, v)
 	}
+	if in.Action == aftersale.Deliver && mv.who.ID == s.cast.carrier.ID {
+		return s.carrierScans(c, mv)
+	}
 	reply, err := s.a.Act(s.ctx, mv.who, c.id, in, nil)
 	if err != nil {
 		return fmt.Errorf("%s %s on %s case %s (order %s, %s): %w", mv.who.Role, in.Action, c.typ, c.id, c.o.no, c.state, err)

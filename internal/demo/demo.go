@@ -54,6 +54,7 @@ type Summary struct {
 	Timeouts         int            // actions the platform took because a deadline passed
 	Disputes         int            // disputes the platform worked to their end
 	Complaints       int            // complaints customers filed
+	CarrierEvents    int            // carrier events reported (duplicates and out of order included)
 }
 
 // minimumOrders is the smallest run for which Seed guarantees a case in every state: below
@@ -215,6 +216,7 @@ func (s *sim) gather(p *sim) {
 	s.sum.Refused += p.sum.Refused
 	s.sum.Timeouts += p.sum.Timeouts
 	s.sum.Disputes += p.sum.Disputes
+	s.sum.CarrierEvents += p.sum.CarrierEvents
 	s.sum.Complaints += p.sum.Complaints
 	for rule, n := range p.sum.Refusals {
 		s.sum.Refusals[rule] += n

@@ -143,8 +143,35 @@ type Shipment struct {
 func (s *Shipment) Matched() bool { return s.CaseID != "" }
 
 // NormCarrier is a carrier's code as kept: trimmed, lower case ("SF" and "sf " are one
-// carrier).
-func NormCarrier(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// carrier), and the names people type for the common carriers turned into their codes
+// ("顺丰速运" is sf), so that what a customer typed meets what the carrier's system sends.
+func NormCarrier(s string) string {
+	k := strings.ToLower(strings.TrimSpace(s))
+	if code, ok := carrierAliases[k]; ok {
+		return code
+	}
+	return k
+}
+
+// carrierAliases are the names of the common carriers, by code.
+var carrierAliases = func() map[string]string {
+	m := map[string]string{}
+	for code, names := range map[string][]string{
+		"sf":    {"顺丰", "顺丰速运", "顺丰快递", "sf express"},
+		"zto":   {"中通", "中通快递"},
+		"yto":   {"圆通", "圆通速递", "圆通快递"},
+		"yunda": {"韵达", "韵达快递", "韵达速递"},
+		"sto":   {"申通", "申通快递"},
+		"jd":    {"京东", "京东物流", "京东快递", "jdl"},
+		"ems":   {"中国邮政", "中国邮政ems", "邮政", "邮政ems"},
+		"jt":    {"极兔", "极兔速递", "j&t", "j&t express"},
+	} {
+		for _, n := range names {
+			m[n] = code
+		}
+	}
+	return m
+}()
 
 // NormTracking is a tracking number as kept: trimmed, upper case.
 func NormTracking(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }

@@ -177,3 +177,11 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestCarrierNamesMeetTheirCodes(t *testing.T) {
+	for in, want := range map[string]string{"顺丰速运": "sf", " SF ": "sf", "中通快递": "zto", "京东物流": "jd", "中国邮政EMS": "ems", "Acme": "acme"} {
+		if got := NormCarrier(in); got != want {
+			t.Errorf("NormCarrier(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
