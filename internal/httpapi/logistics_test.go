@@ -361,3 +361,38 @@ func TestOutboundDeliveredAndNotReceived(t *testing.T) {
 		wantProblem(t, res, http.StatusConflict, app.CodeConflict)
 	})
 }
+
+// Three replicas receive the same parcel's events at once (a carrier retrying on every
+// node): the delivery moves the case once, and the lost rule opens one task.
+func TestConcurrentEventsOnThreeReplicas(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		c := shippedBack(t, w, "SF1000000007")
+		shippedBack(t, w, "SF1000000008")
+		replicas := []*app.App{env.App, replica(t, env), replica(t, env)}
+		carrier := app.Principal{Role: app.RoleIntegration, ID: "carrier"}
+		at := time.Now().UTC().Add(-time.Hour)
+		var wg sync.WaitGroup
+		for i, a := range replicas {
+			wg.Go(func() {
+				_, err := a.RecordShipmentEvents(t.Context(), carrier, []app.ShipmentEventInput{
+					sfEvent("SF1000000007", fmt.Sprintf("d%d", i), "delivered", at.Add(time.Duration(i)*time.Minute)),
+					sfEvent("SF1000000008", fmt.Sprintf("x%d", i), "lost", at.Add(time.Duration(i)*time.Minute)),
+				}, nil)
+				if err != nil {
+					t.Errorf("replica %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := w.getCase(t, w.merchantA, c.ID); got.State != aftersale.ReturnDelivered || countActions(got, aftersale.Deliver) != 1 {
+			t.Errorf("after three replicas' deliveries: %s with %d deliveries, want return_delivered once", got.State, countActions(got, aftersale.Deliver))
+		}
+		if ts := listTasks(t, env, w.agent, "?kind=lost"); len(ts) != 1 {
+			t.Errorf("lost tasks %d, want 1", len(ts))
+		}
+		if p := getParcel(t, env, w.shop, "SF", "SF1000000008"); len(p.Events) != 3 {
+			t.Errorf("the lost parcel's timeline has %d events, want all 3", len(p.Events))
+		}
+	})
+}
