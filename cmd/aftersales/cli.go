@@ -53,7 +53,7 @@ func init() {
 		{"serve", "run the HTTP API (SQLite in --data, or PostgreSQL with --database-url)", (*Main).serve},
 		{"migrate", "apply the database migrations and exit", (*Main).migrate},
 		{"seed", "fill an empty store with demo data (--demo)", (*Main).seed},
-		{"import", "import orders from a CSV or XLSX file: import orders FILE", (*Main).importCmd},
+		{"import", "import orders or carrier events from a CSV or XLSX file: import orders FILE, import shipment-events FILE", (*Main).importCmd},
 		{"reconcile", "compare the ledger with the payment gateway's record (exit 3 on mismatches)", (*Main).reconcile},
 		{"token", "API tokens: token create --role ROLE, token list, token revoke ID", (*Main).token},
 		{"user", "staff accounts: user create|list|set", (*Main).user},

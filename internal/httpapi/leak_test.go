@@ -44,6 +44,8 @@ func TestMerchantSeesNothingOfAnotherMerchant(t *testing.T) {
 			"orders":      slices.Concat(a.orders, b.orders),
 			"disputes":    slices.Concat(a.disputes, b.disputes),
 			"complaints":  slices.Concat(a.complaints, b.complaints),
+			"parcels":     slices.Concat(a.parcels, b.parcels),
+			"webhooks":    slices.Concat(a.webhooks, b.webhooks),
 		}
 		for _, who := range walkers {
 			t.Run(who.name, func(t *testing.T) {
@@ -128,12 +130,14 @@ type merchantData struct {
 	disputes    []string // the disputes of its rejected cases, escalated by the customers
 	complaints  []string // a customer's about it, and its staff's about the platform
 	subjects    []string // the complaints' subjects
+	parcels     []string // the tracking numbers of its cases' parcels (SF; each lost: a task)
+	webhooks    []string
 }
 
 // markers are the strings that identify a merchant's data in an answer.
 func (m *merchantData) markers() []string {
 	return slices.Concat([]string{m.code, m.title}, m.customers, m.orders, m.cases, m.photos, m.messages, m.contacts, m.disputes,
-		m.complaints, m.subjects)
+		m.complaints, m.subjects, m.parcels, m.webhooks)
 }
 
 // seedMerchant gives merchant code the same business as any other: two customers of its
@@ -179,7 +183,13 @@ func seedMerchant(t *testing.T, w *world, code, sku string, customers ...string)
 			}
 			switch j {
 			case 1:
-				w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Approve, Version: c.Version})
+				c = w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Approve, Version: c.Version})
+				// The customer ships it back; the carrier loses it (a task for the desk).
+				no := fmt.Sprintf("%sP%d", strings.ToUpper(strings.ReplaceAll(code, "-", "")), i)
+				w.mustAct(t, token, c.ID, app.ActInput{Action: aftersale.ShipBack, Version: c.Version, Carrier: "SF", TrackingNo: no})
+				mustPostEvents(t, env, w.shop, app.ShipmentEventInput{Carrier: "SF", TrackingNo: no, EventID: no + "-lost", Status: "lost",
+					At: time.Now().UTC(), Detail: code + " parcel lost"})
+				m.parcels = append(m.parcels, no)
 			case 2:
 				c = w.mustAct(t, staff, c.ID, app.ActInput{Action: aftersale.Reject, Version: c.Version, Note: code + " rejects"})
 				if cu == "cust-shared" {
@@ -212,6 +222,9 @@ func seedMerchant(t *testing.T, w *world, code, sku string, customers ...string)
 		res.JSON(t, &c)
 		m.complaints, m.subjects = append(m.complaints, c.ID), append(m.subjects, in.in.Subject)
 	}
+	// A webhook of its own.
+	hook := createWebhook(t, env, staff, app.WebhookInput{URL: "https://93.184.216.34/" + code + "/hooks", Events: []string{"*"}})
+	m.webhooks = append(m.webhooks, hook.ID)
 	// Money: a refund, whose ledger entries the money page and the case page show.
 	refunded := w.refundedCase(t, code, customers[0], env.Token(t, app.RoleCustomer, customers[0]), staff)
 	m.cases, m.orders = append(m.cases, refunded.ID), append(m.orders, refunded.OrderNo)
@@ -225,6 +238,13 @@ var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 	t.Helper()
 	params := pathParam.FindAllString(template, -1)
+	if template == "/api/v1/shipments/{carrier}/{tracking_no}" {
+		var out []string
+		for _, p := range ids["parcels"] {
+			out = append(out, "/api/v1/shipments/SF/"+p)
+		}
+		return out
+	}
 	switch {
 	case len(params) == 0:
 		return []string{template}
@@ -245,6 +265,10 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["disputes"]
 	case strings.HasPrefix(template, "/api/v1/complaints/{id}"), strings.HasPrefix(template, "/complaints/{id}"):
 		values = ids["complaints"]
+	case strings.HasPrefix(template, "/api/v1/webhooks/{id}"), strings.HasPrefix(template, "/webhooks/{id}"):
+		values = ids["webhooks"]
+	case strings.HasPrefix(template, "/api/v1/tasks/{id}"), strings.HasPrefix(template, "/tasks/{id}"):
+		values = ids["tasks"]
 	case template == "/assets/{name}":
 		values = []string{"style.css"}
 	case strings.HasPrefix(template, "/admin/policies/{id}"):

@@ -160,7 +160,12 @@ var itemField = regexp.MustCompile(`^items\[(\d+)\]\.(\w+)$`)
 
 // problemsOf turns an application error about an order into problems on the rows of the
 // fields it names: items[i].x is the row of line i, anything else the order's first row.
-func problemsOf(err error, rows []int) []Problem {
+func problemsOf(err error, rows []int) []Problem { return fieldProblems(err, rows, itemField) }
+
+// fieldProblems turns an application error about a request made of rows into problems on
+// the rows of the fields it names: a field matching indexed (list[i].x) is column x of
+// rows[i], anything else is on the first row.
+func fieldProblems(err error, rows []int, indexed *regexp.Regexp) []Problem {
 	var ae *app.Error
 	if !errors.As(err, &ae) {
 		return []Problem{{Row: rows[0], Message: err.Error()}}
@@ -171,7 +176,7 @@ func problemsOf(err error, rows []int) []Problem {
 	var ps []Problem
 	for _, f := range ae.Fields {
 		p := Problem{Row: rows[0], Column: f.Field, Message: f.Message.EN}
-		if m := itemField.FindStringSubmatch(f.Field); m != nil {
+		if m := indexed.FindStringSubmatch(f.Field); m != nil {
 			if i, err := strconv.Atoi(m[1]); err == nil && i < len(rows) {
 				p.Row, p.Column = rows[i], m[2]
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// column is a field of the order file.
+// column is a field of the order file (an index into columns and orderColumns).
 type column int
 
 const (
@@ -63,15 +63,24 @@ var columns = [numColumns]columnInfo{
 
 func (c column) String() string { return columns[c].name }
 
-// columnByName finds a column by its normalized English or Chinese name.
-var columnByName = func() map[string]column {
-	m := make(map[string]column, 2*numColumns)
-	for c := range numColumns {
-		m[columns[c].name] = c
-		m[columns[c].zh] = c
+// orderColumns are the columns of an order file.
+var orderColumns = newColumnSet(columns[:])
+
+// columnSet is the columns of one kind of file (orders, carrier events): each kind numbers
+// its columns from 0 with its own constants, which index cols and a layout's cells.
+type columnSet struct {
+	cols   []columnInfo
+	byName map[string]int // normalized English or Chinese name → column
+}
+
+func newColumnSet(cols []columnInfo) *columnSet {
+	s := &columnSet{cols: cols, byName: make(map[string]int, 2*len(cols))}
+	for c, info := range cols {
+		s.byName[info.name] = c
+		s.byName[info.zh] = c
 	}
-	return m
-}()
+	return s
+}
 
 // normalizeHeader folds the spellings of a header cell that people and spreadsheets
 // produce: surrounding spaces, a byte order mark, case, spaces or hyphens for
@@ -89,8 +98,8 @@ func normalizeHeader(s string) string {
 
 // layout maps the columns of a file to fields.
 type layout struct {
-	index   [numColumns]int // cell index of each column, -1 if absent
-	ignored []string        // header cells that name no column
+	index   []int    // cell index of each column of its set, -1 if absent
+	ignored []string // header cells that name no column
 }
 
 // HeaderError is a header row the importer cannot use: nothing can be read from the file.
@@ -101,8 +110,8 @@ type HeaderError struct {
 
 func (e *HeaderError) Error() string { return fmt.Sprintf("row %d (header): %s", e.Row, e.Message) }
 
-func parseHeader(row int, cells []string) (*layout, error) {
-	l := &layout{}
+func parseHeader(set *columnSet, row int, cells []string) (*layout, error) {
+	l := &layout{index: make([]int, len(set.cols))}
 	for i := range l.index {
 		l.index[i] = -1
 	}
@@ -111,20 +120,20 @@ func parseHeader(row int, cells []string) (*layout, error) {
 		if name == "" {
 			continue
 		}
-		c, ok := columnByName[name]
+		c, ok := set.byName[name]
 		if !ok {
 			l.ignored = append(l.ignored, strings.TrimSpace(cell))
 			continue
 		}
 		if prev := l.index[c]; prev >= 0 {
-			return nil, &HeaderError{Row: row, Message: fmt.Sprintf("column %s appears twice (%q and %q)", c, cells[prev], cell)}
+			return nil, &HeaderError{Row: row, Message: fmt.Sprintf("column %s appears twice (%q and %q)", set.cols[c].name, cells[prev], cell)}
 		}
 		l.index[c] = i
 	}
 	var missing []string
-	for c := range numColumns {
-		if columns[c].required && l.index[c] < 0 {
-			missing = append(missing, columns[c].name+" ("+columns[c].zh+")")
+	for c, info := range set.cols {
+		if info.required && l.index[c] < 0 {
+			missing = append(missing, info.name+" ("+info.zh+")")
 		}
 	}
 	if len(missing) > 0 {
@@ -134,8 +143,12 @@ func parseHeader(row int, cells []string) (*layout, error) {
 	return l, nil
 }
 
-// cell returns the trimmed value of column c in a row, "" when the row is shorter.
-func (l *layout) cell(cells []string, c column) string {
+// cell returns the trimmed value of order column c in a row, "" when the row is shorter.
+func (l *layout) cell(cells []string, c column) string { return l.at(cells, int(c)) }
+
+// at returns the trimmed value of column c of the layout's set in a row, "" when the
+// column is absent or the row is shorter.
+func (l *layout) at(cells []string, c int) string {
 	i := l.index[c]
 	if i < 0 || i >= len(cells) {
 		return ""

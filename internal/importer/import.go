@@ -27,7 +27,8 @@ func AppSink(a *app.App, p app.Principal) Sink {
 type Progress struct {
 	Rows     int     // data rows read
 	Orders   int     // orders stored
-	Skipped  int     // orders skipped for problems
+	Events   int     // carrier events stored, duplicates not counted (ImportShipmentEvents)
+	Skipped  int     // orders skipped for problems (rows, for ImportShipmentEvents)
 	Fraction float64 // part of the file read, 0–1, or -1 when unknown
 	Elapsed  time.Duration
 	Done     bool // the last report
@@ -64,8 +65,12 @@ type ImportOptions struct {
 	Progress func(Progress)
 	// Interval between Progress calls; 100ms when 0.
 	Interval time.Duration
-	// MaxRejected is how many skipped orders the Summary lists; 1000 when 0.
+	// MaxRejected is how many skipped orders (rows of carrier events) the Summary lists;
+	// 1000 when 0.
 	MaxRejected int
+	// Batch is how many carrier events ImportShipmentEvents sends to the application at
+	// once; app.MaxShipmentEvents when 0 or more than that.
+	Batch int
 }
 
 // Import reads every order of r and stores the good ones with sink. An order the

@@ -1,8 +1,9 @@
-// Package importer reads orders from CSV and XLSX files exported by a shop system and
-// imports them through the application's UpsertOrder, the same command the order API runs
-// (DESIGN.md principle 2).
+// Package importer reads orders, and carrier events, from CSV and XLSX files exported by a
+// shop's or a carrier's system and imports them through the application's commands, the
+// same ones the API runs (DESIGN.md principle 2): UpsertOrder for orders,
+// RecordShipmentEvents for carrier events (see shipments.go for that kind of file).
 //
-// The file has one row per order line and a header row that names the columns, in
+// An order file has one row per order line and a header row that names the columns, in
 // English or Chinese and in any order:
 //
 //	order_no 订单号            merchant 商家          customer 买家
@@ -47,7 +48,7 @@ import (
 // no more than this of one order in memory.
 const maxLines = 500
 
-// Format is the kind of an order file.
+// Format is the kind of an import file.
 type Format string
 
 // Formats.
@@ -99,25 +100,31 @@ type source interface {
 	close() error
 }
 
-// Reader reads orders from a file, one order per Next.
-type Reader struct {
+// table is a file read row by row under its header row, whatever kind of import it
+// holds: the source, the header's layout of the kind's columns, and the count of rows.
+type table struct {
 	src      source
 	format   Format
 	loc      *time.Location
 	layout   *layout
 	date1904 bool
+	rows     int
+	closer   io.Closer
+}
+
+// Reader reads orders from a file, one order per Next.
+type Reader struct {
+	table
 
 	pending *rawRow        // a row read ahead: the first of the next order
 	seen    map[string]int // order number → first row, to catch an order split apart
-	rows    int
 	done    bool
-	closer  io.Closer
 }
 
 // rawRow is a row as read, kept until its order is complete.
 type rawRow struct {
 	row     int
-	orderNo string
+	orderNo string // orders only
 	cells   []string
 	err     string // the source could not read the row
 }
@@ -153,13 +160,22 @@ func NewXLSX(r io.Reader, opts Options) (*Reader, error) {
 // Open opens an order file, telling CSV from XLSX by its content (an XLSX file is a zip
 // archive) and, for an empty or ambiguous file, by its extension. The Reader closes the file.
 func Open(path string, opts Options) (*Reader, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	r := &Reader{seen: map[string]int{}}
+	if err := r.open(path, orderColumns, opts); err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*Reader, error) {
+	return r, nil
+}
+
+// open opens a file of the kind set describes, as Open tells: the table closes the file.
+func (t *table) open(path string, set *columnSet, opts Options) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	head := make([]byte, 8)
 	n, err := io.ReadFull(f, head)
@@ -173,21 +189,24 @@ func Open(path string, opts Options) (*Reader, error) {
 	if err != nil {
 		return fail(err)
 	}
-	var r *Reader
+	var src source
 	switch format {
 	case XLSX:
-		r, err = NewXLSX(f, opts)
+		src, err = newXLSXSource(f, opts.Sheet)
 	default:
 		if st, serr := f.Stat(); serr == nil && opts.Size == 0 {
 			opts.Size = st.Size()
 		}
-		r, err = NewCSV(f, opts)
+		src, err = newCSVSource(f, opts.Size)
+	}
+	if err == nil {
+		err = t.init(src, format, set, opts)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	r.closer = f
-	return r, nil
+	t.closer = f
+	return nil
 }
 
 // Detect tells the format of a file from its first bytes and its name.
@@ -205,12 +224,22 @@ func Detect(name string, head []byte) (Format, error) {
 }
 
 func newReader(src source, format Format, opts Options) (*Reader, error) {
-	r := &Reader{src: src, format: format, loc: opts.Location, seen: map[string]int{}}
-	if r.loc == nil {
-		r.loc = shanghai
+	r := &Reader{seen: map[string]int{}}
+	if err := r.init(src, format, orderColumns, opts); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// init reads the header row of src, which must name the columns of set; on failure it
+// closes src.
+func (t *table) init(src source, format Format, set *columnSet, opts Options) error {
+	t.src, t.format, t.loc = src, format, opts.Location
+	if t.loc == nil {
+		t.loc = shanghai
 	}
 	if xs, ok := src.(*xlsxSource); ok {
-		r.date1904 = xs.date1904
+		t.date1904 = xs.date1904
 	}
 	for {
 		row, cells, err := src.next()
@@ -218,24 +247,24 @@ func newReader(src source, format Format, opts Options) (*Reader, error) {
 		switch {
 		case errors.Is(err, io.EOF):
 			src.close()
-			return nil, &HeaderError{Row: 1, Message: "the file is empty: the first row must name the columns"}
+			return &HeaderError{Row: 1, Message: "the file is empty: the first row must name the columns"}
 		case errors.As(err, &re):
 			src.close()
-			return nil, &HeaderError{Row: row, Message: re.msg}
+			return &HeaderError{Row: row, Message: re.msg}
 		case err != nil:
 			src.close()
-			return nil, err
+			return err
 		}
 		if blank(cells) {
 			continue
 		}
-		l, err := parseHeader(row, cells)
+		l, err := parseHeader(set, row, cells)
 		if err != nil {
 			src.close()
-			return nil, err
+			return err
 		}
-		r.layout = l
-		return r, nil
+		t.layout = l
+		return nil
 	}
 }
 
@@ -249,34 +278,30 @@ func blank(cells []string) bool {
 }
 
 // Format is the file's format.
-func (r *Reader) Format() Format { return r.format }
+func (t *table) Format() Format { return t.format }
 
 // Ignored lists the header cells that name no known column; their values are not read.
-func (r *Reader) Ignored() []string { return r.layout.ignored }
+func (t *table) Ignored() []string { return t.layout.ignored }
 
 // Rows is the number of data rows read so far (blank rows not counted).
-func (r *Reader) Rows() int { return r.rows }
+func (t *table) Rows() int { return t.rows }
 
 // Progress is the part of the file read so far, from 0 to 1, or -1 when unknown.
-func (r *Reader) Progress() float64 { return r.src.progress() }
+func (t *table) Progress() float64 { return t.src.progress() }
 
 // Close releases the file.
-func (r *Reader) Close() error {
-	err := r.src.close()
-	if r.closer != nil {
-		err = errors.Join(err, r.closer.Close())
+func (t *table) Close() error {
+	err := t.src.close()
+	if t.closer != nil {
+		err = errors.Join(err, t.closer.Close())
 	}
 	return err
 }
 
-// read returns the next non-blank row, or io.EOF.
-func (r *Reader) read() (*rawRow, error) {
-	if p := r.pending; p != nil {
-		r.pending = nil
-		return p, nil
-	}
+// next returns the next non-blank row, or io.EOF.
+func (t *table) next() (*rawRow, error) {
 	for {
-		row, cells, err := r.src.next()
+		row, cells, err := t.src.next()
 		var re *rowError
 		if err != nil && !errors.As(err, &re) {
 			return nil, err
@@ -284,13 +309,27 @@ func (r *Reader) read() (*rawRow, error) {
 		if re == nil && blank(cells) {
 			continue
 		}
-		r.rows++
-		raw := &rawRow{row: row, orderNo: r.layout.cell(cells, colOrderNo), cells: slices.Clone(cells)}
+		t.rows++
+		raw := &rawRow{row: row, cells: slices.Clone(cells)}
 		if re != nil {
 			raw.err = re.msg
 		}
 		return raw, nil
 	}
+}
+
+// read returns the next non-blank row with its order number, or io.EOF.
+func (r *Reader) read() (*rawRow, error) {
+	if p := r.pending; p != nil {
+		r.pending = nil
+		return p, nil
+	}
+	raw, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	raw.orderNo = r.layout.cell(raw.cells, colOrderNo)
+	return raw, nil
 }
 
 // Next returns the next order with the rows it came from, or io.EOF after the last. An
