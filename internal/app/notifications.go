@@ -205,7 +205,7 @@ func (a *App) DeliverNotification(ctx context.Context, m store.OutboxRecord) err
 		var out []store.OutboxMessage
 		for _, r := range rs {
 			msg := notify.Message{Event: event, Locale: r.locale, Name: r.name, Number: n.Number, State: n.stateLabel(event),
-				Link: a.baseURL + n.link(), Fields: n.fields}
+				Link: a.absolute(n.link()), Fields: n.fields}
 			inserted, err := tx.InsertNotification(ctx, store.Notification{
 				Recipient: r.person, Source: fmt.Sprintf("outbox:%d", m.ID), Event: event, CaseID: n.CaseID,
 				Subject: notify.Title(msg), Body: notify.Body(msg), Link: n.link(), At: tx.Now(),
@@ -245,6 +245,15 @@ func (a *App) DeliverNotification(ctx context.Context, m store.OutboxRecord) err
 type smsPayload struct {
 	Phone string `json:"phone"`
 	Text  string `json:"text"`
+}
+
+// absolute is a page's address for a message that leaves the pages (an email, an SMS):
+// "" when the App does not know where the pages are (no BaseURL).
+func (a *App) absolute(path string) string {
+	if a.baseURL == "" {
+		return ""
+	}
+	return a.baseURL + path
 }
 
 // link is the page a notice points to.

@@ -43,7 +43,7 @@ var pageRoutes = []route{
 	{
 		pattern: "GET /login", id: "loginPage", tag: "pages", page: true,
 		summary: "The staff login form (with its double-submit CSRF cookie as_login_csrf)",
-		query:   []queryParam{langParam},
+		query:   []queryParam{langParam, {name: "done", kind: "string", description: "what was just done (password_changed: a message to show)"}},
 		ok: []response{
 			{status: http.StatusOK, description: "the login form", contentType: "text/html", headers: []string{"Set-Cookie"}},
 			{status: http.StatusSeeOther, description: "the browser has a session: to /", headers: []string{"Location"}},

@@ -24,7 +24,7 @@ func (l LogSMS) SendSMS(ctx context.Context, phone, text string) error {
 	if lg == nil {
 		lg = slog.Default()
 	}
-	lg.InfoContext(ctx, "sms", "phone", MaskPhone(phone), "text", text)
+	lg.DebugContext(ctx, "sms (no provider: logged)", "phone", MaskPhone(phone), "text", text)
 	return nil
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestLogSMSMasksThePhone(t *testing.T) {
 	var buf bytes.Buffer
-	s := LogSMS{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	s := LogSMS{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if err := s.SendSMS(context.Background(), "+86 138-0013-8000", "【售后服务平台】售后单 RMA-1 已同意"); err != nil {
 		t.Fatal(err)
 	}
