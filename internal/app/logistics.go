@@ -172,6 +172,11 @@ func (a *App) syncShipment(ctx context.Context, tx *txn, carrier, trackingNo str
 		if err := a.caseFollowsShipment(ctx, tx, &c, &s); err != nil {
 			return s, err
 		}
+		if !waitsFor(&c, &s) {
+			// The case has moved past the parcel (the merchant confirmed receipt, the case
+			// ended): its silence is nobody's problem.
+			terms.Enabled = slices.DeleteFunc(terms.Enabled, func(r logistics.Rule) bool { return r == logistics.Stale })
+		}
 		for _, r := range logistics.Due(&s, events, terms, tx.Now()) {
 			if err := a.fireException(ctx, tx, &c, &s, r, events); err != nil {
 				return s, err
@@ -216,6 +221,18 @@ func (a *App) caseFollowsShipment(ctx context.Context, tx *txn, c *aftersale.Cas
 	*c = res.Case
 	s.Applied = s.DeliveredAt
 	return nil
+}
+
+// waitsFor reports whether case c still waits for parcel s: a return parcel until the
+// merchant has it, an outbound one until it is delivered, neither once the case ended.
+func waitsFor(c *aftersale.Case, s *logistics.Shipment) bool {
+	if c.State.Terminal() {
+		return false
+	}
+	if s.Direction == logistics.Return {
+		return c.ReceivedAt.IsZero()
+	}
+	return c.OutboundShipment == nil || c.OutboundShipment.DeliveredAt.IsZero()
 }
 
 func sameParcel(x *aftersale.Shipment, s *logistics.Shipment) bool {

@@ -265,6 +265,9 @@ func TestStaleParcelFiresOnceWithThreeReplicas(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
 		w := newWorld(t, env)
 		shippedBack(t, w, "SF1000000006")
+		// A parcel the merchant confirmed without a carrier's word: nobody waits for it.
+		done := shippedBack(t, w, "SF1000000009")
+		w.mustAct(t, w.merchantA, done.ID, app.ActInput{Action: aftersale.ConfirmReceipt, Version: done.Version, Inspection: aftersale.InspectionPass})
 		replicas := []*app.App{env.App, replica(t, env), replica(t, env)}
 		ctx := t.Context()
 		if n, err := env.App.CheckShipments(ctx); err != nil || n != 0 {
@@ -280,8 +283,8 @@ func TestStaleParcelFiresOnceWithThreeReplicas(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if ts := listTasks(t, env, w.agent, "?kind=stale"); len(ts) != 1 {
-			t.Fatalf("stale tasks %d, want 1", len(ts))
+		if ts := listTasks(t, env, w.agent, "?kind=stale"); len(ts) != 1 || ts[0].TrackingNo != "SF1000000006" {
+			t.Fatalf("stale tasks %+v, want 1, of the parcel still awaited", ts)
 		}
 		env.Clock.Set(time.Now().Add(100 * time.Hour))
 		for _, a := range replicas {
