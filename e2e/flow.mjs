@@ -10,14 +10,19 @@
 //   base      the server, e.g. http://127.0.0.1:PORT
 //   part      "flow": the return flow (the customer's and the merchant's pages, merchant
 //             B's 404); "pages": the login page, the agent's queue, the supervisor's page,
-//             the supervisor's disputes and dispute page, the customer's complaints (on a
-//             phone) and the admin pages
+//             the supervisor's disputes and dispute page, the agent's tasks and inbox,
+//             the customer's complaints, case with parcels, inbox and notification
+//             settings (on a phone), the admin pages, the admin's webhooks (one
+//             registered through the form) and the password-reset forms (the second on a
+//             phone)
 //   shots     a folder for the screenshots ("" for none): NAME-WIDTH.png
 //   png       a photo to attach (a real PNG file)
 //   merchant, other, agent, supervisor, admin   staff accounts {username, password}:
 //             merchant A's, merchant B's, an agent's, a supervisor's and an admin's
 //   link      the customer's login link (path and query)
 //   dispute   a dispute waiting on the platform, for the supervisor's dispute page
+//   parcel    the customer's case with a return parcel and an outbound one the customer
+//             says never came (its task on the agent's /tasks, notifications in the inboxes)
 //   langs     one run per language, in the order given: {lang, scheme (the colour scheme,
 //             light or dark), order and sku (a line inside its windows), late (an order
 //             whose windows have closed) and refusal (the policy's words for it), refunded
@@ -298,8 +303,9 @@ const flow = async (L, { cust, shop, other }) => {
 };
 
 // pages are the login page (on anon), the agent's queue (on agent), the supervisor's page,
-// disputes and dispute page (on sup), the customer's complaints (on cust, a phone) and the
-// admin pages (on admin) in language L.
+// disputes and dispute page (on sup), the customer's complaints (on cust, a phone), the
+// admin pages and webhooks (on admin) and the password-reset forms (on anon, and on cust
+// for a phone) in language L.
 const pages = async (L, { anon, agent, sup, admin, cust }) => {
   const lang = L.lang;
   await scheme(L, anon, agent, sup, admin, cust);
@@ -320,6 +326,23 @@ const pages = async (L, { anon, agent, sup, admin, cust }) => {
   await cust.goto(`${cfg.base}/complaints?lang=${lang}`);
   check(await cust.isVisible("form[action='/complaints'] textarea[name=description]"), `${lang}: the customer has no complaint form`);
   await mainPage(cust, `${lang}-complaints`, true);
+  // The desk's tasks and the agent's inbox; the customer's case with its parcels (their
+  // timelines, the offer of a reship or a refund), inbox and channels on a phone.
+  await agent.goto(`${cfg.base}/tasks?lang=${lang}`);
+  check((await agent.locator("li.card button[name=action][value=assign]").count()) > 0, `${lang}: the agent is offered no task to take`);
+  await mainPage(agent, `${lang}-tasks`);
+  await agent.goto(`${cfg.base}/notifications?lang=${lang}`);
+  check((await agent.locator(".inbox li.unread").count()) > 0, `${lang}: the agent's inbox has nothing unread`);
+  await mainPage(agent, `${lang}-notifications`);
+  await cust.goto(`${cfg.base}/cases/${cfg.parcel}?lang=${lang}`);
+  check((await cust.locator("#parcels ol.timeline > li").count()) === 7, `${lang}: the case page does not show the parcels' seven events`);
+  check(await cust.isVisible("#parcels a.button[href*='type=reship']"), `${lang}: the customer is not offered a reship`);
+  await mainPage(cust, `${lang}-case-parcels`, true);
+  await cust.goto(`${cfg.base}/notifications?lang=${lang}`);
+  check((await cust.locator(".inbox li").count()) > 0, `${lang}: the customer's inbox is empty`);
+  await mainPage(cust, `${lang}-inbox`, true);
+  await cust.goto(`${cfg.base}/settings/notifications?lang=${lang}`);
+  await mainPage(cust, `${lang}-notification-settings`, true);
   await admin.goto(`${cfg.base}/admin?lang=${lang}`);
   await mainPage(admin, `${lang}-admin`);
   for (const sub of ["policies", "users", "tokens", "calendar", "audit", "import"]) {
@@ -327,6 +350,25 @@ const pages = async (L, { anon, agent, sup, admin, cust }) => {
     check(r.status() === 200, `${lang}: /admin/${sub}: ${r.status()}`);
     await mainPage(admin, `${lang}-admin-${sub}`);
   }
+  // The admin registers a platform webhook through the form: the answer shows its secret
+  // once; its page has the delivery log (empty).
+  await admin.goto(`${cfg.base}/webhooks?lang=${lang}`);
+  await admin.fill("input[name=url]", `https://93.184.216.34/hooks/${lang}`);
+  await admin.check("input[name=events][value='case.created']");
+  await admin.check("input[name=events][value='dispute.ruled']");
+  const hook = await submit(admin, "form[action='/webhooks'] button[type=submit]");
+  check(hook.status() === 201, `${lang}: registering a webhook: ${hook.status()}, want 201`);
+  check(await admin.isVisible("#webhook-secret"), `${lang}: no secret after registering a webhook`);
+  await mainPage(admin, `${lang}-webhooks`);
+  await Promise.all([admin.waitForURL(/\/webhooks\/[0-9a-f-]{36}/), admin.click("#created a[href^='/webhooks/']")]);
+  check((await admin.locator("#webhook-secret").count()) === 0, `${lang}: the webhook's page shows the secret`);
+  await mainPage(admin, `${lang}-webhook`);
+  // The password-reset forms, which need no session (the second on a phone).
+  await anon.goto(`${cfg.base}/password/forgot?lang=${lang}`);
+  await mainPage(anon, `${lang}-password-forgot`);
+  await cust.goto(`${cfg.base}/password/reset?token=browser-check&lang=${lang}`);
+  check(await cust.isVisible("input[name=password_confirm]"), `${lang}: the reset form has no second password field`);
+  await mainPage(cust, `${lang}-password-reset`, true);
 };
 
 // people opens everyone's browser, at once: the customer by the login link on a phone,

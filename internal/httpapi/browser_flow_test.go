@@ -66,12 +66,13 @@ func TestReturnFlowInABrowser(t *testing.T) {
 }
 
 // The other main pages in a real browser, in both languages (e2e/flow.mjs, part "pages"):
-// the login page, the agent's queue, the supervisor's page, disputes and a dispute, a
-// customer's complaints on a phone, /admin and its sub-pages (policies, users, tokens,
-// calendar, audit, import) — no console error or CSP violation, nothing serious or
-// critical for axe-core.
+// the login page, the agent's queue, tasks and notifications, the supervisor's page,
+// disputes and a dispute, a customer's complaints, case with its parcels and inbox on a
+// phone, /admin and its sub-pages (policies, users, tokens, calendar, audit, import) — no
+// console error or CSP violation, nothing serious or critical for axe-core.
 func TestMainPagesInABrowser(t *testing.T) {
 	b := newBrowserWorld(t)
+	b.parcel = parcelForScreens(t, b.world)
 	b.run(t, "pages")
 	// The agent, the supervisor and the admin logged in once each, and nothing was refused.
 	page, err := b.env.App.Audit(t.Context(), b.admin, app.AuditInput{Action: "login"})
@@ -118,6 +119,7 @@ type browserWorld struct {
 	accounts     map[string]map[string]string
 	photo, shots string
 	dispute      string // a dispute waiting on the platform (the supervisor's page)
+	parcel       string // the customer's case with parcels gone wrong (part "pages")
 }
 
 func newBrowserWorld(t *testing.T) *browserWorld {
@@ -203,7 +205,7 @@ func newBrowserWorld(t *testing.T) *browserWorld {
 func (b *browserWorld) run(t *testing.T, part string) {
 	t.Helper()
 	cfg := map[string]any{"chromium": b.chromium, "base": b.env.Server.URL, "part": part, "shots": b.shots,
-		"png": b.photo, "langs": b.langs, "link": b.link, "dispute": b.dispute}
+		"png": b.photo, "langs": b.langs, "link": b.link, "dispute": b.dispute, "parcel": b.parcel}
 	for k, v := range b.accounts {
 		cfg[k] = v
 	}

@@ -89,6 +89,10 @@ type CaseData struct {
 	Disputes []CaseDispute
 	// Complain offers the link to file a complaint about the case (customers, merchant staff).
 	Complain bool
+	// Parcels are the case's parcels with their timelines (logistics.go), oldest first.
+	Parcels []CaseParcel
+	// Tasks offers the link to the case's tasks (the desk: agents, supervisors, admins).
+	Tasks bool
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -127,6 +131,10 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 		return nil, err
 	}
 	d.Complain = mayFileComplaint(v.Principal.Role)
+	if d.Parcels, err = pg.caseParcels(r, v, c); err != nil {
+		return nil, err
+	}
+	d.Tasks = seesTasks(v.Principal.Role)
 	for _, a := range c.AllowedActions {
 		d.Forms = append(d.Forms, actionForm(a, c, v.Principal.Role))
 	}

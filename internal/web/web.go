@@ -116,10 +116,12 @@ type Page struct {
 	Lang  Lang
 	Title string // the <title> and <h1>, already translated
 	// Path is the page's address without the language, for the language switch.
-	Path   string
-	CSRF   string
-	Who    app.Principal
-	Nav    []NavLink
+	Path string
+	CSRF string
+	Who  app.Principal
+	Nav  []NavLink
+	// Bell is the link to the inbox with the unread count (nil: no inbox).
+	Bell   *Bell
 	Flash  string // a message after a form posted and redirected (?done=key)
 	Status int
 	Data   any
@@ -165,13 +167,20 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = w.Write(buf.Bytes())
 }
 
-// page starts the data of a page for visit v.
+// page starts the data of a page for visit v, with the visitor's bell (one count of the
+// unread notifications).
 func (pg *Pages) page(r *http.Request, v *Visit, titleKey string, args ...any) *Page {
+	return pg.pageCounted(r, v, pg.bell(r, v), titleKey, args...)
+}
+
+// pageCounted starts the data of a page whose bell is known already (the inbox counts
+// its unread itself).
+func (pg *Pages) pageCounted(r *http.Request, v *Visit, bell *Bell, titleKey string, args ...any) *Page {
 	title, err := pg.cat.Message(v.Lang, titleKey, args...)
 	if err != nil {
 		title = titleKey
 	}
-	p := &Page{Lang: v.Lang, Title: title, Path: r.URL.Path, CSRF: v.CSRF, Who: v.Principal, Status: http.StatusOK}
+	p := &Page{Lang: v.Lang, Title: title, Path: r.URL.Path, CSRF: v.CSRF, Who: v.Principal, Bell: bell, Status: http.StatusOK}
 	if q := r.URL.Query(); len(q) > 0 {
 		q.Del("lang")
 		q.Del("done")
@@ -191,23 +200,25 @@ func (pg *Pages) page(r *http.Request, v *Visit, titleKey string, args ...any) *
 // nav is the header's links for the visitor's role: /money for the roles the
 // application gives the ledger to (agents find failed payments on the cases); disputes for
 // their parties and the desk; complaints for complainants and every tier of the desk
-// (admins are the managers of the top tier).
+// (admins are the managers of the top tier); the desk's tasks for agents, supervisors and
+// admins (who read them); webhooks for merchant staff and admins.
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	type item struct{ href, key string }
 	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
 	disputes, complaints := item{"/disputes", "nav.disputes"}, item{"/complaints", "nav.complaints"}
+	tasks, webhooks := item{"/tasks", "nav.tasks"}, item{"/webhooks", "nav.webhooks"}
 	var links []item
 	switch v.Principal.Role {
 	case app.RoleCustomer:
 		links = []item{{"/", "nav.mine"}, disputes, complaints}
 	case app.RoleMerchant:
-		links = []item{queue, disputes, complaints, moneyPage}
+		links = []item{queue, disputes, complaints, moneyPage, webhooks}
 	case app.RoleAgent:
-		links = []item{queue, disputes, complaints}
+		links = []item{queue, tasks, disputes, complaints}
 	case app.RoleSupervisor:
-		links = []item{queue, supervisor, disputes, complaints, moneyPage}
+		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage}
 	case app.RoleAdmin:
-		links = []item{admin, complaints, moneyPage}
+		links = []item{admin, tasks, complaints, moneyPage, webhooks}
 	}
 	var out []NavLink
 	for _, l := range links {
