@@ -223,16 +223,14 @@ func (a *App) caseFollowsShipment(ctx context.Context, tx *txn, c *aftersale.Cas
 	return nil
 }
 
-// waitsFor reports whether case c still waits for parcel s: a return parcel until the
-// merchant has it, an outbound one until it is delivered, neither once the case ended.
+// waitsFor reports whether case c still waits for parcel s: a return parcel while the case
+// is returning (not after the merchant confirmed it, or the platform refunded on its
+// silence), an outbound one while the case is resolved and the parcel not delivered.
 func waitsFor(c *aftersale.Case, s *logistics.Shipment) bool {
-	if c.State.Terminal() {
-		return false
-	}
 	if s.Direction == logistics.Return {
-		return c.ReceivedAt.IsZero()
+		return c.State == aftersale.Returning && c.ReceivedAt.IsZero()
 	}
-	return c.OutboundShipment == nil || c.OutboundShipment.DeliveredAt.IsZero()
+	return c.State == aftersale.Resolved && c.OutboundShipment != nil && c.OutboundShipment.DeliveredAt.IsZero()
 }
 
 func sameParcel(x *aftersale.Shipment, s *logistics.Shipment) bool {

@@ -158,12 +158,23 @@ func (s *sim) act(c *caseSim, mv move) error {
 	if in.Action == aftersale.Deliver && mv.who.ID == s.cast.carrier.ID {
 		return s.carrierScans(c, mv)
 	}
+	if in.Action == aftersale.Confirm {
+		if err := s.outboundScans(c, true); err != nil {
+			return err
+		}
+		in.Version = c.version
+	}
 	reply, err := s.a.Act(s.ctx, mv.who, c.id, in, nil)
 	if err != nil {
 		return fmt.Errorf("%s %s on %s case %s (order %s, %s): %w", mv.who.Role, in.Action, c.typ, c.id, c.o.no, c.state, err)
 	}
 	if err := s.pay(c); err != nil {
 		return err
+	}
+	if slices.Contains([]aftersale.Action{aftersale.ShipExchange, aftersale.ShipReship, aftersale.RepairDone}, in.Action) {
+		if err := s.outboundScans(c, false); err != nil {
+			return err
+		}
 	}
 	if reply.Value.State == aftersale.Rejected {
 		if err := s.maybeComplain(c, 15); err != nil {

@@ -64,3 +64,44 @@ func (s *sim) carrierScans(c *caseSim, mv move) error {
 	}
 	return s.after(c, v)
 }
+
+// outboundScans is the carrier's word on a parcel the merchant sent the customer: picked up
+// and in transit after it was shipped; delivered (delivered true) just before the customer
+// confirms — which moves the case (outbound_delivered), so the confirmation then goes at
+// the version it leaves.
+func (s *sim) outboundScans(c *caseSim, delivered bool) error {
+	v, err := s.a.GetCase(s.ctx, s.cast.carrier, c.id)
+	if err != nil {
+		return fmt.Errorf("load case %s for its parcel: %w", c.id, err)
+	}
+	p := v.OutboundShipment
+	if p == nil || p.DeliveredAt != nil {
+		return nil
+	}
+	r := c.o.r
+	scan := func(n int, status string, t time.Time, where, detail string) app.ShipmentEventInput {
+		return app.ShipmentEventInput{Carrier: p.Carrier, TrackingNo: p.TrackingNo, EventID: fmt.Sprintf("%s-%d", p.TrackingNo, n),
+			Status: status, At: t, Location: where, Detail: detail}
+	}
+	var events []app.ShipmentEventInput
+	if delivered {
+		events = []app.ShipmentEventInput{scan(9, "delivered", s.t.Add(-time.Duration(1+r.IntN(5))*time.Hour), "买家收货地址", "已签收 / delivered")}
+	} else {
+		events = []app.ShipmentEventInput{
+			scan(1, "picked_up", p.At.Add(time.Duration(1+r.IntN(3))*time.Hour), "商家仓库", "已揽收 / picked up"),
+			scan(2, "in_transit", p.At.Add(time.Duration(6+r.IntN(10))*time.Hour), "转运中心", "运输中 / in transit"),
+		}
+	}
+	if _, err := s.a.RecordShipmentEvents(s.ctx, s.cast.carrier, events, nil); err != nil {
+		return fmt.Errorf("carrier events of case %s: %w", c.id, err)
+	}
+	s.sum.CarrierEvents += len(events)
+	if delivered {
+		v, err := s.a.GetCase(s.ctx, s.cast.carrier, c.id)
+		if err != nil {
+			return err
+		}
+		c.version = v.Version
+	}
+	return nil
+}
