@@ -294,6 +294,8 @@ func (a *App) trackParcel(ctx context.Context, tx *txn, c *aftersale.Case, dir l
 		return tx.InsertShipment(ctx, &s, logistics.NextCheck(&s, pol.LogisticsTerms()))
 	case err != nil:
 		return err
+	case s.CaseID == c.ID:
+		return nil // the same parcel again (a second attempt at the same step)
 	case s.Matched():
 		a.log.Warn("logistics: a tracking number of another case", "case", c.Number, "carrier", carrier, "tracking_no", no)
 		return nil
