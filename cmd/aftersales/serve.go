@@ -233,14 +233,7 @@ func (m *Main) openEdges(ctx context.Context, base, publicURL, smtpURL, natsURL 
 			return cfg, fmt.Errorf("serve: --nats-url: %w", err)
 		}
 		m.onClose(func() error { p.Close(); return nil })
-		cfg.Publisher = streamPublisher{p}
+		cfg.Publisher = p
 	}
 	return cfg, nil
-}
-
-// streamPublisher publishes a merchant's event under its subject.
-type streamPublisher struct{ p *stream.Publisher }
-
-func (s streamPublisher) Publish(ctx context.Context, merchant, event, id string, data []byte) error {
-	return s.p.Publish(ctx, stream.Subject(merchant, event), id, data)
 }

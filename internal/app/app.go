@@ -78,7 +78,7 @@ type Config struct {
 // Publisher publishes a merchant's event to the event stream, exactly once per id (a
 // second publication of an id is dropped by the stream).
 type Publisher interface {
-	Publish(ctx context.Context, merchant, event, id string, data []byte) error
+	PublishEvent(ctx context.Context, merchant, event, id string, data []byte) error
 }
 
 // App runs the commands and queries. It is safe for concurrent use.

@@ -67,7 +67,7 @@ func (a *App) RecordShipmentEvents(ctx context.Context, p Principal, in []Shipme
 	evs := make([]logistics.Event, len(in))
 	for i, x := range in {
 		ev, err := logistics.Check(logistics.Event{Carrier: x.Carrier, TrackingNo: x.TrackingNo, EventID: x.EventID,
-			Status: logistics.Status(x.Status), At: x.At, Location: cleanLine(x.Location), Detail: cleanLine(x.Detail), Reason: x.Reason})
+			Status: logistics.Status(x.Status), At: x.At, Location: text.Clean(x.Location), Detail: text.Clean(x.Detail), Reason: x.Reason})
 		if err != nil {
 			var fe *logistics.FieldError
 			if errors.As(err, &fe) {
@@ -140,9 +140,6 @@ func (a *App) RecordShipmentEvents(ctx context.Context, p Principal, in []Shipme
 		return out, 200, nil
 	})
 }
-
-// cleanLine is free text a carrier sends, cleaned like what people type.
-func cleanLine(s string) string { return text.Clean(s) }
 
 // syncShipment folds a shipment's timeline again and makes its case follow: the case's
 // delivery action, the exception rules' tasks and notifications, the next stale check.
@@ -252,7 +249,7 @@ func (a *App) fireException(ctx context.Context, tx *txn, c *aftersale.Case, s *
 		State: task.Open, CaseID: c.ID, CaseNumber: c.Number, Merchant: c.MerchantID, Customer: c.CustomerID,
 		Carrier: s.Carrier, TrackingNo: s.TrackingNo,
 		Title:  Text{ZH: fmt.Sprintf("%s:%s %s", r.Label().ZH, s.Carrier, s.TrackingNo), EN: fmt.Sprintf("%s: %s %s", r.Label().EN, s.Carrier, s.TrackingNo)},
-		Detail: cleanLine(detail), DueAt: tx.Now().Add(24 * time.Hour), Version: 1, CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
+		Detail: text.Clean(detail), DueAt: tx.Now().Add(24 * time.Hour), Version: 1, CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
 	}
 	err := tx.InsertTask(ctx, &t)
 	if errors.Is(err, store.ErrConflict) {

@@ -118,8 +118,8 @@ func assigneeName(ctx context.Context, tx store.Tx, p Principal, name string) (s
 	if name != "me" {
 		return name, nil
 	}
-	u, err := tx.User(ctx, p.ID)
-	if err != nil {
+	u, err := tx.User(ctx, p.User)
+	if p.User == "" || err != nil {
 		return "", errInvalid("assignee", "“me” 仅适用于员工账号登录", "“me” needs a staff account's session")
 	}
 	return u.Username, nil

@@ -356,7 +356,7 @@ func (a *App) PublishEvent(ctx context.Context, m store.OutboxRecord) error {
 	if err != nil || a.pub == nil {
 		return err
 	}
-	return a.pub.Publish(ctx, ev.Merchant, ev.Event, ev.ID, body)
+	return a.pub.PublishEvent(ctx, ev.Merchant, ev.Event, ev.ID, body)
 }
 
 // DeliverWebhook is the relay's handler of "webhook.deliver" messages: one POST, its

@@ -30,7 +30,7 @@ func TestEveryCaseEventReachesTheStreamOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pub.Close)
-	env := apitest.NewWithApp(t, apitest.Backends()[0], func(c *app.Config) { c.Publisher = publisher{pub} }, nil)
+	env := apitest.NewWithApp(t, apitest.Backends()[0], func(c *app.Config) { c.Publisher = pub }, nil)
 	ctx := t.Context()
 	shop := app.Principal{Role: app.RoleIntegration, ID: "shop"}
 	merchant := app.Principal{Role: app.RoleMerchant, Merchant: "shop-1", ID: "staff"}
@@ -85,12 +85,6 @@ func TestEveryCaseEventReachesTheStreamOnce(t *testing.T) {
 			t.Errorf("event %s: subject %q, want %q", id, got[id], subject)
 		}
 	}
-}
-
-type publisher struct{ p *stream.Publisher }
-
-func (s publisher) Publish(ctx context.Context, merchant, event, id string, data []byte) error {
-	return s.p.Publish(ctx, stream.Subject(merchant, event), id, data)
 }
 
 func startNATS(t *testing.T, port int, dir string) *server.Server {

@@ -310,6 +310,7 @@ func TestWebhookFailsAfterADayOfRetries(t *testing.T) {
 		rec.down.Store(true)
 		rec.secret = createWebhook(t, env, w.merchantA, app.WebhookInput{URL: rec.srv.URL, Events: []string{"case.created"}}).Secret
 		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900)))
+		staff := env.Login(t, "staff.a", env.User(t, "staff.a", app.RoleMerchant, "shop-a"))
 		w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
 		env.DrainOutbox(t)
 		start := time.Now()
@@ -327,6 +328,12 @@ func TestWebhookFailsAfterADayOfRetries(t *testing.T) {
 			t.Fatalf("after 26 hours down: %+v, want failed after many attempts", log.Deliveries)
 		}
 		t.Logf("failed after %d attempts", log.Deliveries[0].Attempts)
+		// The merchant's staff are told, in their inbox.
+		env.Clock.Reset()
+		inbox := notifications(t, env, apitest.Request{Session: staff})
+		if !slices.ContainsFunc(inbox.Notifications, func(n app.NotificationView) bool { return n.Event == "webhook.failed" }) {
+			t.Errorf("the staff's inbox %+v has no webhook.failed", inbox.Notifications)
+		}
 	})
 }
 

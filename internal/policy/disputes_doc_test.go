@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/calendar"
 	"github.com/aftersales/aftersales/internal/dispute"
+	"github.com/aftersales/aftersales/internal/logistics"
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/policy"
 )
@@ -182,4 +184,41 @@ is one ruling, one case event.
 	}
 	b.WriteString("\nThe complaint clock runs in `serve` on every replica every 30 seconds; each escalation is a versioned write of the complaint, so one replica's wins and the others see nothing left to do.\n")
 	return b.String()
+}
+
+// The parcel exception rules: all four after 48 hours unless a layer says; a merchant's
+// layer may change them for its cases; bad ones are refused with the field.
+func TestLogisticsTerms(t *testing.T) {
+	if got := seedTerms(t).LogisticsTerms(); got.StaleAfter != 48*time.Hour || !slices.Equal(got.Enabled, logistics.Rules) {
+		t.Errorf("default terms %+v, want all rules after 48 hours", got)
+	}
+	e := newEngine(t)
+	seed, err := policy.Preset("seed-platform")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(seed); err != nil {
+		t.Fatal(err)
+	}
+	shop := header("schema: aftersales.policy/v1", "id: shop-1", "version: 1", "layer: merchant", "merchant: shop-1", "name: {zh: 店铺, en: Shop}") +
+		"logistics:\n  stale_after: 3d\n  exceptions: [stale, lost]\n"
+	if _, err := e.Load([]byte(shop)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Resolve("shop-1", "", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.LogisticsTerms(); got.StaleAfter != 72*time.Hour || !slices.Equal(got.Enabled, []logistics.Rule{logistics.Stale, logistics.LostParcel}) {
+		t.Errorf("shop-1's terms %+v, want stale and lost after 72 hours", got)
+	}
+	base := header("schema: aftersales.policy/v1", "id: p", "version: 1", "layer: platform", "name: {zh: 平台, en: Platform}")
+	for _, tc := range []struct{ doc, field, msg string }{
+		{base + "logistics:\n  exceptions: [weather]\n", "logistics.exceptions[0]", "unknown rule"},
+		{base + "logistics:\n  stale_after: 2wd\n", "logistics.stale_after", "m, h or d"},
+		{base + "logistics:\n  stale_after: 0h\n", "logistics.stale_after", "positive"},
+	} {
+		_, err := newEngine(t).Load([]byte(tc.doc))
+		checkParseError(t, err, tc.field, tc.msg)
+	}
 }

@@ -213,6 +213,12 @@ func (p *Publisher) Close() {
 	p.nc.Close()
 }
 
+// PublishEvent publishes a merchant's event under its subject (Subject), with the event
+// id as the message id: what the application's event stream asks of a publisher.
+func (p *Publisher) PublishEvent(ctx context.Context, merchant, event, id string, data []byte) error {
+	return p.Publish(ctx, Subject(merchant, event), id, data)
+}
+
 // Subject builds "aftersales.<merchant>.<event>" for an event like "case.approve" or
 // "case.created". The merchant becomes a single subject token: every character outside
 // [A-Za-z0-9_-] becomes '_' (so "a.b" and "a_b" share a subject), and an empty merchant
