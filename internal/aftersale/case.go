@@ -29,6 +29,10 @@ type Case struct {
 	// Tier is the service-desk tier handling the case: 1, or 2 once escalated (an SLA
 	// breach or a supervisor's decision).
 	Tier int `json:"tier"`
+	// Assignee is the staff username who owns the case (专人负责), Group the desk group whose
+	// queue it sits in; both "" while nobody does (package desk decides the handovers).
+	Assignee string `json:"assignee,omitempty"`
+	Group    string `json:"group,omitempty"`
 	// SLANotices are the SLA warnings and breaches already recorded, so each is recorded once.
 	SLANotices []string `json:"sla_notices,omitempty"`
 

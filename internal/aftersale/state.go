@@ -186,7 +186,16 @@ const (
 	// Records that change no state: the service desk's clocks (see Record).
 	SLAWarning Action = "sla_warning"
 	SLABreach  Action = "sla_breach"
+	// Records of the service desk's ownership (package desk decides them): a case given
+	// to a person or a group's queue, handed over with a note, taken from a queue.
+	AssignOwner   Action = "assign"
+	TransferOwner Action = "transfer"
+	TakeOwner     Action = "take"
 )
+
+// OwnerActions are the ownership records, asked for like actions
+// (POST /api/v1/cases/{id}/actions) but decided by the service desk, not the table.
+var OwnerActions = []Action{AssignOwner, TransferOwner, TakeOwner}
 
 var actionLabels = map[Action]Text{
 	Apply:             {"提交申请", "Apply"},
@@ -219,6 +228,9 @@ var actionLabels = map[Action]Text{
 	AdvancePay:        {"先行赔付", "Advance payment"},
 	SLAWarning:        {"服务时效预警", "SLA warning"},
 	SLABreach:         {"服务时效超时", "SLA breach"},
+	AssignOwner:       {"分配负责人", "Assign"},
+	TransferOwner:     {"转交", "Transfer"},
+	TakeOwner:         {"认领", "Take"},
 }
 
 // Valid reports whether a is a known action.

@@ -94,20 +94,24 @@ const (
 	Escalate Action = "escalate"
 	Resolve  Action = "resolve"
 	Reopen   Action = "reopen"
+	// Transfer hands a complaint to another person or group with a note; Take takes it
+	// from a queue (the service desk's rules, package desk, decide who may).
+	Transfer Action = "transfer"
+	Take     Action = "take"
 	// Breach is the clock's: a target of the tier passed. Below the top tier the complaint
 	// moves up; at the top the breach is recorded and the manager told.
 	Breach Action = "breach"
 )
 
 // Actions lists the actions someone may ask for.
-var Actions = []Action{Assign, Reply, Escalate, Resolve, Reopen}
+var Actions = []Action{Assign, Transfer, Take, Reply, Escalate, Resolve, Reopen}
 
 // Label is the action's name for people.
 func (a Action) Label() Text {
 	return map[Action]Text{
 		File: {ZH: "提交投诉", EN: "Filed"}, Assign: {ZH: "指派", EN: "Assign"}, Reply: {ZH: "回复", EN: "Reply"},
 		Escalate: {ZH: "升级", EN: "Escalate"}, Resolve: {ZH: "解决", EN: "Resolve"}, Reopen: {ZH: "重新打开", EN: "Reopen"},
-		Breach: {ZH: "超时升级", EN: "Target missed"},
+		Breach: {ZH: "超时升级", EN: "Target missed"}, Transfer: {ZH: "转交", EN: "Transfer"}, Take: {ZH: "认领", EN: "Take"},
 	}[a]
 }
 
@@ -178,6 +182,8 @@ type Complaint struct {
 	FiledBy     Actor                `json:"filed_by"`
 	Description string               `json:"description"`
 	Evidence    []aftersale.Evidence `json:"evidence,omitempty"`
+	// Channel is how it arrived: "" (the pages or the API) or email.
+	Channel string `json:"channel,omitempty"`
 	// PolicyVersion is the policy whose tier targets apply (its case's, or the one in force
 	// when it was filed).
 	PolicyVersion string    `json:"policy_version"`
@@ -185,6 +191,7 @@ type Complaint struct {
 	Version       int64     `json:"version"`
 	Tier          int       `json:"tier"`
 	Owner         string    `json:"owner,omitempty"` // the staff member assigned at this tier
+	Group         string    `json:"group,omitempty"` // the desk group whose queue it sits in
 	TierSince     time.Time `json:"tier_since"`
 	// Responded is when staff first answered at this tier (zero: not yet).
 	Responded  time.Time `json:"responded_at,omitzero"`
@@ -214,7 +221,8 @@ type Command struct {
 	Action   Action
 	Actor    Actor
 	Note     string // reply, resolve (the resolution), escalate, reopen
-	Assignee string // assign
+	Assignee string // assign, transfer, take: the new owner (a staff username)
+	Group    string // assign, transfer: the desk group whose queue it goes to
 	Target   Target // breach
 }
 
@@ -285,6 +293,8 @@ type rule struct {
 
 var table = []rule{
 	{Open, Assign, atTier, Open, applyAssign},
+	{Open, Transfer, atTier, Open, applyAssign},
+	{Open, Take, atTier, Open, applyAssign},
 	{Open, Reply, complainantOrTier, Open, applyReply},
 	{Open, Escalate, atTierBelowTop, Open, applyEscalate},
 	{Open, Resolve, atTier, Resolved, applyResolve},
@@ -353,6 +363,9 @@ func Transition(c Complaint, cmd Command, now time.Time, t Terms) (Result, error
 	if cmd.Assignee != "" {
 		data["assignee"] = cmd.Assignee
 	}
+	if cmd.Group != "" {
+		data["group"] = cmd.Group
+	}
 	if cmd.Target != "" {
 		data["target"] = string(cmd.Target)
 	}
@@ -364,11 +377,17 @@ func Transition(c Complaint, cmd Command, now time.Time, t Terms) (Result, error
 }
 
 func applyAssign(c *Complaint, cmd *Command, _ time.Time, _ *Effects) error {
-	cmd.Assignee = strings.TrimSpace(cmd.Assignee)
-	if cmd.Assignee == "" {
+	cmd.Assignee, cmd.Group = strings.TrimSpace(cmd.Assignee), strings.TrimSpace(cmd.Group)
+	if cmd.Assignee == "" && cmd.Group == "" {
 		return invalid("assignee", "请指定处理人", "name who handles the complaint")
 	}
+	if cmd.Action == Transfer && cmd.Note == "" {
+		return invalid("note", "转交需要说明原因", "a transfer needs a note")
+	}
 	c.Owner = cmd.Assignee
+	if cmd.Group != "" {
+		c.Group = cmd.Group
+	}
 	return nil
 }
 

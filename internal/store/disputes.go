@@ -83,6 +83,11 @@ type ComplaintQuery struct {
 	State     complaint.State
 	Tier      int
 	About     complaint.About
-	Cursor    string
-	Limit     int // default 50, at most 500
+	// Owner selects the complaints a staff username owns; Unassigned those nobody owns;
+	// Group those in a desk group's queue.
+	Owner      string
+	Unassigned bool
+	Group      string
+	Cursor     string
+	Limit      int // default 50, at most 500
 }

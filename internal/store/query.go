@@ -27,9 +27,16 @@ type CaseQuery struct {
 	// Search, when set, selects the cases whose RMA number or order number equals it, or —
 	// when it is four digits — whose customer's phone number ends in them (PhoneLast4).
 	Search string
-	Sort   CaseSort
-	Cursor string
-	Limit  int // 1–500; 0 means 50
+	// Assignee selects the cases a staff username owns; Unassigned those nobody owns;
+	// Group those in a desk group's queue.
+	Assignee   string
+	Unassigned bool
+	Group      string
+	// OnTrack selects the cases with no SLA notice recorded (SLAFlag none).
+	OnTrack bool
+	Sort    CaseSort
+	Cursor  string
+	Limit   int // 1–500; 0 means 50
 }
 
 // CaseSort is the order in which ListCases returns cases; ties go by id.

@@ -72,6 +72,9 @@ type Tx interface {
 	UpdateCustomer(ctx context.Context, c Customer) error
 	// Customer returns a customer by id.
 	Customer(ctx context.Context, id string) (Customer, error)
+	// CustomerByEmail returns the customer whose email address is email (compared
+	// case-insensitively); ErrNotFound. With several, the one created first.
+	CustomerByEmail(ctx context.Context, email string) (Customer, error)
 
 	// UpsertOrder creates the order or replaces its fields and lines, keeping what
 	// after-sales holds of each line (Claimed, Refunded, Reserved are ignored on input). A
@@ -271,6 +274,7 @@ type Tx interface {
 	Logistics
 	Notifications
 	Webhooks
+	Desk
 }
 
 // Merchant is a shop on the platform.
@@ -341,7 +345,10 @@ type CaseMessage struct {
 	AuthorID   string
 	Public     bool
 	Body       string
-	At         time.Time
+	// Channel is how it came or went besides the pages and the API: "" or email (a
+	// customer's inbound email; a reply sent back by email).
+	Channel string
+	At      time.Time
 }
 
 // OutboxMessage is something that must leave the system after the transaction commits:
@@ -404,12 +411,15 @@ type PolicyRecord struct {
 
 // Token is an API token. Only the SHA-256 of its secret is kept.
 type Token struct {
-	ID        string
-	Hash      []byte
-	Name      string
-	Role      string // customer | merchant | agent | supervisor | admin | integration
-	Merchant  string
-	Customer  string
+	ID       string
+	Hash     []byte
+	Name     string
+	Role     string // customer | merchant | agent | supervisor | admin | integration
+	Merchant string
+	Customer string
+	// UserID is the staff account the token acts as ("" none): its role, merchant and
+	// scope are the account's, and assignments and replies name its person.
+	UserID    string
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: never
 	RevokedAt time.Time // zero: not revoked

@@ -22,12 +22,22 @@ type Kind string
 const (
 	// ShipmentException: a logistics exception rule fired (Rule names which).
 	ShipmentException Kind = "shipment_exception"
-	// FollowUp: call a customer back (回访).
+	// FollowUp: call a customer back (回访), e.g. after a low satisfaction score.
 	FollowUp Kind = "follow_up"
+	// Callback: a call back the customer asked for.
+	Callback Kind = "callback"
+	// Outreach: tell a customer of something they are waiting on, e.g. an item out of
+	// stock (缺货), within 24 business hours.
+	Outreach Kind = "outreach"
+	// Reminder: a note to oneself with a due time.
+	Reminder Kind = "reminder"
 )
 
 // Kinds lists the task kinds.
-var Kinds = []Kind{ShipmentException, FollowUp}
+var Kinds = []Kind{ShipmentException, FollowUp, Callback, Outreach, Reminder}
+
+// Manual lists the kinds people open by hand (the others are opened by rules).
+var Manual = []Kind{FollowUp, Callback, Outreach, Reminder}
 
 // Valid reports whether k is known.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -39,6 +49,12 @@ func (k Kind) Label() Text {
 		return Text{ZH: "物流异常", EN: "Shipment exception"}
 	case FollowUp:
 		return Text{ZH: "回访", EN: "Follow-up"}
+	case Callback:
+		return Text{ZH: "回电", EN: "Call back"}
+	case Outreach:
+		return Text{ZH: "缺货通知", EN: "Out-of-stock outreach"}
+	case Reminder:
+		return Text{ZH: "提醒", EN: "Reminder"}
 	}
 	return Text{ZH: string(k), EN: string(k)}
 }

@@ -69,8 +69,8 @@ func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 const insertCaseSQL = `
 WITH c AS (
     INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version,
-        due_at, data, decision, created_at, updated_at, priority, sla)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $19)
+        due_at, data, decision, created_at, updated_at, priority, sla, assignee, desk_group)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $19, $20, $21)
     RETURNING id
 )
 INSERT INTO case_items (case_id, sku, quantity, paid_amount)
@@ -95,7 +95,7 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 	skus, qtys, paid := itemColumns(n.Items)
 	return t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
-		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()))
+		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group)
 }
 
 func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
@@ -158,10 +158,10 @@ func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	}
 	updated, err := t.exec(ctx, `
 		UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8,
-		    priority = $9, sla = $10
+		    priority = $9, sla = $10, assignee = $11, desk_group = $12
 		WHERE id = $1 AND version = $2 - 1`,
 		n.ID, n.Version, string(n.Type), string(n.Reason), string(n.State), dueAt(&n), data, t.now,
-		string(n.Priority), string(n.SLAFlag()))
+		string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group)
 	if err == nil && updated == 0 {
 		// Refused: a stale version, or no such case. Only this path pays a second round trip.
 		var exists bool

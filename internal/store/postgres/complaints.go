@@ -13,14 +13,14 @@ import (
 )
 
 // complaintArgs are the values of a complaint's columns (its id, the lists' and the SLA
-// clock's columns, its JSON): $1 to $14 of the statements below.
+// clock's columns, its JSON, the desk's columns): $1 to $16 of the statements below.
 func complaintArgs(c *complaint.Complaint, checkAt time.Time, body []byte) []any {
 	var caseID *string
 	if c.CaseID != "" {
 		caseID = &c.CaseID
 	}
 	return []any{c.ID, c.Number, c.Customer, c.Merchant, string(c.About), string(c.FiledBy.Role), caseID,
-		string(c.State), int32(c.Tier), nullTime(checkAt), c.Version, c.CreatedAt, c.UpdatedAt, body}
+		string(c.State), int32(c.Tier), nullTime(checkAt), c.Version, c.CreatedAt, c.UpdatedAt, body, c.Owner, c.Group}
 }
 
 // InsertComplaint stores a new complaint and when its next target falls due (zero: none).
@@ -42,8 +42,8 @@ func (t *Tx) InsertComplaint(ctx context.Context, c *complaint.Complaint, checkA
 	b := &pgx.Batch{}
 	b.Queue(`
 		INSERT INTO complaints (id, number, customer, merchant, about, filed_role, case_id, state, tier, check_at,
-		    version, created_at, updated_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		    version, created_at, updated_at, body, owner, desk_group)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		complaintArgs(&n, check, body)...)
 	return wrap(t.guarded(ctx, b), "insert complaint %s (%s)", c.ID, c.Number)
 }
@@ -62,7 +62,8 @@ func (t *Tx) UpdateComplaint(ctx context.Context, c *complaint.Complaint, checkA
 	}
 	err = t.versioned(ctx, "complaints", n.ID, `
 		UPDATE complaints SET number = $2, customer = $3, merchant = $4, about = $5, filed_role = $6, case_id = $7,
-		    state = $8, tier = $9, check_at = $10, version = $11, created_at = $12, updated_at = $13, body = $14
+		    state = $8, tier = $9, check_at = $10, version = $11, created_at = $12, updated_at = $13, body = $14,
+		    owner = $15, desk_group = $16
 		WHERE id = $1 AND version = $11 - 1`,
 		complaintArgs(&n, check, body)...)
 	return wrap(err, "update complaint %s to version %d", c.ID, c.Version)
@@ -101,6 +102,13 @@ func (t *Tx) ListComplaints(ctx context.Context, q store.ComplaintQuery) ([]comp
 		f.add("tier = " + f.arg(int32(q.Tier)))
 	}
 	f.eq("about", string(q.About))
+	f.eq("owner", q.Owner)
+	if q.Unassigned {
+		f.add("owner = ''")
+	}
+	if q.Group != "" {
+		f.add("desk_group = " + f.arg(q.Group) + " AND desk_group <> ''") // desk_group <> '': the partial index
+	}
 	var cs []complaint.Complaint
 	next, err := t.listPage(ctx, "complaints", complaintCursorPrefix, q.Cursor, q.Limit, f, func(body []byte) error {
 		var c complaint.Complaint

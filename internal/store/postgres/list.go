@@ -114,6 +114,16 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 	if q.SLA != "" {
 		f.add("sla = " + f.arg(string(q.SLA)) + " AND sla <> ''") // sla <> '': the partial index
 	}
+	if q.OnTrack {
+		f.add("sla = ''")
+	}
+	f.eq("assignee", q.Assignee)
+	if q.Unassigned {
+		f.add("assignee = ''")
+	}
+	if q.Group != "" {
+		f.add("desk_group = " + f.arg(q.Group) + " AND desk_group <> ''") // desk_group <> '': the partial index
+	}
 	if q.Search != "" {
 		s := f.arg(q.Search)
 		cond := "number = " + s + " OR order_no = " + s

@@ -65,3 +65,19 @@ func (t *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 	}
 	return c, nil
 }
+
+// CustomerByEmail returns the customer whose email address is email, compared
+// case-insensitively (lower), the earliest made of several (customers_email); ErrNotFound
+// when none, or for an empty address.
+func (t *Tx) CustomerByEmail(ctx context.Context, email string) (store.Customer, error) {
+	var c store.Customer
+	err := t.queryRow(ctx, `
+		SELECT id, name, phone, address, email FROM customers
+		WHERE lower(email) = lower($1) AND email <> ''
+		ORDER BY created_at, id
+		LIMIT 1`, []any{email}, &c.ID, &c.Name, &c.Phone, &c.Address, &c.Email)
+	if err != nil {
+		return store.Customer{}, wrap(err, "customer by email")
+	}
+	return c, nil
+}

@@ -14,8 +14,8 @@ import (
 // one case at once compute the same seq: the second waits on the first's primary key
 // entry and, once the first commits, fails with a unique violation.
 const addMessageSQL = `
-INSERT INTO case_messages (case_id, seq, author_role, author_id, public, body, at)
-SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6 FROM case_messages WHERE case_id = $1
+INSERT INTO case_messages (case_id, seq, author_role, author_id, public, body, at, channel)
+SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM case_messages WHERE case_id = $1
 RETURNING seq`
 
 // addMessageAttempts bounds how often AddMessage numbers a message again after losing the
@@ -33,7 +33,7 @@ func (t *Tx) AddMessage(ctx context.Context, m store.CaseMessage) (store.CaseMes
 	var err error
 	for range addMessageAttempts {
 		b := &pgx.Batch{}
-		b.Queue(addMessageSQL, m.CaseID, m.AuthorRole, m.AuthorID, m.Public, m.Body, m.At).
+		b.Queue(addMessageSQL, m.CaseID, m.AuthorRole, m.AuthorID, m.Public, m.Body, m.At, m.Channel).
 			QueryRow(func(r pgx.Row) error { return r.Scan(&m.Seq) })
 		err = t.guarded(ctx, b)
 		if err == nil {
@@ -57,11 +57,11 @@ func seqTaken(err error) bool {
 func (t *Tx) Messages(ctx context.Context, caseID string, internal bool) ([]store.CaseMessage, error) {
 	var ms []store.CaseMessage
 	err := t.query(ctx, `
-		SELECT seq, author_role, author_id, public, body, at FROM case_messages
+		SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
 		WHERE case_id = $1 AND (public OR $2) ORDER BY seq`, []any{caseID, internal},
 		func(rows pgx.Rows) error {
 			m := store.CaseMessage{CaseID: caseID}
-			err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.At)
+			err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &m.At)
 			ms = append(ms, m)
 			return err
 		})

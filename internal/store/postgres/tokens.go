@@ -12,10 +12,10 @@ import (
 // InsertToken stores an API token; ErrConflict if its id or hash is taken.
 func (t *Tx) InsertToken(ctx context.Context, tk store.Token) error {
 	n, err := t.exec(ctx, `
-		INSERT INTO api_tokens (id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO api_tokens (id, hash, name, role, merchant, customer, user_id, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT DO NOTHING`,
-		tk.ID, orBytes(tk.Hash), tk.Name, tk.Role, tk.Merchant, tk.Customer, orNow(tk.CreatedAt, t.now),
+		tk.ID, orBytes(tk.Hash), tk.Name, tk.Role, tk.Merchant, tk.Customer, tk.UserID, orNow(tk.CreatedAt, t.now),
 		nullTime(tk.ExpiresAt), nullTime(tk.RevokedAt))
 	if err == nil && n == 0 {
 		err = store.ErrConflict
@@ -24,7 +24,7 @@ func (t *Tx) InsertToken(ctx context.Context, tk store.Token) error {
 }
 
 // tokenColumns are what tokenRow receives, in its order.
-const tokenColumns = `id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at`
+const tokenColumns = `id, hash, name, role, merchant, customer, user_id, created_at, expires_at, revoked_at`
 
 // TokenByHash finds a token by the SHA-256 of its secret, revoked and expired ones too.
 func (t *Tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
@@ -72,7 +72,7 @@ type tokenRow struct {
 }
 
 func (r *tokenRow) dest() []any {
-	return []any{&r.t.ID, &r.t.Hash, &r.t.Name, &r.t.Role, &r.t.Merchant, &r.t.Customer, &r.t.CreatedAt,
+	return []any{&r.t.ID, &r.t.Hash, &r.t.Name, &r.t.Role, &r.t.Merchant, &r.t.Customer, &r.t.UserID, &r.t.CreatedAt,
 		&r.expires, &r.revoked}
 }
 

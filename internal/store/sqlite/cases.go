@@ -39,11 +39,11 @@ func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.R
 	}
 	const q = `
 INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state,
-                   version, due_at, priority, sla, data, decision, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                   version, due_at, priority, sla, assignee, desk_group, data, decision, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err = tx.exec(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
-		string(cc.Priority), string(cc.SLAFlag()), string(data),
+		string(cc.Priority), string(cc.SLAFlag()), cc.Assignee, cc.Group, string(data),
 		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, dbErr(err))
@@ -66,11 +66,12 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	const q = `
 UPDATE cases
 SET number = ?, order_no = ?, merchant_code = ?, customer_id = ?, type = ?, reason = ?,
-    state = ?, version = ?, due_at = ?, priority = ?, sla = ?, data = ?, updated_at = ?
+    state = ?, version = ?, due_at = ?, priority = ?, sla = ?, assignee = ?, desk_group = ?, data = ?,
+    updated_at = ?
 WHERE id = ? AND version = ?`
 	res, err := tx.exec(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
-		string(cc.Priority), string(cc.SLAFlag()), string(data),
+		string(cc.Priority), string(cc.SLAFlag()), cc.Assignee, cc.Group, string(data),
 		micros(cc.UpdatedAt), cc.ID, cc.Version-1)
 	if err := mustChange(res, err); err != nil {
 		if !errors.Is(err, store.ErrNotFound) {

@@ -11,8 +11,8 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// complaintArgs are the values of a complaint's columns (the lists' and the SLA clock's,
-// beside its JSON), in the order of the statements below; the id follows them.
+// complaintArgs are the values of a complaint's columns (the lists', the SLA clock's and
+// the desk's, beside its JSON), in the order of the statements below; the id follows them.
 func complaintArgs(c *complaint.Complaint, checkAt time.Time, body []byte) []any {
 	var caseID any
 	if c.CaseID != "" {
@@ -20,7 +20,7 @@ func complaintArgs(c *complaint.Complaint, checkAt time.Time, body []byte) []any
 	}
 	return []any{c.Number, c.Customer, c.Merchant, string(c.About), string(c.FiledBy.Role), caseID,
 		string(c.State), c.Tier, nullMicros(checkAt), c.Version, micros(c.CreatedAt), micros(c.UpdatedAt),
-		string(body)}
+		c.Owner, c.Group, string(body)}
 }
 
 // InsertComplaint stores a new complaint and when its next target falls due (zero: none).
@@ -40,8 +40,8 @@ func (tx *Tx) InsertComplaint(ctx context.Context, c *complaint.Complaint, check
 	}
 	const q = `
 INSERT INTO complaints (number, customer, merchant, about, filed_role, case_id, state, tier, check_at,
-                        version, created_at, updated_at, body, id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                        version, created_at, updated_at, owner, desk_group, body, id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if _, err := tx.exec(ctx, q, append(complaintArgs(&n, check, body), n.ID)...); err != nil {
 		return fmt.Errorf("insert complaint %s (%s): %w", c.ID, c.Number, dbErr(err))
 	}
@@ -63,7 +63,7 @@ func (tx *Tx) UpdateComplaint(ctx context.Context, c *complaint.Complaint, check
 	const q = `
 UPDATE complaints
 SET number = ?, customer = ?, merchant = ?, about = ?, filed_role = ?, case_id = ?, state = ?, tier = ?,
-    check_at = ?, version = ?, created_at = ?, updated_at = ?, body = ?
+    check_at = ?, version = ?, created_at = ?, updated_at = ?, owner = ?, desk_group = ?, body = ?
 WHERE id = ? AND version = ?`
 	res, err := tx.exec(ctx, q, append(complaintArgs(&n, check, body), n.ID, n.Version-1)...)
 	if err := tx.versioned(ctx, res, err, "complaints", n.ID); err != nil {
@@ -106,6 +106,13 @@ func (tx *Tx) ListComplaints(ctx context.Context, q store.ComplaintQuery) ([]com
 		f.add("tier = ?", q.Tier)
 	}
 	f.eq("about", string(q.About))
+	f.eq("owner", q.Owner)
+	if q.Unassigned {
+		f.add("owner = ''")
+	}
+	if q.Group != "" {
+		f.add("desk_group = ? AND desk_group <> ''", q.Group) // desk_group <> '': the partial index
+	}
 	if q.Cursor != "" {
 		at, id, err := decodeRowCursor(complaintCursorPrefix, q.Cursor)
 		if err != nil {

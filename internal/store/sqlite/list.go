@@ -135,6 +135,16 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 	if q.SLA != "" {
 		f.add("sla = ? AND sla <> ''", string(q.SLA)) // sla <> '': the partial index
 	}
+	if q.OnTrack {
+		f.add("sla = ''")
+	}
+	f.eq("assignee", q.Assignee)
+	if q.Unassigned {
+		f.add("assignee = ''")
+	}
+	if q.Group != "" {
+		f.add("desk_group = ? AND desk_group <> ''", q.Group) // desk_group <> '': the partial index
+	}
 	if q.Search != "" {
 		cond := "number = ? OR order_no = ?"
 		args := []any{q.Search, q.Search}

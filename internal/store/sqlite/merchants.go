@@ -56,6 +56,22 @@ func (tx *Tx) Customer(ctx context.Context, id string) (store.Customer, error) {
 	return c, nil
 }
 
+// CustomerByEmail returns the customer whose email address is email, compared
+// case-insensitively (ASCII letters: SQLite's lower), the earliest made of several
+// (customers_email); ErrNotFound when none, or for an empty address.
+func (tx *Tx) CustomerByEmail(ctx context.Context, email string) (store.Customer, error) {
+	const q = `
+SELECT id, name, phone, address, email FROM customers
+WHERE lower(email) = lower(?) AND email <> ''
+ORDER BY created_at, id
+LIMIT 1`
+	var c store.Customer
+	if err := tx.queryRow(ctx, q, email).Scan(&c.ID, &c.Name, &c.Phone, &c.Address, &c.Email); err != nil {
+		return store.Customer{}, fmt.Errorf("load customer by email: %w", dbErr(err))
+	}
+	return c, nil
+}
+
 // UpdateCustomer sets a customer's profile (email included), and the last four digits of the phone that
 // searches match.
 func (tx *Tx) UpdateCustomer(ctx context.Context, c store.Customer) error {

@@ -12,11 +12,11 @@ import (
 // is ErrNotFound (foreign key).
 func (tx *Tx) AddMessage(ctx context.Context, m store.CaseMessage) (store.CaseMessage, error) {
 	const q = `
-INSERT INTO case_messages (case_id, seq, author_role, author_id, public, body, at)
-SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ? FROM case_messages WHERE case_id = ?
+INSERT INTO case_messages (case_id, seq, author_role, author_id, public, body, channel, at)
+SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM case_messages WHERE case_id = ?
 RETURNING seq`
 	m.At = tx.now
-	err := tx.queryRow(ctx, q, m.CaseID, m.AuthorRole, m.AuthorID, m.Public, m.Body, micros(m.At), m.CaseID).Scan(&m.Seq)
+	err := tx.queryRow(ctx, q, m.CaseID, m.AuthorRole, m.AuthorID, m.Public, m.Body, m.Channel, micros(m.At), m.CaseID).Scan(&m.Seq)
 	if err != nil {
 		return store.CaseMessage{}, fmt.Errorf("add message to case %s: %w", m.CaseID, dbErr(err))
 	}
@@ -26,11 +26,11 @@ RETURNING seq`
 // Messages lists a case's conversation by seq, internal notes only when asked.
 func (tx *Tx) Messages(ctx context.Context, caseID string, internal bool) ([]store.CaseMessage, error) {
 	q := `
-SELECT seq, author_role, author_id, public, body, at FROM case_messages
+SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
 WHERE case_id = ? ORDER BY seq`
 	if !internal {
 		q = `
-SELECT seq, author_role, author_id, public, body, at FROM case_messages
+SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
 WHERE case_id = ? AND public ORDER BY seq`
 	}
 	rows, err := tx.query(ctx, q, caseID)
@@ -42,7 +42,7 @@ WHERE case_id = ? AND public ORDER BY seq`
 	for rows.Next() {
 		m := store.CaseMessage{CaseID: caseID}
 		var at int64
-		if err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &at); err != nil {
+		if err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &at); err != nil {
 			return nil, fmt.Errorf("messages of case %s: %w", caseID, err)
 		}
 		m.At = fromMicros(at)

@@ -12,9 +12,9 @@ import (
 // hash is taken.
 func (tx *Tx) InsertToken(ctx context.Context, t store.Token) error {
 	const q = `
-INSERT INTO api_tokens (id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err := tx.exec(ctx, q, t.ID, nonNil(t.Hash), t.Name, t.Role, t.Merchant, t.Customer,
+INSERT INTO api_tokens (id, hash, name, role, merchant, customer, user_id, created_at, expires_at, revoked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err := tx.exec(ctx, q, t.ID, nonNil(t.Hash), t.Name, t.Role, t.Merchant, t.Customer, t.UserID,
 		micros(orNow(t.CreatedAt, tx.now)), nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt))
 	if err != nil {
 		return fmt.Errorf("insert token %s: %w", t.ID, dbErr(err))
@@ -25,7 +25,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // TokenByHash finds a token by the SHA-256 of its secret.
 func (tx *Tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	const q = `
-SELECT id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at
+SELECT id, hash, name, role, merchant, customer, user_id, created_at, expires_at, revoked_at
 FROM api_tokens WHERE hash = ?`
 	t, err := scanToken(tx.queryRow(ctx, q, nonNil(hash)))
 	if err != nil {
@@ -38,7 +38,7 @@ FROM api_tokens WHERE hash = ?`
 // Tokens lists every token, newest first (created_at DESC, id DESC).
 func (tx *Tx) Tokens(ctx context.Context) ([]store.Token, error) {
 	const q = `
-SELECT id, hash, name, role, merchant, customer, created_at, expires_at, revoked_at
+SELECT id, hash, name, role, merchant, customer, user_id, created_at, expires_at, revoked_at
 FROM api_tokens ORDER BY created_at DESC, id DESC`
 	rows, err := tx.query(ctx, q)
 	if err != nil {
@@ -70,7 +70,7 @@ func (tx *Tx) RevokeToken(ctx context.Context, id string) error {
 	return nil
 }
 
-// scanToken reads a row of id, hash, name, role, merchant, customer, created_at,
+// scanToken reads a row of id, hash, name, role, merchant, customer, user_id, created_at,
 // expires_at, revoked_at.
 func scanToken(row scanner) (store.Token, error) {
 	var (
@@ -78,7 +78,7 @@ func scanToken(row scanner) (store.Token, error) {
 		created          int64
 		expires, revoked sql.NullInt64
 	)
-	if err := row.Scan(&t.ID, &t.Hash, &t.Name, &t.Role, &t.Merchant, &t.Customer, &created,
+	if err := row.Scan(&t.ID, &t.Hash, &t.Name, &t.Role, &t.Merchant, &t.Customer, &t.UserID, &created,
 		&expires, &revoked); err != nil {
 		return store.Token{}, err
 	}

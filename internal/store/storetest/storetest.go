@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Tasks", taskTests},
 		{"Notifications", notificationTests},
 		{"Webhooks", webhookTests},
+		{"Desk", deskTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -278,6 +279,8 @@ func sampleCase(id string, o order.Order, created time.Time) *aftersale.Case {
 		OutboundShipment: &aftersale.Shipment{Carrier: "ZTO", TrackingNo: "ZT987",
 			At: created.Add(5 * time.Hour)},
 		DisputedFrom: aftersale.Rejected,
+		Assignee:     "alice",
+		Group:        "returns",
 		Deadlines: []aftersale.Deadline{
 			{Kind: aftersale.CustomerShipBack, Due: created.Add(7 * 24 * time.Hour)},
 			{Kind: aftersale.MerchantResponse, Due: created.Add(48 * time.Hour)},

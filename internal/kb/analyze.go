@@ -1,0 +1,199 @@
+package kb
+
+import (
+	"fmt"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-ego/gse"
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxTermBytes bounds a Latin term: longer "words" are URLs, hashes and keyboard
+// mashing, which nobody searches for and the store need not keep.
+const maxTermBytes = 64
+
+// token is a term found in a text and the bytes [start, end) of the original text it
+// came from, which Highlight marks.
+type token struct {
+	term       string
+	start, end int
+}
+
+// char is one character of a text after normalisation, with the bytes of the original
+// text it came from. NFKC may turn one original character into several (㍿ → 株式会社)
+// or several into one (e + ◌́ → é); each char then carries the whole original range.
+type char struct {
+	r          rune
+	start, end int
+}
+
+var (
+	dictOnce  sync.Once
+	segmenter *gse.Segmenter
+)
+
+// Warm loads the Chinese dictionary now rather than on the first call that needs it,
+// which would wait about 1.5 s; a server calls it at start-up. The dictionary then
+// keeps about 130 MiB (BenchmarkLoadDictionary measures both).
+func Warm() { dict() }
+
+// dict returns the segmenter, loaded on first use. Only the segmentation and the
+// dictionary lookups are used after loading, and both only read, so one segmenter
+// serves concurrent callers.
+func dict() *gse.Segmenter {
+	dictOnce.Do(func() {
+		seg, err := loadSegmenter()
+		if err != nil {
+			panic("kb: " + err.Error()) // the dictionary is compiled in: a broken build
+		}
+		segmenter = seg
+	})
+	return segmenter
+}
+
+// loadSegmenter loads gse's embedded simplified-Chinese dictionary. The traditional
+// one would add about 70 % to load time and memory for articles written in simplified
+// Chinese. The HMM model, which guesses words the dictionary lacks, is not loaded:
+// the character bigrams do that job more predictably.
+func loadSegmenter() (*gse.Segmenter, error) {
+	seg := &gse.Segmenter{SkipLog: true, NotLoadHMM: true}
+	if err := seg.LoadDictEmbed("zh_s"); err != nil {
+		return nil, fmt.Errorf("load gse's embedded dictionary: %w", err)
+	}
+	return seg, nil
+}
+
+// normalize returns the characters of s after NFKC normalisation and lower-casing.
+// NFKC folds full-width Latin letters, digits and punctuation to half-width and
+// half-width katakana to full-width: everything width.Fold does (kb_test checks it
+// on every code point), so width.Fold is not applied separately. Bytes that are not
+// UTF-8 become U+FFFD, which is no term.
+func normalize(s string) []char {
+	chars := make([]char, 0, len(s)/2)
+	var it norm.Iter
+	it.InitString(norm.NFKC, s)
+	for !it.Done() {
+		start := it.Pos()
+		seg := it.Next()
+		end := it.Pos()
+		for len(seg) > 0 {
+			r, size := utf8.DecodeRune(seg)
+			seg = seg[size:]
+			chars = append(chars, char{r: unicode.ToLower(r), start: start, end: end})
+		}
+	}
+	return chars
+}
+
+// isHan reports whether r is a Chinese character, which gse segments.
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// isWordChar reports whether r belongs in a word that is not Chinese: letters of any
+// other script, digits and the marks that combine with them.
+func isWordChar(r rune) bool {
+	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r))
+}
+
+// analyze calls emit with each term of s in order.
+func analyze(s string, emit func(token)) {
+	chars := normalize(s)
+	for i := 0; i < len(chars); {
+		j := i + 1
+		switch r := chars[i].r; {
+		case isHan(r):
+			for j < len(chars) && isHan(chars[j].r) {
+				j++
+			}
+			analyzeHan(chars[i:j], emit)
+		case isWordChar(r) && !unicode.IsMark(r):
+			for j < len(chars) && isWordChar(chars[j].r) {
+				j++
+			}
+			analyzeWord(chars[i:j], emit)
+		}
+		i = j
+	}
+}
+
+// analyzeWord emits the term of a word that is not Chinese, if it is one: English
+// words are stemmed; stop words, single letters and overlong words are no terms.
+func analyzeWord(chars []char, emit func(token)) {
+	runes := make([]rune, len(chars))
+	for i, c := range chars {
+		runes[i] = c.r
+	}
+	if len(runes) == 1 && !unicode.IsNumber(runes[0]) {
+		return
+	}
+	w := string(runes)
+	if len(w) > maxTermBytes || englishStopWords[w] {
+		return
+	}
+	emit(token{term: stem(w), start: chars[0].start, end: chars[len(chars)-1].end})
+}
+
+// analyzeHan emits the terms of a run of Chinese characters: gse's words, in search
+// mode, and for the characters in no word of two or more, each character and each
+// two neighbours (bigrams). Stop words are no terms and break a run of characters.
+func analyzeHan(chars []char, emit func(token)) {
+	runes := make([]rune, len(chars))
+	for i, c := range chars {
+		runes[i] = c.r
+	}
+	seg := dict()
+	span := func(i, j int) token {
+		return token{term: string(runes[i:j]), start: chars[i].start, end: chars[j-1].end}
+	}
+	single := -1 // index of the previous lone character, while a run of them lasts
+	i := 0
+	// Cut without HMM finds the most likely words by the dictionary's frequencies
+	// (the shortest path); it is gse's fastest mode, and on our articles it cuts as
+	// its DAG mode does.
+	for _, w := range seg.Cut(string(runes)) {
+		n := utf8.RuneCountInString(w)
+		if n == 0 || i+n > len(runes) || string(runes[i:i+n]) != w {
+			// gse gives back its input cut in pieces; should it ever not, the rest is
+			// taken a character at a time rather than guessed at.
+			n = 1
+			w = string(runes[i])
+		}
+		switch {
+		case n == 1 && chineseStopWords[w]:
+			single = -1
+		case n == 1:
+			emit(span(i, i+1))
+			if single == i-1 && single >= 0 {
+				emit(span(single, i+1))
+			}
+			single = i
+		default:
+			single = -1
+			if chineseStopWords[w] {
+				break
+			}
+			// Search mode as gse's CutSearch: the dictionary's words of two and three
+			// characters inside a longer word, then the word.
+			for k := 2; k <= 3 && k < n; k++ {
+				for a := i; a+k <= i+n; a++ {
+					part := string(runes[a : a+k])
+					if freq, _, ok := seg.Find(part); ok && freq > 0 && !chineseStopWords[part] {
+						emit(span(a, a+k))
+					}
+				}
+			}
+			emit(span(i, i+n))
+		}
+		i += n
+		if i >= len(runes) {
+			break
+		}
+	}
+	// Whatever gse left uncut (it never does) is taken a character at a time.
+	for ; i < len(runes); i++ {
+		if !chineseStopWords[string(runes[i])] {
+			emit(span(i, i+1))
+		}
+	}
+}
