@@ -358,3 +358,35 @@ func TestServeMetricsToken(t *testing.T) {
 		t.Errorf("from loopback: %d", code)
 	}
 }
+
+// token create --user makes a token that acts as a staff account: the queue's "me" is
+// that person, and disabling the account ends the token.
+func TestTokenActsAsStaffAccount(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"AFTERSALES_DATA": dir}
+	s := MustServe(t, env, "")
+	if _, stderr, err := run(t, env, "user", "create", "--username", "agent.wang", "--role", "agent", "--generate-password"); err != nil {
+		t.Fatalf("user create: %v %s", err, stderr)
+	}
+	stdout, stderr, err := run(t, env, "token", "create", "--user", "agent.wang", "--name", "wang's script")
+	if err != nil {
+		t.Fatalf("token create --user: %v %s", err, stderr)
+	}
+	secret := strings.TrimSpace(stdout)
+	if !strings.Contains(stderr, "role agent") {
+		t.Errorf("the token does not take the account's role: %s", stderr)
+	}
+	if code := s.get(t, "/api/v1/queue?assignee=me", secret, nil); code != http.StatusOK {
+		t.Errorf("the queue's me with a staff token: %d", code)
+	}
+	if _, _, err := run(t, env, "token", "create", "--user", "nobody.here"); ExitCode(err) != exitError || !strings.Contains(ErrorMessage(err), "user") {
+		t.Errorf("a token for an unknown account: %v", err)
+	}
+	if _, _, err := run(t, env, "user", "set", "--username", "agent.wang", "--disable"); err != nil {
+		t.Fatalf("user set --disable: %v", err)
+	}
+	if code := s.get(t, "/api/v1/queue", secret, nil); code != http.StatusUnauthorized {
+		t.Errorf("the token of a disabled account: %d", code)
+	}
+}

@@ -41,8 +41,11 @@ func (m *Main) token(ctx context.Context, args []string) error {
 		`Manages API tokens. Works while a server runs on the same store.
 
   token create --role ROLE [--merchant CODE] [--customer ID] [--name NAME] [--ttl 720h]
+  token create --user USERNAME [--name NAME] [--ttl 720h]
       creates a token and prints its secret on standard output, shown only this once:
-      the store keeps its SHA-256
+      the store keeps its SHA-256. With --user the token acts as that staff account (its
+      role, merchant and scope; disabled with it), so that assignments and replies name
+      the person
   token list
       lists the tokens (never their secrets)
   token revoke ID
@@ -60,6 +63,7 @@ admin, integration (--merchant binds it to one merchant's orders).`)
 	fs.StringVar(&spec.Merchant, "merchant", "", "merchant `CODE` of a merchant or integration token")
 	fs.StringVar(&spec.Customer, "customer", "", "customer `ID` of a customer token")
 	fs.StringVar(&spec.Name, "name", "", "a `NAME` to recognise the token by")
+	fs.StringVar(&spec.User, "user", "", "the staff account's `USERNAME` the token acts as (instead of --role)")
 	fs.DurationVar(&spec.TTL, "ttl", 720*time.Hour, "how long the token is valid (0: until revoked)")
 	rest, err := m.parse(fs, args)
 	if err != nil {
@@ -79,8 +83,8 @@ admin, integration (--merchant binds it to one merchant's orders).`)
 		return usageErrorf("token: unknown subcommand %q (there are: create, list, revoke)", rest[0])
 	case len(rest) > 1:
 		return usageErrorf("token %s: unexpected argument %q", rest[0], rest[1])
-	case role == "":
-		return usageErrorf("token create: --role is required (customer, merchant, agent, supervisor, admin or integration)")
+	case role == "" && spec.User == "":
+		return usageErrorf("token create: --role or --user is required (customer, merchant, agent, supervisor, admin or integration; or a staff username)")
 	case spec.TTL < 0:
 		return usageErrorf("token create: --ttl must not be negative")
 	}

@@ -190,6 +190,9 @@ func (m *Main) printDemoAccess(ctx context.Context, st *stack, base string, merc
 	if err := m.printDemoAccounts(ctx, st, base, merchants); err != nil {
 		return err
 	}
+	if err := m.seedDesk(ctx, st); err != nil {
+		return err
+	}
 	if customer != "" {
 		if _, err := st.app.SetShopSecret(ctx, cliPrincipal, app.PlatformShop); err != nil {
 			return fmt.Errorf("demo shop secret: %w", describe(err))
@@ -249,6 +252,29 @@ func (m *Main) printDemoAccounts(ctx context.Context, st *stack, base string, me
 			return fmt.Errorf("demo account %s: %w", a.username, describe(err))
 		}
 		fmt.Fprintf(m.Stdout, "  %-11s %-24s %s\n", a.role, a.username, password)
+	}
+	return nil
+}
+
+// seedDesk sets up the service desk of the demo once: rules, articles, canned replies,
+// owners, ratings, a review sample (demo.SeedDesk), acting as the demo's agent and
+// supervisor accounts.
+func (m *Main) seedDesk(ctx context.Context, st *stack) error {
+	users, err := st.app.Users(ctx, cliPrincipal)
+	if err != nil {
+		return fmt.Errorf("demo desk: %w", describe(err))
+	}
+	ids := map[string]string{}
+	for _, u := range users {
+		ids[u.Username] = u.ID
+	}
+	sum, err := demo.SeedDesk(ctx, st.app, ids["agent"], ids["supervisor"], "agent", "supervisor")
+	if err != nil {
+		return fmt.Errorf("demo desk: %w", describe(err))
+	}
+	if sum.Articles > 0 {
+		fmt.Fprintf(m.Stdout, "\nservice desk (客服台): %d help articles at /help, %d canned replies, %d cases owned by agent, %d ratings (%d follow-ups), %d reviews to score\n",
+			sum.Articles, sum.Replies, sum.Assigned, sum.Surveys, sum.FollowUps, sum.Reviews)
 	}
 	return nil
 }

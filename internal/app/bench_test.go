@@ -18,6 +18,13 @@ import (
 // benchApp is an app on a new SQLite store.
 func benchApp(b *testing.B) *app.App {
 	b.Helper()
+	a, _ := benchAppStore(b)
+	return a
+}
+
+// benchAppStore is an app on a new SQLite store, and the store.
+func benchAppStore(b *testing.B) (*app.App, store.Store) {
+	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), store.Options{})
@@ -31,7 +38,7 @@ func benchApp(b *testing.B) *app.App {
 	if err := a.LoadPolicies(ctx); err != nil {
 		b.Fatal(err)
 	}
-	return a
+	return a, db
 }
 
 // BenchmarkCheckPassword is what a login costs in CPU: one argon2id hash (19 MiB, 2 passes).

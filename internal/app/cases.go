@@ -53,6 +53,9 @@ type ActInput struct {
 	// PostageReduction disputes the customer's return postage claim at confirm_receipt.
 	PostageReduction int64  `json:"postage_reduction,omitempty" jsonschema:"description=confirm_receipt: minor units taken off the customer's return postage claim (at most return_postage.max_reduction); note says why"`
 	Amount           *int64 `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due)\\, quote\\, offer or exchange price difference (negative: refunded to the customer)"`
+	// Assignee and Group are the new owner of assign and transfer (the service desk).
+	Assignee string `json:"assignee,omitempty" jsonschema:"description=assign\\, transfer: the staff username who will own the case (me: oneself)"`
+	Group    string `json:"group,omitempty" jsonschema:"description=assign\\, transfer: the desk group whose queue the case goes to"`
 }
 
 var channels = []string{"web", "api", "email", "chat", "phone"}
@@ -190,6 +193,24 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		}
 		events, c = append(events, next.Event), next.Case
 	}
+	if !c.State.Terminal() {
+		var categories []string
+		for _, it := range o.Items {
+			if slices.ContainsFunc(c.Items, func(ci aftersale.Item) bool { return ci.SKU == it.SKU }) && !slices.Contains(categories, it.Category) {
+				categories = append(categories, it.Category)
+			}
+		}
+		next, ok, err := a.autoAssign(ctx, tx, &c, categories)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if events, err = tx.Events(ctx, c.ID); err != nil {
+				return nil, err
+			}
+			c = *next
+		}
+	}
 	return a.caseView(p, &store.CaseRecord{Case: c, Decision: decision}, events)
 }
 
@@ -308,6 +329,10 @@ func outboxMessages(c *aftersale.Case, res *aftersale.Result) []store.OutboxMess
 	for _, m := range res.Effects.Messages {
 		out = append(out, notification(c, m, ev.Seq))
 	}
+	if ev.To == aftersale.Completed && ev.From != aftersale.Completed {
+		// The satisfaction survey (满意度): the customer is asked when the case completes.
+		out = append(out, notification(c, aftersale.Message{Template: "case.survey", To: []aftersale.Role{aftersale.Customer}}, ev.Seq))
+	}
 	return out
 }
 
@@ -353,6 +378,18 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 			ZH: fmt.Sprintf("售后单已更新(当前版本 %d),请刷新后重试", c.Version),
 			EN: fmt.Sprintf("the case has changed (now version %d); reload and try again", c.Version),
 		}, Allowed: allowedActions(p, &c, pol, tx.Now()), Version: c.Version}
+	}
+	if slices.Contains(aftersale.OwnerActions, in.Action) {
+		next, err := a.actOwner(ctx, tx, p, &c, in)
+		if err != nil {
+			return nil, err
+		}
+		events, err := tx.Events(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec.Case = *next
+		return a.caseView(p, &rec, events)
 	}
 	if err := refuseDisputeOwned(&c, in.Action); err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/desk"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/text"
 )
@@ -39,29 +40,33 @@ type ComplaintActInput struct {
 	Version    int64            `json:"version"`
 	Note       string           `json:"note,omitempty" jsonschema:"description=reply, escalate, reopen"`
 	Resolution string           `json:"resolution,omitempty" jsonschema:"description=resolve: what was done (required)"`
-	Assignee   string           `json:"assignee,omitempty" jsonschema:"description=assign: who handles it at this tier"`
+	Assignee   string           `json:"assignee,omitempty" jsonschema:"description=assign\\, transfer: the staff username who handles it at this tier (me: oneself)"`
+	Group      string           `json:"group,omitempty" jsonschema:"description=assign\\, transfer: the desk group whose queue it goes to"`
 }
 
 // ComplaintView is a complaint as its complainant or the desk sees it.
 type ComplaintView struct {
-	ID               string               `json:"id"`
-	Number           string               `json:"number"`
-	Subject          string               `json:"subject"`
-	About            complaint.About      `json:"about"`
-	AboutLabel       Text                 `json:"about_label"`
-	CaseID           string               `json:"case_id,omitempty"`
-	CaseNumber       string               `json:"case_number,omitempty"`
-	Merchant         string               `json:"merchant,omitempty"`
-	Customer         string               `json:"customer,omitempty"`
-	FiledBy          ActorView            `json:"filed_by"`
-	Description      string               `json:"description"`
-	Evidence         []string             `json:"evidence"`
-	State            complaint.State      `json:"state"`
-	StateLabel       Text                 `json:"state_label"`
-	Version          int64                `json:"version"`
-	Tier             int                  `json:"tier"`
-	TierLabel        Text                 `json:"tier_label"`
-	Owner            string               `json:"owner,omitempty"`
+	ID          string          `json:"id"`
+	Number      string          `json:"number"`
+	Subject     string          `json:"subject"`
+	About       complaint.About `json:"about"`
+	AboutLabel  Text            `json:"about_label"`
+	CaseID      string          `json:"case_id,omitempty"`
+	CaseNumber  string          `json:"case_number,omitempty"`
+	Merchant    string          `json:"merchant,omitempty"`
+	Customer    string          `json:"customer,omitempty"`
+	FiledBy     ActorView       `json:"filed_by"`
+	Description string          `json:"description"`
+	Evidence    []string        `json:"evidence"`
+	State       complaint.State `json:"state"`
+	StateLabel  Text            `json:"state_label"`
+	Version     int64           `json:"version"`
+	Tier        int             `json:"tier"`
+	TierLabel   Text            `json:"tier_label"`
+	Owner       string          `json:"owner,omitempty"`
+	// Assignee is the owner again, named as on cases; Group the desk group's queue.
+	Assignee         string               `json:"assignee,omitempty"`
+	Group            string               `json:"group,omitempty"`
 	TierSince        time.Time            `json:"tier_since"`
 	RespondedAt      *time.Time           `json:"responded_at,omitempty"`
 	FirstResponseDue *time.Time           `json:"first_response_due,omitempty"`
@@ -185,26 +190,13 @@ func (a *App) FileComplaint(ctx context.Context, p Principal, in ComplaintInput,
 			version = pol.Version()
 		}
 		c.PolicyVersion = version
-		pol, err := a.engine.ResolveVersion(version)
-		if err != nil {
-			return nil, 0, err
-		}
 		evidence, err := a.ownEvidence(ctx, tx, p, c.CaseID, in.Evidence)
 		if err != nil {
 			return nil, 0, err
 		}
 		c.Evidence = evidence
-		// CP, the local date and the id's first eight hex digits (the store keeps numbers
-		// unique).
-		c.Number = "CP" + tx.Now().In(a.engine.Calendar().Location()).Format("060102") + strings.ToUpper(c.ID[:8])
-		res, err := complaint.New(c, tx.Now(), pol.ComplaintTerms())
+		filed, err := a.insertComplaint(ctx, tx, &c)
 		if err != nil {
-			return nil, 0, fromCore(err)
-		}
-		if err := tx.InsertComplaint(ctx, &res.Complaint, res.Effects.CheckAt); err != nil {
-			return nil, 0, err
-		}
-		if err := a.recordComplaint(ctx, tx, &res); err != nil {
 			return nil, 0, err
 		}
 		if c.CaseID != "" {
@@ -212,9 +204,40 @@ func (a *App) FileComplaint(ctx context.Context, p Principal, in ComplaintInput,
 				return nil, 0, err
 			}
 		}
-		v, err := a.complaintView(ctx, tx, p, &res.Complaint, true)
+		v, err := a.complaintView(ctx, tx, p, filed, true)
 		return v, http.StatusCreated, err
 	})
+}
+
+// insertComplaint numbers and stores a new complaint, routed by the desk's rules, with
+// its filing event.
+func (a *App) insertComplaint(ctx context.Context, tx *txn, c *complaint.Complaint) (*complaint.Complaint, error) {
+	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
+	if err != nil {
+		return nil, err
+	}
+	// CP, the local date and the id's first eight hex digits (the store keeps numbers
+	// unique).
+	c.Number = "CP" + tx.Now().In(a.engine.Calendar().Location()).Format("060102") + strings.ToUpper(c.ID[:8])
+	res, err := complaint.New(*c, tx.Now(), pol.ComplaintTerms())
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	// The desk's rules route it on creation (when they assign then): the filing event
+	// names the owner.
+	if d, ok, err := a.routeItem(ctx, tx, desk.Item{Kind: "complaint", Merchant: c.Merchant}); err != nil {
+		return nil, err
+	} else if ok {
+		res.Complaint.Owner, res.Complaint.Group = d.Assignee, d.Group
+		if d.Assignee != "" {
+			res.Event.Data["assignee"] = d.Assignee
+		}
+		res.Event.Data["group"] = d.Group
+	}
+	if err := tx.InsertComplaint(ctx, &res.Complaint, res.Effects.CheckAt); err != nil {
+		return nil, err
+	}
+	return &res.Complaint, a.recordComplaint(ctx, tx, &res)
 }
 
 // recordComplaint writes a transition's event, audit entry and messages.
@@ -356,7 +379,16 @@ func (a *App) ComplaintAct(ctx context.Context, p Principal, id string, in Compl
 				EN: fmt.Sprintf("the complaint has changed (now version %d); reload and try again", c.Version),
 			}, Allowed: asActions(complaint.Allowed(&c, actor)), Version: c.Version}
 		}
-		res, err := a.decideComplaint(ctx, tx, &c, complaint.Command{Action: in.Action, Actor: actor, Note: note, Assignee: text.Clean(in.Assignee)})
+		cmd := complaint.Command{Action: in.Action, Actor: actor, Note: note, Assignee: text.Clean(in.Assignee)}
+		if in.Action == complaint.Assign || in.Action == complaint.Transfer || in.Action == complaint.Take {
+			if c.State != complaint.Open {
+				return nil, 0, fromCore(&complaint.NotAllowedError{Action: in.Action, State: c.State, Role: actor.Role, Allowed: complaint.Allowed(&c, actor)})
+			}
+			if err := a.complaintOwner(ctx, tx, p, &c, &in, &cmd); err != nil {
+				return nil, 0, err
+			}
+		}
+		res, err := a.decideComplaint(ctx, tx, &c, cmd)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -441,7 +473,7 @@ func (a *App) complaintView(ctx context.Context, tx store.Tx, p Principal, c *co
 		CaseNumber: c.CaseNumber, Merchant: c.Merchant, Customer: c.Customer,
 		FiledBy: ActorView{Role: aftersale.Role(c.FiledBy.Role), ID: c.FiledBy.ID}, Description: c.Description, Evidence: ev,
 		State: c.State, StateLabel: c.State.Label(), Version: c.Version, Tier: c.Tier, TierLabel: complaint.TierLabel(c.Tier),
-		Owner: c.Owner, TierSince: c.TierSince, Resolution: c.Resolution, Breaches: append([]complaint.Target{}, c.Breaches...),
+		Owner: c.Owner, Assignee: c.Owner, Group: c.Group, TierSince: c.TierSince, Resolution: c.Resolution, Breaches: append([]complaint.Target{}, c.Breaches...),
 		AllowedActions: complaint.Allowed(c, actor), History: []ComplaintEventView{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if v.AllowedActions == nil {

@@ -76,7 +76,8 @@ func errNotFound(what string) *Error {
 	return &Error{Code: CodeNotFound, Message: Text{ZH: "未找到" + notFoundZH[what], EN: what + " not found"}}
 }
 
-var notFoundZH = map[string]string{"dispute": "纠纷", "complaint": "投诉", "case": "售后单", "order": "订单", "attachment": "附件", "merchant": "商家", "customer": "客户"}
+var notFoundZH = map[string]string{"dispute": "纠纷", "complaint": "投诉", "case": "售后单", "order": "订单", "attachment": "附件", "merchant": "商家", "customer": "客户",
+	"reply": "话术", "article": "文章", "review": "质检记录", "task": "任务"}
 
 func errForbidden(zh, en string) *Error {
 	return &Error{Code: CodeForbidden, Message: Text{ZH: zh, EN: en}}

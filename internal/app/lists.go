@@ -74,7 +74,11 @@ type ListInput struct {
 	Search string
 	// SLA is at_risk or breached: cases with an SLA warning and no breach recorded, or a
 	// breach (aftersale.Case.SLAFlag).
-	SLA         string
+	SLA string
+	// Assignee is the service desk's owner filter: "me", "unassigned", or a staff
+	// username; Group a desk group's queue (staff only: others get nothing).
+	Assignee    string
+	Group       string
 	CreatedFrom time.Time
 	CreatedTo   time.Time
 	Overdue     bool
@@ -84,6 +88,9 @@ type ListInput struct {
 	Cursor string
 	Limit  int
 }
+
+// slaOnTrack selects the cases with no SLA notice recorded.
+const slaOnTrack = "on_track"
 
 // maxSearch bounds the search box: an RMA or order number is far shorter.
 const maxSearch = 64
@@ -114,8 +121,10 @@ func (in *ListInput) check() error {
 		}
 	}
 	switch {
-	case in.SLA != "" && !aftersale.SLAFlag(in.SLA).Valid():
-		return errInvalid("sla", "sla 应为 at_risk(有预警)或 breached(已超时)", "sla must be at_risk or breached")
+	case in.SLA != "" && in.SLA != slaOnTrack && !aftersale.SLAFlag(in.SLA).Valid():
+		return errInvalid("sla", "sla 应为 on_track(正常)、at_risk(有预警)或 breached(已超时)", "sla must be on_track, at_risk or breached")
+	case len(in.Assignee) > 64 || len(in.Group) > 64:
+		return errInvalid("assignee", "负责人或组名过长", "the assignee or group is too long")
 	case !store.CaseSort(in.Sort).Valid():
 		return errInvalid("sort", "排序应为 created(最新创建在前)或 deadline(最近截止在前)",
 			"sort must be created (newest first) or deadline (soonest deadline first)")
@@ -141,9 +150,17 @@ func (a *App) ListCases(ctx context.Context, p Principal, in ListInput) (*CaseLi
 	}
 	q := store.CaseQuery{
 		Merchant: scope.merchant, Merchants: scope.merchants, Customer: scope.customer, OrderNo: in.OrderNo,
-		States: in.States, Types: in.Types, Reasons: in.Reasons, Priorities: in.Priorities, SLA: aftersale.SLAFlag(in.SLA),
-		Search: in.Search, Sort: store.CaseSort(in.Sort),
+		States: in.States, Types: in.Types, Reasons: in.Reasons, Priorities: in.Priorities,
+		Search: in.Search, Sort: store.CaseSort(in.Sort), Group: in.Group,
 		CreatedFrom: in.CreatedFrom, CreatedTo: in.CreatedTo, Cursor: in.Cursor, Limit: in.Limit,
+	}
+	if in.SLA == slaOnTrack {
+		q.OnTrack = true
+	} else {
+		q.SLA = aftersale.SLAFlag(in.SLA)
+	}
+	if (in.Assignee != "" || in.Group != "") && !p.staff() {
+		return &CaseList{Items: []CaseSummary{}}, nil // ownership is the desk's; customers filter on nothing of it
 	}
 	now := a.now()
 	if in.Overdue {
@@ -151,6 +168,20 @@ func (a *App) ListCases(ctx context.Context, p Principal, in ListInput) (*CaseLi
 	}
 	var out CaseList
 	err := a.store.View(ctx, func(tx store.Tx) error {
+		switch in.Assignee {
+		case "":
+		case "unassigned":
+			q.Unassigned = true
+		case "me":
+			if q.Assignee = staffName(ctx, tx, p); q.Assignee == "" {
+				return errInvalid("assignee", "“me” 仅适用于员工账号", "“me” needs a staff account (a session, or a token made with --user)")
+			}
+		default:
+			q.Assignee = in.Assignee
+			if u, err := tx.User(ctx, in.Assignee); err == nil {
+				q.Assignee = u.Username // an account's id names it too
+			}
+		}
 		recs, next, err := tx.ListCases(ctx, q)
 		if err != nil {
 			return err

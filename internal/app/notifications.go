@@ -90,13 +90,14 @@ func (a *App) recipients(ctx context.Context, tx store.Tx, roles []string, merch
 			}
 		}
 		for _, u := range users {
-			if u.Role != role || !u.DisabledAt.IsZero() {
+			// "user:<username>" names one person (the owner a case was assigned to).
+			if name, one := strings.CutPrefix(role, "user:"); one && u.Username != name || !one && u.Role != role || !u.DisabledAt.IsZero() {
 				continue
 			}
 			if role == string(RoleMerchant) && u.Merchant != merchant || len(u.Scope) > 0 && !slices.Contains(u.Scope, merchant) {
 				continue
 			}
-			r := recipient{person: "user:" + u.ID, name: firstNonEmpty(u.DisplayName, u.Username), locale: "zh", role: role}
+			r := recipient{person: "user:" + u.ID, name: firstNonEmpty(u.DisplayName, u.Username), locale: "zh", role: u.Role}
 			prefs, err := a.prefs(ctx, tx, r.person)
 			if err != nil {
 				return nil, err

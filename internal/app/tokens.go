@@ -26,6 +26,9 @@ type TokenSpec struct {
 	Customer string
 	Name     string
 	TTL      time.Duration // 0: no expiry
+	// User is a staff account's username: the token acts as that person (their role,
+	// merchant and scope), so that assignments, replies and figures name them.
+	User string
 }
 
 // CreateToken makes an API token and returns its secret, which is shown once: only its
@@ -51,6 +54,27 @@ func (a *App) IssueToken(ctx context.Context, p Principal, spec TokenSpec) (secr
 }
 
 func (a *App) createToken(ctx context.Context, p Principal, spec TokenSpec) (secret string, t store.Token, err error) {
+	var user store.User
+	if spec.User != "" {
+		err := a.store.View(ctx, func(tx store.Tx) error {
+			var err error
+			user, err = tx.UserByUsername(ctx, spec.User)
+			return err
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return "", t, errInvalid("user", "没有这个员工账号", "no staff account with this username")
+		case err != nil:
+			return "", t, err
+		case !user.DisabledAt.IsZero():
+			return "", t, errInvalid("user", "该账号已停用", "the account is disabled")
+		case spec.Role != "" && string(spec.Role) != user.Role:
+			return "", t, errInvalid("role", "令牌的角色即该账号的角色("+user.Role+")", "the token takes the account's role ("+user.Role+")")
+		case spec.Merchant != "" && spec.Merchant != user.Merchant || spec.Customer != "":
+			return "", t, errInvalid("merchant", "员工令牌的商家即该账号的商家", "a staff token takes the account's merchant")
+		}
+		spec.Role, spec.Merchant = Role(user.Role), user.Merchant
+	}
 	switch {
 	case !spec.Role.Valid():
 		return "", t, errInvalid("role", "未知角色", "unknown role: use customer, merchant, agent, supervisor, admin or integration")
@@ -81,7 +105,7 @@ func (a *App) createToken(ctx context.Context, p Principal, spec TokenSpec) (sec
 			}
 		}
 		t = store.Token{ID: uuid.NewString(), Hash: sum[:], Name: spec.Name, Role: string(spec.Role),
-			Merchant: spec.Merchant, Customer: spec.Customer, CreatedAt: tx.Now()}
+			Merchant: spec.Merchant, Customer: spec.Customer, UserID: user.ID, CreatedAt: tx.Now()}
 		if spec.TTL > 0 {
 			t.ExpiresAt = tx.Now().Add(spec.TTL)
 		}
@@ -89,7 +113,7 @@ func (a *App) createToken(ctx context.Context, p Principal, spec TokenSpec) (sec
 			return err
 		}
 		return tx.AppendAudit(ctx, entry(p, "token.create", "token", t.ID, "ok",
-			map[string]any{"role": t.Role, "merchant": t.Merchant, "customer": t.Customer, "name": t.Name, "expires_at": t.ExpiresAt}))
+			map[string]any{"role": t.Role, "merchant": t.Merchant, "customer": t.Customer, "user": spec.User, "name": t.Name, "expires_at": t.ExpiresAt}))
 	})
 	if err != nil {
 		return "", store.Token{}, fromCore(err)
@@ -121,9 +145,13 @@ func (a *App) Authenticate(ctx context.Context, secret string) (Principal, error
 		return Principal{}, errBadToken
 	}
 	var t store.Token
+	var u store.User
 	err := a.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		t, err = tx.TokenByHash(ctx, hash)
+		if t, err = tx.TokenByHash(ctx, hash); err != nil || t.UserID == "" {
+			return err
+		}
+		u, err = tx.User(ctx, t.UserID)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -134,6 +162,14 @@ func (a *App) Authenticate(ctx context.Context, secret string) (Principal, error
 	now := a.now()
 	if !t.RevokedAt.IsZero() || !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return Principal{}, errBadToken
+	}
+	if t.UserID != "" {
+		// A staff token is its account: disabled with it, and with the account's role,
+		// merchant and scope as they are now.
+		if !u.DisabledAt.IsZero() {
+			return Principal{}, errBadToken
+		}
+		return Principal{Role: Role(u.Role), Merchant: u.Merchant, Scope: u.Scope, ID: u.ID, User: u.ID}, nil
 	}
 	return Principal{Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer, ID: t.ID}, nil
 }
@@ -148,13 +184,14 @@ type TokenView struct {
 	Role      Role       `json:"role"`
 	Merchant  string     `json:"merchant,omitempty"`
 	Customer  string     `json:"customer,omitempty"`
+	User      string     `json:"user,omitempty" jsonschema:"description=the staff account's id the token acts as"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 func tokenView(t store.Token) TokenView {
-	return TokenView{ID: t.ID, Name: t.Name, Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer,
+	return TokenView{ID: t.ID, Name: t.Name, Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer, User: t.UserID,
 		CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt), RevokedAt: optTime(t.RevokedAt)}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -47,10 +48,14 @@ type CaseView struct {
 	PolicyVersion       string                 `json:"policy_version"`
 	Priority            aftersale.Priority     `json:"priority"`
 	Tier                int                    `json:"tier"`
-	SLA                 *SLAView               `json:"sla,omitempty"`
-	Contact             *ContactView           `json:"contact,omitempty"`
-	CreatedAt           time.Time              `json:"created_at"`
-	UpdatedAt           time.Time              `json:"updated_at"`
+	// Assignee is the staff username who owns the case (专人负责), Group the desk group's
+	// queue it sits in; staff see them, customers do not.
+	Assignee  string       `json:"assignee" jsonschema:"description=the staff username who owns the case; empty while nobody does (and for customers)"`
+	Group     string       `json:"group,omitempty"`
+	SLA       *SLAView     `json:"sla,omitempty"`
+	Contact   *ContactView `json:"contact,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 // ContactView is how to reach the customer of a case. The customer and the merchant who
@@ -239,6 +244,9 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 		AllowedActions: []aftersale.Action{}, Deadlines: []DeadlineView{}, History: []EventView{}, Evidence: []string{},
 	}
 	v.ReturnPostage = postageView(c, pol)
+	if p.staff() {
+		v.Assignee, v.Group = c.Assignee, c.Group
+	}
 	for _, it := range c.Items {
 		v.Items = append(v.Items, CaseItemView{SKU: it.SKU, Quantity: it.Quantity, PaidAmount: it.PaidAmount.Minor})
 	}
@@ -257,6 +265,9 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 	}
 	v.Decision = decisionView(&d)
 	for _, e := range events {
+		if !p.staff() && slices.Contains(aftersale.OwnerActions, e.Action) {
+			continue // who inside the desk holds the case is the desk's business
+		}
 		v.History = append(v.History, EventView{Seq: e.Seq, Action: e.Action, Actor: ActorView{Role: e.Actor.Role, ID: e.Actor.ID},
 			From: e.From, To: e.To, At: e.At, Note: e.Note, Data: e.Data})
 	}
@@ -287,6 +298,8 @@ type CaseSummary struct {
 	Priority       aftersale.Priority     `json:"priority"`
 	SLA            string                 `json:"sla" jsonschema:"enum=,enum=at_risk,enum=breached,description=the gravest SLA notice recorded: at_risk (a warning) or breached; empty when none"`
 	Tier           int                    `json:"tier"`
+	Assignee       string                 `json:"assignee" jsonschema:"description=the staff username who owns the case; empty while nobody does (and for customers)"`
+	Group          string                 `json:"group,omitempty"`
 }
 
 // CaseList is one page of cases.
@@ -311,6 +324,9 @@ func (a *App) caseSummary(p Principal, c *aftersale.Case, now time.Time) (CaseSu
 	}
 	if allowed := allowedActions(p, c, pol, now); allowed != nil {
 		s.AllowedActions = allowed
+	}
+	if p.staff() {
+		s.Assignee, s.Group = c.Assignee, c.Group
 	}
 	for _, d := range c.Deadlines {
 		s.Deadlines = append(s.Deadlines, DeadlineView{Kind: d.Kind, Label: d.Kind.Label(), DueAt: d.Due})

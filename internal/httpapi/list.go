@@ -29,6 +29,7 @@ func listInput(q url.Values) (app.ListInput, error) {
 	}
 	in.Merchant, in.Customer, in.OrderNo, in.Cursor = q.Get("merchant"), q.Get("customer"), q.Get("order_no"), q.Get("cursor")
 	in.Search, in.SLA, in.Sort = strings.TrimSpace(q.Get("q")), q.Get("sla"), q.Get("sort")
+	in.Assignee, in.Group = q.Get("assignee"), q.Get("group")
 	var err error
 	if in.CreatedFrom, err = queryTime(q, "created_from"); err != nil {
 		return in, err
@@ -113,7 +114,7 @@ func typeNames() []string { return names(aftersale.Types) }
 
 func priorityNames() []string { return names(aftersale.Priorities) }
 
-func slaNames() []string { return names(aftersale.SLAFlags) }
+func slaNames() []string { return append([]string{"on_track"}, names(aftersale.SLAFlags)...) }
 
 func sortNames() []string { return []string{"created", "deadline"} }
 

@@ -229,6 +229,8 @@ func openAPI(version string) ([]byte, error) {
 				content["multipart/form-data"] = schema
 			}
 			op.RequestBody = &requestBody{Required: true, Content: content}
+		case rt.rawBody != "":
+			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{rt.rawBody: {Schema: map[string]any{"type": "string"}}}}
 		case rt.multipart:
 			op.RequestBody = &requestBody{Required: true, Content: map[string]mediaType{"multipart/form-data": {Schema: map[string]any{
 				"type": "object", "required": []string{"file"},
@@ -441,7 +443,7 @@ func (sc *schemas) add(name string, s *jsonschema.Schema) error {
 }
 
 // actionNames lists every action: apply, the actions of the life-cycle table, and the
-// records a case's history also holds (sla_warning, sla_breach).
+// records a case's history also holds (sla_warning, sla_breach; assign, transfer, take).
 func actionNames() []string {
 	out := []string{string(aftersale.Apply)}
 	for _, t := range aftersale.Types {
@@ -451,7 +453,11 @@ func actionNames() []string {
 			}
 		}
 	}
-	return append(out, string(aftersale.SLAWarning), string(aftersale.SLABreach))
+	out = append(out, string(aftersale.SLAWarning), string(aftersale.SLABreach))
+	for _, a := range aftersale.OwnerActions {
+		out = append(out, string(a))
+	}
+	return out
 }
 
 func roleNames() []string {

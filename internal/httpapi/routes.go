@@ -30,7 +30,9 @@ type route struct {
 	// lists the fields of a page's urlencoded form.
 	request   any
 	multipart bool
-	form      []formField
+	// rawBody, for a body that is not JSON (an email), is its media type.
+	rawBody string
+	form    []formField
 	// idempotencyNote, for a POST that does not replay answers by Idempotency-Key, says
 	// what the key does there instead.
 	idempotencyNote string
@@ -127,7 +129,9 @@ var apiRoutes = []route{
 			{name: "type", kind: "array", enum: typeNames, description: "case types to select; repeat the parameter or separate with commas"},
 			{name: "reason", kind: "array", enum: reasonNames, description: "reasons to select; repeat the parameter or separate with commas"},
 			{name: "priority", kind: "array", enum: priorityNames, description: "priorities to select; repeat the parameter or separate with commas"},
-			{name: "sla", kind: "string", enum: slaNames, description: "at_risk: an SLA warning and no breach recorded; breached: an SLA breach recorded"},
+			{name: "sla", kind: "string", enum: slaNames, description: "on_track: no SLA notice recorded; at_risk: an SLA warning and no breach recorded; breached: an SLA breach recorded"},
+			{name: "assignee", kind: "string", description: "the desk's owner (staff only): me, unassigned, or a staff username"},
+			{name: "group", kind: "string", description: "a desk group's queue (staff only)"},
 			{name: "q", kind: "string", description: "search: an RMA number or an order number (exactly), or the last four digits of the customer's phone"},
 			{name: "sort", kind: "string", enum: sortNames, description: "created: newest first (the default); deadline: the current deadline soonest first, cases without one last"},
 			{name: "merchant", kind: "string", description: "merchant code"},

@@ -65,7 +65,7 @@ var Events = []string{
 	"case.confirm_receipt", "case.refund", "case.ship_exchange", "case.quote",
 	"case.accept_quote", "case.decline_quote", "case.repair_done", "case.repair_failed",
 	"case.choose_exchange", "case.choose_return", "case.reship", "case.offer",
-	"case.accept_offer", "case.decline_offer", "case.confirm", "case.cancel", "case.close",
+	"case.accept_offer", "case.decline_offer", "case.confirm", "case.survey", "case.assigned", "case.cancel", "case.close",
 	"case.escalate", "case.advance", "case.sla_warning", "case.sla_breach", "case.message",
 	"dispute.open", "dispute.admit", "dispute.dismiss", "dispute.request_evidence",
 	"dispute.submit_evidence", "dispute.propose", "dispute.accept_proposal",

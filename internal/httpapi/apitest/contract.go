@@ -2,9 +2,11 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,21 +53,31 @@ func (c *Contract) Doc() map[string]any { return c.doc }
 // /api/v1/cases/0190…): its path template and the operation object.
 func (c *Contract) Operation(method, path string) (template string, op map[string]any, ok bool) {
 	paths, _ := c.doc["paths"].(map[string]any)
-	for tmpl, item := range paths {
-		if !matchTemplate(tmpl, path) {
-			continue
+	// As in the mux, the most specific template that serves the method wins: POST
+	// /reviews/sample before /reviews/{id}, GET /reviews/sample by GET /reviews/{id}.
+	var matches []string
+	for tmpl := range paths {
+		if matchTemplate(tmpl, path) {
+			matches = append(matches, tmpl)
 		}
-		ops, _ := item.(map[string]any)
-		m := strings.ToLower(method)
-		if m == "head" {
-			m = "get" // the mux answers HEAD with the GET handler
-		}
+	}
+	if len(matches) == 0 {
+		return "", nil, false
+	}
+	slices.SortFunc(matches, func(a, b string) int {
+		return cmp.Or(cmp.Compare(strings.Count(a, "{"), strings.Count(b, "{")), cmp.Compare(a, b))
+	})
+	m := strings.ToLower(method)
+	if m == "head" {
+		m = "get" // the mux answers HEAD with the GET handler
+	}
+	for _, tmpl := range matches {
+		ops, _ := paths[tmpl].(map[string]any)
 		if o, found := ops[m].(map[string]any); found {
 			return tmpl, o, true
 		}
-		return tmpl, nil, false
 	}
-	return "", nil, false
+	return matches[0], nil, false
 }
 
 func matchTemplate(tmpl, path string) bool {

@@ -108,3 +108,13 @@ func (e *Env) sessionOf(t testing.TB, c *http.Cookie) *Session {
 	}
 	return &Session{Cookie: &http.Cookie{Name: c.Name, Value: c.Value}, CSRF: string(m[1])}
 }
+
+// UserToken makes an API token that acts as a staff account (token create --user).
+func (e *Env) UserToken(t testing.TB, username string) string {
+	t.Helper()
+	secret, _, err := e.App.CreateToken(context.Background(), app.TokenSpec{User: username, Name: "test " + username})
+	if err != nil {
+		t.Fatalf("token for %s: %v", username, err)
+	}
+	return secret
+}
