@@ -46,6 +46,12 @@ func TestMerchantSeesNothingOfAnotherMerchant(t *testing.T) {
 			"complaints":  slices.Concat(a.complaints, b.complaints),
 			"parcels":     slices.Concat(a.parcels, b.parcels),
 			"webhooks":    slices.Concat(a.webhooks, b.webhooks),
+			// Canned replies of each merchant (B's names its merchant code); no review
+			// there, so that the desk's review page is walked too.
+			"replies": {leakReply(t, env, "shop-a"), leakReply(t, env, "shop-b")},
+			"reviews": {"no-such-review"},
+			// The knowledge base is the platform's, no merchant's: one article to walk.
+			"articles": {leakArticle(t, env)},
 		}
 		for _, who := range walkers {
 			t.Run(who.name, func(t *testing.T) {
@@ -231,6 +237,17 @@ func seedMerchant(t *testing.T, w *world, code, sku string, customers ...string)
 	return m
 }
 
+// leakArticle is a published article of the knowledge base, for the pages of one article.
+func leakArticle(t *testing.T, env *apitest.Env) string {
+	t.Helper()
+	a, err := env.App.CreateArticle(t.Context(), pagesAdmin, app.ArticleInput{Title: "退货流程", Body: "签收后七天内可以申请退货。",
+		Language: "zh-CN", Status: "published"})
+	if err != nil {
+		t.Fatalf("an article: %v", err)
+	}
+	return a.ID
+}
+
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // fillPath lists the paths of a route template with every id of ids the parameter names:
@@ -269,6 +286,12 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["webhooks"]
 	case strings.HasPrefix(template, "/api/v1/tasks/{id}"), strings.HasPrefix(template, "/tasks/{id}"):
 		values = ids["tasks"]
+	case strings.HasPrefix(template, "/api/v1/kb/articles/{id}"), strings.HasPrefix(template, "/help/{id}"), strings.HasPrefix(template, "/kb/{id}"):
+		values = ids["articles"]
+	case strings.HasPrefix(template, "/api/v1/replies/{id}"), strings.HasPrefix(template, "/replies/{id}"):
+		values = ids["replies"]
+	case strings.HasPrefix(template, "/api/v1/reviews/{id}"), strings.HasPrefix(template, "/reviews/{id}"):
+		values = ids["reviews"]
 	case template == "/assets/{name}":
 		values = []string{"style.css"}
 	case strings.HasPrefix(template, "/admin/policies/{id}"):
@@ -336,4 +359,16 @@ func leakQueries(op string, b *merchantData) []string {
 		return []string{"", "?state=open", "?case_id=" + b.cases[0]}
 	}
 	return []string{""}
+}
+
+// leakReply is a canned reply of merchant that names it, for the walk.
+func leakReply(t *testing.T, env *apitest.Env, merchant string) string {
+	t.Helper()
+	v, err := env.App.CreateReply(t.Context(), app.Principal{Role: app.RoleAdmin, ID: "leak"}, app.ReplyInput{
+		Title: app.Text{ZH: "话术 " + merchant, EN: "reply " + merchant}, Body: app.Text{ZH: merchant + " 您好 {{customer_name}}"},
+		Scope: "merchant", Merchant: merchant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
 }

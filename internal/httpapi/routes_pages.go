@@ -140,14 +140,15 @@ var pageRoutes = []route{
 	{
 		pattern: "GET /cases/{id}", id: "casePage", tag: "pages", auth: true, page: true,
 		summary: "A case for any party: timeline, current step and deadline, the allowed actions as forms, evidence, conversation; staff see internal notes and the service clocks",
-		query:   []queryParam{langParam, {name: "done", kind: "string", description: "what was just done (a message to show)"}},
-		ok:      []response{htmlOK, toLogin},
-		errors:  pageNotFound,
-		handle:  page((*web.Pages).CasePage),
+		query: []queryParam{langParam, {name: "done", kind: "string", description: "what was just done (a message to show)"},
+			{name: "reply", kind: "string", description: "a canned reply's id: the reply box filled with it, rendered for the case"}},
+		ok:     []response{htmlOK, toLogin},
+		errors: pageNotFound,
+		handle: page((*web.Pages).CasePage),
 	},
 	{
 		pattern: "POST /cases/{id}", id: "caseAction", tag: "pages", auth: true, page: true,
-		summary: "Take an action on a case: the pressed button's name=action value=… is the API's action, with the API's fields",
+		summary: "Take an action on a case: the pressed button's name=action value=… is the API's action, with the API's fields; the desk also assign, transfer (with a note) and take",
 		form: []formField{csrfFormField, idemFormField, langField,
 			{name: "action", description: "the action (the submit button's value): approve, reject, ship_back, confirm_receipt, refund …"},
 			{name: "version", description: "the case version the page showed"},
@@ -161,6 +162,8 @@ var pageRoutes = []route{
 			{name: "postage_reduction", description: "confirm_receipt: taken off the postage claim, a decimal amount", optional: true},
 			{name: "amount", description: "offer, quote or price difference, a decimal amount", optional: true},
 			{name: "evidence", description: "photos or videos", optional: true, files: true},
+			{name: "assignee", description: "assign, transfer (the desk): the staff username who will own the case, or me", optional: true},
+			{name: "group", description: "assign, transfer: the desk group whose queue the case goes to", optional: true},
 		},
 		ok:     []response{formDone},
 		errors: formRefused,
@@ -186,7 +189,9 @@ var pageRoutes = []route{
 			{name: "type", kind: "string", enum: typeNames, description: "case type"},
 			{name: "reason", kind: "string", description: "reason code"},
 			{name: "merchant", kind: "string", description: "merchant code (agents and supervisors)"},
-			{name: "sla", kind: "string", enum: func() []string { return []string{"at_risk", "breached"} }, description: "service clocks at risk or breached"},
+			{name: "sla", kind: "string", enum: func() []string { return []string{"on_track", "at_risk", "breached"} }, description: "service clocks on track, at risk or breached"},
+			{name: "assignee", kind: "string", description: "the desk's owner: me, unassigned, or a staff username"},
+			{name: "group", kind: "string", description: "a desk group's queue"},
 			{name: "sort", kind: "string", enum: func() []string { return []string{"deadline", "created"} }, description: "deadline (soonest first, the default) or created (newest first)"},
 			{name: "overdue", kind: "boolean", description: "only cases whose deadline has passed"},
 			{name: "cursor", kind: "string", description: "the next page"},
@@ -233,4 +238,4 @@ var pageRoutes = []route{
 }
 
 // routes are the API's and the pages'.
-var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, adminPageRoutes)
+var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, deskRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, deskPageRoutes, helpPageRoutes, adminPageRoutes)

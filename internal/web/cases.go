@@ -93,6 +93,9 @@ type CaseData struct {
 	Parcels []CaseParcel
 	// Tasks offers the link to the case's tasks (the desk: agents, supervisors, admins).
 	Tasks bool
+	// Desk is the ownership panel, the canned replies and the suggested articles (desk.go);
+	// nil for customers.
+	Desk *CaseDesk
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -108,6 +111,7 @@ func (pg *Pages) CasePage(w http.ResponseWriter, r *http.Request, v *Visit) erro
 	if err != nil {
 		return err
 	}
+	d.Body = d.Desk.prefill(r.URL.Query().Get("reply"))
 	pg.renderCase(w, r, v, http.StatusOK, d)
 	return nil
 }
@@ -135,6 +139,9 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 		return nil, err
 	}
 	d.Tasks = seesTasks(v.Principal.Role)
+	if d.Desk, err = pg.caseDesk(r, v, c); err != nil {
+		return nil, err
+	}
 	for _, a := range c.AllowedActions {
 		d.Forms = append(d.Forms, actionForm(a, c, v.Principal.Role))
 	}
@@ -178,7 +185,8 @@ func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error
 	f := r.PostForm
 	in := app.ActInput{Action: aftersale.Action(f.Get("action")), Note: f.Get("note"),
 		Carrier: strings.TrimSpace(f.Get("carrier")), TrackingNo: strings.TrimSpace(f.Get("tracking_no")),
-		Inspection: aftersale.Inspection(f.Get("inspection"))}
+		Inspection: aftersale.Inspection(f.Get("inspection")),
+		Assignee:   strings.TrimSpace(f.Get("assignee")), Group: strings.TrimSpace(f.Get("group"))}
 	if tmpl := f.Get("note_template"); tmpl != "" && slices.Contains(pg.templatesIn(v.Lang), tmpl) {
 		in.Note = strings.TrimSpace(tmpl + " " + in.Note)
 	}
@@ -207,7 +215,10 @@ func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error
 	}
 	if len(problem.Fields) == 0 {
 		_, err = pg.app.Act(r.Context(), v.Principal, id, in, formIdempotency(r, v))
-		if err == nil {
+		if err == nil && ownerAction(in.Action) {
+			seeOther(w, "/cases/"+id+"?done=owner&lang="+string(v.Lang)+"#owner")
+			return nil
+		} else if err == nil {
 			seeOther(w, "/cases/"+id+"?done=action&lang="+string(v.Lang))
 			return nil
 		}
@@ -215,9 +226,15 @@ func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error
 			return err
 		}
 	}
+	status := problemStatus(err)
 	d, err := pg.caseData(r, v)
 	if err != nil {
 		return err
+	}
+	if ownerAction(in.Action) && d.Desk != nil {
+		d.Desk.Refused, d.Desk.Message, d.Desk.Errors, d.Desk.Values = problem.Action, problem.Message, problem.Fields, formValues(r)
+		pg.renderCase(w, r, v, status, d)
+		return nil
 	}
 	d.Problem = problem
 	for i := range d.Forms {

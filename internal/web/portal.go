@@ -92,6 +92,9 @@ type EstimateData struct {
 	Lang     Lang
 	Decision *app.DecisionView
 	Problem  string
+	// Help are the help centre's articles that may answer the reason chosen, before one
+	// applies.
+	Help []HelpArticle
 }
 
 // ApplyPage shows the form for one line (?sku=), with the type and reason chosen on the
@@ -111,6 +114,9 @@ func (pg *Pages) Estimate(w http.ResponseWriter, r *http.Request, v *Visit) erro
 	est, err := pg.estimate(r, v, r.PathValue("order_no"), f)
 	if err != nil {
 		return err
+	}
+	if o, err := pg.app.GetOrder(r.Context(), v.Principal, r.PathValue("order_no")); err == nil {
+		est.Help = pg.applyHelp(r, v.Lang, f, o.Items)
 	}
 	var buf bytes.Buffer
 	if err := pg.tmpl["apply"].ExecuteTemplate(&buf, "estimate", est); err != nil {
@@ -230,6 +236,7 @@ func (pg *Pages) applyData(r *http.Request, v *Visit, f ApplyForm) (*ApplyData, 
 		if d.Estimate, err = pg.estimate(r, v, orderNo, f); err != nil {
 			return nil, err
 		}
+		d.Estimate.Help = pg.applyHelp(r, v.Lang, f, opts.Order.Items)
 	}
 	return d, nil
 }
@@ -259,6 +266,19 @@ func (pg *Pages) estimate(r *http.Request, v *Visit, orderNo string, f ApplyForm
 	}
 	est.Decision = dv
 	return est, nil
+}
+
+// applyHelp are the articles suggested for the form: by the reason chosen and the line's
+// title.
+func (pg *Pages) applyHelp(r *http.Request, l Lang, f ApplyForm, items []app.OrderItemView) []HelpArticle {
+	var reason, item string
+	if f.Reason != "" {
+		reason = l.Pick(f.Reason.Info().Label)
+	}
+	if i := slices.IndexFunc(items, func(it app.OrderItemView) bool { return it.SKU == f.SKU }); i >= 0 {
+		item = items[i].Title
+	}
+	return pg.suggestForApply(r, l, reason, item)
 }
 
 // replayedID is the case id of an application answered again from its idempotency record.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/desk"
 )
 
 // The queue (/queue): a merchant's cases, or an agent's and a supervisor's across the
@@ -28,17 +29,24 @@ type QueueData struct {
 	Reasons  []aftersale.ReasonInfo
 	Problems []string // cases a bulk approval could not approve, and why
 	Key      string
+	// Desk: the visitor is of the service desk: the owner filters (desk.go) and column.
+	Desk   bool
+	Groups []desk.Group
+	SLAs   []string
 }
 
 // QueueFilter is the queue's query, as the form names it.
 type QueueFilter struct {
 	State, Type, Reason, Merchant, SLA, Q, Sort string
-	Overdue                                     bool
+	// Assignee is me, unassigned or a username; Group a desk group's queue.
+	Assignee, Group string
+	Overdue         bool
 }
 
 func readQueueFilter(q url.Values) QueueFilter {
 	f := QueueFilter{State: q.Get("state"), Type: q.Get("type"), Reason: q.Get("reason"), Merchant: strings.TrimSpace(q.Get("merchant")),
-		SLA: q.Get("sla"), Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Overdue: q.Get("overdue") != ""}
+		SLA: q.Get("sla"), Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Overdue: q.Get("overdue") != "",
+		Assignee: strings.TrimSpace(q.Get("assignee")), Group: strings.TrimSpace(q.Get("group"))}
 	if f.Sort == "" {
 		f.Sort = "deadline"
 	}
@@ -49,7 +57,7 @@ func readQueueFilter(q url.Values) QueueFilter {
 func (f QueueFilter) query(l Lang, cursor string) string {
 	q := url.Values{}
 	for k, v := range map[string]string{"state": f.State, "type": f.Type, "reason": f.Reason, "merchant": f.Merchant,
-		"sla": f.SLA, "q": f.Q, "sort": f.Sort, "cursor": cursor, "lang": string(l)} {
+		"sla": f.SLA, "q": f.Q, "sort": f.Sort, "cursor": cursor, "lang": string(l), "assignee": f.Assignee, "group": f.Group} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -61,7 +69,8 @@ func (f QueueFilter) query(l Lang, cursor string) string {
 }
 
 func (f QueueFilter) input(cursor string) app.ListInput {
-	in := app.ListInput{Merchant: f.Merchant, Search: f.Q, Sort: f.Sort, SLA: f.SLA, Overdue: f.Overdue, Cursor: cursor, Limit: 50}
+	in := app.ListInput{Merchant: f.Merchant, Search: f.Q, Sort: f.Sort, SLA: f.SLA, Overdue: f.Overdue, Cursor: cursor, Limit: 50,
+		Assignee: f.Assignee, Group: f.Group}
 	if f.State != "" {
 		in.States = []aftersale.State{aftersale.State(f.State)}
 	}
@@ -97,7 +106,8 @@ func (pg *Pages) Queue(w http.ResponseWriter, r *http.Request, v *Visit) error {
 
 func (pg *Pages) queueData(r *http.Request, v *Visit, f QueueFilter, cursor string) (*QueueData, int, error) {
 	d := &QueueData{Filter: f, Agents: v.Principal.Role != app.RoleMerchant, States: aftersale.States,
-		Types: aftersale.Types, Reasons: aftersale.Reasons(), Key: newFormKey()}
+		Types: aftersale.Types, Reasons: aftersale.Reasons(), Key: newFormKey(), Desk: worksDesk(v.Principal.Role), SLAs: queueSLAs}
+	d.Groups = pg.queueGroups(r, v)
 	status := http.StatusOK
 	list, err := pg.app.ListCases(r.Context(), v.Principal, f.input(cursor))
 	if err != nil {

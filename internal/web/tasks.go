@@ -92,7 +92,9 @@ type TasksData struct {
 	Kinds  []TaskOption
 	States []string
 	// Works: the visitor works tasks (agents, supervisors); admins only read them.
-	Works   bool
+	Works bool
+	// New is the form that opens a task by hand (desk.go); nil when the visitor does not work tasks.
+	New     *NewTask
 	Errors  map[string]string
 	Message string
 }
@@ -117,6 +119,9 @@ func (pg *Pages) tasksData(r *http.Request, v *Visit) (*TasksData, int, error) {
 	role := v.Principal.Role
 	d := &TasksData{Filter: f, Kinds: taskKinds(), States: []string{string(task.Open), string(task.Done), "all"},
 		Works: role == app.RoleAgent || role == app.RoleSupervisor, Errors: map[string]string{}}
+	if d.Works {
+		d.New = &NewTask{Key: newFormKey(), Kinds: newTaskKinds(), Errors: map[string]string{}, Values: map[string]string{"case_id": f.CaseID}}
+	}
 	in := app.TaskListQuery{Kind: f.Kind, State: f.State, Assignee: f.Assignee, CaseID: f.CaseID, Cursor: q.Get("cursor"), Limit: taskPageRows}
 	if in.State == "all" {
 		in.State = ""

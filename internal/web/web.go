@@ -201,24 +201,31 @@ func (pg *Pages) pageCounted(r *http.Request, v *Visit, bell *Bell, titleKey str
 // application gives the ledger to (agents find failed payments on the cases); disputes for
 // their parties and the desk; complaints for complainants and every tier of the desk
 // (admins are the managers of the top tier); the desk's tasks for agents, supervisors and
-// admins (who read them); webhooks for merchant staff and admins.
+// admins (who read them); webhooks for merchant staff and admins; the help centre for
+// customers and visitors without a session, the knowledge base's editor for the desk;
+// canned replies for whoever answers customers, quality reviews and the assignment rules
+// for the desk.
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	type item struct{ href, key string }
 	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
 	disputes, complaints := item{"/disputes", "nav.disputes"}, item{"/complaints", "nav.complaints"}
 	tasks, webhooks := item{"/tasks", "nav.tasks"}, item{"/webhooks", "nav.webhooks"}
+	help, kbEditor := item{"/help", "nav.help"}, item{"/kb", "nav.kb"}
+	replies, reviews, rules := item{"/replies", "nav.replies"}, item{"/reviews", "nav.reviews"}, item{"/desk/rules", "nav.desk_rules"}
 	var links []item
 	switch v.Principal.Role {
+	case "":
+		links = []item{help} // a visitor without a session: the public help centre
 	case app.RoleCustomer:
-		links = []item{{"/", "nav.mine"}, disputes, complaints}
+		links = []item{{"/", "nav.mine"}, disputes, complaints, help}
 	case app.RoleMerchant:
-		links = []item{queue, disputes, complaints, moneyPage, webhooks}
+		links = []item{queue, disputes, complaints, moneyPage, webhooks, replies}
 	case app.RoleAgent:
-		links = []item{queue, tasks, disputes, complaints}
+		links = []item{queue, tasks, disputes, complaints, kbEditor, replies, reviews, rules}
 	case app.RoleSupervisor:
-		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage}
+		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage, kbEditor, replies, reviews, rules}
 	case app.RoleAdmin:
-		links = []item{admin, tasks, complaints, moneyPage, webhooks}
+		links = []item{admin, tasks, complaints, moneyPage, webhooks, kbEditor, replies, reviews, rules}
 	}
 	var out []NavLink
 	for _, l := range links {

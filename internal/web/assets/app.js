@@ -1,6 +1,7 @@
 // The pages work without this script; with it they are nicer: countdowns that tick,
 // previews of the photos chosen, the refund estimate as the form changes, select-all in the
-// queue, the import's progress bar. Every word it shows comes from the page (data-i18n-*).
+// queue, the import's progress bar, canned replies in the reply box. Every word it shows
+// comes from the page (data-i18n-*).
 "use strict";
 (() => {
   const body = document.body;
@@ -92,6 +93,35 @@
       else setTimeout(poll, 500);
     };
     setTimeout(poll, 500);
+  }
+
+  // Canned replies next to the reply box: picking one from the list puts it in the box
+  // (without the script the link reloads the page with the box filled), and "/" with a
+  // shortcut then Tab, Enter or a space replaces the shortcut with its reply.
+  const reply = document.querySelector("textarea[data-replies]");
+  const replyList = reply && document.getElementById(reply.dataset.replies);
+  if (reply && replyList) {
+    const links = [...replyList.querySelectorAll("a[data-reply-body]")];
+    const put = (text, from, to) => {
+      reply.setRangeText(text, from, to, "end");
+      reply.dispatchEvent(new Event("input", { bubbles: true }));
+      reply.focus();
+    };
+    for (const a of links) {
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        put(a.dataset.replyBody, reply.selectionStart, reply.selectionEnd);
+      });
+    }
+    reply.addEventListener("keydown", (e) => {
+      if (e.key !== "Tab" && e.key !== "Enter" && e.key !== " ") return;
+      const end = reply.selectionStart;
+      const m = /(^|\s)\/(\S+)$/.exec(reply.value.slice(0, end));
+      const hit = m && links.find((a) => a.dataset.shortcut === m[2]);
+      if (!hit) return;
+      e.preventDefault();
+      put(hit.dataset.replyBody, end - m[2].length - 1, end);
+    });
   }
 
   // Buttons that end or refuse ask once more.
