@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aftersales/aftersales/internal/kb"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi"
+	"github.com/aftersales/aftersales/internal/kb"
 	"github.com/aftersales/aftersales/internal/notify"
 	"github.com/aftersales/aftersales/internal/stream"
 )

@@ -1,16 +1,15 @@
 package app
 
 import (
-	"fmt"
-
 	"context"
 	"errors"
-	"github.com/aftersales/aftersales/internal/notify"
+	"fmt"
 	"net/http"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/notify"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/text"
 )
@@ -28,6 +27,8 @@ type MessageView struct {
 	Internal bool      `json:"internal"`
 	Body     string    `json:"body"`
 	At       time.Time `json:"at"`
+	// Channel is how it came or went besides the pages and the API: email, or empty.
+	Channel string `json:"channel,omitempty" jsonschema:"description=email: a customer's email, or a reply sent back by email"`
 }
 
 // MessageList is a case's conversation as the principal may see it.
@@ -37,7 +38,7 @@ type MessageList struct {
 
 func messageView(m *store.CaseMessage) MessageView {
 	return MessageView{Seq: m.Seq, Author: ActorView{Role: aftersale.Role(m.AuthorRole), ID: m.AuthorID},
-		Internal: !m.Public, Body: m.Body, At: m.At}
+		Internal: !m.Public, Body: m.Body, At: m.At, Channel: m.Channel}
 }
 
 // staff reports whether the principal works on cases (and may read internal notes).

@@ -75,9 +75,24 @@ func SeedDesk(ctx context.Context, a *app.App, agent, supervisor, agentName, sup
 	if err != nil {
 		return sum, err
 	}
+	fresh, err := a.ListCases(ctx, ag, app.ListInput{States: []aftersale.State{aftersale.Requested}, Assignee: "unassigned", Limit: 3})
+	if err != nil {
+		return sum, err
+	}
+	q.Items = append(fresh.Items, q.Items...)
+	withdrawn := 0
 	for _, c := range q.Items {
-		if _, err := a.Act(ctx, ag, c.ID, app.ActInput{Action: aftersale.TakeOwner, Version: c.Version}, nil); err == nil {
-			sum.Assigned++
+		rep, err := a.Act(ctx, ag, c.ID, app.ActInput{Action: aftersale.TakeOwner, Version: c.Version}, nil)
+		if err != nil {
+			continue
+		}
+		sum.Assigned++
+		// A few customers withdraw while the agent holds their case: ended cases of the
+		// agent's for the quality review.
+		if v := rep.Value; v != nil && withdrawn < 3 && v.State == aftersale.Requested {
+			if _, err := a.Act(ctx, customer(v.Customer), v.ID, app.ActInput{Action: aftersale.Cancel, Version: v.Version, Note: "不需要了 / no longer needed"}, nil); err == nil {
+				withdrawn++
+			}
 		}
 	}
 	// Customers rate some completed cases: most are content, every fifth is not.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 
 	"github.com/aftersales/aftersales/internal/app"
@@ -13,15 +12,7 @@ import (
 
 // The access matrix's service desk pages: the rows of the desk's API (access_desk_test.go)
 // as the pages' sessions meet them. They go with the other pages', before the home page.
-func init() {
-	i := slices.IndexFunc(accessMatrix, func(r struct {
-		op   string
-		want map[string]string
-	}) bool {
-		return r.op == "homePage"
-	})
-	accessMatrix = slices.Insert(accessMatrix, i, deskPageAccess...)
-}
+func init() { insertAccessRows("homePage", deskPageAccess...) }
 
 var deskPageAccess = []struct {
 	op   string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"testing"
 
 	"github.com/aftersales/aftersales/internal/app"
@@ -16,15 +15,7 @@ import (
 // platform desk's; canned replies are the desk's and merchants' (each merchant its own);
 // articles are read by everyone and written by the desk; a case's rating by its customer;
 // reviews by supervisors; inbound email by the platform's mail gateway.
-func init() {
-	i := slices.IndexFunc(accessMatrix, func(r struct {
-		op   string
-		want map[string]string
-	}) bool {
-		return r.op == "homePage"
-	})
-	accessMatrix = slices.Insert(accessMatrix, i, deskAccess...)
-}
+func init() { insertAccessRows("homePage", deskAccess...) }
 
 var deskAccess = []struct {
 	op   string

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"testing"
 
@@ -17,15 +16,7 @@ import (
 // harm either). The editor reads the session only: the desk writes (an agent's session),
 // customers and merchants may not (403), and without a session it is the login (303).
 // The rows go before the admin pages', whose login rows end the browser's session.
-func init() {
-	i := slices.IndexFunc(accessMatrix, func(r struct {
-		op   string
-		want map[string]string
-	}) bool {
-		return r.op == "adminPage"
-	})
-	accessMatrix = slices.Insert(accessMatrix, i, helpPageAccess...)
-}
+func init() { insertAccessRows("adminPage", helpPageAccess...) }
 
 var helpPageAccess = []struct {
 	op   string

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -17,15 +16,7 @@ import (
 // event, and one webhook of the target's merchant — each made when a row first needs it.
 //
 // The rows go before the pages' (whose logout cells end the customer's sessions).
-func init() {
-	i := slices.IndexFunc(accessMatrix, func(r struct {
-		op   string
-		want map[string]string
-	}) bool {
-		return r.op == "homePage"
-	})
-	accessMatrix = slices.Insert(accessMatrix, i, logisticsAccess...)
-}
+func init() { insertAccessRows("homePage", logisticsAccess...) }
 
 var logisticsAccess = []struct {
 	op   string

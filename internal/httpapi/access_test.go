@@ -37,6 +37,21 @@ import (
 // its own merchant's case. Someone else's resource is 404, never 403 (its existence is not
 // revealed); 403 is a role that may never do it; 401 no or a bad credential. Pages redirect
 // (303) where the API answers 401.
+// insertAccessRows puts an area's rows into the matrix before the row of operation at:
+// API rows before the pages' (whose logout cells end the customer's sessions).
+func insertAccessRows(at string, rows ...struct {
+	op   string
+	want map[string]string
+}) {
+	i := slices.IndexFunc(accessMatrix, func(r struct {
+		op   string
+		want map[string]string
+	}) bool {
+		return r.op == at
+	})
+	accessMatrix = slices.Insert(accessMatrix, i, rows...)
+}
+
 var accessMatrix = []struct {
 	op string // OpenAPI operationId
 	// want: by principal, the statuses for own, other merchant, other customer (routes on
@@ -553,7 +568,7 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/metrics"})
 	}
 	for _, more := range []func(*testing.T, string, principal, target) (apitest.Request, bool){
-		aw.disputeRequest, aw.logisticsRequest, aw.logisticsPageRequest, aw.webhookPageRequest, aw.deskRequest, aw.helpPageRequest, aw.deskPageRequest} {
+		aw.disputeRequest, aw.logisticsRequest, aw.logisticsPageRequest, aw.webhookPageRequest, aw.deskRequest, aw.helpPageRequest, aw.deskPageRequest, aw.surveyPageRequest} {
 		if r, ok := more(t, op, p, tg); ok {
 			return r
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -24,15 +23,7 @@ import (
 // visitor gets the forms, and a form with its double-submit token is answered alike.
 // The rows go before the admin pages': the sessions' cells must come before the login
 // rows, whose cells end the browser's session.
-func init() {
-	i := slices.IndexFunc(accessMatrix, func(r struct {
-		op   string
-		want map[string]string
-	}) bool {
-		return r.op == "adminPage"
-	})
-	accessMatrix = slices.Insert(accessMatrix, i, webhookPageAccess...)
-}
+func init() { insertAccessRows("adminPage", webhookPageAccess...) }
 
 var webhookPageAccess = []struct {
 	op   string

@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/invopop/jsonschema"
 
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/desk"
@@ -62,7 +65,7 @@ var deskRoutes = []route{
 	{
 		pattern: "POST /api/v1/replies", id: "createReply", tag: "desk", auth: true,
 		summary: "Write a canned reply: title and body in zh and en with variables ({{customer_name}}, {{rma}}, {{deadline}}, {{refund_amount}} …)",
-		request: app.ReplyInput{}, idempotencyNote: "each call writes a new reply",
+		request: ReplyBody{}, idempotencyNote: "each call writes a new reply",
 		ok:     []response{{status: http.StatusCreated, description: "the reply", body: app.ReplyView{}}},
 		errors: with(jsonBodyErrors, http.StatusForbidden),
 		handle: createReply,
@@ -81,7 +84,7 @@ var deskRoutes = []route{
 	{
 		pattern: "PUT /api/v1/replies/{id}", id: "updateReply", tag: "desk", auth: true,
 		summary: "Change a canned reply (version: the stored one)",
-		request: app.ReplyInput{},
+		request: ReplyBody{},
 		ok:      []response{{status: http.StatusOK, description: "the reply", body: app.ReplyView{}}},
 		errors:  with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound, http.StatusConflict),
 		handle:  updateReply,
@@ -278,12 +281,59 @@ func listReplies(s *Server, w http.ResponseWriter, r *http.Request, p app.Princi
 	return writeJSON(w, http.StatusOK, v)
 }
 
+// ReplyBody is a canned reply as the API takes it: the title and the body each in zh and
+// en, or one string for both languages.
+type ReplyBody struct {
+	Title    Bilingual `json:"title"`
+	Body     Bilingual `json:"body" jsonschema:"description=variables: {{customer_name}} {{rma}} {{order_no}} {{deadline}} {{refund_amount}} {{state}} {{merchant}} {{agent_name}}"`
+	Scope    string    `json:"scope,omitempty" jsonschema:"enum=platform,enum=merchant,description=platform (the desk's; the default for platform staff) or merchant (a merchant's staff: always)"`
+	Merchant string    `json:"merchant,omitempty" jsonschema:"description=scope merchant: whose (a merchant's staff: their own)"`
+	Shortcut string    `json:"shortcut,omitempty" jsonschema:"description=typed after / on the case page"`
+	Version  int       `json:"version,omitempty" jsonschema:"description=on a change: the stored version"`
+}
+
+func (b *ReplyBody) input() app.ReplyInput {
+	return app.ReplyInput{Title: app.Text(b.Title), Body: app.Text(b.Body), Scope: b.Scope, Merchant: b.Merchant, Shortcut: b.Shortcut, Version: b.Version}
+}
+
+// Bilingual is a text in zh and en: {"zh": …, "en": …}, or a string meaning both.
+type Bilingual app.Text
+
+// UnmarshalJSON takes the object or the string.
+func (b *Bilingual) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err == nil {
+		*b = Bilingual{ZH: s, EN: s}
+		return nil
+	}
+	var t struct {
+		ZH string `json:"zh"`
+		EN string `json:"en"`
+	}
+	if err := json.Unmarshal(data, &t); err != nil {
+		return err
+	}
+	*b = Bilingual{ZH: t.ZH, EN: t.EN}
+	return nil
+}
+
+// JSONSchema is the object or the string.
+func (Bilingual) JSONSchema() *jsonschema.Schema {
+	props := jsonschema.NewProperties()
+	props.Set("zh", &jsonschema.Schema{Type: "string", Description: "简体中文"})
+	props.Set("en", &jsonschema.Schema{Type: "string", Description: "English"})
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
+		{Type: "object", Properties: props},
+		{Type: "string", Description: "the same text in both languages"},
+	}}
+}
+
 func createReply(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, _, err := decodeJSON[app.ReplyInput](w, r)
+	body, _, err := decodeJSON[ReplyBody](w, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.app.CreateReply(r.Context(), p, in)
+	v, err := s.app.CreateReply(r.Context(), p, body.input())
 	if err != nil {
 		return err
 	}
@@ -307,11 +357,11 @@ func getReply(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal
 }
 
 func updateReply(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	in, _, err := decodeJSON[app.ReplyInput](w, r)
+	body, _, err := decodeJSON[ReplyBody](w, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.app.UpdateReply(r.Context(), p, r.PathValue("id"), in)
+	v, err := s.app.UpdateReply(r.Context(), p, r.PathValue("id"), body.input())
 	if err != nil {
 		return err
 	}

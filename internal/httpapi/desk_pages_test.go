@@ -332,3 +332,101 @@ func rulesJSON(t *testing.T, r desk.Rules) string {
 	}
 	return string(b)
 }
+
+// The complaint page's ownership panel (SPEC §5, §6): an agent takes a complaint; a
+// transfer without a note is refused at the note field; with one it goes to another agent
+// in a group; the complainant sees no panel.
+func TestDeskPagesComplaintOwnership(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newDeskPagesWorld(t, env)
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900)))
+		c := w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+		customer := env.CustomerSession(t, "shop-a", "cust-1")
+		res := postPageIn(t, env, customer, "/complaints", "zh", url.Values{"case_id": {c.ID}, "about": {"merchant"},
+			"subject": {"商家不回复"}, "description": {"三天没有人回复"}})
+		m := complaintLink.FindStringSubmatch(res.Header.Get("Location"))
+		if res.Status != http.StatusSeeOther || m == nil {
+			t.Fatalf("filing: %d to %q: %s", res.Status, res.Header.Get("Location"), res.Body)
+		}
+		path := "/complaints/" + m[1]
+		complaintOf := func() *app.ComplaintView {
+			t.Helper()
+			cv, err := env.App.GetComplaint(t.Context(), pagesAdmin, m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cv
+		}
+		version := func() string { return strconv.FormatInt(complaintOf().Version, 10) }
+
+		// The desk sees the panel: nobody owns it; take, assign with the groups.
+		page := getPageIn(t, env, w.agentA, path, "en")
+		wantPage(t, page, http.StatusOK, `id="owner"`, "Nobody yet", `action="`+path+`/actions#owner"`, `name="action" value="take"`,
+			`<option value="returns">Returns team</option>`, `value="reply"`)
+		if page := getPageIn(t, env, customer, path, "en"); strings.Contains(string(page.Body), `id="owner"`) {
+			t.Error("the complainant is shown the desk's ownership panel")
+		}
+
+		// Take: back to the panel, the complaint is agent.a's.
+		res = postPageIn(t, env, w.agentA, path+"/actions", "en", url.Values{"action": {"take"}, "version": {version()}, "idempotency_key": {"ctake-1"}})
+		wantRedirect(t, res, path+"?done=complaint_owner&lang=en#owner")
+		if got := complaintOf(); got.Assignee != "agent.a" {
+			t.Fatalf("after take the owner is %q", got.Assignee)
+		}
+		page = getPageIn(t, env, w.agentA, path+"?done=complaint_owner", "en")
+		wantPage(t, page, http.StatusOK, "The complaint&#39;s owner was changed.", "<strong>agent.a</strong> · yours", "Transfer")
+		if strings.Contains(string(page.Body), `name="action" value="take"`) {
+			t.Error("the owner is offered to take their own complaint")
+		}
+
+		// Transfer without a note: refused at the note field, the form open with what was
+		// entered; the owner does not change.
+		res = postPageIn(t, env, w.agentA, path+"/actions", "en", url.Values{"action": {"transfer"}, "assignee": {"agent.b"}, "version": {version()}})
+		wantPage(t, res, http.StatusUnprocessableEntity, `<details open>`, `aria-invalid="true">`, `class="field-error" role="alert">a transfer needs a note`, `value="agent.b"`)
+		if got := complaintOf(); got.Assignee != "agent.a" {
+			t.Fatalf("a refused transfer moved the complaint to %q", got.Assignee)
+		}
+		// With a note it goes to agent.b in the returns group.
+		res = postPageIn(t, env, w.agentA, path+"/actions", "zh", url.Values{"action": {"transfer"}, "assignee": {"agent.b"}, "group": {"returns"},
+			"note": {"休假 / on leave"}, "version": {version()}})
+		wantRedirect(t, res, path+"?done=complaint_owner&lang=zh#owner")
+		if got := complaintOf(); got.Assignee != "agent.b" || got.Group != "returns" {
+			t.Fatalf("after the transfer: %q in %q", got.Assignee, got.Group)
+		}
+		wantPage(t, getPageIn(t, env, w.agentB, path, "zh"), http.StatusOK, "<strong>agent.b</strong> · 你负责", "退货组", "休假 / on leave")
+	})
+}
+
+// Messages that came or went by email carry a badge in the conversation: the customer's
+// email, and the reply that went back by email; a reply on the page has none.
+func TestDeskPagesEmailBadge(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newDeskPagesWorld(t, env)
+		if err := env.App.UpdateCustomerProfile(t.Context(), pagesAdmin, app.CustomerProfile{ID: "cust-1", Name: "李雷", Email: "li.lei@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900)))
+		c := w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+		customer := env.CustomerSession(t, "shop-a", "cust-1")
+		path := "/cases/" + c.ID
+		// Before any email: no badge.
+		wantRedirect(t, postPageIn(t, env, customer, path+"/messages", "en", url.Values{"body": {"on the page"}}), path+"?done=message&lang=en#conversation")
+		if page := getPageIn(t, env, customer, path, "en"); strings.Contains(string(page.Body), "via email") {
+			t.Error("a message posted on the page is said to have come by email")
+		}
+		raw := "From: Li Lei <li.lei@example.com>\r\nTo: service@aftersales.example\r\nSubject: Re: [" + c.Number + "] 退货进度\r\n" +
+			"Message-ID: <badge-1@mail.example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n请问什么时候退款?\r\n"
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/inbound/email", Token: env.Token(t, app.RoleIntegration, ""),
+			Body: []byte(raw), ContentType: "message/rfc822"})
+		if res.Status != http.StatusOK {
+			t.Fatalf("inbound: %d %s", res.Status, res.Body)
+		}
+		// The agent answers on the page: the reply goes back by email.
+		wantRedirect(t, postPageIn(t, env, w.agentA, path+"/messages", "zh", url.Values{"body": {"已为您加急处理"}}), path+"?done=message&lang=zh#conversation")
+		page := getPageIn(t, env, customer, path, "en")
+		if n := strings.Count(string(page.Body), `<span class="badge channel">via email</span>`); n != 2 {
+			t.Errorf("%d messages with the email badge, want 2 (the customer's email and the reply):\n%s", n, page.Body)
+		}
+		wantPage(t, getPageIn(t, env, w.agentA, path, "zh"), http.StatusOK, `<span class="badge channel">邮件</span>`)
+	})
+}

@@ -293,6 +293,17 @@ func TestCannedReplies(t *testing.T) {
 		if want := "Hello, case " + c.Number + " is in; refund ¥299.00."; rv.Rendered != want {
 			t.Errorf("rendered %q, want %q", rv.Rendered, want)
 		}
+		// One string is both languages.
+		res = env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/replies", Token: w.merchantA,
+			JSON: map[string]any{"title": "到货通知", "body": "{{rma}} 已到货"}})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("a reply in one string: %d %s", res.Status, res.Body)
+		}
+		var one app.ReplyView
+		res.JSON(t, &one)
+		if one.Title.EN != "到货通知" || one.Body.ZH != "{{rma}} 已到货" || one.Body.EN != one.Body.ZH {
+			t.Errorf("one string for both languages: %+v %+v", one.Title, one.Body)
+		}
 		// An unknown variable is refused at the field.
 		res = env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/replies", Token: w.merchantA, JSON: app.ReplyInput{
 			Title: app.Text{ZH: "x"}, Body: app.Text{ZH: "{{password}}"}}})

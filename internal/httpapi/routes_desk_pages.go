@@ -8,9 +8,22 @@ import (
 
 // deskPageRoutes are the service desk's pages (SPEC §6, §11, §12): ownership on the queue
 // and the case page (queuePage, casePage, caseAction with assign, transfer and take),
-// canned replies, follow-up tasks, quality reviews, the assignment rules. The form fields
-// are the JSON API's (desk.go).
+// canned replies, follow-up tasks, quality reviews, the assignment rules, the customer's
+// rating of an ended case. The form fields are the JSON API's (desk.go).
 var deskPageRoutes = []route{
+	{
+		pattern: "POST /cases/{id}/survey", id: "caseSurveyForm", tag: "pages", auth: true, page: true,
+		summary: "The customer rates an ended case (满意度), once: back to the case with thanks, or the case again with the problem at the question (already rated: 409); someone else's case is not found",
+		form: []formField{csrfFormField, idemFormField, langField,
+			{name: "attitude", description: "the staff's attitude, 1–5"},
+			{name: "speed", description: "the speed, 1–5"},
+			{name: "result", description: "the result, 1–5"},
+			{name: "comment", description: "what else the customer says", optional: true},
+		},
+		ok:     []response{formDone},
+		errors: formRefused,
+		handle: page((*web.Pages).CaseSurveyForm),
+	},
 	{
 		pattern: "POST /tasks", id: "taskCreateForm", tag: "pages", auth: true, page: true,
 		summary: "Open a task by hand (agents and supervisors): follow_up, callback, outreach or reminder; to the open tasks, or the list again with the problem at the field",

@@ -96,6 +96,9 @@ type CaseData struct {
 	// Desk is the ownership panel, the canned replies and the suggested articles (desk.go);
 	// nil for customers.
 	Desk *CaseDesk
+	// Survey is the customer's rating (survey.go): the form once the case has ended, the
+	// rating once given; nil for nothing to show.
+	Survey *CaseSurvey
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -140,6 +143,9 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 	}
 	d.Tasks = seesTasks(v.Principal.Role)
 	if d.Desk, err = pg.caseDesk(r, v, c); err != nil {
+		return nil, err
+	}
+	if d.Survey, err = pg.caseSurvey(r, v, c); err != nil {
 		return nil, err
 	}
 	for _, a := range c.AllowedActions {
@@ -232,7 +238,7 @@ func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error
 		return err
 	}
 	if ownerAction(in.Action) && d.Desk != nil {
-		d.Desk.Refused, d.Desk.Message, d.Desk.Errors, d.Desk.Values = problem.Action, problem.Message, problem.Fields, formValues(r)
+		d.Desk.refused(r, problem)
 		pg.renderCase(w, r, v, status, d)
 		return nil
 	}

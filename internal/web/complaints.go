@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -182,7 +183,13 @@ type ComplaintData struct {
 	Forms     []ComplaintForm
 	Staff     bool
 	Problem   *FormProblem
+	// Owner is the desk's ownership panel (desk.go): who owns the complaint, and take,
+	// assign and transfer as the complaint allows them; nil for anyone else.
+	Owner *OwnerPanel
 }
+
+// complaintOwnerActions are the handovers the ownership panel offers, not the action forms.
+var complaintOwnerActions = []complaint.Action{complaint.Take, complaint.Assign, complaint.Transfer}
 
 // ComplaintPage shows a complaint to its complainant and the desk; anyone else's is not
 // found.
@@ -201,8 +208,22 @@ func (pg *Pages) complaintData(r *http.Request, v *Visit) (*ComplaintData, error
 		return nil, err
 	}
 	d := &ComplaintData{Complaint: c, Staff: !mayFileComplaint(v.Principal.Role)}
+	if d.Owner, err = pg.ownerPanel(r, v, c.Assignee, c.Group); err != nil {
+		return nil, err
+	}
 	for _, a := range c.AllowedActions {
+		if slices.Contains(complaintOwnerActions, a) {
+			continue
+		}
 		d.Forms = append(d.Forms, complaintForm(a, v))
+	}
+	if o := d.Owner; o != nil {
+		allowed := func(a complaint.Action) bool { return slices.Contains(c.AllowedActions, a) }
+		o.Open = c.State == complaint.Open
+		o.CanTake = allowed(complaint.Take) && v.Principal.Role != app.RoleAdmin && o.Me != "" && c.Assignee != o.Me
+		o.CanAssign = allowed(complaint.Assign)
+		o.CanTransfer = allowed(complaint.Transfer) && (c.Assignee != "" || c.Group != "")
+		o.Post, o.Version = "/complaints/"+url.PathEscape(c.ID)+"/actions#owner", c.Version
 	}
 	if len(d.Forms) == 1 {
 		d.Forms[0].Open = true
@@ -223,10 +244,14 @@ func (pg *Pages) ComplaintAct(w http.ResponseWriter, r *http.Request, v *Visit) 
 	id := r.PathValue("id")
 	f := r.PostForm
 	in := app.ComplaintActInput{Action: complaint.Action(f.Get("action")), Note: f.Get("note"), Resolution: f.Get("resolution"),
-		Assignee: f.Get("assignee")}
+		Assignee: strings.TrimSpace(f.Get("assignee")), Group: strings.TrimSpace(f.Get("group"))}
 	in.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
+	handover := slices.Contains(complaintOwnerActions, in.Action)
 	_, err := pg.app.ComplaintAct(r.Context(), v.Principal, id, in, formIdempotency(r, v))
-	if err == nil {
+	if err == nil && handover {
+		seeOther(w, "/complaints/"+id+"?done=complaint_owner&lang="+string(v.Lang)+"#owner")
+		return nil
+	} else if err == nil {
 		seeOther(w, "/complaints/"+id+"?done=complaint_action&lang="+string(v.Lang))
 		return nil
 	}
@@ -237,6 +262,11 @@ func (pg *Pages) ComplaintAct(w http.ResponseWriter, r *http.Request, v *Visit) 
 	d, derr := pg.complaintData(r, v)
 	if derr != nil {
 		return derr
+	}
+	if handover && d.Owner != nil {
+		d.Owner.refused(r, problem)
+		pg.renderComplaint(w, r, v, problemStatus(err), d)
+		return nil
 	}
 	d.Problem = problem
 	for i := range d.Forms {

@@ -31,23 +31,59 @@ func usesReplies(role app.Role) bool {
 	return role == app.RoleMerchant || worksDesk(role)
 }
 
-// CaseDesk is the case page's service desk: the ownership panel, the canned replies and
-// the suggested articles.
-type CaseDesk struct {
+// OwnerPanel is the ownership panel of a case or a complaint (partials/ownerpanel.html):
+// who owns it, and the desk's forms to take, assign and transfer it.
+type OwnerPanel struct {
 	// Owner: the panel is shown (the desk); Me is the visitor's username.
 	Owner bool
 	Me    string
-	// Assignee and Group own the case now; GroupName is the group's name.
+	// Assignee and Group own the work now; GroupName is the group's name.
 	Assignee, Group string
 	GroupName       aftersale.Text
-	// CanTake: the case is not the visitor's; Open: it has not ended.
-	CanTake, Open bool
-	Groups        []desk.Group
+	// CanTake: the work is not the visitor's; Open: it has not ended (the forms are shown);
+	// CanAssign, CanTransfer: those forms are offered.
+	CanTake, Open, CanAssign, CanTransfer bool
+	Groups                                []desk.Group
+	// Post is the address the forms go to; Version the version the page showed.
+	Post    string
+	Version int64
 	// Keys of the panel's forms.
 	TakeKey, AssignKey, TransferKey string
 	// After a refused handover: its action, why, the message at each field, what was entered.
 	Refused, Message string
 	Errors, Values   map[string]string
+}
+
+// ownerPanel fills the panel for the desk (nil for anyone else) with the desk's groups,
+// for work owned by assignee and group.
+func (pg *Pages) ownerPanel(r *http.Request, v *Visit, assignee, group string) (*OwnerPanel, error) {
+	if !worksDesk(v.Principal.Role) {
+		return nil, nil
+	}
+	ctx := r.Context()
+	o := &OwnerPanel{Owner: true, Me: pg.app.StaffName(ctx, v.Principal), Assignee: assignee, Group: group,
+		Errors: map[string]string{}, Values: map[string]string{}}
+	rules, err := pg.app.DeskRules(ctx, v.Principal)
+	if err != nil {
+		return nil, err
+	}
+	o.Groups = rules.Groups
+	if g, ok := rules.Group(group); ok {
+		o.GroupName = g.Name
+	}
+	o.TakeKey, o.AssignKey, o.TransferKey = newFormKey(), newFormKey(), newFormKey()
+	return o, nil
+}
+
+// refused shows a refused handover in the panel: the form open with what was entered.
+func (o *OwnerPanel) refused(r *http.Request, problem *FormProblem) {
+	o.Refused, o.Message, o.Errors, o.Values = problem.Action, problem.Message, problem.Fields, formValues(r)
+}
+
+// CaseDesk is the case page's service desk: the ownership panel, the canned replies and
+// the suggested articles.
+type CaseDesk struct {
+	OwnerPanel
 	// Replies are the canned replies rendered for the case in the page's language.
 	Replies []CaseReply
 	// Articles are the knowledge base's suggestions for the case.
@@ -68,20 +104,17 @@ func (pg *Pages) caseDesk(r *http.Request, v *Visit, c *app.CaseView) (*CaseDesk
 		return nil, nil
 	}
 	ctx := r.Context()
-	d := &CaseDesk{Assignee: c.Assignee, Group: c.Group, Open: !c.State.Terminal(), Errors: map[string]string{}, Values: map[string]string{}}
-	if worksDesk(role) {
-		d.Owner, d.Me = true, pg.app.StaffName(ctx, v.Principal)
-		d.CanTake = d.Open && role != app.RoleAdmin && d.Me != "" && c.Assignee != d.Me
-		rules, err := pg.app.DeskRules(ctx, v.Principal)
-		if err != nil {
-			return nil, err
-		}
-		d.Groups = rules.Groups
-		if g, ok := rules.Group(c.Group); ok {
-			d.GroupName = g.Name
-		}
-		d.TakeKey, d.AssignKey, d.TransferKey = newFormKey(), newFormKey(), newFormKey()
+	d := &CaseDesk{OwnerPanel: OwnerPanel{Assignee: c.Assignee, Group: c.Group, Errors: map[string]string{}, Values: map[string]string{}}}
+	o, err := pg.ownerPanel(r, v, c.Assignee, c.Group)
+	if err != nil {
+		return nil, err
+	} else if o != nil {
+		d.OwnerPanel = *o
 	}
+	d.Open = !c.State.Terminal()
+	d.CanTake = d.Open && role != app.RoleAdmin && d.Me != "" && c.Assignee != d.Me
+	d.CanAssign, d.CanTransfer = d.Open, d.Open && (c.Assignee != "" || c.Group != "")
+	d.Post, d.Version = "/cases/"+url.PathEscape(c.ID)+"#owner", c.Version
 	list, err := pg.app.ListReplies(ctx, v.Principal, c.Merchant, "", "")
 	if err != nil {
 		return nil, err
