@@ -12,6 +12,9 @@ import (
 // found by term (kb_terms' primary key), not by walking the articles of a status or a
 // language; and that the open load reads the owners' indexes.
 func TestDeskQueriesUseIndexes(t *testing.T) {
+	if raceDetector {
+		t.Skip("a query-plan test: run without -race (go test -run QueriesUseIndexes ./internal/store/...)")
+	}
 	db := MustOpenDB(t)
 	for _, q := range []string{
 		`WITH RECURSIVE g (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < 4999)

@@ -21,6 +21,9 @@ const queueRows = 100_000
 // index at the cursor (a range, not a filter), so that they cost what the first one does.
 // A search finds a few cases and sorts them.
 func TestQueueQueriesUseIndexes(t *testing.T) {
+	if raceDetector {
+		t.Skip("a query-plan test: run without -race (go test -run QueriesUseIndexes ./internal/store/...)")
+	}
 	db := MustOpenDB(t)
 	start := time.Now()
 	for _, q := range []string{
