@@ -356,7 +356,9 @@ func drawCommand(t *rapid.T, c *as.Case, p as.Policy) (as.Command, bool) {
 		}
 	case as.ShipExchange:
 		if rapid.Bool().Draw(t, "price_difference") {
-			cmd.Amount = amount("difference", -c.ItemsPaid.MustSub(c.RefundedAmount).Minor, 5_000)
+			// At most what the line may still refund (other cases on it may have refunded
+			// part of what was paid): the core refuses more, as the property wants.
+			cmd.Amount = amount("difference", -c.Refundable().MustSub(c.RefundedAmount).Minor, 5_000)
 		}
 	}
 	return cmd, true
