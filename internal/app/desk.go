@@ -160,10 +160,9 @@ func ownerFor(ctx context.Context, tx store.Tx, p Principal, name, merchant stri
 	if name == "" {
 		return "", nil
 	}
-	if name == "me" {
-		if name = staffName(ctx, tx, p); name == "" {
-			return "", errInvalid("assignee", "“me” 仅适用于员工账号", "“me” needs a staff account (a session, or a token made with --user)")
-		}
+	name, err := assigneeName(ctx, tx, p, name)
+	if err != nil {
+		return "", err
 	}
 	u, err := tx.UserByUsername(ctx, name)
 	if err != nil || !u.DisabledAt.IsZero() || (u.Role != string(RoleAgent) && u.Role != string(RoleSupervisor)) {
@@ -173,6 +172,24 @@ func ownerFor(ctx context.Context, tx store.Tx, p Principal, name, merchant stri
 		return "", errInvalid("assignee", u.Username+" 不服务该商家", u.Username+" does not serve this merchant")
 	}
 	return u.Username, nil
+}
+
+// ownerFilter reads the queue's owner filter: "" anyone, "unassigned" nobody, "me" p's
+// staff account, else a username or an account's id.
+func ownerFilter(ctx context.Context, tx store.Tx, p Principal, assignee string) (owner string, unassigned bool, err error) {
+	switch assignee {
+	case "":
+		return "", false, nil
+	case "unassigned":
+		return "", true, nil
+	case "me":
+		owner, err = assigneeName(ctx, tx, p, "me")
+		return owner, false, err
+	}
+	if u, err := tx.User(ctx, assignee); err == nil {
+		return u.Username, false, nil // an account's id names it too
+	}
+	return assignee, false, nil
 }
 
 // ownerCommand checks who asks for a handover and builds the desk's command: agents and
@@ -385,17 +402,9 @@ func (a *App) Queue(ctx context.Context, p Principal, in QueueInput) (*QueueView
 		q.Merchants = p.Scope
 	}
 	err = a.store.View(ctx, func(tx store.Tx) error {
-		switch in.Assignee {
-		case "":
-		case "unassigned":
-			q.Unassigned = true
-		case "me":
-			q.Owner = staffName(ctx, tx, p)
-		default:
-			q.Owner = in.Assignee
-			if u, err := tx.User(ctx, in.Assignee); err == nil {
-				q.Owner = u.Username
-			}
+		var err error
+		if q.Owner, q.Unassigned, err = ownerFilter(ctx, tx, p, in.Assignee); err != nil {
+			return err
 		}
 		cs, _, err := tx.ListComplaints(ctx, q)
 		if err != nil {

@@ -168,19 +168,9 @@ func (a *App) ListCases(ctx context.Context, p Principal, in ListInput) (*CaseLi
 	}
 	var out CaseList
 	err := a.store.View(ctx, func(tx store.Tx) error {
-		switch in.Assignee {
-		case "":
-		case "unassigned":
-			q.Unassigned = true
-		case "me":
-			if q.Assignee = staffName(ctx, tx, p); q.Assignee == "" {
-				return errInvalid("assignee", "“me” 仅适用于员工账号", "“me” needs a staff account (a session, or a token made with --user)")
-			}
-		default:
-			q.Assignee = in.Assignee
-			if u, err := tx.User(ctx, in.Assignee); err == nil {
-				q.Assignee = u.Username // an account's id names it too
-			}
+		var err error
+		if q.Assignee, q.Unassigned, err = ownerFilter(ctx, tx, p, in.Assignee); err != nil {
+			return err
 		}
 		recs, next, err := tx.ListCases(ctx, q)
 		if err != nil {

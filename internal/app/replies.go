@@ -288,14 +288,54 @@ func (a *App) RenderReply(ctx context.Context, p Principal, id, caseID, lang str
 			return errInvalid("case", "这条话术属于另一个商家", "this reply belongs to another merchant")
 		}
 		v = replyView(&r)
-		body := r.Body.ZH
-		if lang == "en" && r.Body.EN != "" || body == "" {
-			body = r.Body.EN
-		}
-		v.Rendered = desk.Render(body, a.replyVars(ctx, tx, p, &rec.Case, lang))
+		v.Rendered = desk.Render(replyBody(&r, lang), a.replyVars(ctx, tx, p, &rec.Case, lang))
 		return nil
 	})
 	return &v, fromCore(err)
+}
+
+// replyBody is a reply's body in lang (zh, or en), the other language when it has none.
+func replyBody(r *store.CannedReply, lang string) string {
+	if lang == "en" && r.Body.EN != "" || r.Body.ZH == "" {
+		return r.Body.EN
+	}
+	return r.Body.ZH
+}
+
+// CaseReplies lists the canned replies p may use on a case — the platform's and the
+// case's merchant's (scope narrows, query searches) — each rendered for the case in lang:
+// one read, the case's values gathered once.
+func (a *App) CaseReplies(ctx context.Context, p Principal, caseID, lang, scope, query string) (*ReplyList, error) {
+	if err := mayReplies(p); err != nil {
+		return nil, err
+	}
+	q := store.ReplyQuery{Scope: scope, Query: text.Clean(query)}
+	switch {
+	case scope != "" && scope != "platform" && scope != "merchant":
+		return nil, errInvalid("scope", "范围应为 platform 或 merchant", "scope must be platform or merchant")
+	case utf8.RuneCountInString(q.Query) > 100:
+		return nil, errInvalid("q", "搜索内容最多 100 个字符", "the search is at most 100 characters")
+	}
+	out := &ReplyList{Replies: []ReplyView{}, Variables: desk.Variables}
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		rec, err := a.loadCase(ctx, tx, p, opReadCase, caseID)
+		if err != nil {
+			return err
+		}
+		q.Merchant = rec.Case.MerchantID
+		rs, err := tx.ListReplies(ctx, q)
+		if err != nil {
+			return err
+		}
+		vars := a.replyVars(ctx, tx, p, &rec.Case, lang)
+		for i := range rs {
+			v := replyView(&rs[i])
+			v.Rendered = desk.Render(replyBody(&rs[i], lang), vars)
+			out.Replies = append(out.Replies, v)
+		}
+		return nil
+	})
+	return out, fromCore(err)
 }
 
 // replyVars are a case's values for the canned replies' variables, in lang.

@@ -118,11 +118,11 @@ func assigneeName(ctx context.Context, tx store.Tx, p Principal, name string) (s
 	if name != "me" {
 		return name, nil
 	}
-	u, err := tx.User(ctx, p.User)
-	if p.User == "" || err != nil {
-		return "", errInvalid("assignee", "“me” 仅适用于员工账号登录", "“me” needs a staff account's session")
+	me := staffName(ctx, tx, p)
+	if me == "" {
+		return "", errInvalid("assignee", "“me” 仅适用于员工账号", "“me” needs a staff account (a session, or a token made with --user)")
 	}
-	return u.Username, nil
+	return me, nil
 }
 
 // TaskActInput is an action on a task: assign (assignee: a staff username, "me", or ""

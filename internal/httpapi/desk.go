@@ -50,9 +50,9 @@ var deskRoutes = []route{
 	},
 	{
 		pattern: "GET /api/v1/replies", id: "listReplies", tag: "desk", auth: true,
-		summary: "Canned replies (话术) you may use: the platform's and your merchant's; with case=, each rendered for that case",
+		summary: "Canned replies (话术) you may use: the platform's and your merchant's; with case=, the platform's and the case merchant's, each rendered for that case",
 		query: []queryParam{
-			{name: "merchant", kind: "string", description: "also this merchant's (the desk)"},
+			{name: "merchant", kind: "string", description: "also this merchant's (the desk; with case=, the case's merchant instead)"},
 			{name: "scope", kind: "string", enum: func() []string { return []string{"platform", "merchant"} }, description: "platform or merchant"},
 			{name: "q", kind: "string", description: "search the titles and bodies"},
 			{name: "case", kind: "string", description: "a case id: render each reply's variables for it"},
@@ -263,20 +263,15 @@ func putDeskRules(s *Server, w http.ResponseWriter, r *http.Request, p app.Princ
 
 func listReplies(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
 	q := r.URL.Query()
-	v, err := s.app.ListReplies(r.Context(), p, q.Get("merchant"), q.Get("scope"), q.Get("q"))
+	var v *app.ReplyList
+	var err error
+	if caseID := q.Get("case"); caseID != "" {
+		v, err = s.app.CaseReplies(r.Context(), p, caseID, q.Get("lang"), q.Get("scope"), q.Get("q"))
+	} else {
+		v, err = s.app.ListReplies(r.Context(), p, q.Get("merchant"), q.Get("scope"), q.Get("q"))
+	}
 	if err != nil {
 		return err
-	}
-	if caseID := q.Get("case"); caseID != "" {
-		for i, rp := range v.Replies {
-			rv, err := s.app.RenderReply(r.Context(), p, rp.ID, caseID, q.Get("lang"))
-			if app.ErrorCode(err) == app.CodeInvalid {
-				continue // another merchant's reply: not for this case
-			} else if err != nil {
-				return err
-			}
-			v.Replies[i].Rendered = rv.Rendered
-		}
 	}
 	return writeJSON(w, http.StatusOK, v)
 }

@@ -118,15 +118,34 @@ func TestAssignmentRulesRouteNewCases(t *testing.T) {
 		if c := w.getCase(t, w.customer1, last.ID); c.Assignee != "" || c.Group != "" || countActions(c, aftersale.AssignOwner) != 0 {
 			t.Errorf("the customer sees the owner %q/%q or its history", c.Assignee, c.Group)
 		}
+		// A complaint is routed on filing too: about the platform, no merchant or category,
+		// so the general group's round robin (b next; a, b at the cap of 2, a has 2).
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/complaints", Token: w.customer1,
+			JSON: app.ComplaintInput{Subject: "等太久", About: "platform", Description: "没人回复 / nobody answers"}})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("file a complaint: %d %s", res.Status, res.Body)
+		}
+		var cp app.ComplaintView
+		env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/complaints/" + complaintID(t, res), Token: w.sup}).JSON(t, &cp)
+		if cp.Group != "general" || cp.History[0].Data["group"] != "general" {
+			t.Errorf("the complaint was routed to %q (%v), want the general queue named in its filing", cp.Group, cp.History[0].Data)
+		}
 		// Rules with someone who is not an agent are refused, field by field.
 		bad := rulesFor(desk.Group{Code: "x", Strategy: desk.RoundRobin, Members: []string{"nobody.here"}})
 		bad.Version = 1
-		res := env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/desk/rules", Token: w.sup, JSON: bad})
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/desk/rules", Token: w.sup, JSON: bad})
 		wantProblem(t, res, http.StatusUnprocessableEntity, app.CodeInvalid, "groups[0].members[0]")
 		// Agents read the rules but do not change them.
 		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/desk/rules", Token: w.a, JSON: bad})
 		wantProblem(t, res, http.StatusForbidden, app.CodeForbidden)
 	})
+}
+
+func complaintID(t *testing.T, res *apitest.Response) string {
+	t.Helper()
+	var v app.ComplaintView
+	res.JSON(t, &v)
+	return v.ID
 }
 
 func getQueue(t *testing.T, env *apitest.Env, token, query string) app.QueueView {

@@ -115,18 +115,12 @@ func (pg *Pages) caseDesk(r *http.Request, v *Visit, c *app.CaseView) (*CaseDesk
 	d.CanTake = d.Open && role != app.RoleAdmin && d.Me != "" && c.Assignee != d.Me
 	d.CanAssign, d.CanTransfer = d.Open, d.Open && (c.Assignee != "" || c.Group != "")
 	d.Post, d.Version = "/cases/"+url.PathEscape(c.ID)+"#owner", c.Version
-	list, err := pg.app.ListReplies(ctx, v.Principal, c.Merchant, "", "")
+	list, err := pg.app.CaseReplies(ctx, v.Principal, c.ID, string(v.Lang), "", "")
 	if err != nil {
 		return nil, err
 	}
 	for _, rp := range list.Replies {
-		rv, err := pg.app.RenderReply(ctx, v.Principal, rp.ID, c.ID, string(v.Lang))
-		if code := app.ErrorCode(err); code == app.CodeInvalid || code == app.CodeNotFound {
-			continue // another merchant's reply: not for this case
-		} else if err != nil {
-			return nil, err
-		}
-		d.Replies = append(d.Replies, CaseReply{ID: rp.ID, Title: v.Lang.Pick(rp.Title), Shortcut: rp.Shortcut, Rendered: rv.Rendered,
+		d.Replies = append(d.Replies, CaseReply{ID: rp.ID, Title: v.Lang.Pick(rp.Title), Shortcut: rp.Shortcut, Rendered: rp.Rendered,
 			Href: "/cases/" + url.PathEscape(c.ID) + "?" + url.Values{"reply": {rp.ID}, "lang": {string(v.Lang)}}.Encode() + "#reply"})
 		if len(d.Replies) == maxCaseReplies {
 			break

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -116,25 +115,6 @@ func (t *Tx) OpenLoad(ctx context.Context, users []string, closedCases, closedCo
 	return load, nil
 }
 
-// storedReply is r as the store keeps it (times in UTC to the microsecond, zero ones taken
-// as now), or an error (none of the sentinels) when r is malformed: no id, an unknown
-// scope, a merchant's reply without its merchant, or a version below 1.
-func storedReply(r *store.CannedReply, now time.Time) (store.CannedReply, error) {
-	switch {
-	case r.ID == "":
-		return store.CannedReply{}, fmt.Errorf("a canned reply needs an id")
-	case r.Scope != "platform" && r.Scope != "merchant":
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: unknown scope %q", r.ID, r.Scope)
-	case r.Scope == "merchant" && r.Merchant == "":
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: a merchant's reply needs its merchant", r.ID)
-	case r.Version < 1:
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: version %d", r.ID, r.Version)
-	}
-	n := *r
-	n.CreatedAt, n.UpdatedAt = utcMicro(orNow(r.CreatedAt, now)), utcMicro(orNow(r.UpdatedAt, now))
-	return n, nil
-}
-
 // replyArgs are the values of a reply's columns (its id first): $1 to $12 of the
 // statements below.
 func replyArgs(r *store.CannedReply) []any {
@@ -149,7 +129,7 @@ func (t *Tx) InsertReply(ctx context.Context, r *store.CannedReply) error {
 	if r.Version != 1 {
 		return fmt.Errorf("insert canned reply %s: a new reply is version 1, not %d", r.ID, r.Version)
 	}
-	n, err := storedReply(r, t.now)
+	n, err := store.StoredReply(r, t.now)
 	if err != nil {
 		return fmt.Errorf("insert canned reply: %w", err)
 	}
@@ -169,7 +149,7 @@ func (t *Tx) InsertReply(ctx context.Context, r *store.CannedReply) error {
 // transaction got there first, ErrNotFound if there is no such reply; either comes back
 // from the call.
 func (t *Tx) UpdateReply(ctx context.Context, r *store.CannedReply) error {
-	n, err := storedReply(r, t.now)
+	n, err := store.StoredReply(r, t.now)
 	if err != nil {
 		return fmt.Errorf("update canned reply: %w", err)
 	}

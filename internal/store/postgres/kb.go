@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -12,22 +11,6 @@ import (
 
 	"github.com/aftersales/aftersales/internal/store"
 )
-
-// storedArticle is a as the store keeps it (times in UTC to the microsecond, zero ones
-// taken as now; no tags read back nil), or an error (none of the sentinels) when it has no
-// id or a version below 1.
-func storedArticle(a *store.Article, now time.Time) (store.Article, error) {
-	switch {
-	case a.ID == "":
-		return store.Article{}, fmt.Errorf("an article needs an id")
-	case a.Version < 1:
-		return store.Article{}, fmt.Errorf("article %s: version %d", a.ID, a.Version)
-	}
-	n := *a
-	n.Tags = slices.Clone(a.Tags)
-	n.CreatedAt, n.UpdatedAt = utcMicro(orNow(a.CreatedAt, now)), utcMicro(orNow(a.UpdatedAt, now))
-	return n, nil
-}
 
 // articleArgs are the values of an article's columns (its id first; all but its length,
 // which its terms set): $1 to $11 of the statements below.
@@ -43,7 +26,7 @@ func (t *Tx) InsertArticle(ctx context.Context, a *store.Article) error {
 	if a.Version != 1 {
 		return fmt.Errorf("insert article %s: a new article is version 1, not %d", a.ID, a.Version)
 	}
-	n, err := storedArticle(a, t.now)
+	n, err := store.StoredArticle(a, t.now)
 	if err != nil {
 		return fmt.Errorf("insert article: %w", err)
 	}
@@ -63,7 +46,7 @@ func (t *Tx) InsertArticle(ctx context.Context, a *store.Article) error {
 // transaction got there first, ErrNotFound if there is no such article; either comes back
 // from the call. Its terms and length stay as they were until SetArticleTerms.
 func (t *Tx) UpdateArticle(ctx context.Context, a *store.Article) error {
-	n, err := storedArticle(a, t.now)
+	n, err := store.StoredArticle(a, t.now)
 	if err != nil {
 		return fmt.Errorf("update article: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strconv"
 	"time"
 
@@ -99,25 +98,6 @@ func (t *Tx) ListSurveys(ctx context.Context, q store.SurveyQuery) ([]store.Surv
 	return ss, next, nil
 }
 
-// storedReview is r as the store keeps it (times in UTC to the microsecond, a zero
-// CreatedAt taken as now, no scores read back nil), or an error (none of the sentinels)
-// when it has no id or case or a version below 1.
-func storedReview(r *store.Review, now time.Time) (store.Review, error) {
-	switch {
-	case r.ID == "" || r.CaseID == "":
-		return store.Review{}, fmt.Errorf("a review needs an id and a case")
-	case r.Version < 1:
-		return store.Review{}, fmt.Errorf("review %s: version %d", r.ID, r.Version)
-	}
-	n := *r
-	n.Scores = maps.Clone(r.Scores)
-	if len(n.Scores) == 0 {
-		n.Scores = nil
-	}
-	n.CreatedAt, n.DoneAt = utcMicro(orNow(r.CreatedAt, now)), utcMicro(r.DoneAt)
-	return n, nil
-}
-
 // reviewArgs are the values of a review's columns (its id first): $1 to $14 of the
 // statements below.
 func reviewArgs(r *store.Review) ([]any, error) {
@@ -140,7 +120,7 @@ func (t *Tx) InsertReview(ctx context.Context, r *store.Review) error {
 	if r.Version != 1 {
 		return fmt.Errorf("insert review %s: a new review is version 1, not %d", r.ID, r.Version)
 	}
-	n, err := storedReview(r, t.now)
+	n, err := store.StoredReview(r, t.now)
 	if err != nil {
 		return fmt.Errorf("insert review: %w", err)
 	}
@@ -160,7 +140,7 @@ func (t *Tx) InsertReview(ctx context.Context, r *store.Review) error {
 // transaction got there first (or r would be a second review of its case), ErrNotFound if
 // there is no such review; either comes back from the call.
 func (t *Tx) UpdateReview(ctx context.Context, r *store.Review) error {
-	n, err := storedReview(r, t.now)
+	n, err := store.StoredReview(r, t.now)
 	if err != nil {
 		return fmt.Errorf("update review: %w", err)
 	}

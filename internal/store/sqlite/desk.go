@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -147,25 +146,6 @@ func anys(ss []string) []any {
 	return out
 }
 
-// storedReply is r as the store keeps it (times in UTC to the microsecond, zero ones taken
-// as now), or an error (none of the sentinels) when r is malformed: no id, an unknown
-// scope, a merchant's reply without its merchant, or a version below 1.
-func storedReply(r *store.CannedReply, now time.Time) (store.CannedReply, error) {
-	switch {
-	case r.ID == "":
-		return store.CannedReply{}, fmt.Errorf("a canned reply needs an id")
-	case r.Scope != "platform" && r.Scope != "merchant":
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: unknown scope %q", r.ID, r.Scope)
-	case r.Scope == "merchant" && r.Merchant == "":
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: a merchant's reply needs its merchant", r.ID)
-	case r.Version < 1:
-		return store.CannedReply{}, fmt.Errorf("canned reply %s: version %d", r.ID, r.Version)
-	}
-	n := *r
-	n.CreatedAt, n.UpdatedAt = utcMicros(orNow(r.CreatedAt, now)), utcMicros(orNow(r.UpdatedAt, now))
-	return n, nil
-}
-
 // replyArgs are the values of a reply's columns, in the order of the statements below; the
 // id follows them.
 func replyArgs(r *store.CannedReply) []any {
@@ -178,7 +158,7 @@ func (tx *Tx) InsertReply(ctx context.Context, r *store.CannedReply) error {
 	if r.Version != 1 {
 		return fmt.Errorf("insert canned reply %s: a new reply is version 1, not %d", r.ID, r.Version)
 	}
-	n, err := storedReply(r, tx.now)
+	n, err := store.StoredReply(r, tx.now)
 	if err != nil {
 		return fmt.Errorf("insert canned reply: %w", err)
 	}
@@ -195,7 +175,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // UpdateReply stores r if the stored version is r.Version-1: ErrConflict if another
 // transaction got there first, ErrNotFound if there is no such reply.
 func (tx *Tx) UpdateReply(ctx context.Context, r *store.CannedReply) error {
-	n, err := storedReply(r, tx.now)
+	n, err := store.StoredReply(r, tx.now)
 	if err != nil {
 		return fmt.Errorf("update canned reply: %w", err)
 	}

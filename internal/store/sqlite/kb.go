@@ -5,27 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
-
-// storedArticle is a as the store keeps it (times in UTC to the microsecond, zero ones
-// taken as now; no tags read back nil), or an error (none of the sentinels) when it has no
-// id or a version below 1.
-func storedArticle(a *store.Article, now time.Time) (store.Article, error) {
-	switch {
-	case a.ID == "":
-		return store.Article{}, fmt.Errorf("an article needs an id")
-	case a.Version < 1:
-		return store.Article{}, fmt.Errorf("article %s: version %d", a.ID, a.Version)
-	}
-	n := *a
-	n.Tags = slices.Clone(a.Tags)
-	n.CreatedAt, n.UpdatedAt = utcMicros(orNow(a.CreatedAt, now)), utcMicros(orNow(a.UpdatedAt, now))
-	return n, nil
-}
 
 // articleArgs are the values of an article's columns (all but its length, which its terms
 // set), in the order of the statements below; the id follows them.
@@ -40,7 +22,7 @@ func (tx *Tx) InsertArticle(ctx context.Context, a *store.Article) error {
 	if a.Version != 1 {
 		return fmt.Errorf("insert article %s: a new article is version 1, not %d", a.ID, a.Version)
 	}
-	n, err := storedArticle(a, tx.now)
+	n, err := store.StoredArticle(a, tx.now)
 	if err != nil {
 		return fmt.Errorf("insert article: %w", err)
 	}
@@ -57,7 +39,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // transaction got there first, ErrNotFound if there is no such article. Its terms and
 // length stay as they were until SetArticleTerms.
 func (tx *Tx) UpdateArticle(ctx context.Context, a *store.Article) error {
-	n, err := storedArticle(a, tx.now)
+	n, err := store.StoredArticle(a, tx.now)
 	if err != nil {
 		return fmt.Errorf("update article: %w", err)
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -102,25 +100,6 @@ LIMIT ?`, append(f.args, limit+1)...)
 	return ss, next, nil
 }
 
-// storedReview is r as the store keeps it (times in UTC to the microsecond, a zero
-// CreatedAt taken as now, no scores read back nil), or an error (none of the sentinels)
-// when it has no id or case or a version below 1.
-func storedReview(r *store.Review, now time.Time) (store.Review, error) {
-	switch {
-	case r.ID == "" || r.CaseID == "":
-		return store.Review{}, fmt.Errorf("a review needs an id and a case")
-	case r.Version < 1:
-		return store.Review{}, fmt.Errorf("review %s: version %d", r.ID, r.Version)
-	}
-	n := *r
-	n.Scores = maps.Clone(r.Scores)
-	if len(n.Scores) == 0 {
-		n.Scores = nil
-	}
-	n.CreatedAt, n.DoneAt = utcMicros(orNow(r.CreatedAt, now)), utcMicros(r.DoneAt)
-	return n, nil
-}
-
 // reviewArgs are the values of a review's columns, in the order of the statements below;
 // the id follows them.
 func reviewArgs(r *store.Review) ([]any, error) {
@@ -142,7 +121,7 @@ func (tx *Tx) InsertReview(ctx context.Context, r *store.Review) error {
 	if r.Version != 1 {
 		return fmt.Errorf("insert review %s: a new review is version 1, not %d", r.ID, r.Version)
 	}
-	n, err := storedReview(r, tx.now)
+	n, err := store.StoredReview(r, tx.now)
 	if err != nil {
 		return fmt.Errorf("insert review: %w", err)
 	}
@@ -164,7 +143,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // transaction got there first (or r would be a second review of its case), ErrNotFound if
 // there is no such review.
 func (tx *Tx) UpdateReview(ctx context.Context, r *store.Review) error {
-	n, err := storedReview(r, tx.now)
+	n, err := store.StoredReview(r, tx.now)
 	if err != nil {
 		return fmt.Errorf("update review: %w", err)
 	}
