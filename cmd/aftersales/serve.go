@@ -150,6 +150,8 @@ everyone it relays would count as loopback).`)
 		background.Go(func() { st.sweeper.Run(bg) })
 		background.Go(func() { st.complaints.Run(bg) })
 		background.Go(func() { st.parcels.Run(bg) })
+		background.Go(func() { st.reports.Run(bg) })
+		background.Go(func() { st.scorecards.Run(bg) })
 	}
 	defer func() { stopBackground(); background.Wait() }()
 

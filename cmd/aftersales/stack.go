@@ -39,6 +39,10 @@ type stack struct {
 	// parcels is the parcels' (no carrier update for a while).
 	complaints *scheduler.Sweeper
 	parcels    *scheduler.Sweeper
+	// reports folds changed records into the report cells every few seconds; scorecards
+	// scores last month and sends the scheduled reports that are due.
+	reports    *scheduler.Sweeper
+	scorecards *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -138,6 +142,14 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.parcels = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
 		_, err := s.app.CheckShipments(ctx)
+		return err
+	}})
+	s.reports = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 2 * time.Second, Sweep: func(ctx context.Context) error {
+		_, err := s.app.FoldReports(ctx, 5000)
+		return err
+	}})
+	s.scorecards = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Hour, Sweep: func(ctx context.Context) error {
+		_, err := s.app.ScoreLastMonth(ctx)
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {

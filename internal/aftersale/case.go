@@ -39,6 +39,9 @@ type Case struct {
 	// Facts of the order at application that the life cycle needs.
 	PaymentMethod string `json:"payment_method"` // online | cod
 	OrderShipped  bool   `json:"order_shipped"`
+	// MerchantTier is the merchant's scorecard tier when the case was opened (policies may
+	// give low tiers shorter deadlines; the case keeps it so its deadlines stay the same).
+	MerchantTier string `json:"merchant_tier,omitempty"`
 
 	// Terms decided by the policy at application (and revised by later actions).
 	PolicyVersion       string       `json:"policy_version"`

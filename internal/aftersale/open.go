@@ -29,6 +29,7 @@ type Opening struct {
 
 	PaymentMethod string
 	OrderShipped  bool
+	MerchantTier  string // the merchant's scorecard tier (Case.MerchantTier)
 
 	PolicyVersion       string
 	ItemsPaid           money.Amount
@@ -61,7 +62,7 @@ func Open(o Opening, now time.Time, p Policy) (Result, error) {
 		Type: o.Type, Reason: o.Reason, State: Requested, Version: 1,
 		Items: items, Description: strings.TrimSpace(o.Description),
 		Evidence: append([]Evidence(nil), o.Evidence...), RefundMethod: o.RefundMethod, Channel: o.Channel,
-		PaymentMethod: o.PaymentMethod, OrderShipped: o.OrderShipped,
+		PaymentMethod: o.PaymentMethod, OrderShipped: o.OrderShipped, MerchantTier: o.MerchantTier,
 		PolicyVersion: o.PolicyVersion, ItemsPaid: o.ItemsPaid,
 		RefundAmount: orZero(o.RefundAmount, cur), ShippingRefund: orZero(o.ShippingRefund, cur),
 		RefundedAmount: zero, ChargedAmount: zero,

@@ -136,7 +136,13 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	now := tx.Now()
-	d, err := a.engine.Evaluate(a.request(&o, in, now, len(evidence) > 0))
+	tier, err := a.merchantTier(ctx, tx, o.Merchant, now)
+	if err != nil {
+		return nil, err
+	}
+	req := a.request(&o, in, now, len(evidence) > 0)
+	req.MerchantTier = tier
+	d, err := a.engine.Evaluate(req)
 	if err != nil {
 		return nil, fromCore(err)
 	}
@@ -160,7 +166,7 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		ID: id.String(), Number: caseNumber(now.In(a.engine.Calendar().Location()), seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
 		Actor: actor, Type: in.Type, Reason: in.Reason, Description: in.Description, Evidence: evidence,
 		RefundMethod: a.request(&o, in, now, false).RefundMethod, Channel: in.channel(),
-		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(),
+		PaymentMethod: string(o.PaymentMethod), OrderShipped: o.Shipped(), MerchantTier: tier,
 	}
 	d.Terms(&op)
 	if in.Amount > 0 {

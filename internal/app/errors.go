@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/aftersales/aftersales/internal/analytics"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -77,7 +78,7 @@ func errNotFound(what string) *Error {
 }
 
 var notFoundZH = map[string]string{"dispute": "纠纷", "complaint": "投诉", "case": "售后单", "order": "订单", "attachment": "附件", "merchant": "商家", "customer": "客户",
-	"reply": "话术", "article": "文章", "review": "质检记录", "task": "任务"}
+	"reply": "话术", "article": "文章", "review": "质检记录", "task": "任务", "report": "报表", "schedule": "定时报表"}
 
 func errForbidden(zh, en string) *Error {
 	return &Error{Code: CodeForbidden, Message: Text{ZH: zh, EN: en}}
@@ -101,6 +102,7 @@ func fromCore(err error) error {
 	var cna *complaint.NotAllowedError
 	var inv *aftersale.InvalidError
 	var in *policy.InputError
+	var af *analytics.FieldError
 	switch {
 	case errors.As(err, &na):
 		return &Error{Code: CodeConflict, Message: Text{
@@ -115,6 +117,8 @@ func fromCore(err error) error {
 	case errors.As(err, &inv):
 		return &Error{Code: CodeInvalid, Message: Text{ZH: "请求内容有误", EN: "the request has invalid fields"},
 			Fields: []FieldError{{Field: inv.Field, Message: inv.Message}}, Err: err}
+	case errors.As(err, &af):
+		return errInvalid(af.Field, af.Zh, af.En)
 	case errors.As(err, &in):
 		return &Error{Code: CodeInvalid, Message: Text{ZH: "请求内容有误", EN: "the request has invalid fields"},
 			Fields: []FieldError{{Field: in.Field, Message: in.Message}}, Err: err}

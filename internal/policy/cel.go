@@ -32,6 +32,9 @@ type OrderVars struct {
 	Completed        bool      `cel:"completed"`
 	Lines            int       `cel:"lines"`
 	Total            int64     `cel:"total"` // paid for all items
+	// MerchantTier is the merchant's scorecard tier of the last month scored (excellent,
+	// good, improve, or the codes of the scorecard rules; "" when never scored).
+	MerchantTier string `cel:"merchant_tier"`
 }
 
 // ItemVars is `item` in conditions: the order line being judged.
@@ -74,6 +77,7 @@ type DeadlineOrderVars struct {
 	Merchant      string `cel:"merchant"`
 	PaymentMethod string `cel:"payment_method"`
 	Shipped       bool   `cel:"shipped"`
+	MerchantTier  string `cel:"merchant_tier"` // as at application (the case keeps it)
 }
 
 // DeadlineCaseVars is `case` in deadline conditions.

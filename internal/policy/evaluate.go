@@ -23,6 +23,8 @@ type Request struct {
 	Channel         string
 	RequestedAmount money.Amount // compensation: what the customer asks for
 	At              time.Time
+	// MerchantTier is the merchant's latest scorecard tier ("" none): order.merchant_tier.
+	MerchantTier string
 }
 
 // RequestItem is a line and the units asked for.
@@ -303,7 +305,7 @@ func newVars(req *Request) *vars {
 			No: o.No, Merchant: o.Merchant, PaymentMethod: string(o.PaymentMethod), ShippingFee: o.ShippingFee.Minor,
 			FreightInsurance: o.FreightInsurance, PaidAt: o.PaidAt, ShippedAt: o.ShippedAt, DeliveredAt: o.DeliveredAt,
 			CompletedAt: o.CompletedAt, Shipped: o.Shipped(), Delivered: o.Delivered(), Completed: !o.CompletedAt.IsZero(),
-			Lines: len(o.Items), Total: total,
+			Lines: len(o.Items), Total: total, MerchantTier: req.MerchantTier,
 		},
 		kase: &CaseVars{
 			Type: string(req.Type), Reason: string(req.Reason), Quantity: qty, Amount: amount,

@@ -201,7 +201,7 @@ var deadlineKinds = aftersale.DeadlineKinds()
 func (r *Resolved) deadlineTerms(at time.Time, applyBy *time.Time, v *vars) []DeadlineTerm {
 	var out []DeadlineTerm
 	dv := &deadlineVars{
-		order: &DeadlineOrderVars{No: v.order.No, Merchant: v.order.Merchant, PaymentMethod: v.order.PaymentMethod, Shipped: v.order.Shipped},
+		order: &DeadlineOrderVars{No: v.order.No, Merchant: v.order.Merchant, PaymentMethod: v.order.PaymentMethod, Shipped: v.order.Shipped, MerchantTier: v.order.MerchantTier},
 		kase: &DeadlineCaseVars{Type: v.kase.Type, Reason: v.kase.Reason, Quantity: v.kase.Quantity, Amount: v.kase.Amount,
 			RequestedAmount: v.kase.RequestedAmount, RefundMethod: v.kase.RefundMethod, Channel: v.kase.Channel, HasEvidence: v.kase.HasEvidence},
 		now: at,

@@ -239,7 +239,7 @@ func caseDeadlineVars(c *aftersale.Case, now time.Time) *deadlineVars {
 		qty += it.Quantity
 	}
 	return &deadlineVars{
-		order: &DeadlineOrderVars{No: c.OrderNo, Merchant: c.MerchantID, PaymentMethod: c.PaymentMethod, Shipped: c.OrderShipped},
+		order: &DeadlineOrderVars{No: c.OrderNo, Merchant: c.MerchantID, PaymentMethod: c.PaymentMethod, Shipped: c.OrderShipped, MerchantTier: c.MerchantTier},
 		kase: &DeadlineCaseVars{
 			Type: string(c.Type), Reason: string(c.Reason), Quantity: qty, Amount: c.ItemsPaid.Minor,
 			RequestedAmount: c.RequestedAmount.Minor, RefundMethod: string(c.RefundMethod), Channel: c.Channel,

@@ -275,6 +275,8 @@ type Tx interface {
 	Notifications
 	Webhooks
 	Desk
+	Analytics
+	Reporting
 }
 
 // Merchant is a shop on the platform.

@@ -1,0 +1,434 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/analytics"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/sla"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// The reports (SPEC §9) read aggregates, never cases: every write that changes a case,
+// an order, a complaint or a quality review marks the record dirty in its own
+// transaction (the stores do it), and FoldReports folds the marked records' facts into
+// the cells — only the difference to what each contributed before — in one transaction
+// per batch. The scheduler folds every few seconds on every replica (PostgreSQL hands
+// each mark to one of them); a report folds what is left before it reads, so it is exact.
+
+// foldBatch is how many marked records one fold transaction takes.
+const foldBatch = 200
+
+// FoldReports folds up to limit marked records into the report cells (in batches) and
+// returns how many it folded.
+func (a *App) FoldReports(ctx context.Context, limit int) (int, error) {
+	total := 0
+	for total < limit {
+		n, err := a.foldBatch(ctx, min(foldBatch, limit-total))
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := a.store.Update(ctx, func(tx store.Tx) error {
+		marks, err := tx.DirtyMarks(ctx, limit)
+		if err != nil || len(marks) == 0 {
+			n = 0
+			return err
+		}
+		var cells []store.Cell
+		var also []store.DirtyMark
+		for _, m := range marks {
+			facts, more, err := a.factsOf(ctx, tx, m.Kind, m.ID)
+			if err != nil {
+				return fmt.Errorf("facts of %s %s: %w", m.Kind, m.ID, err)
+			}
+			also = append(also, more...)
+			var old []analytics.Fact
+			switch b, err := tx.Contribution(ctx, m.Kind, m.ID); {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				if err := json.Unmarshal(b, &old); err != nil {
+					return fmt.Errorf("contribution of %s %s: %w", m.Kind, m.ID, err)
+				}
+			}
+			for _, c := range analytics.Diff(old, facts) {
+				cells = append(cells, store.Cell(c))
+			}
+			var b []byte
+			if len(facts) > 0 {
+				if b, err = json.Marshal(facts); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutContribution(ctx, m.Kind, m.ID, b); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddCells(ctx, cells); err != nil {
+			return err
+		}
+		if len(also) > 0 {
+			if err := tx.MarkDirty(ctx, also...); err != nil {
+				return err
+			}
+		}
+		n = len(marks)
+		return tx.ClearDirty(ctx, marks...)
+	})
+	return n, err
+}
+
+// factsOf derives a record's facts from what is stored of it (none when it is gone), and
+// the records whose facts depend on it in turn (a complaint's case: complaints caused).
+func (a *App) factsOf(ctx context.Context, tx store.Tx, kind, id string) ([]analytics.Fact, []store.DirtyMark, error) {
+	switch kind {
+	case "case":
+		in, err := a.caseInput(ctx, tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		return analytics.CaseFacts(in), nil, nil
+	case "order":
+		o, err := tx.Order(ctx, id, false)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		return analytics.OrderFacts(o, time.Time{}), nil, nil
+	case "complaint":
+		c, err := tx.Complaint(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		var also []store.DirtyMark
+		if c.CaseID != "" && c.About == complaint.AboutAgent {
+			also = append(also, store.DirtyMark{Kind: "case", ID: c.CaseID})
+		}
+		return analytics.ComplaintFacts(c, analytics.DefaultThemes), also, nil
+	case "review":
+		r, err := tx.Review(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		return analytics.ReviewFacts(analytics.Review{Merchant: r.Merchant, Agent: r.Agent, Done: r.State == "done", Total: r.Total, At: r.DoneAt}), nil, nil
+	}
+	return nil, nil, fmt.Errorf("unknown record kind %q", kind)
+}
+
+// caseInput loads everything a case's facts depend on.
+func (a *App) caseInput(ctx context.Context, tx store.Tx, id string) (analytics.CaseInput, error) {
+	rec, err := tx.Case(ctx, id)
+	if err != nil {
+		return analytics.CaseInput{}, err
+	}
+	c := rec.Case
+	in := analytics.CaseInput{Case: &c, Categories: map[string]string{}}
+	if o, err := tx.Order(ctx, c.OrderNo, false); err == nil {
+		for _, it := range o.Items {
+			in.Categories[it.SKU] = it.Category
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return in, err
+	}
+	if in.Events, err = tx.Events(ctx, id); err != nil {
+		return in, err
+	}
+	msgs, err := tx.Messages(ctx, id, false)
+	if err != nil {
+		return in, err
+	}
+	last := c.CreatedAt
+	for _, ev := range in.Events {
+		if ev.At.After(last) {
+			last = ev.At
+		}
+	}
+	for _, m := range msgs {
+		if m.Public && staffRole(m.AuthorRole) {
+			in.Replies = append(in.Replies, m.At)
+		}
+		if m.At.After(last) {
+			last = m.At
+		}
+	}
+	if pol, err := a.engine.ResolveVersion(c.PolicyVersion); err == nil {
+		if target, _, ok := slaTarget(&c, pol); ok {
+			// The clocks as at the case's last activity: what is stored decides them,
+			// not the moment of the fold.
+			in.SLA = sla.Evaluate(&c, sla.Activities(in.Events, slaMessages(msgs)), target, a.engine.Calendar(), last)
+			in.SLAOK = true
+		}
+	}
+	switch s, err := tx.Survey(ctx, id); {
+	case err == nil:
+		in.Survey = &analytics.Survey{Agent: s.Agent, Attitude: s.Attitude, Speed: s.Speed, Result: s.Result, At: s.At}
+	case !errors.Is(err, store.ErrNotFound):
+		return in, err
+	}
+	if in.Disputes, err = tx.CaseDisputes(ctx, id); err != nil {
+		return in, err
+	}
+	if in.Entries, err = tx.CaseEntries(ctx, id); err != nil {
+		return in, err
+	}
+	if c.Assignee != "" {
+		if in.Complaints, _, err = tx.ListComplaints(ctx, store.ComplaintQuery{CaseID: id, About: complaint.AboutAgent, Limit: 500}); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+func staffRole(r string) bool {
+	switch aftersale.Role(r) {
+	case aftersale.Merchant, aftersale.Agent, aftersale.Supervisor:
+		return true
+	}
+	return false
+}
+
+// sourceKinds are the records whose facts make the cells.
+var sourceKinds = []string{"case", "order", "complaint", "review"}
+
+// RebuildReports throws the cells away and folds every record again: what an operator
+// runs after changing what the facts are (aftersales reports rebuild).
+func (a *App) RebuildReports(ctx context.Context) (int, error) {
+	if err := a.store.Update(ctx, func(tx store.Tx) error { return tx.ResetReports(ctx) }); err != nil {
+		return 0, err
+	}
+	for _, kind := range sourceKinds {
+		after := ""
+		for {
+			var keys []string
+			err := a.store.Update(ctx, func(tx store.Tx) error {
+				var err error
+				if keys, err = tx.SourceKeys(ctx, kind, after, 1000); err != nil || len(keys) == 0 {
+					return err
+				}
+				marks := make([]store.DirtyMark, len(keys))
+				for i, k := range keys {
+					marks[i] = store.DirtyMark{Kind: kind, ID: k}
+				}
+				return tx.MarkDirty(ctx, marks...)
+			})
+			if err != nil {
+				return 0, err
+			}
+			if len(keys) == 0 {
+				break
+			}
+			after = keys[len(keys)-1]
+		}
+	}
+	total := 0
+	for {
+		n, err := a.FoldReports(ctx, 10_000)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// VerifyReports derives every record's facts from scratch and compares their sums with
+// the stored cells; it returns the cells that differ (stored, then expected), none when
+// the aggregates are exact. Marks still waiting are folded first.
+func (a *App) VerifyReports(ctx context.Context) ([]string, error) {
+	for {
+		n, err := a.FoldReports(ctx, 10_000)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	var facts []analytics.Fact
+	var stored []store.Cell
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		facts = facts[:0]
+		for _, kind := range sourceKinds {
+			after := ""
+			for {
+				keys, err := tx.SourceKeys(ctx, kind, after, 1000)
+				if err != nil {
+					return err
+				}
+				if len(keys) == 0 {
+					break
+				}
+				for _, k := range keys {
+					fs, _, err := a.factsOf(ctx, tx, kind, k)
+					if err != nil {
+						return err
+					}
+					facts = append(facts, fs...)
+				}
+				after = keys[len(keys)-1]
+			}
+		}
+		var err error
+		stored, err = tx.AllCells(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	want := analytics.Sum(facts)
+	got := make(map[analytics.Key]analytics.Cell, len(stored))
+	for _, c := range stored {
+		got[analytics.Cell(c).Key()] = analytics.Cell(c)
+	}
+	var diffs []string
+	for _, w := range want {
+		g, ok := got[w.Key()]
+		delete(got, w.Key())
+		if !ok || g.N != w.N || g.Sum != w.Sum {
+			diffs = append(diffs, fmt.Sprintf("%+v: stored n=%d sum=%d, expected n=%d sum=%d", w.Key(), g.N, g.Sum, w.N, w.Sum))
+		}
+	}
+	for k, g := range got {
+		diffs = append(diffs, fmt.Sprintf("%+v: stored n=%d sum=%d, expected none", k, g.N, g.Sum))
+	}
+	return diffs, nil
+}
+
+// MayReadReports says whether p's role reads reports: merchants (their own), the desk and
+// admins. The agents' report is the supervisors' and admins'.
+func MayReadReports(p Principal, report string) error {
+	switch p.Role {
+	case RoleMerchant, RoleAgent:
+		if report == "agents" {
+			return errForbidden("客服绩效报表仅主管和管理员可看", "the agents' report is for supervisors and admins")
+		}
+		return nil
+	case RoleSupervisor, RoleAdmin:
+		return nil
+	}
+	return errForbidden("你的角色不能查看报表", "your role may not read reports")
+}
+
+// Report answers a report (GET /api/v1/reports/{name}): the query's figures from the
+// cells, after folding what is left to fold. A merchant reads its own data only; a
+// filter naming another merchant is not found.
+func (a *App) Report(ctx context.Context, p Principal, name string, v url.Values) (*analytics.Result, error) {
+	if _, ok := analytics.Find(name); !ok {
+		return nil, errNotFound("report")
+	}
+	if err := MayReadReports(p, name); err != nil {
+		return nil, err
+	}
+	q, err := analytics.ParseQuery(name, v, a.now())
+	if err != nil {
+		return nil, fromCore(err)
+	}
+	s := scopeOf(p, q.Merchant, "")
+	if !s.ok {
+		return nil, errNotFound("report")
+	}
+	q.Merchant, q.Merchants = s.merchant, s.merchants
+	if err := a.foldPending(ctx); err != nil {
+		return nil, err
+	}
+	var res *analytics.Result
+	err = a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if res, err = a.runReport(ctx, tx, q); err != nil || !q.Compare {
+			return err
+		}
+		res.Previous, err = a.runReport(ctx, tx, q.Previous())
+		return err
+	})
+	return res, err
+}
+
+// foldPending folds what waits, so that a report is exact when it is read.
+func (a *App) foldPending(ctx context.Context) error {
+	var n int
+	if err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.CountDirty(ctx)
+		return err
+	}); err != nil || n == 0 {
+		return err
+	}
+	_, err := a.FoldReports(ctx, n+foldBatch)
+	return err
+}
+
+func (a *App) runReport(ctx context.Context, tx store.Tx, q analytics.Query) (*analytics.Result, error) {
+	rowsRead, totalsRead := q.Reads()
+	rows, err := a.readCells(ctx, tx, q, rowsRead)
+	if err != nil {
+		return nil, err
+	}
+	totals, err := a.readCells(ctx, tx, q, totalsRead)
+	if err != nil {
+		return nil, err
+	}
+	var tot analytics.Sums
+	if len(totals) > 0 {
+		tot = totals[0].Sums
+	} else {
+		tot = analytics.Sums{}
+	}
+	return q.Build(rows, tot), nil
+}
+
+// readCells sums the cells of one read and groups them by its grouped column.
+func (a *App) readCells(ctx context.Context, tx store.Tx, q analytics.Query, r analytics.Read) ([]analytics.Group, error) {
+	sums, err := tx.QueryCells(ctx, store.CellQuery{Dim: r.Plan.Dim, Merchant: q.Merchant, Merchants: q.Merchants,
+		K1: r.Plan.K1, K2: r.Plan.K2, From: r.From, To: r.To, Metrics: r.Metrics, By: r.Plan.By})
+	if err != nil {
+		return nil, err
+	}
+	var out []analytics.Group
+	index := map[string]int{}
+	for _, s := range sums {
+		key := ""
+		if len(r.Plan.By) > 0 {
+			switch r.Plan.By[0] {
+			case "day":
+				key = s.Day
+			case "merchant":
+				key = s.Merchant
+			case "k1":
+				key = s.K1
+			case "k2":
+				key = s.K2
+			}
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, analytics.Group{Key: key, Sums: analytics.Sums{}})
+		}
+		out[i].Sums[s.Metric] = analytics.NS{N: s.N, Sum: s.Sum}
+	}
+	if len(r.Plan.By) == 0 && len(out) == 0 {
+		out = append(out, analytics.Group{Sums: analytics.Sums{}})
+	}
+	return out, nil
+}
