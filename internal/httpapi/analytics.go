@@ -164,6 +164,8 @@ func getReport(s *Server, w http.ResponseWriter, r *http.Request, p app.Principa
 		return err
 	}
 	h.Set("Content-Type", "application/json")
+	// The same answer's exports are attachments; the JSON is shown where it is asked for.
+	h.Set("Content-Disposition", `inline; filename="`+file+`.json"`)
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(body)
 	return err

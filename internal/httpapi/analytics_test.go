@@ -1,0 +1,280 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/desk"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/aftersales/aftersales/internal/policy"
+)
+
+// The reports (SPEC §9) on known data: every figure checked, on both stores, from the
+// aggregates the writes keep; the aggregates equal a rebuild from scratch.
+
+type reportDoc struct {
+	Rows    []map[string]any `json:"rows"`
+	Totals  map[string]any   `json:"totals"`
+	Compare *struct {
+		From   string         `json:"from"`
+		To     string         `json:"to"`
+		Totals map[string]any `json:"totals"`
+		Change map[string]any `json:"change"`
+	} `json:"compare"`
+}
+
+func (w *world) report(t *testing.T, token, name, query string) reportDoc {
+	t.Helper()
+	res := w.env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/" + name + "?" + query, Token: token})
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET report %s?%s: %d %s", name, query, res.Status, res.Body)
+	}
+	var d reportDoc
+	res.JSON(t, &d)
+	return d
+}
+
+// want checks fields of a row or totals: numbers compared as numbers, nil as null.
+func wantFields(t *testing.T, what string, got map[string]any, want map[string]any) {
+	t.Helper()
+	for k, v := range want {
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("%s: no field %q in %v", what, k, got)
+			continue
+		}
+		switch v := v.(type) {
+		case nil:
+			if g != nil {
+				t.Errorf("%s.%s = %v, want null", what, k, g)
+			}
+		case int:
+			if f, ok := g.(float64); !ok || f != float64(v) {
+				t.Errorf("%s.%s = %v, want %d", what, k, g, v)
+			}
+		case float64:
+			if f, ok := g.(float64); !ok || math.Abs(f-v) > 1e-9 {
+				t.Errorf("%s.%s = %v, want %v", what, k, g, v)
+			}
+		default:
+			if g != v {
+				t.Errorf("%s.%s = %v, want %v", what, k, g, v)
+			}
+		}
+	}
+}
+
+func rowBy(t *testing.T, d reportDoc, field, key string) map[string]any {
+	t.Helper()
+	for _, r := range d.Rows {
+		if r[field] == key {
+			return r
+		}
+	}
+	t.Fatalf("no row with %s=%s in %v", field, key, d.Rows)
+	return nil
+}
+
+func TestReportsFiguresAreExact(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		cst := time.FixedZone("CST", 8*3600)
+		t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, cst)
+		env.Clock.Set(t0)
+		paid, shipped, delivered := t0.AddDate(0, 0, -6), t0.AddDate(0, 0, -5), t0.AddDate(0, 0, -2)
+		item := func(sku, category string, price int64) app.OrderItemInput {
+			return app.OrderItemInput{SKU: sku, Title: "Item " + sku, Category: category, Quantity: 1, UnitPrice: price, PaidAmount: price}
+		}
+		order := func(no, merchant string, sent bool, items ...app.OrderItemInput) {
+			in := app.OrderInput{OrderNo: no, Merchant: merchant, Customer: "cust-1", Currency: "CNY", PaymentMethod: "online",
+				PaidAt: paid, Items: items}
+			if sent {
+				in.ShippedAt, in.DeliveredAt = &shipped, &delivered
+			}
+			w.mustOrder(t, in)
+		}
+		// Six order items paid on 11-25: five of shop-a's, one of shop-b's.
+		order("R-1", "shop-a", true, item("A", "shoes", 29900), item("B", "bags", 19900))
+		order("R-2", "shop-a", true, item("A", "shoes", 29900))
+		order("R-3", "shop-a", true, item("C", "shoes", 9900))
+		order("R-4", "shop-b", true, item("D", "apparel", 39900))
+		order("R-5", "shop-a", false, item("J", "apparel", 29900))
+
+		// Four cases on 12-01 10:00–11:00.
+		c1 := w.mustApply(t, w.customer1, returnRefund("R-1", "A", 1))
+		c2 := w.mustApply(t, w.customer1, returnRefund("R-2", "A", 1))
+		c3 := w.mustApply(t, w.customer1, returnRefund("R-4", "D", 1))
+		env.Clock.Set(t0.Add(time.Hour))
+		c4 := w.mustApply(t, w.customer1, app.ApplyInput{OrderNo: "R-5", Type: aftersale.RefundOnly, Reason: aftersale.OutOfStock,
+			Items: []policy.RequestItem{{SKU: "J", Quantity: 1}}, Description: "缺货 / out of stock"})
+		_ = c3
+		// Answers: shop-a approves c1 after 2 h, the desk refunds c4 after 2 h, shop-a
+		// rejects c2 after 4 h.
+		env.Clock.Set(t0.Add(2 * time.Hour))
+		w.mustAct(t, w.merchantA, c1.ID, app.ActInput{Action: aftersale.Approve, Version: c1.Version})
+		env.Clock.Set(t0.Add(3 * time.Hour))
+		w.mustAct(t, w.agent, c4.ID, app.ActInput{Action: aftersale.Refund, Version: c4.Version})
+		env.Clock.Set(t0.Add(4 * time.Hour))
+		w.mustAct(t, w.merchantA, c2.ID, app.ActInput{Action: aftersale.Reject, Version: c2.Version, Note: "已穿过 / worn"})
+		// The refund reaches the customer at 15:00; the case ends.
+		env.Clock.Set(t0.Add(5 * time.Hour))
+		env.SettlePayments(t)
+		done := w.getCase(t, w.customer1, c4.ID)
+		if done.State == aftersale.Resolved {
+			env.Clock.Set(t0.Add(5*time.Hour + 30*time.Minute))
+			done = w.mustAct(t, w.customer1, c4.ID, app.ActInput{Action: aftersale.Confirm, Version: done.Version})
+		}
+		if done.State != aftersale.Completed {
+			t.Fatalf("case 4 is %s, want completed", done.State)
+		}
+		endedAt := done.History[len(done.History)-1].At
+		var paidBack int64
+		var refunds int
+		var settled time.Time // the gateway's time of payment
+		for _, e := range w.caseLedger(t, w.admin, c4.ID).Entries {
+			if e.Payee == ledger.Customer && e.State == ledger.Succeeded {
+				paidBack += e.Amount
+				refunds++
+				settled = *e.SettledAt
+			}
+		}
+		// The customer rates it 5/4/3 and complains about a parcel on another case.
+		env.Clock.Set(t0.Add(6 * time.Hour))
+		if res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c4.ID + "/survey", Token: w.customer1,
+			JSON: desk.Survey{Attitude: 5, Speed: 4, Result: 3}}); res.Status != http.StatusCreated && res.Status != http.StatusOK {
+			t.Fatalf("survey: %d %s", res.Status, res.Body)
+		}
+		if res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/complaints", Token: w.customer1,
+			JSON: app.ComplaintInput{Subject: "物流太慢", About: complaint.AboutMerchant, CaseID: c1.ID, Description: "快递三天了还没收到，物流一直不更新"}}); res.Status != http.StatusCreated {
+			t.Fatalf("complaint: %d %s", res.Status, res.Body)
+		}
+
+		week := "from=2026-11-25&to=2026-12-01"
+		// 售后率: cases per order item, by type.
+		d := w.report(t, w.admin, "return_rate", week)
+		if len(d.Rows) != 7 {
+			t.Fatalf("%d day rows, want 7", len(d.Rows))
+		}
+		wantFields(t, "11-25", rowBy(t, d, "day", "2026-11-25"), map[string]any{"items": 6, "cases": 0, "rate": 0})
+		wantFields(t, "12-01", rowBy(t, d, "day", "2026-12-01"), map[string]any{"items": 0, "cases": 4, "rate": nil, "return_refund": 3, "refund_only": 1})
+		wantFields(t, "11-28", rowBy(t, d, "day", "2026-11-28"), map[string]any{"items": 0, "cases": 0, "rate": nil})
+		wantFields(t, "totals", d.Totals, map[string]any{"items": 6, "cases": 4, "rate": 0.6667, "return_refund": 3, "refund_only": 1, "exchange": 0})
+		d = w.report(t, w.admin, "return_rate", week+"&group_by=merchant")
+		wantFields(t, "shop-a", rowBy(t, d, "merchant", "shop-a"), map[string]any{"items": 5, "cases": 3, "rate": 0.6})
+		wantFields(t, "shop-b", rowBy(t, d, "merchant", "shop-b"), map[string]any{"items": 1, "cases": 1, "rate": 1})
+		d = w.report(t, w.admin, "return_rate", week+"&group_by=category&merchant=shop-a")
+		wantFields(t, "shoes", rowBy(t, d, "category", "shoes"), map[string]any{"items": 3, "cases": 2, "rate": 0.6667})
+		wantFields(t, "bags", rowBy(t, d, "category", "bags"), map[string]any{"items": 1, "cases": 0, "rate": 0})
+		wantFields(t, "apparel", rowBy(t, d, "category", "apparel"), map[string]any{"items": 1, "cases": 1, "rate": 1})
+		d = w.report(t, w.admin, "return_rate", week+"&sku=A&group_by=month")
+		wantFields(t, "sku A in November", rowBy(t, d, "month", "2026-11"), map[string]any{"items": 2, "cases": 0})
+		wantFields(t, "sku A in December", rowBy(t, d, "month", "2026-12"), map[string]any{"items": 0, "cases": 2})
+		wantFields(t, "sku A", d.Totals, map[string]any{"items": 2, "cases": 2, "rate": 1})
+
+		// Reasons, with their shares.
+		d = w.report(t, w.admin, "reasons", week)
+		wantFields(t, "no_reason", rowBy(t, d, "reason", "no_reason"), map[string]any{"cases": 3, "share": 0.75})
+		wantFields(t, "out_of_stock", rowBy(t, d, "reason", "out_of_stock"), map[string]any{"cases": 1, "share": 0.25})
+		d = w.report(t, w.admin, "return_rate", week+"&group_by=reason&category=shoes")
+		wantFields(t, "shoes for no reason", rowBy(t, d, "reason", "no_reason"), map[string]any{"cases": 2, "items": 3, "rate": 0.6667})
+
+		// First answers: 2 h, 2 h and 4 h; one case ended.
+		d = w.report(t, w.admin, "handling_time", week)
+		wantFields(t, "handling", d.Totals, map[string]any{"first_responses": 3, "avg_first_response_hours": 2.67, "resolved": 1,
+			"avg_handling_hours": math.Round(endedAt.Sub(t0.Add(time.Hour)).Hours()*100) / 100})
+		d = w.report(t, w.admin, "sla", week+"&group_by=merchant")
+		wantFields(t, "sla shop-a", rowBy(t, d, "merchant", "shop-a"), map[string]any{"first_responses": 3, "avg_first_response_hours": 2.67})
+		// Satisfaction: one rating.
+		d = w.report(t, w.admin, "csat", week)
+		wantFields(t, "csat", d.Totals, map[string]any{"surveys": 1, "avg_score": 4, "avg_attitude": 5, "avg_speed": 4, "avg_result": 3, "low": 0, "low_share": 0})
+		// Money: what reached the customer, and how long after the application.
+		d = w.report(t, w.admin, "refunds", "from=2026-12-01&to="+settled.In(cst).Format("2006-01-02"))
+		wantFields(t, "refunds", d.Totals, map[string]any{"refunds": refunds, "amount": yuanOf(paidBack),
+			"avg_hours_to_money": math.Round(settled.Sub(t0.Add(time.Hour)).Hours()*100) / 100})
+		// Disputes: none yet, out of four cases.
+		d = w.report(t, w.admin, "disputes", week)
+		wantFields(t, "disputes", d.Totals, map[string]any{"cases": 4, "disputes": 0, "rate": 0})
+		// Themes of complaints.
+		d = w.report(t, w.admin, "themes", week)
+		wantFields(t, "logistics", rowBy(t, d, "theme", "logistics"), map[string]any{"complaints": 1, "share": 1})
+
+		// The previous period, and the change.
+		d = w.report(t, w.admin, "return_rate", "from=2026-11-28&to=2026-12-01&compare=previous")
+		if d.Compare == nil || d.Compare.From != "2026-11-24" || d.Compare.To != "2026-11-27" {
+			t.Fatalf("compare %+v", d.Compare)
+		}
+		wantFields(t, "previous", d.Compare.Totals, map[string]any{"items": 6, "cases": 0})
+		wantFields(t, "change", d.Compare.Change, map[string]any{"items": -1, "cases": nil})
+
+		// A merchant reads its own figures only; another merchant's are not found.
+		d = w.report(t, w.merchantB, "return_rate", week)
+		wantFields(t, "shop-b's own", d.Totals, map[string]any{"items": 1, "cases": 1})
+		res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate?merchant=shop-a", Token: w.merchantB})
+		wantProblem(t, res, http.StatusNotFound, app.CodeNotFound)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate?merchant=shop-a&format=csv", Token: w.merchantB})
+		wantProblem(t, res, http.StatusNotFound, app.CodeNotFound)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/agents", Token: w.merchantA})
+		wantProblem(t, res, http.StatusForbidden, app.CodeForbidden)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate", Token: w.customer1})
+		wantProblem(t, res, http.StatusForbidden, app.CodeForbidden)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate?group_by=agent", Token: w.admin})
+		wantProblem(t, res, http.StatusUnprocessableEntity, app.CodeInvalid)
+
+		// Exports read back: CSV for machines, XLSX for people.
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate?" + week + "&group_by=merchant&format=csv", Token: w.admin})
+		if res.Status != http.StatusOK {
+			t.Fatalf("csv: %d %s", res.Status, res.Body)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(res.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(recs[0][:4], ",") != "merchant,items,cases,rate" || strings.Join(recs[1][:4], ",") != "shop-a,5,3,0.6" || len(recs) != 3 {
+			t.Errorf("csv %q", recs)
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/return_rate?" + week + "&group_by=merchant&format=xlsx&lang=en", Token: w.merchantA})
+		if res.Status != http.StatusOK {
+			t.Fatalf("xlsx: %d %s", res.Status, res.Body)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(res.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xrows, err := f.GetRows("Return rate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(xrows) != 3 || xrows[0][0] != "Merchant" || xrows[0][1] != "Order items" || xrows[1][0] != "shop-a" || xrows[1][2] != "3" || xrows[2][0] != "Total" {
+			t.Errorf("xlsx %q", xrows)
+		}
+
+		// The aggregates equal what the records give from scratch, and a rebuild gives the
+		// same report.
+		if diffs, err := env.App.VerifyReports(t.Context()); err != nil || len(diffs) != 0 {
+			t.Fatalf("verify: %v %q", err, diffs)
+		}
+		before, _ := json.Marshal(w.report(t, w.admin, "return_rate", week+"&group_by=category"))
+		if _, err := env.App.RebuildReports(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := json.Marshal(w.report(t, w.admin, "return_rate", week+"&group_by=category"))
+		if !bytes.Equal(before, after) {
+			t.Errorf("after a rebuild:\n%s\nbefore:\n%s", after, before)
+		}
+	})
+}
+
+func yuanOf(minor int64) string { return fmt.Sprintf("%d.%02d", minor/100, minor%100) }
