@@ -153,7 +153,7 @@ var ScorecardMetrics = []string{MFirstResponse, MDecided, MApproved, MCases, MDi
 // the others).
 type Figure struct {
 	Code   string   `json:"code"`
-	Value  *float64 `json:"value"`
+	Value  *float64 `json:"value,omitempty"` // absent when nothing was measured
 	Points float64  `json:"points"`
 	Weight float64  `json:"weight"`
 }

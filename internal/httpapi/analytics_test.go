@@ -17,6 +17,7 @@ import (
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/complaint"
 	"github.com/aftersales/aftersales/internal/desk"
+	"github.com/aftersales/aftersales/internal/httpapi"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/ledger"
 	"github.com/aftersales/aftersales/internal/policy"
@@ -278,3 +279,101 @@ func TestReportsFiguresAreExact(t *testing.T) {
 }
 
 func yuanOf(minor int64) string { return fmt.Sprintf("%d.%02d", minor/100, minor%100) }
+
+// A merchant scored 待改进 (improve) last month answers new cases sooner: the policy reads
+// its tier (order.merchant_tier) and the case keeps it.
+func TestScorecardTierShortensTheMerchantsDeadline(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		cst := time.FixedZone("CST", 8*3600)
+		nov := time.Date(2026, 11, 10, 10, 0, 0, 0, cst)
+		env.Clock.Set(nov)
+		n := 0
+		apply := func(merchant string) app.CaseView {
+			n++
+			now := env.Clock.Now()
+			paid, shipped, signed := now.AddDate(0, 0, -6), now.AddDate(0, 0, -5), now.AddDate(0, 0, -2)
+			no := fmt.Sprintf("T-%d", n)
+			w.mustOrder(t, app.OrderInput{OrderNo: no, Merchant: merchant, Customer: "cust-1", PaymentMethod: "online",
+				PaidAt: paid, ShippedAt: &shipped, DeliveredAt: &signed, Items: []app.OrderItemInput{
+					{SKU: "JACKET", Title: "羽绒服", Category: "apparel", Quantity: 1, UnitPrice: 29900, PaidAmount: 29900}}})
+			return w.mustApply(t, w.customer1, returnRefund(no, "JACKET", 1))
+		}
+		// November: shop-a answers five cases after 60 hours, each a refusal; shop-b
+		// approves five within the hour.
+		var slow, quick []app.CaseView
+		for range 5 {
+			slow = append(slow, apply("shop-a"))
+			quick = append(quick, apply("shop-b"))
+		}
+		env.Clock.Set(nov.Add(time.Hour))
+		for _, c := range quick {
+			w.mustAct(t, w.merchantB, c.ID, app.ActInput{Action: aftersale.Approve, Version: c.Version})
+		}
+		env.Clock.Set(nov.Add(60 * time.Hour))
+		for _, c := range slow {
+			w.mustAct(t, w.merchantA, c.ID, app.ActInput{Action: aftersale.Reject, Version: c.Version, Note: "不支持 / refused"})
+		}
+		// December: shop-a's policy gives a merchant rated improve 12 hours to answer.
+		dec := time.Date(2026, 12, 2, 10, 0, 0, 0, cst)
+		env.Clock.Set(dec)
+		if _, err := env.App.InstallPolicy(t.Context(), app.Principal{Role: app.RoleAdmin, ID: "admin"}, []byte(`schema: aftersales.policy/v1
+id: shop-a-tiers
+version: 1
+layer: merchant
+merchant: shop-a
+name: {zh: 甲店按评分的答复时限, en: Shop A answers by its rating}
+deadlines:
+  merchant_response:
+    - when: 'order.merchant_tier == "improve"'
+      span: 12h
+    - span: 1wd
+`)); err != nil {
+			t.Fatal(err)
+		}
+		due := func(c app.CaseView) time.Time {
+			for _, d := range c.Deadlines {
+				if d.Kind == aftersale.DeadlineKind("merchant_response") {
+					return d.DueAt
+				}
+			}
+			t.Fatalf("case %s has no merchant_response deadline: %+v", c.Number, c.Deadlines)
+			return time.Time{}
+		}
+		if got := due(apply("shop-a")); got.Sub(dec) < 20*time.Hour {
+			t.Errorf("before November is scored, shop-a's answer is due %s, want one working day", got.In(cst))
+		}
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/scorecards", Token: w.admin, JSON: httpapi.ScoreMonthBody{Month: "2026-11"}})
+		if res.Status != http.StatusOK {
+			t.Fatalf("score November: %d %s", res.Status, res.Body)
+		}
+		var list httpapi.ScorecardList
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards?month=2026-11", Token: w.admin})
+		res.JSON(t, &list)
+		tiers := map[string]string{}
+		for _, c := range list.Items {
+			tiers[c.Merchant] = c.Tier
+		}
+		if tiers["shop-a"] != "improve" || tiers["shop-b"] == "improve" || tiers["shop-b"] == "" {
+			t.Fatalf("November's tiers %v, want shop-a improve and shop-b better", tiers)
+		}
+		// The merchant sees its own card, with the figures behind it.
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards?month=2026-11", Token: w.merchantA})
+		list = httpapi.ScorecardList{}
+		res.JSON(t, &list)
+		if len(list.Items) != 1 || list.Items[0].Merchant != "shop-a" || list.Items[0].TierName == nil || list.Items[0].TierName.ZH != "待改进" {
+			t.Fatalf("shop-a's scorecards %+v", list.Items)
+		}
+		for _, f := range list.Items[0].Figures {
+			if f.Code == "response_hours" && (f.Value == nil || *f.Value != 60 || f.Points != 0) {
+				t.Errorf("response figure %+v, want 60 hours for 0 points", f)
+			}
+			if f.Code == "approval_rate" && (f.Value == nil || *f.Value != 0) {
+				t.Errorf("approval figure %+v, want 0", f)
+			}
+		}
+		if c := apply("shop-a"); !due(c).Equal(dec.Add(12 * time.Hour)) {
+			t.Errorf("rated improve, shop-a's answer is due %s, want 12 hours after application", due(c).In(cst))
+		}
+	})
+}
