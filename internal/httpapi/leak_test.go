@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/analytics"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
@@ -292,6 +293,8 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["replies"]
 	case strings.HasPrefix(template, "/api/v1/reviews/{id}"), strings.HasPrefix(template, "/reviews/{id}"):
 		values = ids["reviews"]
+	case template == "/api/v1/reports/{name}":
+		values = analytics.Names()
 	case template == "/assets/{name}":
 		values = []string{"style.css"}
 	case strings.HasPrefix(template, "/admin/policies/{id}"):
@@ -357,6 +360,8 @@ func leakQueries(op string, b *merchantData) []string {
 		return []string{"", "?state=open", "?about=merchant", "?case_id=" + b.cases[0]}
 	case "complaintsPage":
 		return []string{"", "?state=open", "?case_id=" + b.cases[0]}
+	case "dashboardPage", "getReport":
+		return []string{"", "?merchant=" + b.code, "?category=apparel", "?compare=previous", "?group_by=sku"}
 	}
 	return []string{""}
 }

@@ -224,7 +224,7 @@ var pageRoutes = []route{
 	},
 	{
 		pattern: "GET /assets/{name}", id: "asset", tag: "pages", page: true, file: true,
-		summary: "The pages' files: style.css, app.js, favicon.svg",
+		summary: "The pages' files: style.css, app.js, favicon.svg, and the dashboard's dashboard.js and echarts.min.js (Apache ECharts, echarts.LICENSE.txt)",
 		ok:      []response{{status: http.StatusOK, description: "the file", contentType: "*/*"}},
 		errors:  pageNotFound,
 		handle:  asset,
@@ -238,4 +238,4 @@ var pageRoutes = []route{
 }
 
 // routes are the API's and the pages'.
-var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, deskRoutes, analyticsRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, deskPageRoutes, helpPageRoutes, adminPageRoutes)
+var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, deskRoutes, analyticsRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, deskPageRoutes, helpPageRoutes, analyticsPageRoutes, adminPageRoutes)

@@ -204,7 +204,7 @@ func (pg *Pages) pageCounted(r *http.Request, v *Visit, bell *Bell, titleKey str
 // admins (who read them); webhooks for merchant staff and admins; the help centre for
 // customers and visitors without a session, the knowledge base's editor for the desk;
 // canned replies for whoever answers customers, quality reviews and the assignment rules
-// for the desk.
+// for the desk; the dashboard and the scorecards for every role that reads reports.
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	type item struct{ href, key string }
 	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
@@ -212,6 +212,7 @@ func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	tasks, webhooks := item{"/tasks", "nav.tasks"}, item{"/webhooks", "nav.webhooks"}
 	help, kbEditor := item{"/help", "nav.help"}, item{"/kb", "nav.kb"}
 	replies, reviews, rules := item{"/replies", "nav.replies"}, item{"/reviews", "nav.reviews"}, item{"/desk/rules", "nav.desk_rules"}
+	dashboard, scorecards := item{"/dashboard", "nav.dashboard"}, item{"/scorecards", "nav.scorecards"}
 	var links []item
 	switch v.Principal.Role {
 	case "":
@@ -219,13 +220,13 @@ func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	case app.RoleCustomer:
 		links = []item{{"/", "nav.mine"}, disputes, complaints, help}
 	case app.RoleMerchant:
-		links = []item{queue, disputes, complaints, moneyPage, webhooks, replies}
+		links = []item{queue, disputes, complaints, moneyPage, webhooks, replies, dashboard, scorecards}
 	case app.RoleAgent:
-		links = []item{queue, tasks, disputes, complaints, kbEditor, replies, reviews, rules}
+		links = []item{queue, tasks, disputes, complaints, kbEditor, replies, reviews, rules, dashboard, scorecards}
 	case app.RoleSupervisor:
-		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage, kbEditor, replies, reviews, rules}
+		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage, kbEditor, replies, reviews, rules, dashboard, scorecards}
 	case app.RoleAdmin:
-		links = []item{admin, tasks, complaints, moneyPage, webhooks, kbEditor, replies, reviews, rules}
+		links = []item{admin, tasks, complaints, moneyPage, webhooks, kbEditor, replies, reviews, rules, dashboard, scorecards}
 	}
 	var out []NavLink
 	for _, l := range links {
