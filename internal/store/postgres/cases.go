@@ -93,9 +93,13 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 		decision = json.RawMessage("null")
 	}
 	skus, qtys, paid := itemColumns(n.Items)
-	return t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
+	err = t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
 		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group)
+	if err != nil {
+		return err
+	}
+	return t.markDirty(ctx, "case", n.ID)
 }
 
 func itemColumns(items []aftersale.Item) (skus []string, qtys []int32, paid []int64) {
@@ -174,7 +178,10 @@ func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 			err = store.ErrNotFound
 		}
 	}
-	return wrap(err, "update case %s to version %d", c.ID, c.Version)
+	if err != nil {
+		return wrap(err, "update case %s to version %d", c.ID, c.Version)
+	}
+	return t.markDirty(ctx, "case", n.ID)
 }
 
 // Case returns a case with the decision it was opened with.

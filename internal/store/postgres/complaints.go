@@ -45,7 +45,10 @@ func (t *Tx) InsertComplaint(ctx context.Context, c *complaint.Complaint, checkA
 		    version, created_at, updated_at, body, owner, desk_group)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		complaintArgs(&n, check, body)...)
-	return wrap(t.guarded(ctx, b), "insert complaint %s (%s)", c.ID, c.Number)
+	if err := t.guarded(ctx, b); err != nil {
+		return wrap(err, "insert complaint %s (%s)", c.ID, c.Number)
+	}
+	return t.markDirty(ctx, "complaint", n.ID)
 }
 
 // UpdateComplaint stores c and its next check if the stored version is c.Version-1:
@@ -66,7 +69,10 @@ func (t *Tx) UpdateComplaint(ctx context.Context, c *complaint.Complaint, checkA
 		    owner = $15, desk_group = $16
 		WHERE id = $1 AND version = $11 - 1`,
 		complaintArgs(&n, check, body)...)
-	return wrap(err, "update complaint %s to version %d", c.ID, c.Version)
+	if err != nil {
+		return wrap(err, "update complaint %s to version %d", c.ID, c.Version)
+	}
+	return t.markDirty(ctx, "complaint", n.ID)
 }
 
 // Complaint returns a complaint by id.

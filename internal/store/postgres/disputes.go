@@ -38,7 +38,10 @@ func (t *Tx) InsertDispute(ctx context.Context, d *dispute.Dispute) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		n.ID, n.CaseID, n.Merchant, n.Customer, string(n.State), string(n.Category), n.Version,
 		n.CreatedAt, n.UpdatedAt, body)
-	return wrap(t.guarded(ctx, b), "insert dispute %s of case %s", d.ID, d.CaseID)
+	if err := t.guarded(ctx, b); err != nil {
+		return wrap(err, "insert dispute %s of case %s", d.ID, d.CaseID)
+	}
+	return t.markDirty(ctx, "case", n.CaseID)
 }
 
 // UpdateDispute stores d if the stored version is d.Version-1: ErrConflict if another
@@ -60,7 +63,10 @@ func (t *Tx) UpdateDispute(ctx context.Context, d *dispute.Dispute) error {
 		WHERE id = $1 AND version = $2 - 1`,
 		n.ID, n.Version, n.CaseID, n.Merchant, n.Customer, string(n.State), string(n.Category),
 		n.CreatedAt, n.UpdatedAt, body)
-	return wrap(err, "update dispute %s to version %d", d.ID, d.Version)
+	if err != nil {
+		return wrap(err, "update dispute %s to version %d", d.ID, d.Version)
+	}
+	return t.markDirty(ctx, "case", n.CaseID)
 }
 
 // versioned runs an optimistic UPDATE of the row id of table (disputes, complaints) inside a

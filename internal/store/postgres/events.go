@@ -27,11 +27,15 @@ func (t *Tx) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event)
 	if err != nil {
 		return fmt.Errorf("append event %d to case %s: %w", ev.Seq, caseID, err)
 	}
-	return t.later(ctx, fmt.Sprintf("append event %d to case %s", ev.Seq, caseID), `
+	err = t.later(ctx, fmt.Sprintf("append event %d to case %s", ev.Seq, caseID), `
 		INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state, to_state, at, note, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		caseID, ev.Seq, string(ev.Action), string(ev.Actor.Role), ev.Actor.ID, string(ev.From), string(ev.To),
 		orNow(ev.At, t.now), ev.Note, data)
+	if err != nil {
+		return err
+	}
+	return t.markDirty(ctx, "case", caseID)
 }
 
 // Events returns a case's history in order (none for an unknown case).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,19 @@ func (t *Tx) InsertEntries(ctx context.Context, entries ...ledger.Entry) error {
 	args = append(args, amounts, seqs, attempts, next, created, settled)
 	b := &pgx.Batch{}
 	b.Queue(insertEntriesSQL, args...)
-	return wrap(t.guarded(ctx, b), "%s", what)
+	if err := t.guarded(ctx, b); err != nil {
+		return wrap(err, "%s", what)
+	}
+	var cases []string
+	for _, e := range es {
+		if e.CaseID != "" && !slices.Contains(cases, e.CaseID) {
+			cases = append(cases, e.CaseID)
+			if err := t.markDirty(ctx, "case", e.CaseID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // The statements of checkEntries, sent together in one round trip. PostgreSQL runs a
@@ -277,7 +290,10 @@ func (t *Tx) UpdateEntry(ctx context.Context, e ledger.Entry) error {
 			err = store.ErrNotFound
 		}
 	}
-	return wrap(err, "update ledger entry %s", e.ID)
+	if err != nil || e.CaseID == "" {
+		return wrap(err, "update ledger entry %s", e.ID)
+	}
+	return t.markDirty(ctx, "case", e.CaseID)
 }
 
 // CaseEntries lists a case's entries, oldest first (ledger_entries_case).

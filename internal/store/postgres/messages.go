@@ -37,7 +37,7 @@ func (t *Tx) AddMessage(ctx context.Context, m store.CaseMessage) (store.CaseMes
 			QueryRow(func(r pgx.Row) error { return r.Scan(&m.Seq) })
 		err = t.guarded(ctx, b)
 		if err == nil {
-			return m, nil
+			return m, t.markDirty(ctx, "case", m.CaseID)
 		}
 		if !seqTaken(err) {
 			break

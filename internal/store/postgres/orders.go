@@ -74,7 +74,7 @@ func (t *Tx) UpsertOrder(ctx context.Context, o order.Order) (created bool, err 
 	if err := t.guarded(ctx, b); err != nil {
 		return false, wrap(err, "upsert order %s", o.No)
 	}
-	return created, nil
+	return created, t.markDirty(ctx, "order", o.No)
 }
 
 func orEmpty(s []string) []string {

@@ -26,7 +26,10 @@ func (t *Tx) InsertSurvey(ctx context.Context, s store.Survey) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		s.CaseID, s.Number, s.Merchant, s.Customer, s.Category, s.Agent, int32(s.Attitude), int32(s.Speed),
 		int32(s.Result), s.Comment, utcMicro(orNow(s.At, t.now)))
-	return wrap(t.guarded(ctx, b), "insert survey of case %s", s.CaseID)
+	if err := t.guarded(ctx, b); err != nil {
+		return wrap(err, "insert survey of case %s", s.CaseID)
+	}
+	return t.markDirty(ctx, "case", s.CaseID)
 }
 
 // surveyColumns are what surveyRow receives, in its order.
@@ -133,7 +136,10 @@ func (t *Tx) InsertReview(ctx context.Context, r *store.Review) error {
 		INSERT INTO quality_reviews (id, case_id, case_number, merchant, agent, rule, state, reviewer, scores, total,
 		    comment, version, created_at, done_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, args...)
-	return wrap(t.guarded(ctx, b), "insert review %s of case %s", r.ID, r.CaseID)
+	if err := t.guarded(ctx, b); err != nil {
+		return wrap(err, "insert review %s of case %s", r.ID, r.CaseID)
+	}
+	return t.markDirty(ctx, "review", n.ID)
 }
 
 // UpdateReview stores r if the stored version is r.Version-1: ErrConflict if another
@@ -153,7 +159,10 @@ func (t *Tx) UpdateReview(ctx context.Context, r *store.Review) error {
 		    reviewer = $8, scores = $9, total = $10, comment = $11, version = $12, created_at = $13, done_at = $14
 		WHERE id = $1 AND version = $12 - 1`,
 		args...)
-	return wrap(err, "update review %s to version %d", r.ID, r.Version)
+	if err != nil {
+		return wrap(err, "update review %s to version %d", r.ID, r.Version)
+	}
+	return t.markDirty(ctx, "review", n.ID)
 }
 
 // reviewColumns are what reviewRow receives, in its order.

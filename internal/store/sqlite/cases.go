@@ -51,7 +51,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if err := tx.insertCaseItems(ctx, cc); err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, err)
 	}
-	return nil
+	return tx.markDirty(ctx, "case", cc.ID)
 }
 
 // UpdateCase stores c if the stored version is c.Version-1: ErrConflict if another
@@ -91,7 +91,7 @@ WHERE id = ? AND version = ?`
 	if err := tx.insertCaseItems(ctx, cc); err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
-	return nil
+	return tx.markDirty(ctx, "case", cc.ID)
 }
 
 func (tx *Tx) insertCaseItems(ctx context.Context, c *aftersale.Case) error {

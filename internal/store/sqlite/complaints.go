@@ -45,7 +45,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if _, err := tx.exec(ctx, q, append(complaintArgs(&n, check, body), n.ID)...); err != nil {
 		return fmt.Errorf("insert complaint %s (%s): %w", c.ID, c.Number, dbErr(err))
 	}
-	return nil
+	return tx.markDirty(ctx, "complaint", n.ID)
 }
 
 // UpdateComplaint stores c and its next check if the stored version is c.Version-1:
@@ -69,7 +69,7 @@ WHERE id = ? AND version = ?`
 	if err := tx.versioned(ctx, res, err, "complaints", n.ID); err != nil {
 		return fmt.Errorf("update complaint %s to version %d: %w", c.ID, c.Version, err)
 	}
-	return nil
+	return tx.markDirty(ctx, "complaint", n.ID)
 }
 
 // Complaint returns a complaint by id.

@@ -38,7 +38,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if err != nil {
 		return fmt.Errorf("insert dispute %s of case %s: %w", d.ID, d.CaseID, dbErr(err))
 	}
-	return nil
+	return tx.markDirty(ctx, "case", n.CaseID)
 }
 
 // UpdateDispute stores d if the stored version is d.Version-1: ErrConflict if another
@@ -63,7 +63,7 @@ WHERE id = ? AND version = ?`
 	if err := tx.versioned(ctx, res, err, "disputes", n.ID); err != nil {
 		return fmt.Errorf("update dispute %s to version %d: %w", d.ID, d.Version, err)
 	}
-	return nil
+	return tx.markDirty(ctx, "case", n.CaseID)
 }
 
 // versioned is the error of an optimistic UPDATE of the row id of table (disputes,

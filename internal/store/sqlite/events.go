@@ -31,7 +31,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if err != nil {
 		return fmt.Errorf("append event %d to case %s: %w", ev.Seq, caseID, dbErr(err))
 	}
-	return nil
+	return tx.markDirty(ctx, "case", caseID)
 }
 
 // Events returns a case's history by seq.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,6 +116,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 			return fmt.Errorf("%s: entry %s: %w", what, e.ID, dbErr(err))
 		}
 	}
+	var cases []string
+	for _, e := range es {
+		if e.CaseID != "" && !slices.Contains(cases, e.CaseID) {
+			cases = append(cases, e.CaseID)
+			if err := tx.markDirty(ctx, "case", e.CaseID); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -219,7 +229,10 @@ WHERE id = ? AND state = 'pending'`
 		if err != nil {
 			return fmt.Errorf("update ledger entry %s: %w", e.ID, err)
 		}
-		return nil
+		if e.CaseID == "" {
+			return nil
+		}
+		return tx.markDirty(ctx, "case", e.CaseID)
 	}
 	var n int
 	if err := tx.queryRow(ctx, `SELECT count(*) FROM ledger_entries WHERE id = ?`, e.ID).Scan(&n); err != nil {

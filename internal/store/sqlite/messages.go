@@ -20,6 +20,9 @@ RETURNING seq`
 	if err != nil {
 		return store.CaseMessage{}, fmt.Errorf("add message to case %s: %w", m.CaseID, dbErr(err))
 	}
+	if err := tx.markDirty(ctx, "case", m.CaseID); err != nil {
+		return store.CaseMessage{}, err
+	}
 	return m, nil
 }
 

@@ -70,6 +70,9 @@ SET title = excluded.title, category = excluded.category, quantity = excluded.qu
 			return false, fmt.Errorf("upsert order %s line %s: %w", o.No, it.SKU, dbErr(err))
 		}
 	}
+	if err := tx.markDirty(ctx, "order", o.No); err != nil {
+		return false, err
+	}
 	return exists == 0, nil
 }
 

@@ -23,7 +23,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if err != nil {
 		return fmt.Errorf("insert survey of case %s: %w", s.CaseID, dbErr(err))
 	}
-	return nil
+	return tx.markDirty(ctx, "case", s.CaseID)
 }
 
 // surveyColumns are what scanSurvey reads, in its order.
@@ -136,7 +136,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if _, err := tx.exec(ctx, q, append(args, n.ID)...); err != nil {
 		return fmt.Errorf("insert review %s of case %s: %w", r.ID, r.CaseID, dbErr(err))
 	}
-	return nil
+	return tx.markDirty(ctx, "review", n.ID)
 }
 
 // UpdateReview stores r if the stored version is r.Version-1: ErrConflict if another
@@ -160,7 +160,7 @@ WHERE id = ? AND version = ?`
 	if err := tx.versioned(ctx, res, err, "quality_reviews", n.ID); err != nil {
 		return fmt.Errorf("update review %s to version %d: %w", r.ID, r.Version, err)
 	}
-	return nil
+	return tx.markDirty(ctx, "review", n.ID)
 }
 
 // reviewColumns are what scanReview reads, in its order.

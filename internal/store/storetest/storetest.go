@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Notifications", notificationTests},
 		{"Webhooks", webhookTests},
 		{"Desk", deskTests},
+		{"Analytics", analyticsTests},
+		{"Reporting", reportingTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
