@@ -366,15 +366,15 @@ func jsonOrNull(b []byte) (*string, error) {
 	return &s, nil
 }
 
-// scheduleArgs are the values of a schedule's columns (its id first): $1 to $14 of the
-// statements below.
+// scheduleArgs are the values of a schedule's columns (its id first): $1 to $15 of the
+// statements below (created_at last).
 func scheduleArgs(s *store.ReportSchedule, now time.Time) ([]any, error) {
 	params, err := jsonOrNull(s.Params)
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	return []any{s.ID, s.Merchant, s.Owner, s.Report, params, s.Frequency, s.Channel, s.Target, s.Format, s.Lang,
-		utcMicro(s.NextAt), nullTime(utcMicro(s.LastAt)), s.LastError, utcMicro(orNow(s.CreatedAt, now))}, nil
+		utcMicro(s.NextAt), nullTime(utcMicro(s.LastAt)), s.LastError, s.Secret, utcMicro(orNow(s.CreatedAt, now))}, nil
 }
 
 // InsertSchedule stores a scheduled report. A taken id is ErrConflict: the statement is
@@ -387,8 +387,8 @@ func (t *Tx) InsertSchedule(ctx context.Context, s store.ReportSchedule) error {
 	}
 	added, err := t.exec(ctx, `
 		INSERT INTO report_schedules (id, merchant, owner, report, params, frequency, channel, target, format, lang,
-		    next_at, last_at, last_error, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		    next_at, last_at, last_error, secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT DO NOTHING`, args...)
 	if err == nil && added == 0 {
 		err = fmt.Errorf("the id is taken: %w", store.ErrConflict)
@@ -405,8 +405,8 @@ func (t *Tx) UpdateSchedule(ctx context.Context, s store.ReportSchedule) error {
 	}
 	n, err := t.exec(ctx, `
 		UPDATE report_schedules SET merchant = $2, owner = $3, report = $4, params = $5, frequency = $6, channel = $7,
-		    target = $8, format = $9, lang = $10, next_at = $11, last_at = $12, last_error = $13
-		WHERE id = $1`, args[:13]...)
+		    target = $8, format = $9, lang = $10, next_at = $11, last_at = $12, last_error = $13, secret = $14
+		WHERE id = $1`, args[:14]...)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
@@ -423,8 +423,8 @@ func (t *Tx) DeleteSchedule(ctx context.Context, id string) error {
 }
 
 // scheduleColumns are what scheduleRow receives, in its order.
-const scheduleColumns = `id, merchant, owner, report, params, frequency, channel, target, format, lang, next_at, last_at,
-		       last_error, created_at`
+const scheduleColumns = `id, merchant, owner, report, params, frequency, channel, target, secret, format, lang, next_at,
+		       last_at, last_error, created_at`
 
 // scheduleRow receives a row of scheduleColumns.
 type scheduleRow struct {
@@ -435,8 +435,8 @@ type scheduleRow struct {
 
 func (row *scheduleRow) dest() []any {
 	s := &row.s
-	return []any{&s.ID, &s.Merchant, &s.Owner, &s.Report, &row.params, &s.Frequency, &s.Channel, &s.Target, &s.Format,
-		&s.Lang, &s.NextAt, &row.last, &s.LastError, &s.CreatedAt}
+	return []any{&s.ID, &s.Merchant, &s.Owner, &s.Report, &row.params, &s.Frequency, &s.Channel, &s.Target, &s.Secret,
+		&s.Format, &s.Lang, &s.NextAt, &row.last, &s.LastError, &s.CreatedAt}
 }
 
 func (row *scheduleRow) schedule() store.ReportSchedule {

@@ -346,7 +346,7 @@ func scheduleArgs(s *store.ReportSchedule, now time.Time) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
-	return []any{s.Merchant, s.Owner, s.Report, params, s.Frequency, s.Channel, s.Target, s.Format, s.Lang,
+	return []any{s.Merchant, s.Owner, s.Report, params, s.Frequency, s.Channel, s.Target, s.Secret, s.Format, s.Lang,
 		micros(s.NextAt), nullMicros(s.LastAt), s.LastError, micros(orNow(s.CreatedAt, now))}, nil
 }
 
@@ -358,9 +358,9 @@ func (tx *Tx) InsertSchedule(ctx context.Context, s store.ReportSchedule) error 
 		return fmt.Errorf("insert report schedule %s: %w", s.ID, err)
 	}
 	const q = `
-INSERT INTO report_schedules (merchant, owner, report, params, frequency, channel, target, format, lang, next_at,
-                              last_at, last_error, created_at, id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+INSERT INTO report_schedules (merchant, owner, report, params, frequency, channel, target, secret, format, lang,
+                              next_at, last_at, last_error, created_at, id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if _, err := tx.exec(ctx, q, append(args, s.ID)...); err != nil {
 		return fmt.Errorf("insert report schedule %s: %w", s.ID, dbErr(err))
 	}
@@ -375,8 +375,8 @@ func (tx *Tx) UpdateSchedule(ctx context.Context, s store.ReportSchedule) error 
 	}
 	const q = `
 UPDATE report_schedules
-SET merchant = ?, owner = ?, report = ?, params = ?, frequency = ?, channel = ?, target = ?, format = ?, lang = ?,
-    next_at = ?, last_at = ?, last_error = ?
+SET merchant = ?, owner = ?, report = ?, params = ?, frequency = ?, channel = ?, target = ?, secret = ?, format = ?,
+    lang = ?, next_at = ?, last_at = ?, last_error = ?
 WHERE id = ?`
 	res, err := tx.exec(ctx, q, append(args[:len(args)-1], s.ID)...)
 	if err := mustChange(res, err); err != nil {
@@ -395,8 +395,8 @@ func (tx *Tx) DeleteSchedule(ctx context.Context, id string) error {
 }
 
 // scheduleColumns are what scanSchedule reads, in its order.
-const scheduleColumns = `id, merchant, owner, report, params, frequency, channel, target, format, lang, next_at, last_at,
-       last_error, created_at`
+const scheduleColumns = `id, merchant, owner, report, params, frequency, channel, target, secret, format, lang, next_at,
+       last_at, last_error, created_at`
 
 // scanSchedule reads a row of scheduleColumns.
 func scanSchedule(row scanner) (store.ReportSchedule, error) {
@@ -406,8 +406,8 @@ func scanSchedule(row scanner) (store.ReportSchedule, error) {
 		next, created int64
 		last          sql.NullInt64
 	)
-	err := row.Scan(&s.ID, &s.Merchant, &s.Owner, &s.Report, &params, &s.Frequency, &s.Channel, &s.Target, &s.Format,
-		&s.Lang, &next, &last, &s.LastError, &created)
+	err := row.Scan(&s.ID, &s.Merchant, &s.Owner, &s.Report, &params, &s.Frequency, &s.Channel, &s.Target, &s.Secret,
+		&s.Format, &s.Lang, &next, &last, &s.LastError, &created)
 	if err != nil {
 		return store.ReportSchedule{}, err
 	}

@@ -75,7 +75,7 @@ func testScheduleRoundTrip(t *testing.T, s store.Store) {
 	full := newSchedule("s-1", "M-1", base.Add(24*time.Hour))
 	full.LastAt, full.LastError = base, "smtp: 451 try again"
 	bare := store.ReportSchedule{ID: "s-2", Report: "reasons", Frequency: "weekly", Channel: "webhook",
-		Target: "https://example.com/hook", Lang: "en", NextAt: base}
+		Target: "https://example.com/hook", Secret: "whsec_0123456789", Lang: "en", NextAt: base}
 	if err := insertSchedules(t, s, full, bare); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,7 @@ func testScheduleUpdate(t *testing.T, s store.Store) {
 	sent := sc
 	sent.NextAt, sent.LastAt, sent.LastError = base.Add(24*time.Hour), base.Add(time.Minute), ""
 	sent.Params, sent.Format, sent.Target = []byte(`{"sku":"SKU-A"}`), "csv", "boss@example.com"
+	sent.Channel, sent.Secret = "webhook", "whsec_new"
 	if err := update(sent); err != nil {
 		t.Fatalf("UpdateSchedule: %v", err)
 	}

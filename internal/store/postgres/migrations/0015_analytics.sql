@@ -55,6 +55,7 @@ CREATE TABLE report_schedules (
     frequency  text NOT NULL,
     channel    text NOT NULL,
     target     text NOT NULL,
+    secret     text NOT NULL,              -- signs webhook deliveries; '' for email
     format     text NOT NULL,
     lang       text NOT NULL,
     next_at    timestamptz NOT NULL,

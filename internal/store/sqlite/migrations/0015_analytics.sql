@@ -55,6 +55,7 @@ CREATE TABLE report_schedules (
     frequency  TEXT NOT NULL,
     channel    TEXT NOT NULL,
     target     TEXT NOT NULL,
+    secret     TEXT NOT NULL,           -- signs webhook deliveries; '' for email
     format     TEXT NOT NULL,
     lang       TEXT NOT NULL,
     next_at    INTEGER NOT NULL,
