@@ -40,9 +40,10 @@ type stack struct {
 	complaints *scheduler.Sweeper
 	parcels    *scheduler.Sweeper
 	// reports folds changed records into the report cells every few seconds; scorecards
-	// scores last month and sends the scheduled reports that are due.
+	// scores last month (hourly); schedules sends the scheduled reports that are due.
 	reports    *scheduler.Sweeper
 	scorecards *scheduler.Sweeper
+	schedules  *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -150,6 +151,10 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.scorecards = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Hour, Sweep: func(ctx context.Context) error {
 		_, err := s.app.ScoreLastMonth(ctx)
+		return err
+	}})
+	s.schedules = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
+		_, err := s.app.SendDueReports(ctx)
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
+	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 )
@@ -24,6 +26,30 @@ var reportAccess = []struct {
 		"supervisor": "200 200 200", "admin": "200 200 200"}},
 	{op: "listScorecards", want: reportReaders("200")},
 	{op: "scoreMonth", want: map[string]string{"*": "403", "anonymous": "401", "admin": "200"}},
+	// Merchants schedule their own reports; supervisors and admins the platform's.
+	{op: "listReportSchedules", want: scheduleUsers("200")},
+	{op: "createReportSchedule", want: scheduleUsers("201")},
+	// Each cell a fresh schedule of the target's merchant.
+	{op: "deleteReportSchedule", want: map[string]string{"*": "403 403 403", "anonymous": "401 401 401",
+		"merchant": "204 404 204", "merchant (session)": "204 404 204", "supervisor": "204 204 204", "admin": "204 204 204"}},
+	{op: "sendReportSchedule", want: map[string]string{"*": "403 403 403", "anonymous": "401 401 401",
+		"merchant": "200 404 200", "merchant (session)": "200 404 200", "supervisor": "200 200 200", "admin": "200 200 200"}},
+}
+
+func scheduleUsers(ok string) map[string]string {
+	return map[string]string{"*": "403", "anonymous": "401", "merchant": ok, "merchant (session)": ok, "supervisor": ok, "admin": ok}
+}
+
+// reportSchedule is a fresh daily report by email of the target's merchant.
+func (aw *accessWorld) reportSchedule(t *testing.T, tg target) app.ScheduleView {
+	t.Helper()
+	merchant, _ := tg.owner()
+	v, err := aw.env.App.CreateSchedule(context.Background(), app.Principal{Role: app.RoleMerchant, Merchant: merchant, ID: "access"},
+		app.ScheduleInput{Report: "reasons", Frequency: "daily", Channel: "email", Target: "reports@" + merchant + ".example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *v
 }
 
 func reportReaders(ok string) map[string]string {
@@ -45,6 +71,15 @@ func (aw *accessWorld) reportRequest(t *testing.T, op string, p principal, tg ta
 		r = apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards"}
 	case "scoreMonth":
 		r = apitest.Request{Method: http.MethodPost, Path: "/api/v1/scorecards", JSON: httpapi.ScoreMonthBody{Month: "2026-11"}}
+	case "listReportSchedules":
+		r = apitest.Request{Method: http.MethodGet, Path: "/api/v1/report-schedules"}
+	case "createReportSchedule":
+		r = apitest.Request{Method: http.MethodPost, Path: "/api/v1/report-schedules", JSON: app.ScheduleInput{Report: "reasons",
+			Frequency: "weekly", Channel: "email", Target: "reports@example.com"}}
+	case "deleteReportSchedule":
+		r = apitest.Request{Method: http.MethodDelete, Path: "/api/v1/report-schedules/" + aw.reportSchedule(t, tg).ID}
+	case "sendReportSchedule":
+		r = apitest.Request{Method: http.MethodPost, Path: "/api/v1/report-schedules/" + aw.reportSchedule(t, tg).ID + "/send"}
 	default:
 		return r, false
 	}

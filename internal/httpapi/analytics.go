@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/analytics"
 	"github.com/aftersales/aftersales/internal/app"
@@ -63,6 +62,72 @@ var analyticsRoutes = []route{
 		errors: with(jsonBodyErrors, http.StatusForbidden),
 		handle: scoreMonth,
 	},
+	{
+		pattern: "GET /api/v1/report-schedules", id: "listReportSchedules", tag: "analytics", auth: true,
+		summary: "Scheduled reports (merchants: their own; supervisors and admins: all)",
+		ok:      []response{{status: http.StatusOK, description: "the schedules", body: app.ScheduleList{}}},
+		errors:  []int{http.StatusForbidden},
+		handle:  listSchedules,
+	},
+	{
+		pattern: "POST /api/v1/report-schedules", id: "createReportSchedule", tag: "analytics", auth: true,
+		summary: "Schedule a report: daily (yesterday, at 08:00) or weekly (the seven days before, on Mondays), by email with the CSV or XLSX attached or by a signed webhook with the report's JSON (the secret is shown once)",
+		request: app.ScheduleInput{}, idempotencyNote: "each call schedules another report",
+		ok:     []response{{status: http.StatusCreated, description: "the schedule, with the webhook's secret", body: app.ScheduleView{}}},
+		errors: with(jsonBodyErrors, http.StatusForbidden, http.StatusNotFound),
+		handle: createSchedule,
+	},
+	{
+		pattern: "DELETE /api/v1/report-schedules/{id}", id: "deleteReportSchedule", tag: "analytics", auth: true,
+		summary: "Stop a scheduled report; someone else's merchant's is not found",
+		ok:      []response{{status: http.StatusNoContent, description: "stopped"}},
+		errors:  []int{http.StatusForbidden, http.StatusNotFound},
+		handle:  deleteSchedule,
+	},
+	{
+		pattern: "POST /api/v1/report-schedules/{id}/send", id: "sendReportSchedule", tag: "analytics", auth: true,
+		summary:         "Send a scheduled report now (the last period it covers); the result is its last_error, the next run stays as planned",
+		idempotencyNote: "each call sends the report again",
+		ok:              []response{{status: http.StatusOK, description: "the schedule after sending", body: app.ScheduleView{}}},
+		errors:          []int{http.StatusForbidden, http.StatusNotFound},
+		handle:          sendSchedule,
+	},
+}
+
+func listSchedules(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	v, err := s.app.Schedules(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func createSchedule(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	in, _, err := decodeJSON[app.ScheduleInput](w, r)
+	if err != nil {
+		return err
+	}
+	v, err := s.app.CreateSchedule(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func deleteSchedule(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	if err := s.app.DeleteSchedule(r.Context(), p, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func sendSchedule(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	v, err := s.app.SendScheduleNow(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -190,7 +255,7 @@ func listScorecards(s *Server, w http.ResponseWriter, r *http.Request, p app.Pri
 		return err
 	}
 	if month == "" {
-		month = analytics.PreviousMonth(time.Now())
+		month = analytics.PreviousMonth(s.app.Now())
 	}
 	if items == nil {
 		items = []app.ScorecardView{}

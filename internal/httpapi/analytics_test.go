@@ -2,11 +2,17 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +26,10 @@ import (
 	"github.com/aftersales/aftersales/internal/httpapi"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/ledger"
+	"github.com/aftersales/aftersales/internal/notify"
+	"github.com/aftersales/aftersales/internal/notify/smtptest"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/webhook"
 )
 
 // The reports (SPEC §9) on known data: every figure checked, on both stores, from the
@@ -376,4 +385,172 @@ deadlines:
 			t.Errorf("rated improve, shop-a's answer is due %s, want 12 hours after application", due(c).In(cst))
 		}
 	})
+}
+
+// 定时报表: a merchant's daily report arrives at 08:00 by email with the XLSX attached, and
+// as a signed webhook; once per run, and with the merchant's own figures only.
+func TestScheduledReportsArriveByEmailAndWebhook(t *testing.T) {
+	var smtpServer *smtptest.Server
+	configure := func(c *app.Config) {
+		var url string
+		smtpServer, url = smtptest.Start(t, nil)
+		mailer, err := notify.NewSMTPMailer(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Mailer, c.WebhooksAllowPrivate = mailer, true
+	}
+	apitest.RunWithApp(t, configure, nil, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		hooks := make(chan *http.Request, 4)
+		bodies := make(chan []byte, 4)
+		receiver := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			hooks <- r
+			bodies <- b
+		}))
+		defer receiver.Close()
+
+		cst := time.FixedZone("CST", 8*3600)
+		env.Clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, cst))
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900)))
+		w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+		o = w.mustOrder(t, w.orderInput("shop-b", "cust-1", line("JACKET", 1, 29900)))
+		w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+
+		env.Clock.Set(time.Date(2026, 12, 2, 7, 0, 0, 0, cst))
+		create := func(token string, in app.ScheduleInput) *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/report-schedules", Token: token, JSON: in})
+		}
+		res := create(w.merchantA, app.ScheduleInput{Report: "return_rate", GroupBy: "merchant", Frequency: "daily", Channel: "email",
+			Target: "reports@shop-a.example", Format: "xlsx", Lang: "en"})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("schedule by email: %d %s", res.Status, res.Body)
+		}
+		var mailed app.ScheduleView
+		res.JSON(t, &mailed)
+		if want := time.Date(2026, 12, 2, 8, 0, 0, 0, cst); !mailed.NextAt.Equal(want) || mailed.Input.Merchant != "shop-a" {
+			t.Fatalf("schedule %+v, want shop-a's at %s", mailed, want)
+		}
+		res = create(w.merchantA, app.ScheduleInput{Report: "reasons", Frequency: "daily", Channel: "webhook", Target: receiver.URL + "/reports"})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("schedule by webhook: %d %s", res.Status, res.Body)
+		}
+		var hooked app.ScheduleView
+		res.JSON(t, &hooked)
+		if hooked.Secret == "" {
+			t.Fatal("the webhook's secret is not shown when it is made")
+		}
+		// Another merchant's figures, a bad address, a report a merchant may not read.
+		wantProblem(t, create(w.merchantA, app.ScheduleInput{Report: "reasons", Merchant: "shop-b", Frequency: "daily", Channel: "email", Target: "a@shop-a.example"}),
+			http.StatusNotFound, app.CodeNotFound)
+		wantProblem(t, create(w.merchantA, app.ScheduleInput{Report: "reasons", Frequency: "daily", Channel: "email", Target: "not an address"}),
+			http.StatusUnprocessableEntity, app.CodeInvalid)
+		wantProblem(t, create(w.merchantA, app.ScheduleInput{Report: "reasons", Frequency: "hourly", Channel: "email", Target: "a@shop-a.example"}),
+			http.StatusUnprocessableEntity, app.CodeInvalid)
+		wantProblem(t, create(w.merchantA, app.ScheduleInput{Report: "agents", Frequency: "daily", Channel: "email", Target: "a@shop-a.example"}),
+			http.StatusForbidden, app.CodeForbidden)
+		wantProblem(t, create(w.customer1, app.ScheduleInput{Report: "reasons", Frequency: "daily", Channel: "email", Target: "a@shop-a.example"}),
+			http.StatusForbidden, app.CodeForbidden)
+
+		// Nothing is due before 08:00; at 08:01 both go, once.
+		if n, err := env.App.SendDueReports(t.Context()); err != nil || n != 0 {
+			t.Fatalf("at 07:00: %d sent, %v", n, err)
+		}
+		env.Clock.Set(time.Date(2026, 12, 2, 8, 1, 0, 0, cst))
+		if n, err := env.App.SendDueReports(t.Context()); err != nil || n != 2 {
+			t.Fatalf("at 08:01: %d sent, %v", n, err)
+		}
+		if n, err := env.App.SendDueReports(t.Context()); err != nil || n != 0 {
+			t.Fatalf("again at 08:01: %d sent, %v", n, err)
+		}
+		msgs := smtpServer.Messages()
+		if len(msgs) != 1 || msgs[0].To[0] != "reports@shop-a.example" {
+			t.Fatalf("mails %+v", msgs)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := subject; !strings.Contains(s, "Return rate") || !strings.Contains(s, "2026-12-01") {
+			t.Errorf("subject %q", s)
+		}
+		book := attachment(t, m, ".xlsx")
+		f, err := excelize.OpenReader(bytes.NewReader(book))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Return rate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Yesterday's figures of shop-a only: its case, none of shop-b's.
+		if len(rows) != 3 || rows[0][0] != "Merchant" || rows[1][0] != "shop-a" || rows[1][2] != "1" || rows[2][0] != "Total" || rows[2][2] != "1" {
+			t.Errorf("attached workbook %q", rows)
+		}
+		r := <-hooks
+		body := <-bodies
+		if r.Header.Get("X-Aftersales-Event") != "report.scheduled" || !webhook.Verify(hooked.Secret, body, r.Header.Get("X-Aftersales-Signature")) {
+			t.Errorf("webhook headers %v", r.Header)
+		}
+		var doc struct {
+			Report reportDoc `json:"report"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		wantFields(t, "webhook report", rowBy(t, doc.Report, "reason", "no_reason"), map[string]any{"cases": 1, "share": 1})
+
+		// Each merchant sees and stops its own.
+		var list app.ScheduleList
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/report-schedules", Token: w.merchantB})
+		res.JSON(t, &list)
+		if len(list.Items) != 0 {
+			t.Errorf("shop-b sees %d of shop-a's schedules", len(list.Items))
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodDelete, Path: "/api/v1/report-schedules/" + mailed.ID, Token: w.merchantB})
+		wantProblem(t, res, http.StatusNotFound, app.CodeNotFound)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/report-schedules", Token: w.merchantA})
+		list = app.ScheduleList{}
+		res.JSON(t, &list)
+		if len(list.Items) != 2 || list.Items[0].LastAt == nil || list.Items[0].Secret != "" {
+			t.Errorf("shop-a's schedules %+v", list.Items)
+		}
+		if res := env.Do(t, apitest.Request{Method: http.MethodDelete, Path: "/api/v1/report-schedules/" + mailed.ID, Token: w.merchantA}); res.Status != http.StatusNoContent {
+			t.Errorf("stop: %d %s", res.Status, res.Body)
+		}
+	})
+}
+
+// attachment returns the body of a mail's attachment whose name ends in suffix.
+func attachment(t *testing.T, m *mail.Message, suffix string) []byte {
+	t.Helper()
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("no attachment *%s: %v", suffix, err)
+		}
+		if strings.HasSuffix(p.FileName(), suffix) {
+			b, err := io.ReadAll(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Header.Get("Content-Transfer-Encoding") == "base64" {
+				b, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(b)), ""))
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			return b
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,15 @@ type Mail struct {
 	ID string
 	// Locale is the language of the mail, "zh" or "en", for its Content-Language.
 	Locale string
+	// Attachments are files sent with the mail (a scheduled report's export).
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a mail.
+type Attachment struct {
+	Name        string // the file name the reader sees
+	ContentType string // e.g. text/csv
+	Data        []byte
 }
 
 // Mailer sends email.
@@ -290,6 +300,9 @@ func (m *SMTPMailer) message(ml Mail) (*gomail.Msg, error) {
 		msg.SetBodyString(gomail.TypeTextHTML, ml.HTML)
 	default:
 		msg.SetBodyString(gomail.TypeTextPlain, ml.Text)
+	}
+	for _, a := range ml.Attachments {
+		msg.AttachReadSeeker(oneLine(a.Name), bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType)))
 	}
 	return msg, nil
 }

@@ -150,6 +150,7 @@ type ReportSchedule struct {
 	Frequency string // daily | weekly
 	Channel   string // email | webhook
 	Target    string // an email address or a webhook URL
+	Secret    string // signs webhook deliveries (X-Aftersales-Signature); "" for email
 	Format    string // csv | xlsx (email); webhooks receive JSON
 	Lang      string // zh | en
 	NextAt    time.Time
