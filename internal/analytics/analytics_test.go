@@ -33,9 +33,8 @@ func TestExplodeCountsACaseOncePerCategory(t *testing.T) {
 		"all||": 1, "reason|size_fit|": 1,
 		"category|shoes|": 1, "category|bags|": 1,
 		"category/reason|shoes|size_fit": 1, "category/reason|bags|size_fit": 1,
-		"sku|A|": 1, "sku|B|": 1, "sku|C|": 1,
+		"sku|A|shoes": 1, "sku|B|shoes": 1, "sku|C|bags": 1,
 		"sku/reason|A|size_fit": 1, "sku/reason|B|size_fit": 1, "sku/reason|C|size_fit": 1,
-		"category/sku|shoes|A": 1, "category/sku|shoes|B": 1, "category/sku|bags|C": 1,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("cells %v, want %v", got, want)
@@ -132,6 +131,8 @@ func TestParseQuery(t *testing.T) {
 		{"sla", url.Values{"group_by": {"agent"}}, "group_by"},
 		{"agents", url.Values{"category": {"shoes"}}, "category"},
 		{"sla", url.Values{"compare": {"maybe"}}, "compare"},
+		{"sla", url.Values{"sku": {"A"}}, "sku"},
+		{"csat", url.Values{"group_by": {"sku"}}, "group_by"},
 	} {
 		_, err := ParseQuery(bad.name, bad.v, day1)
 		fe, ok := err.(*FieldError)
@@ -150,7 +151,9 @@ func TestPlans(t *testing.T) {
 		{url.Values{"category": {"c"}}, Plan{Dim: DimCategory, K1: "c", By: []string{"day"}}},
 		{url.Values{"sku": {"A"}, "group_by": {"merchant"}}, Plan{Dim: DimSKU, K1: "A", By: []string{"merchant"}}},
 		{url.Values{"category": {"c"}, "group_by": {"reason"}}, Plan{Dim: DimCategoryReason, K1: "c", By: []string{"k2"}}},
-		{url.Values{"category": {"c"}, "group_by": {"sku"}}, Plan{Dim: DimCategorySKU, K1: "c", By: []string{"k2"}}},
+		{url.Values{"category": {"c"}, "group_by": {"sku"}}, Plan{Dim: DimSKU, K2: "c", By: []string{"k1"}}},
+		{url.Values{"sku": {"A"}, "group_by": {"category"}}, Plan{Dim: DimSKU, K1: "A", By: []string{"k2"}}},
+		{url.Values{"sku": {"A"}, "group_by": {"reason"}}, Plan{Dim: DimSKUReason, K1: "A", By: []string{"k2"}}},
 		{url.Values{"group_by": {"category"}}, Plan{Dim: DimCategory, By: []string{"k1"}}},
 	} {
 		q := query(t, "return_rate", tt.v)

@@ -13,6 +13,7 @@ package analytics
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,7 +48,13 @@ type Fact struct {
 }
 
 // Dimensions a cell is keyed by besides its merchant and day. A composite dimension has
-// two keys: "category/reason" is K1 the category, K2 the reason.
+// two keys: "category/reason" is K1 the category, K2 the reason. A SKU's cells are K1 the
+// SKU and K2 its category, so that a category's SKUs are found without another crossing.
+//
+// SKUs are many (thousands a merchant) and most have a case now and then: a SKU's cells
+// hold only the volume metrics (SKUMetric) — order items and cases by type and reason,
+// what return rates and reasons by SKU need — and not every figure of every case, which
+// would multiply the cells by the SKUs.
 const (
 	DimAll            = "all"
 	DimCategory       = "category"
@@ -56,9 +63,17 @@ const (
 	DimAgent          = "agent"
 	DimTheme          = "theme"
 	DimCategoryReason = "category/reason"
-	DimSKUReason      = "sku/reason"
-	DimCategorySKU    = "category/sku"
+	DimSKUReason      = "sku/reason" // K1 the SKU, K2 the reason: cases and cases by type only
 )
+
+// SKUMetric reports whether a metric is kept by SKU: order items, cases, and cases by type
+// or reason.
+func SKUMetric(m string) bool {
+	return m == MItems || m == MCases || strings.HasPrefix(m, MCasesByType) || strings.HasPrefix(m, MCasesByReason)
+}
+
+// skuReasonMetric reports whether a metric is kept by SKU and reason.
+func skuReasonMetric(m string) bool { return m == MCases || strings.HasPrefix(m, MCasesByType) }
 
 // Cell is one aggregate: the sum of a metric's facts for a merchant, a day and one key of
 // one dimension.
@@ -107,13 +122,12 @@ func Explode(f Fact) []Cell {
 				add(DimCategoryReason, l.Category, f.Reason)
 			}
 		}
-		if l.SKU != "" && !slices.Contains(skus, l.SKU) {
+		if l.SKU != "" && !slices.Contains(skus, l.SKU) && SKUMetric(f.Metric) {
 			skus = append(skus, l.SKU)
-			add(DimSKU, l.SKU, "")
-			if f.Reason != "" {
+			add(DimSKU, l.SKU, l.Category)
+			if f.Reason != "" && skuReasonMetric(f.Metric) {
 				add(DimSKUReason, l.SKU, f.Reason)
 			}
-			add(DimCategorySKU, l.Category, l.SKU)
 		}
 	}
 	return out

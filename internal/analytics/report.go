@@ -151,6 +151,9 @@ func ParseQuery(name string, v url.Values, now time.Time) (Query, error) {
 	if (q.Category != "" || q.SKU != "") && (q.GroupBy == ByAgent || q.GroupBy == ByTheme || name == "agents" || name == "themes") {
 		return Query{}, &FieldError{"category", "此报表不按品类或 SKU 筛选", "this report cannot be filtered by category or SKU"}
 	}
+	if q.SKU != "" && !allSKUMetrics(def.metrics(q)) {
+		return Query{}, &FieldError{"sku", "此报表不按 SKU 统计，可按品类或商家筛选", "this report is not kept by SKU; filter by category or merchant"}
+	}
 	return q, nil
 }
 
@@ -161,6 +164,15 @@ func (q Query) Columns() []Column {
 		return nil
 	}
 	return append([]Column{{Name: q.GroupBy, Title: groupTitles[q.GroupBy]}}, def.columns(q)...)
+}
+
+func allSKUMetrics(ms []string) bool {
+	for _, m := range ms {
+		if !SKUMetric(m) {
+			return false
+		}
+	}
+	return true
 }
 
 // Previous returns the query of the period of the same length that ends the day before q
@@ -190,10 +202,8 @@ func (q Query) plan(groupBy string) Plan {
 	cat, sku := q.Category, q.SKU
 	filtered := func() Plan {
 		switch {
-		case cat != "" && sku != "":
-			return Plan{Dim: DimCategorySKU, K1: cat, K2: sku}
 		case sku != "":
-			return Plan{Dim: DimSKU, K1: sku}
+			return Plan{Dim: DimSKU, K1: sku, K2: cat}
 		case cat != "":
 			return Plan{Dim: DimCategory, K1: cat}
 		}
@@ -211,19 +221,12 @@ func (q Query) plan(groupBy string) Plan {
 		p.By = []string{"merchant"}
 	case ByCategory:
 		if sku != "" {
-			p = Plan{Dim: DimCategorySKU, K2: sku, By: []string{"k1"}}
+			p = Plan{Dim: DimSKU, K1: sku, K2: cat, By: []string{"k2"}}
 		} else {
-			p = Plan{Dim: DimCategory, K1: "", By: []string{"k1"}}
-		}
-		if cat != "" {
-			p.K1 = cat
+			p = Plan{Dim: DimCategory, K1: cat, By: []string{"k1"}}
 		}
 	case BySKU:
-		if cat != "" {
-			p = Plan{Dim: DimCategorySKU, K1: cat, K2: sku, By: []string{"k2"}}
-		} else {
-			p = Plan{Dim: DimSKU, K1: sku, By: []string{"k1"}}
-		}
+		p = Plan{Dim: DimSKU, K1: sku, K2: cat, By: []string{"k1"}}
 	case ByReason:
 		switch {
 		case sku != "":

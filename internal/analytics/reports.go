@@ -28,7 +28,8 @@ func Find(name string) (Definition, bool) {
 
 var (
 	timeGroups = []string{ByDay, ByWeek, ByMonth, ByMerchant}
-	caseGroups = append(slices.Clone(timeGroups), ByCategory, BySKU, ByReason)
+	caseGroups = append(slices.Clone(timeGroups), ByCategory, ByReason)
+	skuGroups  = append(slices.Clone(timeGroups), ByCategory, BySKU, ByReason) // reports of volume metrics, kept by SKU
 	typeNames  = func() []string {
 		return mapStrings(aftersale.Types, func(t aftersale.Type) string { return string(t) })
 	}()
@@ -56,7 +57,7 @@ func col(name, zh, en string) Column { return Column{Name: name, Title: Text{zh,
 
 var definitions = []Definition{
 	{
-		Name: "return_rate", Title: Text{"退换货率", "Return rate"}, Groups: caseGroups,
+		Name: "return_rate", Title: Text{"退换货率", "Return rate"}, Groups: skuGroups,
 		metrics: func(Query) []string {
 			ms := []string{MItems, MCases}
 			for _, t := range typeNames {
@@ -85,7 +86,7 @@ var definitions = []Definition{
 		},
 	},
 	{
-		Name: "reasons", Title: Text{"售后原因分布", "Reasons"}, Groups: append([]string{ByReason}, slices.DeleteFunc(slices.Clone(caseGroups), func(g string) bool { return g == ByReason })...),
+		Name: "reasons", Title: Text{"售后原因分布", "Reasons"}, Groups: append([]string{ByReason}, slices.DeleteFunc(slices.Clone(skuGroups), func(g string) bool { return g == ByReason })...),
 		metrics: func(Query) []string {
 			ms := []string{MCases}
 			for _, r := range reasonCodes() {
