@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/analytics"
@@ -24,9 +25,77 @@ func (a *App) merchantTier(ctx context.Context, tx store.Tx, merchant string, no
 	return s.Tier, err
 }
 
-// scorecardRules returns the rules in force.
+// scorecardRules returns the rules in force: the admins' last saved, or the defaults.
 func (a *App) scorecardRules(ctx context.Context, tx store.Tx) (analytics.ScorecardRules, error) {
-	return analytics.DefaultScorecard, nil
+	r, _, err := a.storedScorecardRules(ctx, tx)
+	return r, err
+}
+
+func (a *App) storedScorecardRules(ctx context.Context, tx store.Tx) (analytics.ScorecardRules, int, error) {
+	body, version, err := tx.ScorecardRules(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return analytics.DefaultScorecard, 0, nil
+	} else if err != nil {
+		return analytics.ScorecardRules{}, 0, err
+	}
+	var r analytics.ScorecardRules
+	if err := json.Unmarshal(body, &r); err != nil {
+		return analytics.ScorecardRules{}, 0, fmt.Errorf("stored scorecard rules version %d: %w", version, err)
+	}
+	return r, version, nil
+}
+
+// ScorecardRulesView is the scorecard rules in force and their version (0: the defaults,
+// never saved).
+type ScorecardRulesView struct {
+	Version int                      `json:"version"`
+	Rules   analytics.ScorecardRules `json:"rules"`
+}
+
+// ScorecardRulesInput replaces the scorecard rules at the version read.
+type ScorecardRulesInput struct {
+	Version int                      `json:"version" jsonschema:"description=the version read (0 for the defaults)"`
+	Rules   analytics.ScorecardRules `json:"rules"`
+}
+
+// GetScorecardRules returns the rules in force with their version.
+func (a *App) GetScorecardRules(ctx context.Context, p Principal) (*ScorecardRulesView, error) {
+	if err := MayReadReports(p, ""); err != nil {
+		return nil, err
+	}
+	var v ScorecardRulesView
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		v.Rules, v.Version, err = a.storedScorecardRules(ctx, tx)
+		return err
+	})
+	return &v, err
+}
+
+// SaveScorecardRules replaces the scorecard rules (admins), checked field by field; they
+// score the months scored from then on.
+func (a *App) SaveScorecardRules(ctx context.Context, p Principal, in ScorecardRulesInput) (*ScorecardRulesView, error) {
+	if !p.may(opAdmin) {
+		return nil, errForbidden("只有管理员可以修改评分规则", "only admins change the scorecard rules")
+	}
+	if err := in.Rules.Check(); err != nil {
+		return nil, fromCore(err)
+	}
+	body, err := json.Marshal(in.Rules)
+	if err != nil {
+		return nil, err
+	}
+	r, err := write(ctx, a, p, nil, auditTarget{"scorecard.rules", "scorecard_rules", "1"}, func(tx *txn) (*ScorecardRulesView, int, error) {
+		if err := tx.SaveScorecardRules(ctx, body, in.Version+1); err != nil {
+			return nil, 0, err
+		}
+		return &ScorecardRulesView{Version: in.Version + 1, Rules: in.Rules}, 200,
+			tx.audit(ctx, "scorecard.rules", "scorecard_rules", "1", map[string]any{"version": in.Version + 1})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Value, nil
 }
 
 // ScoreMonth computes the scorecards of a month (YYYY-MM) from the cells, for every

@@ -26,6 +26,9 @@ var reportAccess = []struct {
 		"supervisor": "200 200 200", "admin": "200 200 200"}},
 	{op: "listScorecards", want: reportReaders("200")},
 	{op: "scoreMonth", want: map[string]string{"*": "403", "anonymous": "401", "admin": "200"}},
+	{op: "getScorecardRules", want: reportReaders("200")},
+	// Each admin cell saves the next version of the rules.
+	{op: "putScorecardRules", want: map[string]string{"*": "403", "anonymous": "401", "admin": "200"}},
 	// Merchants schedule their own reports; supervisors and admins the platform's.
 	{op: "listReportSchedules", want: scheduleUsers("200")},
 	{op: "createReportSchedule", want: scheduleUsers("201")},
@@ -71,6 +74,14 @@ func (aw *accessWorld) reportRequest(t *testing.T, op string, p principal, tg ta
 		r = apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards"}
 	case "scoreMonth":
 		r = apitest.Request{Method: http.MethodPost, Path: "/api/v1/scorecards", JSON: httpapi.ScoreMonthBody{Month: "2026-11"}}
+	case "getScorecardRules":
+		r = apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards/rules"}
+	case "putScorecardRules":
+		cur, err := aw.env.App.GetScorecardRules(context.Background(), app.Principal{Role: app.RoleAdmin, ID: "access"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = apitest.Request{Method: http.MethodPut, Path: "/api/v1/scorecards/rules", JSON: app.ScorecardRulesInput{Version: cur.Version, Rules: cur.Rules}}
 	case "listReportSchedules":
 		r = apitest.Request{Method: http.MethodGet, Path: "/api/v1/report-schedules"}
 	case "createReportSchedule":

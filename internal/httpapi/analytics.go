@@ -63,6 +63,21 @@ var analyticsRoutes = []route{
 		handle: scoreMonth,
 	},
 	{
+		pattern: "GET /api/v1/scorecards/rules", id: "getScorecardRules", tag: "analytics", auth: true,
+		summary: "The scorecard rules in force: measures with weights and the values worth all or no points, tiers, the fewest cases scored (version 0: the defaults)",
+		ok:      []response{{status: http.StatusOK, description: "the rules", body: app.ScorecardRulesView{}}},
+		errors:  []int{http.StatusForbidden},
+		handle:  getScorecardRules,
+	},
+	{
+		pattern: "PUT /api/v1/scorecards/rules", id: "putScorecardRules", tag: "analytics", auth: true,
+		summary: "Admins: replace the scorecard rules at the version read (weights add up to 100; tiers from the highest minimum down to 0)",
+		request: app.ScorecardRulesInput{},
+		ok:      []response{{status: http.StatusOK, description: "the rules as saved", body: app.ScorecardRulesView{}}},
+		errors:  with(jsonBodyErrors, http.StatusForbidden, http.StatusConflict),
+		handle:  putScorecardRules,
+	},
+	{
 		pattern: "GET /api/v1/report-schedules", id: "listReportSchedules", tag: "analytics", auth: true,
 		summary: "Scheduled reports (merchants: their own; supervisors and admins: all)",
 		ok:      []response{{status: http.StatusOK, description: "the schedules", body: app.ScheduleList{}}},
@@ -92,6 +107,26 @@ var analyticsRoutes = []route{
 		errors:          []int{http.StatusForbidden, http.StatusNotFound},
 		handle:          sendSchedule,
 	},
+}
+
+func getScorecardRules(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	v, err := s.app.GetScorecardRules(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func putScorecardRules(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	in, _, err := decodeJSON[app.ScorecardRulesInput](w, r)
+	if err != nil {
+		return err
+	}
+	v, err := s.app.SaveScorecardRules(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func listSchedules(s *Server, w http.ResponseWriter, r *http.Request, p app.Principal) error {

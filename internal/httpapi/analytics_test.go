@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -553,4 +554,41 @@ func attachment(t *testing.T, m *mail.Message, suffix string) []byte {
 			return b
 		}
 	}
+}
+
+// The scorecard's weights and tiers are data an admin changes: checked field by field, at
+// the version read.
+func TestScorecardRulesAreData(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		var cur app.ScorecardRulesView
+		res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards/rules", Token: w.merchantA})
+		res.JSON(t, &cur)
+		if cur.Version != 0 || len(cur.Rules.Measures) != 5 || cur.Rules.Tiers[0].Zh != "优秀" {
+			t.Fatalf("default rules %+v", cur)
+		}
+		bad := cur.Rules
+		bad.Measures = slices.Clone(cur.Rules.Measures)
+		bad.Measures[0].Weight = 15
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/scorecards/rules", Token: w.admin, JSON: app.ScorecardRulesInput{Version: 0, Rules: bad}})
+		wantProblem(t, res, http.StatusUnprocessableEntity, app.CodeInvalid)
+		if !strings.Contains(string(res.Body), `"measures"`) {
+			t.Errorf("the problem does not name the field: %s", res.Body)
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/scorecards/rules", Token: w.merchantA, JSON: app.ScorecardRulesInput{Version: 0, Rules: cur.Rules}})
+		wantProblem(t, res, http.StatusForbidden, app.CodeForbidden)
+		strict := cur.Rules
+		strict.MinCases = 100
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/scorecards/rules", Token: w.admin, JSON: app.ScorecardRulesInput{Version: 0, Rules: strict}})
+		if res.Status != http.StatusOK {
+			t.Fatalf("save: %d %s", res.Status, res.Body)
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/scorecards/rules", Token: w.admin, JSON: app.ScorecardRulesInput{Version: 0, Rules: strict}})
+		wantProblem(t, res, http.StatusConflict, app.CodeConflict)
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/scorecards/rules", Token: w.admin})
+		res.JSON(t, &cur)
+		if cur.Version != 1 || cur.Rules.MinCases != 100 {
+			t.Fatalf("saved rules %+v", cur)
+		}
+	})
 }

@@ -130,6 +130,13 @@ type Reporting interface {
 	// transaction ends, so that two replicas never send one twice.
 	DueSchedules(ctx context.Context, now time.Time, limit int) ([]ReportSchedule, error)
 
+	// ScorecardRules returns the stored scorecard rules (analytics.ScorecardRules as JSON,
+	// byte for byte) and their version. ErrNotFound when none were saved.
+	ScorecardRules(ctx context.Context) (body []byte, version int, err error)
+	// SaveScorecardRules stores the rules as version: ErrConflict unless the stored version
+	// is version-1 (none stored counts as 0).
+	SaveScorecardRules(ctx context.Context, body []byte, version int) error
+
 	// PutScorecard stores (or replaces) a merchant's scorecard of a month.
 	PutScorecard(ctx context.Context, s Scorecard) error
 	// Scorecards returns the scorecards of a month ("YYYY-MM"), of one merchant when

@@ -573,3 +573,13 @@ func (t *Tx) LatestScorecard(ctx context.Context, merchant, before string) (stor
 	}
 	return row.scorecard(), nil
 }
+
+// ScorecardRules returns the stored scorecard rules and their version.
+func (t *Tx) ScorecardRules(ctx context.Context) ([]byte, int, error) {
+	return t.rulesDoc(ctx, "scorecard_rules", "scorecard rules")
+}
+
+// SaveScorecardRules stores the scorecard rules as version (see saveRulesDoc).
+func (t *Tx) SaveScorecardRules(ctx context.Context, body []byte, version int) error {
+	return t.saveRulesDoc(ctx, "scorecard_rules", "scorecard rules", body, version)
+}

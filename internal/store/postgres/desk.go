@@ -15,41 +15,52 @@ import (
 // DeskRules returns the stored assignment rules, byte for byte (a json column), and their
 // version.
 func (t *Tx) DeskRules(ctx context.Context) ([]byte, int, error) {
+	return t.rulesDoc(ctx, "desk_rules", "desk rules")
+}
+
+// SaveDeskRules stores the rules as version (see saveRulesDoc).
+func (t *Tx) SaveDeskRules(ctx context.Context, body []byte, version int) error {
+	return t.saveRulesDoc(ctx, "desk_rules", "desk rules", body, version)
+}
+
+// rulesDoc returns a one-row table's JSON document (a set of rules kept whole, by version)
+// and its version. table is one of this package's, never input.
+func (t *Tx) rulesDoc(ctx context.Context, table, what string) ([]byte, int, error) {
 	var (
 		body    []byte
 		version int64
 	)
-	if err := t.queryRow(ctx, `SELECT body, version FROM desk_rules WHERE id = 1`, nil, &body, &version); err != nil {
-		return nil, 0, wrap(err, "desk rules")
+	if err := t.queryRow(ctx, `SELECT body, version FROM `+table+` WHERE id = 1`, nil, &body, &version); err != nil {
+		return nil, 0, wrap(err, "%s", what)
 	}
 	return body, int(version), nil
 }
 
-// SaveDeskRules stores the rules as version: the first version is inserted (a second
-// version 1 is skipped, ON CONFLICT DO NOTHING), a later one replaces version-1. ErrConflict
-// when another version is stored, or none, comes back from the call.
-func (t *Tx) SaveDeskRules(ctx context.Context, body []byte, version int) error {
+// saveRulesDoc stores a one-row table's document as version: the first version is
+// inserted (a second version 1 is skipped, ON CONFLICT DO NOTHING), a later one replaces
+// version-1. ErrConflict when another version is stored, or none, comes back from the call.
+func (t *Tx) saveRulesDoc(ctx context.Context, table, what string, body []byte, version int) error {
 	switch {
 	case version < 1:
-		return fmt.Errorf("save desk rules: version %d", version)
+		return fmt.Errorf("save %s: version %d", what, version)
 	case !json.Valid(body):
-		return fmt.Errorf("save desk rules version %d: the rules are not valid JSON", version)
+		return fmt.Errorf("save %s version %d: the rules are not valid JSON", what, version)
 	}
 	var (
 		n   int64
 		err error
 	)
 	if version == 1 {
-		n, err = t.exec(ctx, `INSERT INTO desk_rules (id, version, body, updated_at) VALUES (1, 1, $1, $2)
+		n, err = t.exec(ctx, `INSERT INTO `+table+` (id, version, body, updated_at) VALUES (1, 1, $1, $2)
 			ON CONFLICT DO NOTHING`, string(body), t.now)
 	} else {
-		n, err = t.exec(ctx, `UPDATE desk_rules SET version = $1, body = $2, updated_at = $3 WHERE id = 1 AND version = $1 - 1`,
+		n, err = t.exec(ctx, `UPDATE `+table+` SET version = $1, body = $2, updated_at = $3 WHERE id = 1 AND version = $1 - 1`,
 			int64(version), string(body), t.now)
 	}
 	if err == nil && n == 0 {
 		err = fmt.Errorf("%w: version %d is not the one stored", store.ErrConflict, version-1)
 	}
-	return wrap(err, "save desk rules version %d", version)
+	return wrap(err, "save %s version %d", what, version)
 }
 
 // DeskCursor returns the member a group's round robin gave work to last ("" none).

@@ -551,3 +551,13 @@ ORDER BY month DESC LIMIT 1`, f.args...))
 	}
 	return s, nil
 }
+
+// ScorecardRules returns the stored scorecard rules and their version.
+func (tx *Tx) ScorecardRules(ctx context.Context) ([]byte, int, error) {
+	return tx.rulesDoc(ctx, "scorecard_rules", "scorecard rules")
+}
+
+// SaveScorecardRules stores the scorecard rules as version (see saveRulesDoc).
+func (tx *Tx) SaveScorecardRules(ctx context.Context, body []byte, version int) error {
+	return tx.saveRulesDoc(ctx, "scorecard_rules", "scorecard rules", body, version)
+}

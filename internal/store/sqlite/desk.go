@@ -12,41 +12,52 @@ import (
 
 // DeskRules returns the stored assignment rules, byte for byte, and their version.
 func (tx *Tx) DeskRules(ctx context.Context) ([]byte, int, error) {
+	return tx.rulesDoc(ctx, "desk_rules", "desk rules")
+}
+
+// SaveDeskRules stores the rules as version (see saveRulesDoc).
+func (tx *Tx) SaveDeskRules(ctx context.Context, body []byte, version int) error {
+	return tx.saveRulesDoc(ctx, "desk_rules", "desk rules", body, version)
+}
+
+// rulesDoc returns a one-row table's JSON document (a set of rules kept whole, by version)
+// and its version. table is one of this package's, never input.
+func (tx *Tx) rulesDoc(ctx context.Context, table, what string) ([]byte, int, error) {
 	var (
 		body    string
 		version int
 	)
-	if err := tx.queryRow(ctx, `SELECT body, version FROM desk_rules WHERE id = 1`).Scan(&body, &version); err != nil {
-		return nil, 0, fmt.Errorf("desk rules: %w", dbErr(err))
+	if err := tx.queryRow(ctx, `SELECT body, version FROM `+table+` WHERE id = 1`).Scan(&body, &version); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", what, dbErr(err))
 	}
 	return []byte(body), version, nil
 }
 
-// SaveDeskRules stores the rules as version: the first version is inserted (the primary
-// key refuses a second version 1), a later one replaces version-1 (ErrConflict when
-// another is stored, or none).
-func (tx *Tx) SaveDeskRules(ctx context.Context, body []byte, version int) error {
+// saveRulesDoc stores a one-row table's document as version: the first version is
+// inserted (the primary key refuses a second version 1), a later one replaces version-1
+// (ErrConflict when another is stored, or none).
+func (tx *Tx) saveRulesDoc(ctx context.Context, table, what string, body []byte, version int) error {
 	switch {
 	case version < 1:
-		return fmt.Errorf("save desk rules: version %d", version)
+		return fmt.Errorf("save %s: version %d", what, version)
 	case !json.Valid(body):
-		return fmt.Errorf("save desk rules version %d: the rules are not valid JSON", version)
+		return fmt.Errorf("save %s version %d: the rules are not valid JSON", what, version)
 	}
 	if version == 1 {
-		_, err := tx.exec(ctx, `INSERT INTO desk_rules (id, version, body, updated_at) VALUES (1, 1, ?, ?)`,
+		_, err := tx.exec(ctx, `INSERT INTO `+table+` (id, version, body, updated_at) VALUES (1, 1, ?, ?)`,
 			string(body), micros(tx.now))
 		if err != nil {
-			return fmt.Errorf("save desk rules version 1: %w", dbErr(err))
+			return fmt.Errorf("save %s version 1: %w", what, dbErr(err))
 		}
 		return nil
 	}
-	res, err := tx.exec(ctx, `UPDATE desk_rules SET version = ?, body = ?, updated_at = ? WHERE id = 1 AND version = ?`,
+	res, err := tx.exec(ctx, `UPDATE `+table+` SET version = ?, body = ?, updated_at = ? WHERE id = 1 AND version = ?`,
 		version, string(body), micros(tx.now), version-1)
 	if err := mustChange(res, err); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			err = fmt.Errorf("%w: version %d is not the one stored", store.ErrConflict, version-1)
 		}
-		return fmt.Errorf("save desk rules version %d: %w", version, err)
+		return fmt.Errorf("save %s version %d: %w", what, version, err)
 	}
 	return nil
 }

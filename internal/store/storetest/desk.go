@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"testing"
@@ -41,53 +42,60 @@ var deskTests = []test{
 }
 
 func testDeskRules(t *testing.T, s store.Store) {
+	testRulesDoc(t, s, "DeskRules", store.Tx.DeskRules, store.Tx.SaveDeskRules)
+}
+
+// testRulesDoc checks a one-row set of rules kept whole by version (desk rules,
+// scorecard rules): name's getter and setter.
+func testRulesDoc(t *testing.T, s store.Store, name string, get func(store.Tx, context.Context) ([]byte, int, error),
+	put func(store.Tx, context.Context, []byte, int) error) {
 	ctx := t.Context()
 	rules := func() (body []byte, version int, err error) {
 		err = s.View(ctx, func(tx store.Tx) error {
-			body, version, err = tx.DeskRules(ctx)
+			body, version, err = get(tx, ctx)
 			return err
 		})
 		return body, version, err
 	}
 	save := func(body string, version int) error {
-		return s.Update(ctx, func(tx store.Tx) error { return tx.SaveDeskRules(ctx, []byte(body), version) })
+		return s.Update(ctx, func(tx store.Tx) error { return put(tx, ctx, []byte(body), version) })
 	}
 	_, _, err := rules()
-	wantErr(t, "DeskRules of an empty store", err, store.ErrNotFound)
-	wantErr(t, "SaveDeskRules version 2 with none stored", save(`{"version":2}`, 2), store.ErrConflict)
+	wantErr(t, name+" of an empty store", err, store.ErrNotFound)
+	wantErr(t, name+": version 2 with none stored", save(`{"version":2}`, 2), store.ErrConflict)
 
 	v1 := `{"version": 1, "groups": [{"code": "returns", "name": {"zh": "退货组", "en": "Returns"}, "members": ["alice", "bob"]}], "cap": 20}`
 	if err := save(v1, 1); err != nil {
-		t.Fatalf("SaveDeskRules version 1: %v", err)
+		t.Fatalf("%s: save version 1: %v", name, err)
 	}
 	body, version, err := rules()
 	if err != nil || version != 1 {
-		t.Fatalf("DeskRules = version %d, %v; want version 1", version, err)
+		t.Fatalf("%s = version %d, %v; want version 1", name, version, err)
 	}
-	wantSameJSON(t, "DeskRules version 1", body, []byte(v1))
+	wantSameJSON(t, name+" version 1", body, []byte(v1))
 
-	wantErr(t, "SaveDeskRules version 1 again", save(`{"version":1}`, 1), store.ErrConflict)
-	wantErr(t, "SaveDeskRules version 3 over 1", save(`{"version":3}`, 3), store.ErrConflict)
+	wantErr(t, name+": version 1 again", save(`{"version":1}`, 1), store.ErrConflict)
+	wantErr(t, name+": version 3 over 1", save(`{"version":3}`, 3), store.ErrConflict)
 	if err := save(`{"version": 2, "groups": [], "cap": 0}`, 2); err != nil {
-		t.Fatalf("SaveDeskRules version 2: %v", err)
+		t.Fatalf("%s: save version 2: %v", name, err)
 	}
-	wantErr(t, "SaveDeskRules version 2 again", save(`{"version":2}`, 2), store.ErrConflict)
+	wantErr(t, name+": version 2 again", save(`{"version":2}`, 2), store.ErrConflict)
 	body, version, err = rules()
 	if err != nil || version != 2 {
-		t.Fatalf("DeskRules = version %d, %v; want version 2", version, err)
+		t.Fatalf("%s = version %d, %v; want version 2", name, version, err)
 	}
-	wantSameJSON(t, "DeskRules version 2", body, []byte(`{"version": 2, "groups": [], "cap": 0}`))
+	wantSameJSON(t, name+" version 2", body, []byte(`{"version": 2, "groups": [], "cap": 0}`))
 
 	// A refusal leaves the transaction usable.
 	mustUpdate(t, s, func(tx store.Tx) error {
-		wantErr(t, "SaveDeskRules of a stale version", tx.SaveDeskRules(ctx, []byte(`{}`), 2), store.ErrConflict)
-		return tx.SaveDeskRules(ctx, []byte(`{"version": 3}`), 3)
+		wantErr(t, name+": a stale version", put(tx, ctx, []byte(`{}`), 2), store.ErrConflict)
+		return put(tx, ctx, []byte(`{"version": 3}`), 3)
 	})
 	if _, version, err := rules(); err != nil || version != 3 {
-		t.Fatalf("DeskRules = version %d, %v; want version 3", version, err)
+		t.Fatalf("%s = version %d, %v; want version 3", name, version, err)
 	}
 	if err := save(`not json`, 4); err == nil {
-		t.Fatal("SaveDeskRules of malformed JSON: no error")
+		t.Fatalf("%s: saving malformed JSON: no error", name)
 	}
 }
 

@@ -16,6 +16,9 @@ var reportingTests = []test{
 	{name: "ScorecardPutReplaces", run: testScorecardPut},
 	{name: "ScorecardsBestFirst", run: testScorecards},
 	{name: "LatestScorecard", run: testLatestScorecard},
+	{name: "ScorecardRulesAreVersioned", run: func(t *testing.T, s store.Store) {
+		testRulesDoc(t, s, "ScorecardRules", store.Tx.ScorecardRules, store.Tx.SaveScorecardRules)
+	}},
 }
 
 // newSchedule is a daily email report of merchant, next due at next.

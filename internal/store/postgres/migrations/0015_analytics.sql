@@ -78,3 +78,12 @@ CREATE TABLE scorecards (
     PRIMARY KEY (merchant, month)
 );
 CREATE INDEX scorecards_month_score ON scorecards (month, score DESC, merchant);
+
+-- The scorecard rules (analytics.ScorecardRules as JSON, kept byte for byte): one row,
+-- replaced whole, each version once; none until an admin saves some (the defaults apply).
+CREATE TABLE scorecard_rules (
+    id         integer PRIMARY KEY CHECK (id = 1),
+    version    bigint NOT NULL,
+    body       json NOT NULL,
+    updated_at timestamptz NOT NULL
+);
