@@ -11,12 +11,17 @@
 //   downloads   a folder for the exported file
 //   supervisor  the supervisor's account {username, password}
 //   merchant    shop-a's staff account {username, password}
+//   admin       an admin's account {username, password}
 //
 // The supervisor's dashboard in Chinese on a desktop: every chart drawn on its canvas, the
 // tables there behind "表格视图"; an export link shows its progress and saves the CSV. The
 // same in English on a phone: the charts fit, the page does not scroll sideways. Without
 // a script the tables are open and no chart box is shown. The merchant's dashboard: its
-// own, no merchant filter, another merchant not found. The scorecards. On every page: no
+// own, no merchant filter, another merchant not found. The scorecards. The merchant's
+// scheduled reports, linked from the dashboard: an address that is no email said at its
+// field, a weekly report by email set up, sent now and stopped (in Chinese on a desktop,
+// in English on a phone, which does not scroll sideways). The admin's scorecard rules: a
+// weight of 0 said next to the JSON with its path, then the rules saved. On every page: no
 // console error, no CSP violation, nothing serious or critical for axe-core. A check that
 // fails is printed on a line starting with FAIL; the exit status is 1 if any failed.
 import { chromium } from "playwright-core";
@@ -100,6 +105,17 @@ const login = async (account, viewport = desktop, options = {}) => {
   await submit(page, "form[action='/login'] button[type=submit]");
   check(path(page) !== "/login", `${account.username} could not log in (${page.url()})`);
   return page;
+};
+
+// shotOf writes a screenshot of one element (a section below the page's top).
+const shotOf = async (page, selector, name) => {
+  if (!cfg.shots) return;
+  await page.locator(selector).screenshot({ path: join(cfg.shots, `${name}.png`), type: "png" });
+};
+
+const wide = async (page, name) => {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(w <= page.viewportSize().width, `${name}: the page is ${w} px wide`);
 };
 
 const open = async (page, url, status = 200) => {
@@ -203,6 +219,65 @@ try {
   await axe(staff, "analytics-dashboard-merchant");
   await shot(staff, "analytics-dashboard-merchant");
   await open(staff, "/dashboard?merchant=shop-b&lang=zh", 404);
+
+  // The merchant's scheduled reports, from the dashboard's link.
+  await open(staff, "/dashboard?lang=zh");
+  await staff.click("a[href^='/reports/schedules']");
+  await staff.waitForLoadState("load");
+  check(path(staff) === "/reports/schedules", `the dashboard's link went to ${staff.url()}`);
+  check((await staff.locator("input[name=merchant]").count()) === 0, "the merchant may choose a merchant for a schedule");
+  const create = "form[action='/reports/schedules'] button[type=submit]";
+  await staff.selectOption("select[name=report]", "reasons");
+  await staff.selectOption("select[name=frequency]", "weekly");
+  await staff.selectOption("select[name=format]", "xlsx");
+  await staff.fill("input[name=target]", "not an address");
+  let res = await submit(staff, create);
+  check(res.status() === 422, `a target that is no email: ${res.status()}, want 422`);
+  check((await staff.locator("input[name=target][aria-invalid=true] ~ .field-error").count()) === 1, "the bad target is not said at its field");
+  check((await staff.inputValue("select[name=frequency]")) === "weekly", "the refused form lost its frequency");
+  await axe(staff, "analytics-schedules (refused)");
+  await staff.fill("input[name=target]", "reports@shop-a.example");
+  res = await submit(staff, create);
+  check(res.status() === 303 && path(staff) === "/reports/schedules", `the schedule's form: ${res.status()} to ${staff.url()}`);
+  await staff.selectOption("select[name=report]", "return_rate");
+  await staff.fill("input[name=target]", "ops@shop-a.example");
+  await submit(staff, create);
+  check((await staff.locator("ul.schedules > li.card").count()) === 2, "the list does not have the two schedules");
+  await submit(staff, "ul.schedules > li.card:first-child form[action$='/send'] button");
+  check((await staff.locator("ul.schedules > li.card:first-child time").count()) === 2, "the schedule sent now has no last run");
+  await axe(staff, "analytics-schedules");
+  await shot(staff, "analytics-schedules");
+  staff.once("dialog", (d) => d.accept());
+  await submit(staff, "ul.schedules > li.card:last-child form[action$='/delete'] button");
+  check((await staff.locator("ul.schedules > li.card").count()) === 1, "the stopped schedule is still listed");
+
+  // The same in English on a phone.
+  const staffPhone = await login(cfg.merchant, phone);
+  await open(staffPhone, "/reports/schedules?lang=en");
+  check((await staffPhone.locator("ul.schedules > li.card").count()) === 1, "the phone's list does not have the schedule");
+  await wide(staffPhone, "schedules en 375");
+  await axe(staffPhone, "analytics-schedules-375");
+  await shot(staffPhone, "analytics-schedules-375");
+
+  // The admin's scorecard rules: a weight of 0 said next to the JSON, then saved.
+  const admin = await login(cfg.admin);
+  await open(admin, "/scorecards?lang=zh");
+  const json = await admin.inputValue("textarea[name=rules]");
+  const rules = JSON.parse(json);
+  rules.measures[1].weight = 0;
+  await admin.fill("textarea[name=rules]", JSON.stringify(rules, null, 2));
+  res = await submit(admin, "form[action='/scorecards/rules'] button[type=submit]");
+  check(res.status() === 422, `a weight of 0: ${res.status()}, want 422`);
+  const said = await admin.locator("textarea[name=rules][aria-invalid=true] ~ .field-error").textContent().catch(() => "");
+  check(said.includes("measures[1].weight"), `the rules' error says ${JSON.stringify(said)}`);
+  await axe(admin, "analytics-scorecard-rules");
+  await shotOf(admin, "#rules", "analytics-scorecard-rules");
+  rules.measures[1].weight = 10;
+  rules.measures[0].weight = 35;
+  await admin.fill("textarea[name=rules]", JSON.stringify(rules, null, 2));
+  res = await submit(admin, "form[action='/scorecards/rules'] button[type=submit]");
+  check(res.status() === 303 && path(admin) === "/scorecards", `the rules' form: ${res.status()} to ${admin.url()}`);
+  check((await admin.inputValue("input[name=version]")) === "1", "the saved rules are not version 1");
 } catch (e) {
   fail(`the script stopped: ${e.stack || e}`);
 } finally {

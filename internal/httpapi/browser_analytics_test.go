@@ -20,7 +20,10 @@ import (
 // The analytics pages in a real browser (e2e/analytics.mjs): the dashboard of a supervisor
 // in Chinese on a desktop and in English on a phone, a merchant's own, the scorecards —
 // charts drawn on their canvases, the tables there too, an export's progress ending in a
-// saved CSV; no console error or CSP violation, nothing serious or critical for axe-core.
+// saved CSV; a merchant's scheduled reports set up, sent and stopped through their forms
+// (on a desktop and on a phone); an admin's scorecard rules edited as JSON, a bad weight
+// said at the field; no console error or CSP violation, nothing serious or critical for
+// axe-core.
 // Screenshots go to AFTERSALES_SCREENSHOTS (docs/screenshots: analytics-*.png).
 func TestAnalyticsPagesInABrowser(t *testing.T) {
 	chromium, pagesScript := browserTools(t)
@@ -38,6 +41,7 @@ func TestAnalyticsPagesInABrowser(t *testing.T) {
 		return map[string]string{"username": username, "password": env.User(t, username, role, merchant)}
 	}
 	sup, staff := account("sup.charts", app.RoleSupervisor, ""), account("staff.charts", app.RoleMerchant, "shop-a")
+	admin := account("admin.charts", app.RoleAdmin, "")
 	seedAnalyticsDays(t, w, 56)
 
 	shots := os.Getenv("AFTERSALES_SCREENSHOTS")
@@ -48,7 +52,7 @@ func TestAnalyticsPagesInABrowser(t *testing.T) {
 	}
 	downloads := t.TempDir()
 	cfg, _ := json.Marshal(map[string]any{"chromium": chromium, "base": env.Server.URL, "shots": shots, "downloads": downloads,
-		"supervisor": sup, "merchant": staff})
+		"supervisor": sup, "merchant": staff, "admin": admin})
 	runCtx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(runCtx, "node", filepath.Join(dir, "analytics.mjs"), string(cfg)).CombinedOutput()

@@ -22,6 +22,8 @@ type ScorecardsData struct {
 	Provisional bool
 	Problem     string
 	Errors      map[string]string
+	// Rules are the scorecard rules in force, with their editor for admins.
+	Rules *ScoreRules
 }
 
 // ScoreMeasure is a measure of the rules as a column of the table.
@@ -49,14 +51,23 @@ var shareMeasures = map[string]bool{analytics.MeasureApproval: true, analytics.M
 // Scorecards shows a month's scorecards (last month by default); a month the application
 // refuses is said next to the field.
 func (pg *Pages) Scorecards(w http.ResponseWriter, r *http.Request, v *Visit) error {
-	month := r.URL.Query().Get("month")
+	d, status, err := pg.scorecardsData(r, v, r.URL.Query().Get("month"))
+	if err != nil {
+		return err
+	}
+	pg.renderScorecards(w, r, v, status, d)
+	return nil
+}
+
+// scorecardsData reads a month's scorecards and the rules in force.
+func (pg *Pages) scorecardsData(r *http.Request, v *Visit, month string) (*ScorecardsData, int, error) {
 	d := &ScorecardsData{Month: month, Errors: map[string]string{}}
 	status := http.StatusOK
 	views, rules, err := pg.app.Scorecards(r.Context(), v.Principal, month)
 	if err != nil {
 		problem := &FormProblem{Fields: map[string]string{}}
 		if !pg.formProblem(v.Lang, err, problem) {
-			return err
+			return nil, 0, err
 		}
 		d.Problem, d.Errors, status = problem.Message, problem.Fields, problemStatus(err)
 	}
@@ -89,8 +100,14 @@ func (pg *Pages) Scorecards(w http.ResponseWriter, r *http.Request, v *Visit) er
 		}
 		d.Cards = append(d.Cards, row)
 	}
+	if d.Rules, err = pg.scoreRules(r, v); err != nil {
+		return nil, 0, err
+	}
+	return d, status, nil
+}
+
+func (pg *Pages) renderScorecards(w http.ResponseWriter, r *http.Request, v *Visit, status int, d *ScorecardsData) {
 	p := pg.page(r, v, "analytics.scorecards.title")
 	p.Data = d
 	pg.render(w, r, status, "scorecards", p)
-	return nil
 }
