@@ -90,7 +90,7 @@ func (a *App) request(o *order.Order, in *ApplyInput, at time.Time, hasEvidence 
 		asked = money.New(in.Amount, o.Currency)
 	}
 	return policy.Request{
-		Order: *o, Customer: policy.CustomerVars{ID: o.Customer, Risk: "low"},
+		Order: *o, Customer: policy.CustomerVars{ID: o.Customer},
 		Type: in.Type, Reason: in.Reason, Items: in.Items, Description: in.Description, HasEvidence: hasEvidence,
 		RefundMethod: method, Channel: in.channel(), RequestedAmount: asked, At: at,
 	}

@@ -93,7 +93,7 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, now time.Time) TypeOption {
 	opt := TypeOption{Type: t, Label: t.Label(), Reasons: []ReasonOption{}}
 	for _, r := range aftersale.Reasons() {
-		req := policy.Request{Order: *o, Customer: policy.CustomerVars{ID: o.Customer, Risk: "low"}, Type: t, Reason: r.Code,
+		req := policy.Request{Order: *o, Customer: policy.CustomerVars{ID: o.Customer}, Type: t, Reason: r.Code,
 			Items: []policy.RequestItem{{SKU: sku, Quantity: 1}}, RefundMethod: aftersale.RefundOriginal, Channel: "web", At: now}
 		if it, ok := o.Item(sku); ok && t == aftersale.Compensation {
 			req.RequestedAmount = it.PaidAmount // any positive ask: the cap is the policy's

@@ -64,8 +64,12 @@ type CaseVars struct {
 
 // CustomerVars is `customer` in conditions.
 type CustomerVars struct {
-	ID           string `cel:"id"`
-	Risk         string `cel:"risk"` // low | medium | high (risk scoring is a later issue; "low" until then)
+	ID string `cel:"id"`
+	// Risk is the customer's abuse risk score, 0–100 (package risk explains it); RiskLevel
+	// its band: low below 40, medium below 70, high from 70.
+	Risk         int    `cel:"risk"`
+	RiskLevel    string `cel:"risk_level"`
+	WatchListed  bool   `cel:"watch_listed"` // on the platform's watch list
 	Cases90d     int    `cel:"cases_90d"`
 	ReturnRateBP int64  `cel:"return_rate_bp"`
 }

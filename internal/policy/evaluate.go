@@ -297,8 +297,8 @@ func newVars(req *Request) *vars {
 		}
 	}
 	cust := req.Customer
-	if cust.Risk == "" {
-		cust.Risk = "low"
+	if cust.RiskLevel == "" {
+		cust.RiskLevel = RiskLevel(cust.Risk)
 	}
 	return &vars{
 		order: &OrderVars{
@@ -322,4 +322,16 @@ func itemVars(it *order.Item) *ItemVars {
 		SKU: it.SKU, Title: it.Title, Category: it.Category, Quantity: it.Quantity,
 		UnitPrice: it.UnitPrice.Minor, PaidAmount: it.PaidAmount.Minor, Tags: it.Tags,
 	}
+}
+
+// RiskLevel is the band of a risk score (customer.risk_level): low below 40, medium below
+// 70, high from 70.
+func RiskLevel(score int) string {
+	switch {
+	case score >= 70:
+		return "high"
+	case score >= 40:
+		return "medium"
+	}
+	return "low"
 }

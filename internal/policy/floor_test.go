@@ -46,7 +46,7 @@ func TestLoadRefusesLayersBelowTheFloor(t *testing.T) {
 			[]string{"must count from the day after purchase"}, "须自付款次日起算"},
 		{"quality return from shipment", window("quality_return", "[return_refund]", "", "shipment", "7d"), "windows[0].from",
 			[]string{"must count from the day after signed receipt"}, "签收次日"},
-		{"a condition on the no-reason return", window("no_reason_return", "[return_refund]", noReasons, "signed", "7d") + "    when: 'customer.risk == \"low\"'\n", "windows[0].when",
+		{"a condition on the no-reason return", window("no_reason_return", "[return_refund]", noReasons, "signed", "7d") + "    when: 'customer.risk < 40'\n", "windows[0].when",
 			[]string{"is a statutory right and may not be made conditional"}, "不能附加条件"},
 		{"six days for the no-reason return", window("no_reason_return", "[return_refund]", noReasons, "signed", "6d"), "windows[0].length",
 			[]string{"may not be shorter than the statutory 7d"}, "不能短于法定的7d"},

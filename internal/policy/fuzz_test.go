@@ -197,7 +197,7 @@ func conditionLayers(cond string) ([][]byte, error) {
 func FuzzCondition(f *testing.F) {
 	for _, s := range []string{
 		"true", "false", `item.category == "home"`, "order.total > 10000 && case.has_evidence",
-		`now - order.delivered_at > duration("72h")`, `customer.risk in ["low", "medium"]`,
+		`now - order.delivered_at > duration("72h")`, `customer.risk_level in ["low", "medium"]`, `customer.risk >= 70 || customer.watch_listed`,
 		`item.tags.exists(t, t == "fragile")`, `case.description.contains("灯")`, "1 / 0 == 1",
 		`order.completed_at < now`, "1 +", "order.x", `"a" + 1`, "[1,2,3].all(x, [1,2,3].all(y, [1,2,3].all(z, x+y+z > 0)))",
 		`size(case.description) * 1000000000000 > 0`, `case.description.matches("(a+)+$")`,

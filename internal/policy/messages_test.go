@@ -98,7 +98,7 @@ func TestConditionErrorsNameTheKeyThePositionAndTheVariables(t *testing.T) {
 		{"a shipping rule's condition", shopDoc("return_shipping: [{id: s, payer: merchant, when: 'x'}]\n"), "return_shipping[0].when", []string{"undeclared reference to 'x'"}},
 		{"the shipping fee condition", shopDoc("refund: {shipping_fee_when: 'order.shipped == 1'}\n"), "refund.shipping_fee_when", []string{"'(bool, int)'"}},
 		{"a deduction's condition", shopDoc("refund: {deductions: [{id: d, explain: {zh: 扣, en: fee}, when: 'case.amount', rate_bp: 100}]}\n"), "refund.deductions[0].when", []string{"must be true or false, not int"}},
-		{"an instant approval's condition", shopDoc("auto_approve: {instant: [{id: i, when: 'customer.risk'}]}\n"), "auto_approve.instant[0].when", []string{"not string"}},
+		{"an instant approval's condition", shopDoc("auto_approve: {instant: [{id: i, when: 'customer.risk_level'}]}\n"), "auto_approve.instant[0].when", []string{"not string"}},
 		// Deadlines are decided from what a stored case keeps: no item, no customer.
 		{"a deadline reading the item", shopDoc("deadlines: {merchant_response: [{when: 'item.category == \"fresh\"', span: 1d}, {span: 2d}]}\n"), "deadlines.merchant_response[0].when", []string{"undeclared reference to 'item'"}},
 		{"a deadline reading the customer", shopDoc("deadlines: {merchant_response: [{when: 'customer.risk == \"high\"', span: 1d}, {span: 2d}]}\n"), "deadlines.merchant_response[0].when", []string{"undeclared reference to 'customer'"}},

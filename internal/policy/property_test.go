@@ -232,7 +232,7 @@ func TestPropertyEvaluateNeverPanicsAndIsDeterministic(t *testing.T) {
 		}
 		req := policy.Request{
 			Order: o, Customer: policy.CustomerVars{
-				ID: "c", Risk: rapid.SampledFrom([]string{"", "low", "high"}).Draw(t, "risk"),
+				ID: "c", Risk: rapid.IntRange(0, 100).Draw(t, "risk"), WatchListed: rapid.Bool().Draw(t, "watch_listed"),
 				Cases90d: rapid.IntRange(0, 50).Draw(t, "cases_90d"), ReturnRateBP: rapid.Int64Range(0, 10000).Draw(t, "rate"),
 			},
 			Type:            rapid.SampledFrom(as.Types).Draw(t, "type"),

@@ -108,13 +108,17 @@ func TestOneClickReturn(t *testing.T) {
 	tests := []struct {
 		name  string
 		price int64
-		risk  string
+		risk  int
+		watch bool
 		want  bool
 	}{
-		{"¥80 from a low-risk customer", 8000, "low", true},
-		{"¥100 exactly", 10000, "", true},
-		{"¥100.01", 10001, "low", false},
-		{"¥80 from a high-risk customer", 8000, "high", false},
+		{"¥80 from a low-risk customer", 8000, 10, false, true},
+		{"¥100 exactly", 10000, 0, false, true},
+		{"¥100.01", 10001, 10, false, false},
+		{"¥80 from a customer scored 39", 8000, 39, false, true},
+		{"¥80 from a customer scored 40", 8000, 40, false, false},
+		{"¥80 from a watch-listed customer", 8000, 0, true, false},
+		{"¥80 from a high-risk customer", 8000, 80, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,7 +127,7 @@ func TestOneClickReturn(t *testing.T) {
 				o.Items[0].UnitPrice, o.Items[0].PaidAmount = money.Yuan(tt.price), money.Yuan(tt.price)
 			})
 			req := Apply(o, aftersale.ReturnRefund, aftersale.NoReason, at(2025, 3, 12, 10, 0))
-			req.Customer = policy.CustomerVars{ID: "cust-1", Risk: tt.risk}
+			req.Customer = policy.CustomerVars{ID: "cust-1", Risk: tt.risk, WatchListed: tt.watch}
 			d := MustEligible(t, e, req)
 			if d.AutoApprove != tt.want {
 				t.Fatalf("auto approve %v, want %v (%+v)", d.AutoApprove, tt.want, d.Rules)

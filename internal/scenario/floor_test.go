@@ -77,7 +77,7 @@ windows:
     reasons: [no_reason, size_fit, changed_mind]
     from: signed
     length: 7d
-    when: 'customer.risk == "low"'
+    when: 'customer.risk < 40'
 `), "windows[0].when"},
 		{"refusing no-reason returns for a category without a statutory ground", "消保法 第二十五条第一款", shopLayer(`
 rules:
