@@ -1,0 +1,111 @@
+package triage
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestHeldOutMeetsTheIssuesThresholds(t *testing.T) {
+	held := HeldOut()
+	if len(held) < 300 {
+		t.Fatalf("held-out set has %d texts, want at least 300", len(held))
+	}
+	train := map[string]bool{}
+	for _, e := range TrainingData() {
+		train[e.Text] = true
+	}
+	for _, e := range held {
+		if train[e.Text] {
+			t.Fatalf("held-out text also in training: %q", e.Text)
+		}
+	}
+	ev := Evaluate(Default(), held)
+	t.Logf("top-1 %.3f, urgent recall %.3f precision %.3f (%d urgent), urgency accuracy %.3f",
+		ev.Top1, ev.UrgentRecall, ev.UrgentPrecision, ev.UrgentSupport, ev.UrgencyAccuracy)
+	if ev.Top1 < MinTop1 {
+		t.Errorf("top-1 reason accuracy %.3f < %.2f", ev.Top1, MinTop1)
+	}
+	if ev.UrgentRecall < MinUrgentRecall {
+		t.Errorf("urgent recall %.3f < %.2f", ev.UrgentRecall, MinUrgentRecall)
+	}
+}
+
+func TestUrgencyTable(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{"充电的时候起火了！！", Urgent},
+		{"插座冒烟了", Urgent},
+		{"没有冒烟，就是不转", Normal},
+		{"孩子用了过敏", Urgent},
+		{"机器漏电", Urgent},
+		{"It caught fire on my desk", Urgent},
+		{"no smoke, it just stopped", Normal},
+		{"got an electric shock", Urgent},
+		{"再不退款我打12315", High},
+		{"I'll do a chargeback", High},
+		{"this is the third time I write", High},
+		{"there is an issue with the lid", Normal},
+		{"请问怎么退货", Low},
+		{"how long does a refund take?", Low},
+		{"屏幕碎了", Normal},
+		{"起火了，我要投诉", Urgent},
+	}
+	for _, c := range cases {
+		if got := UrgencyOf(c.text); got != c.want {
+			t.Errorf("UrgencyOf(%q) = %s, want %s", c.text, got, c.want)
+		}
+	}
+}
+
+func TestSentiment(t *testing.T) {
+	if s := Sentiment("太差了，垃圾😡"); s >= -0.5 {
+		t.Errorf("angry zh sentiment %v", s)
+	}
+	if s := Sentiment("very happy, thanks!"); s <= 0.5 {
+		t.Errorf("pleased en sentiment %v", s)
+	}
+	if s := Sentiment("not good"); s >= 0 {
+		t.Errorf("negated good %v", s)
+	}
+	if s := Sentiment("我想改地址"); s != 0 {
+		t.Errorf("neutral %v", s)
+	}
+}
+
+func TestReasonOfPlainTexts(t *testing.T) {
+	m := Default()
+	for text, want := range map[string]string{
+		"发错货了，我要的是红色":                                     "wrong_item",
+		"快递公司把包裹弄丢了": "lost_parcel",
+		"刚买就降价了，退差价":                                      "price_protection",
+	} {
+		if got := m.Reason(text); got != want {
+			t.Errorf("Reason(%q) = %s, want %s", text, got, want)
+		}
+	}
+	if got := m.Reason(""); got != "other" {
+		t.Errorf("empty text: %s", got)
+	}
+}
+
+func FuzzSuggest(f *testing.F) {
+	for _, s := range []string{"", "起火了", "no smoke", "\xff\xfe", strings.Repeat("很", 500), "不不不好", "😡😡", "12315"} {
+		f.Add(s)
+	}
+	m := Default()
+	f.Fuzz(func(t *testing.T, s string) {
+		sg := m.Suggest(s)
+		if math.IsNaN(sg.Sentiment) || sg.Sentiment < -1 || sg.Sentiment > 1 {
+			t.Fatalf("sentiment %v out of range for %q", sg.Sentiment, s)
+		}
+		switch sg.Urgency {
+		case Urgent, High, Normal, Low:
+		default:
+			t.Fatalf("urgency %q", sg.Urgency)
+		}
+		if sg.Reason == "" {
+			t.Fatal("no reason")
+		}
+		_ = Tokens(s)
+	})
+}
