@@ -277,6 +277,7 @@ type Tx interface {
 	Desk
 	Analytics
 	Reporting
+	Plans
 }
 
 // Merchant is a shop on the platform.
