@@ -277,6 +277,7 @@ type Tx interface {
 	Desk
 	Analytics
 	Reporting
+	Alerts
 	Plans
 }
 

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Desk", deskTests},
 		{"Analytics", analyticsTests},
 		{"Reporting", reportingTests},
+		{"Alerts", alertTests},
 		{"Plans", planTests},
 	}
 	for _, g := range groups {
