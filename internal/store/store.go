@@ -279,6 +279,7 @@ type Tx interface {
 	Reporting
 	Alerts
 	Plans
+	Assistant
 }
 
 // Merchant is a shop on the platform.

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Reporting", reportingTests},
 		{"Alerts", alertTests},
 		{"Plans", planTests},
+		{"Assistant", assistantTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
