@@ -75,9 +75,9 @@ func TestSentiment(t *testing.T) {
 func TestReasonOfPlainTexts(t *testing.T) {
 	m := Default()
 	for text, want := range map[string]string{
-		"发错货了，我要的是红色":                                     "wrong_item",
-		"快递公司把包裹弄丢了": "lost_parcel",
-		"刚买就降价了，退差价":                                      "price_protection",
+		"发错货了，我要的是红色": "wrong_item",
+		"快递公司把包裹弄丢了":  "lost_parcel",
+		"刚买就降价了，退差价":  "price_protection",
 	} {
 		if got := m.Reason(text); got != want {
 			t.Errorf("Reason(%q) = %s, want %s", text, got, want)
