@@ -279,7 +279,9 @@ type Tx interface {
 	Reporting
 	Alerts
 	Plans
+	Risk
 	Assistant
+	Triage
 }
 
 // Merchant is a shop on the platform.

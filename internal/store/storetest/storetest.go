@@ -69,6 +69,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Alerts", alertTests},
 		{"Plans", planTests},
 		{"Assistant", assistantTests},
+		{"Triage", triageTests},
+		{"Risk", riskTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
