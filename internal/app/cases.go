@@ -30,6 +30,9 @@ type ApplyInput struct {
 	Evidence     []string               `json:"evidence,omitempty" jsonschema:"description=ids of uploaded attachments"`
 	Amount       int64                  `json:"amount,omitempty" jsonschema:"description=compensation asked for\\, in minor units"`
 	Channel      string                 `json:"channel,omitempty" jsonschema:"enum=web,enum=api,enum=email,enum=chat,enum=phone"`
+	// Device identifies the customer's device (the shop's device id), for the risk score's
+	// accounts sharing a device.
+	Device string `json:"device,omitempty" jsonschema:"description=the customer's device id as the shop knows it"`
 }
 
 // EvaluateInput is a dry run of an application at a time (POST /api/v1/policy/evaluate).
@@ -72,6 +75,8 @@ func (in *ApplyInput) check() error {
 		return errInvalid("amount", "金额超出允许范围", "the amount is out of range")
 	case len(in.Evidence) > 20:
 		return errInvalid("evidence", "凭证最多 20 个", "at most 20 pieces of evidence")
+	case len(in.Device) > 200:
+		return errInvalid("device", "设备标识最多 200 个字符", "the device id is at most 200 characters")
 	}
 	return nil
 }
@@ -142,10 +147,21 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	}
 	req := a.request(&o, in, now, len(evidence) > 0)
 	req.MerchantTier = tier
+	if in.Device != "" {
+		if err := tx.RecordDevice(ctx, o.Customer, in.Device); err != nil {
+			return nil, err
+		}
+	}
+	score, watched, err := scoreCustomer(ctx, tx, o.Customer, now)
+	if err != nil {
+		return nil, err
+	}
+	setRisk(&req.Customer, score, watched)
 	d, err := a.engine.Evaluate(req)
 	if err != nil {
 		return nil, fromCore(err)
 	}
+	riskHold(&d, score, watched)
 	if !d.Eligible {
 		return nil, &Error{Code: CodeRefused, Message: d.Explanation, Decision: &d}
 	}
@@ -184,6 +200,9 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	if err := tx.LinkAttachments(ctx, res.Case.ID, in.Evidence); err != nil {
+		return nil, err
+	}
+	if err := keepCaseRisk(ctx, tx, res.Case.ID, score); err != nil {
 		return nil, err
 	}
 	events := []aftersale.Event{res.Event}
