@@ -192,6 +192,9 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if err != nil {
 		return nil, fromCore(err)
 	}
+	if err := a.applyPlans(ctx, tx, &res); err != nil {
+		return nil, err
+	}
 	decision, err := json.Marshal(&d)
 	if err != nil {
 		return nil, err
@@ -203,6 +206,9 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	if err := keepCaseRisk(ctx, tx, res.Case.ID, score); err != nil {
+		return nil, err
+	}
+	if err := a.triageSubject(ctx, tx, &res.Case, "case", res.Case.ID, in.Description, true); err != nil {
 		return nil, err
 	}
 	events := []aftersale.Event{res.Event}
