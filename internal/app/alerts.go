@@ -114,30 +114,30 @@ func (a *App) Alerts(ctx context.Context, p Principal, f AlertFilter) (*AlertLis
 
 // alertRules returns the rules in force (the admins' last saved, or the defaults) and
 // their version (0: the defaults).
-func (a *App) alertRules(ctx context.Context, tx store.Tx) (warning.Rules, int, error) {
+func (a *App) alertRules(ctx context.Context, tx store.Tx) (warning.AlertRules, int, error) {
 	body, version, err := tx.AlertRules(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return warning.Default, 0, nil
 	} else if err != nil {
-		return warning.Rules{}, 0, err
+		return warning.AlertRules{}, 0, err
 	}
-	var r warning.Rules
+	var r warning.AlertRules
 	if err := json.Unmarshal(body, &r); err != nil {
-		return warning.Rules{}, 0, fmt.Errorf("stored alert rules version %d: %w", version, err)
+		return warning.AlertRules{}, 0, fmt.Errorf("stored alert rules version %d: %w", version, err)
 	}
 	return r, version, nil
 }
 
 // AlertRulesView is the warning rules in force and their version (0: the defaults).
 type AlertRulesView struct {
-	Version int           `json:"version"`
-	Rules   warning.Rules `json:"rules"`
+	Version int                `json:"version"`
+	Rules   warning.AlertRules `json:"rules"`
 }
 
 // AlertRulesInput replaces the warning rules at the version read.
 type AlertRulesInput struct {
-	Version int           `json:"version" jsonschema:"description=the version read (0 for the defaults)"`
-	Rules   warning.Rules `json:"rules"`
+	Version int                `json:"version" jsonschema:"description=the version read (0 for the defaults)"`
+	Rules   warning.AlertRules `json:"rules"`
 }
 
 // GetAlertRules returns the warning rules in force (the platform's staff).

@@ -33,8 +33,8 @@ type Day struct {
 	Events int64
 }
 
-// Rules are the early warning's parameters, kept by the admins as data.
-type Rules struct {
+// AlertRules are the early warning's parameters, kept by the admins as data.
+type AlertRules struct {
 	Alpha       float64  `json:"alpha"`        // the EWMA's weight of each newer day, (0, 1]
 	WarmupDays  int      `json:"warmup_days"`  // days with volume before the window needed for a baseline
 	HistoryDays int      `json:"history_days"` // days before the window the baseline looks at
@@ -48,7 +48,7 @@ type Rules struct {
 }
 
 // Default are the rules until an admin saves others.
-var Default = Rules{
+var Default = AlertRules{
 	Alpha: 0.2, WarmupDays: 7, HistoryDays: 28, WindowDays: 1,
 	Threshold: 2.0, CloseRatio: 1.5, QuietDays: 3, MinVolume: 20, MinEvents: 5,
 	Kinds: []string{KindSKU, KindCategory, KindMerchant},
@@ -63,7 +63,7 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.En }
 
 // Check validates the rules field by field (the first error, with its path).
-func (r Rules) Check() error {
+func (r AlertRules) Check() error {
 	bad := func(f, zh, en string) error { return &FieldError{Field: "rules." + f, Zh: zh, En: en} }
 	switch {
 	case !(r.Alpha > 0 && r.Alpha <= 1):
@@ -121,14 +121,14 @@ const (
 
 // Span returns the first day of the series Step needs for today (the history and the
 // window), as YYYY-MM-DD.
-func (r Rules) Span(today time.Time) string {
+func (r AlertRules) Span(today time.Time) string {
 	return today.AddDate(0, 0, -(r.HistoryDays + r.WindowDays - 1)).Format(time.DateOnly)
 }
 
 // Measure computes the window's figures: the baseline is the EWMA of the daily rates of
 // the days with volume before the window (oldest first), ok false while fewer than
 // WarmupDays such days exist.
-func Measure(series []Day, today time.Time, r Rules) (f Figures, ok bool) {
+func Measure(series []Day, today time.Time, r AlertRules) (f Figures, ok bool) {
 	from := today.AddDate(0, 0, -(r.WindowDays - 1)).Format(time.DateOnly)
 	past := today.AddDate(0, 0, -(r.HistoryDays + r.WindowDays - 1)).Format(time.DateOnly)
 	end := today.Format(time.DateOnly)
@@ -171,7 +171,7 @@ func Measure(series []Day, today time.Time, r Rules) (f Figures, ok bool) {
 // any such rate), keeps it open while the rate stays at or above CloseRatio × baseline,
 // and closes it after QuietDays quiet days in a row. An open episode never opens again:
 // one alert per episode.
-func Step(ep Episode, series []Day, today time.Time, r Rules) (Episode, Decision, Figures) {
+func Step(ep Episode, series []Day, today time.Time, r AlertRules) (Episode, Decision, Figures) {
 	f, ok := Measure(series, today, r)
 	day := today.Format(time.DateOnly)
 	if !ep.Open {

@@ -11,7 +11,7 @@ func day(i int) time.Time { return start.AddDate(0, 0, i) }
 
 // run steps a subject through days 0..len(events)-1 with 100 items a day and returns the
 // decisions of each day.
-func run(t *testing.T, events []int64, r Rules) []Decision {
+func run(t *testing.T, events []int64, r AlertRules) []Decision {
 	t.Helper()
 	var series []Day
 	var ep Episode
@@ -97,12 +97,12 @@ func TestRulesCheckNamesTheField(t *testing.T) {
 	if err := Default.Check(); err != nil {
 		t.Fatal(err)
 	}
-	cases := map[string]func(*Rules){
-		"rules.alpha":       func(r *Rules) { r.Alpha = 0 },
-		"rules.threshold":   func(r *Rules) { r.Threshold = 1 },
-		"rules.close_ratio": func(r *Rules) { r.CloseRatio = 3 },
-		"rules.min_volume":  func(r *Rules) { r.MinVolume = 0 },
-		"rules.kinds[1]":    func(r *Rules) { r.Kinds = []string{"sku", "shop"} },
+	cases := map[string]func(*AlertRules){
+		"rules.alpha":       func(r *AlertRules) { r.Alpha = 0 },
+		"rules.threshold":   func(r *AlertRules) { r.Threshold = 1 },
+		"rules.close_ratio": func(r *AlertRules) { r.CloseRatio = 3 },
+		"rules.min_volume":  func(r *AlertRules) { r.MinVolume = 0 },
+		"rules.kinds[1]":    func(r *AlertRules) { r.Kinds = []string{"sku", "shop"} },
 	}
 	for field, f := range cases {
 		r := Default

@@ -1,0 +1,213 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/analytics"
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Early warning (issue 16, item 2): the return rate of a SKU above its own baseline
+// raises an alert to the merchant and the platform, with the figures and the top
+// reasons, once per episode.
+
+// addSKUDay writes one day's report cells of shop's SKU-1 (category shoes): items sold
+// and cases (by reason: quality for all but two, which are size), and the category's and
+// merchant's, in which the SKU is a tenth of the volume (their rates stay near their own).
+func addSKUDay(t *testing.T, env *apitest.Env, merchant, day string, items, cases int64) {
+	t.Helper()
+	c := func(dim, k1, k2, metric string, n int64) store.Cell {
+		return store.Cell{Merchant: merchant, Dim: dim, K1: k1, K2: k2, Day: day, Metric: metric, N: n}
+	}
+	cells := []store.Cell{
+		c(analytics.DimSKU, "SKU-1", "shoes", analytics.MItems, items),
+		c(analytics.DimSKU, "SKU-1", "shoes", analytics.MCases, cases),
+		c(analytics.DimSKUReason, "SKU-1", "quality", analytics.MCases, cases-2),
+		c(analytics.DimSKUReason, "SKU-1", "size", analytics.MCases, 2),
+		c(analytics.DimCategory, "shoes", "", analytics.MItems, 10*items),
+		c(analytics.DimCategory, "shoes", "", analytics.MCases, 45+cases),
+		c(analytics.DimAll, "", "", analytics.MItems, 10*items),
+		c(analytics.DimAll, "", "", analytics.MCases, 45+cases),
+	}
+	if err := env.Store.Update(context.Background(), func(tx store.Tx) error { return tx.AddCells(context.Background(), cells) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type alertsDoc struct {
+	Alerts []app.AlertView `json:"alerts"`
+}
+
+func getAlerts(t *testing.T, env *apitest.Env, token, query string, want int) alertsDoc {
+	t.Helper()
+	res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/alerts" + query, Token: token})
+	if res.Status != want {
+		t.Fatalf("GET /api/v1/alerts%s: %d %s, want %d", query, res.Status, res.Body, want)
+	}
+	var d alertsDoc
+	if want == http.StatusOK {
+		res.JSON(t, &d)
+	}
+	return d
+}
+
+// inbox counts the alert notifications of each staff account.
+func alertInbox(t *testing.T, env *apitest.Env) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	err := env.Store.View(context.Background(), func(tx store.Tx) error {
+		users, err := tx.Users(context.Background())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			ns, _, err := tx.ListNotifications(context.Background(), store.NotificationQuery{Recipient: "user:" + u.ID})
+			if err != nil {
+				return err
+			}
+			for _, n := range ns {
+				if n.Event == "alert.opened" {
+					out[u.Username]++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// An SKU whose returns triple raises one alert, not one per case (the issue's test): 28
+// days of 5 cases on 100 items, then a day of 15; more cases the next day change nothing.
+func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC) // noon in China
+		env.Clock.Set(start)
+		env.Merchant(t, "shop-1")
+		env.Merchant(t, "shop-2")
+		env.User(t, "merchant1", app.RoleMerchant, "shop-1")
+		env.User(t, "merchant2", app.RoleMerchant, "shop-2")
+		env.User(t, "supervisor1", app.RoleSupervisor, "")
+		env.User(t, "admin1", app.RoleAdmin, "")
+		day := func(i int) string { return analytics.Day(start.AddDate(0, 0, i)) }
+		for i := range 28 {
+			addSKUDay(t, env, "shop-1", day(i), 100, 5)
+			env.Clock.Set(start.AddDate(0, 0, i))
+			if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 0 {
+				t.Fatalf("steady day %d: opened %d, %v", i, opened, err)
+			}
+		}
+		addSKUDay(t, env, "shop-1", day(28), 100, 15)
+		env.Clock.Set(start.AddDate(0, 0, 28))
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 1 {
+			t.Fatalf("the tripled day: opened %d, %v; want 1", opened, err)
+		}
+		// Checked again the same day (another replica, or the next sweep): nothing new.
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 0 {
+			t.Fatalf("checked again: opened %d, %v", opened, err)
+		}
+
+		m1 := env.Token(t, app.RoleMerchant, "shop-1")
+		d := getAlerts(t, env, m1, "?state=open", http.StatusOK)
+		if len(d.Alerts) != 1 {
+			t.Fatalf("open alerts %+v, want one", d.Alerts)
+		}
+		a := d.Alerts[0]
+		if a.Kind != "sku" || a.Key != "SKU-1" || a.Merchant != "shop-1" || a.State != "open" ||
+			a.Volume != 100 || a.Events != 15 || a.Rate != 0.15 || a.Baseline < 0.0499 || a.Baseline > 0.0501 {
+			t.Errorf("alert %+v: want SKU-1 of shop-1 at 0.15 against 0.05 on 100 items", a)
+		}
+		if len(a.TopReasons) != 2 || a.TopReasons[0] != (app.AlertReason{Reason: "quality", Cases: 13}) ||
+			a.TopReasons[1] != (app.AlertReason{Reason: "size", Cases: 2}) {
+			t.Errorf("top reasons %+v, want quality 13, size 2", a.TopReasons)
+		}
+		if got := alertInbox(t, env); got["merchant1"] != 1 || got["supervisor1"] != 1 || got["admin1"] != 1 || got["merchant2"] != 0 {
+			t.Errorf("alert notifications %v: want one each to m1, sup and adm, none to m2", got)
+		}
+
+		// More cases the next day: the same episode, still one alert.
+		addSKUDay(t, env, "shop-1", day(29), 100, 25)
+		env.Clock.Set(start.AddDate(0, 0, 29))
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 0 {
+			t.Fatalf("the next day: opened %d, %v; want none", opened, err)
+		}
+		if d := getAlerts(t, env, env.Token(t, app.RoleAdmin, ""), "", http.StatusOK); len(d.Alerts) != 1 {
+			t.Fatalf("alerts after more cases: %+v, want still one", d.Alerts)
+		}
+		if got := alertInbox(t, env); got["merchant1"] != 1 {
+			t.Errorf("notifications after more cases %v: want still one", got)
+		}
+
+		// Another merchant sees none, and naming shop-1 is not found; customers may not.
+		m2 := env.Token(t, app.RoleMerchant, "shop-2")
+		if d := getAlerts(t, env, m2, "", http.StatusOK); len(d.Alerts) != 0 {
+			t.Errorf("shop-2 sees %+v", d.Alerts)
+		}
+		getAlerts(t, env, m2, "?merchant=shop-1", http.StatusNotFound)
+		getAlerts(t, env, env.Token(t, app.RoleCustomer, "c-1"), "", http.StatusForbidden)
+		getAlerts(t, env, m1, "?state=maybe", http.StatusUnprocessableEntity)
+
+		// Quiet days close the episode.
+		for i := 30; i < 34; i++ {
+			addSKUDay(t, env, "shop-1", day(i), 100, 5)
+		}
+		env.Clock.Set(start.AddDate(0, 0, 33))
+		if _, closed, err := env.App.CheckAlerts(ctx); err != nil || closed != 1 {
+			t.Fatalf("after quiet days: closed %d, %v; want 1", closed, err)
+		}
+		if d := getAlerts(t, env, m1, "?state=closed", http.StatusOK); len(d.Alerts) != 1 || d.Alerts[0].ClosedAt == nil {
+			t.Fatalf("closed alerts %+v", d.Alerts)
+		}
+	})
+}
+
+// The warning rules are the admins' and checked field by field.
+func TestAlertRulesAreCheckedAndForAdmins(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		admin := env.Token(t, app.RoleAdmin, "")
+		res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/alerts/rules", Token: admin})
+		var v app.AlertRulesView
+		res.JSON(t, &v)
+		if res.Status != http.StatusOK || v.Version != 0 || v.Rules.Threshold != 2 {
+			t.Fatalf("GET rules: %d %s", res.Status, res.Body)
+		}
+		bad := v.Rules
+		bad.Threshold = 0.5
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/alerts/rules", Token: admin,
+			JSON: app.AlertRulesInput{Version: 0, Rules: bad}})
+		if p := res.Problem(t); res.Status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "rules.threshold" {
+			t.Fatalf("threshold 0.5: %d %s, want 422 at rules.threshold", res.Status, res.Body)
+		}
+		good := v.Rules
+		good.Threshold = 3
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/alerts/rules", Token: admin,
+			JSON: app.AlertRulesInput{Version: 0, Rules: good}})
+		if res.Status != http.StatusOK {
+			t.Fatalf("PUT rules: %d %s", res.Status, res.Body)
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/alerts/rules", Token: admin,
+			JSON: app.AlertRulesInput{Version: 0, Rules: good}})
+		if res.Status != http.StatusConflict {
+			t.Fatalf("PUT at a stale version: %d, want 409", res.Status)
+		}
+		for _, tok := range []string{env.Token(t, app.RoleMerchant, "shop-1"), env.Token(t, app.RoleSupervisor, "")} {
+			res = env.Do(t, apitest.Request{Method: http.MethodPut, Path: "/api/v1/alerts/rules", Token: tok,
+				JSON: app.AlertRulesInput{Version: 1, Rules: good}})
+			if res.Status != http.StatusForbidden {
+				t.Errorf("PUT rules by a non-admin: %d, want 403", res.Status)
+			}
+		}
+		res = env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/alerts/rules", Token: env.Token(t, app.RoleMerchant, "shop-1")})
+		if res.Status != http.StatusForbidden {
+			t.Errorf("GET rules by a merchant: %d, want 403", res.Status)
+		}
+	})
+}
