@@ -45,7 +45,7 @@ type AssistantReply struct {
 	Handover bool               `json:"handover"`
 	// HandoverTo is the case (its id) whose conversation got the transcript, or the
 	// complaint filed with it.
-	HandoverTo *string `json:"handover_to" jsonschema:"description=the case or complaint id the conversation was handed over to"`
+	HandoverTo *string `json:"handover_to" jsonschema:"nullable,description=the case or complaint id the conversation was handed over to (null: not handed over)"`
 }
 
 // AssistantMessageView is one message of an assistant session.

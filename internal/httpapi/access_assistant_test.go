@@ -1,0 +1,30 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+)
+
+// The access matrix's assistant (智能客服, issue 16): customers ask; staff, merchants,
+// integrations may not. What a customer may learn through it is their own cases only
+// (assistant_test.go: another customer's RMA number reveals nothing).
+func init() { insertAccessRows("homePage", assistantAccess...) }
+
+var assistantAccess = []struct {
+	op   string
+	want map[string]string
+}{
+	{op: "askAssistant", want: map[string]string{"*": "403", "anonymous": "401", "customer": "200", "customer@shop-a": "200"}},
+}
+
+// assistantRequest is the request of a cell of the assistant's rows (false for another row).
+func (aw *accessWorld) assistantRequest(t *testing.T, op string, p principal, tg target) (apitest.Request, bool) {
+	t.Helper()
+	if op != "askAssistant" {
+		return apitest.Request{}, false
+	}
+	return p.as(apitest.Request{Method: http.MethodPost, Path: "/api/v1/assistant/messages", JSON: app.AssistantInput{Text: "where is my refund"}}), true
+}
