@@ -44,6 +44,9 @@ type stack struct {
 	reports    *scheduler.Sweeper
 	scorecards *scheduler.Sweeper
 	schedules  *scheduler.Sweeper
+	// alerts checks the early warning every five minutes (one open alert per subject
+	// whichever replica opens it).
+	alerts *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -155,6 +158,10 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.schedules = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
 		_, err := s.app.SendDueReports(ctx)
+		return err
+	}})
+	s.alerts = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 5 * time.Minute, Sweep: func(ctx context.Context) error {
+		_, _, err := s.app.CheckAlerts(ctx)
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
