@@ -2,6 +2,7 @@ package assistant
 
 import (
 	"bufio"
+	_ "embed"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,11 @@ import (
 
 	"github.com/aftersales/aftersales/internal/money"
 )
+
+// HeldOut is the held-out question set (testdata/heldout.tsv), for the eval command.
+//
+//go:embed testdata/heldout.tsv
+var HeldOut []byte
 
 // Question is one labelled question of an evaluation set: what it asks and the fact its
 // answer must contain ("" when any answer of the right intent will do).
