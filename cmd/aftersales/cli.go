@@ -55,6 +55,7 @@ func init() {
 		{"seed", "fill an empty store with demo data (--demo)", (*Main).seed},
 		{"import", "import orders or carrier events from a CSV or XLSX file: import orders FILE, import shipment-events FILE", (*Main).importCmd},
 		{"reports", "report aggregates: reports verify|rebuild|fold|score (verify exits 3 on differences)", (*Main).reports},
+		{"assistant", "the self-service assistant: assistant eval (the share of held-out questions answered right)", (*Main).assistant},
 		{"triage", "smart triage: triage eval [--data FILE] (exits 1 below the accuracy thresholds)", (*Main).triageCmd},
 		{"reconcile", "compare the ledger with the payment gateway's record (exit 3 on mismatches)", (*Main).reconcile},
 		{"token", "API tokens: token create --role ROLE, token list, token revoke ID", (*Main).token},
