@@ -14,26 +14,26 @@ type Surge struct {
 // Validate returns the surge's problems by field path.
 func (s Surge) Validate() []FieldError {
 	var errs []FieldError
-	bad := func(f, m string) { errs = append(errs, FieldError{Field: f, Message: m}) }
+	bad := func(f, zh, en string) { errs = append(errs, FieldError{Field: f, ZH: zh, Message: en}) }
 	if len(s.ArrivalsPerHour) == 0 || len(s.ArrivalsPerHour) > 24*14 {
-		bad("arrivals_per_hour", "between 1 and 336 hours")
+		bad("arrivals_per_hour", "1–336 小时", "between 1 and 336 hours")
 	}
 	for i, n := range s.ArrivalsPerHour {
 		if n < 0 {
-			bad(fmt.Sprintf("arrivals_per_hour[%d]", i), "not negative")
+			bad(fmt.Sprintf("arrivals_per_hour[%d]", i), "不能为负", "not negative")
 		}
 	}
 	if s.Agents < 0 {
-		bad("agents", "not negative")
+		bad("agents", "不能为负", "not negative")
 	}
 	if s.CasesPerAgentHr < 0 {
-		bad("cases_per_agent_hour", "not negative")
+		bad("cases_per_agent_hour", "不能为负", "not negative")
 	}
 	if s.LowRiskShareBP < 0 || s.LowRiskShareBP > 10000 {
-		bad("low_risk_share_bp", "between 0 and 10000")
+		bad("low_risk_share_bp", "0–10000 基点", "between 0 and 10000")
 	}
 	if s.TargetHours < 1 {
-		bad("target_hours", "at least 1")
+		bad("target_hours", "至少 1 小时", "at least 1")
 	}
 	return errs
 }

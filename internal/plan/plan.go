@@ -92,9 +92,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // End says when an active plan ends by itself; with none set it ends only by hand.
 type End struct {
-	After        Duration   `json:"after,omitempty"`          // this long after activation
-	At           *time.Time `json:"at,omitempty"`             // at this time
-	WhenClearFor Duration   `json:"when_clear_for,omitempty"` // once no trigger has held for this long
+	After        Duration   `json:"after,omitempty" jsonschema:"type=string,description=this long after activation: 90m or 48h"`
+	At           *time.Time `json:"at,omitempty" jsonschema:"description=at this time"`
+	WhenClearFor Duration   `json:"when_clear_for,omitempty" jsonschema:"type=string,description=once no trigger has held for this long: 30m"`
 }
 
 // Plan is an emergency plan.
@@ -103,91 +103,92 @@ type Plan struct {
 	Name     Text      `json:"name"`
 	Triggers []Trigger `json:"triggers"`
 	Effects  Effects   `json:"effects"`
-	End      End       `json:"end"`
+	End      End       `json:"end,omitzero"`
 }
 
 // FieldError is a problem with one field of a plan, by its JSON path.
 type FieldError struct {
 	Field   string `json:"field"`
-	Message string `json:"message"`
+	ZH      string `json:"zh"`
+	Message string `json:"message"` // in English
 }
 
 // Validate returns the plan's problems, each at its field's path; none when it is good.
 func (p Plan) Validate() []FieldError {
 	var errs []FieldError
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	bad := func(field, zh, en string) {
+		errs = append(errs, FieldError{Field: field, ZH: zh, Message: en})
 	}
 	if strings.TrimSpace(p.Name.ZH) == "" && strings.TrimSpace(p.Name.EN) == "" {
-		bad("name", "a plan needs a name")
+		bad("name", "预案需要名称", "a plan needs a name")
 	}
 	if len(p.Triggers) == 0 {
-		bad("triggers", "a plan needs at least one trigger (manual when started by hand)")
+		bad("triggers", "至少一个触发条件(手动启动用 manual)", "a plan needs at least one trigger (manual when started by hand)")
 	}
 	for i, t := range p.Triggers {
 		at := fmt.Sprintf("triggers[%d]", i)
 		switch t.Kind {
 		case IntakePerHour:
 			if t.Above < 1 {
-				bad(at+".above", "intake per hour must be above at least 1")
+				bad(at+".above", "每小时进线阈值至少为 1", "intake per hour must be above at least 1")
 			}
 		case CarrierOutage:
 			if t.Carrier == "" {
-				bad(at+".carrier", "name the carrier")
+				bad(at+".carrier", "请填写承运商", "name the carrier")
 			}
 		case Recall:
 			if len(t.SKUs) == 0 {
-				bad(at+".skus", "a recall names at least one SKU")
+				bad(at+".skus", "召回至少包含一个 SKU", "a recall names at least one SKU")
 			}
 			for j, s := range t.SKUs {
 				if strings.TrimSpace(s) == "" {
-					bad(fmt.Sprintf("%s.skus[%d]", at, j), "empty SKU")
+					bad(fmt.Sprintf("%s.skus[%d]", at, j), "SKU 不能为空", "empty SKU")
 				}
 			}
 		case Manual:
 		default:
-			bad(at+".kind", "unknown trigger %q (intake_per_hour, carrier_outage, recall, manual)", t.Kind)
+			bad(at+".kind", "未知的触发条件", "unknown trigger (intake_per_hour, carrier_outage, recall, manual)")
 		}
 	}
 	e := p.Effects
 	if e.ExtendDeadlinesWD < 0 || e.ExtendDeadlinesWD > 30 {
-		bad("effects.extend_deadlines_wd", "between 0 and 30 working days")
+		bad("effects.extend_deadlines_wd", "顺延 0–30 个工作日", "between 0 and 30 working days")
 	}
 	if a := e.AutoApprove; a != nil {
 		if a.MaxAmount <= 0 {
-			bad("effects.auto_approve.max_amount", "a positive amount in minor units")
+			bad("effects.auto_approve.max_amount", "金额须为正数(分)", "a positive amount in minor units")
 		}
 		if a.MaxRisk < 0 || a.MaxRisk > 100 {
-			bad("effects.auto_approve.max_risk", "between 0 and 100")
+			bad("effects.auto_approve.max_risk", "风险分在 0–100 之间", "between 0 and 100")
 		}
 	}
 	if o := e.Overflow; o != nil {
 		if o.From == "" {
-			bad("effects.overflow.from", "name the group that overflows")
+			bad("effects.overflow.from", "请填写溢出的技能组", "name the group that overflows")
 		}
 		if len(o.To) == 0 {
-			bad("effects.overflow.to", "at least one group to overflow to")
+			bad("effects.overflow.to", "至少一个接收溢出的技能组", "at least one group to overflow to")
 		}
 		for i, g := range o.To {
 			if g == "" || g == o.From {
-				bad(fmt.Sprintf("effects.overflow.to[%d]", i), "another group")
+				bad(fmt.Sprintf("effects.overflow.to[%d]", i), "须为另一个技能组", "another group")
 			}
 		}
 	}
 	if b := e.Banner; b != nil && (b.ZH == "" || b.EN == "") {
-		bad("effects.banner", "the banner in both languages (zh, en)")
+		bad("effects.banner", "公告须有中英文", "the banner in both languages (zh, en)")
 	}
 	if e.SLAFactorBP != 0 && (e.SLAFactorBP < 2500 || e.SLAFactorBP > 40000) {
-		bad("effects.sla_factor_bp", "between 2500 and 40000 basis points (10000 unchanged)")
+		bad("effects.sla_factor_bp", "SLA 系数在 2500–40000 基点之间(10000 不变)", "between 2500 and 40000 basis points (10000 unchanged)")
 	}
 	if e.ExtendDeadlinesWD == 0 && e.AutoApprove == nil && e.Overflow == nil && e.Banner == nil && e.SLAFactorBP == 0 && !p.recalls() {
-		bad("effects", "a plan changes something")
+		bad("effects", "预案至少要有一项措施", "a plan changes something")
 	}
 	if p.End.After < 0 {
-		bad("end.after", "a positive duration")
+		bad("end.after", "须为正的时长", "a positive duration")
 	}
 	if p.End.WhenClearFor < 0 {
-		bad("end.when_clear_for", "a positive duration")
+		bad("end.when_clear_for", "须为正的时长", "a positive duration")
 	}
 	return errs
 }
