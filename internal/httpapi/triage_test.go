@@ -1,0 +1,113 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// caseSuggestions reads the triage suggestions stored on a case.
+func caseSuggestions(t *testing.T, env *apitest.Env, caseID string) []store.TriageSuggestion {
+	t.Helper()
+	var out []store.TriageSuggestion
+	if err := env.Store.View(context.Background(), func(tx store.Tx) (err error) {
+		out, err = tx.Suggestions(context.Background(), caseID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// triageInbox counts each staff account's urgent triage notifications.
+func triageInbox(t *testing.T, env *apitest.Env) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	if err := env.Store.View(context.Background(), func(tx store.Tx) error {
+		users, err := tx.Users(context.Background())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			ns, _, err := tx.ListNotifications(context.Background(), store.NotificationQuery{Recipient: "user:" + u.ID})
+			if err != nil {
+				return err
+			}
+			for _, n := range ns {
+				if n.Event == "case.triage_urgent" {
+					out[u.Username]++
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestTriageUrgentApplicationIsStoredAndReachesASupervisor(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		env.Merchant(t, "shop-a")
+		env.User(t, "supervisor1", app.RoleSupervisor, "")
+		env.User(t, "merchant1", app.RoleMerchant, "shop-a")
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("SKU-1", 1, 29900)))
+		in := returnRefund(o.OrderNo, "SKU-1", 1)
+		in.Description = "充电的时候起火了，吓死了，退货退款！"
+		c := w.mustApply(t, w.customer1, in)
+		got := caseSuggestions(t, env, c.ID)
+		if len(got) != 1 || got[0].SubjectKind != "case" || got[0].Urgency != "urgent" || got[0].Sentiment < -1 || got[0].Sentiment > 1 {
+			t.Fatalf("suggestions: %+v", got)
+		}
+		if c.Reason != in.Reason {
+			t.Errorf("the customer's reason changed: %s, want %s", c.Reason, in.Reason)
+		}
+		if inbox := triageInbox(t, env); inbox["supervisor1"] != 1 || inbox["merchant1"] != 0 {
+			t.Errorf("urgent notifications %v: want one to sup, none to the merchant", inbox)
+		}
+
+		// An English message gets its own suggestion.
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c.ID + "/messages", Token: w.customer1,
+			JSON: app.MessageInput{Body: "you sent the wrong item, i ordered black and got white"}})
+		if res.Status != http.StatusCreated && res.Status != http.StatusOK {
+			t.Fatalf("message: %d %s", res.Status, res.Body)
+		}
+		got = caseSuggestions(t, env, c.ID)
+		if len(got) != 2 || got[1].SubjectKind != "message" || got[1].Reason != "wrong_item" || got[1].Urgency == "urgent" {
+			t.Fatalf("suggestions after the message: %+v", got)
+		}
+	})
+}
+
+func TestTriageSuggestsAndChecksInput(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		path := "/api/v1/triage"
+		for _, tok := range []string{w.customer1, w.agent, w.merchantA} {
+			res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: path, Token: tok, JSON: map[string]string{"text": "the battery exploded and there was smoke"}})
+			if res.Status != http.StatusOK {
+				t.Fatalf("triage: %d %s", res.Status, res.Body)
+			}
+			var v app.TriageView
+			res.JSON(t, &v)
+			if v.Urgency != "urgent" || v.Reason == "" || v.Sentiment < -1 || v.Sentiment > 1 || v.Articles == nil {
+				t.Errorf("triage: %+v", v)
+			}
+		}
+		if res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: path, JSON: map[string]string{"text": "hi"}}); res.Status != http.StatusUnauthorized {
+			t.Errorf("anonymous: %d", res.Status)
+		}
+		for _, tc := range []struct {
+			name, text string
+		}{{"empty", "  "}, {"too long", strings.Repeat("退", 4001)}} {
+			wantProblem(t, env.Do(t, apitest.Request{Method: http.MethodPost, Path: path, Token: w.customer1, JSON: map[string]string{"text": tc.text}}),
+				http.StatusUnprocessableEntity, app.CodeInvalid, "text")
+		}
+	})
+}
