@@ -195,9 +195,6 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if err := a.applyPlans(ctx, tx, &res); err != nil {
 		return nil, err
 	}
-	if err := a.applyPlans(ctx, tx, &res); err != nil {
-		return nil, err
-	}
 	decision, err := json.Marshal(&d)
 	if err != nil {
 		return nil, err
