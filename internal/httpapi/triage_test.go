@@ -55,7 +55,7 @@ func TestTriageUrgentApplicationIsStoredAndReachesASupervisor(t *testing.T) {
 	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
 		w := newWorld(t, env)
 		env.Merchant(t, "shop-a")
-		env.User(t, "supervisor1", app.RoleSupervisor, "")
+		supPass := env.User(t, "supervisor1", app.RoleSupervisor, "")
 		env.User(t, "merchant1", app.RoleMerchant, "shop-a")
 		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("SKU-1", 1, 29900)))
 		in := returnRefund(o.OrderNo, "SKU-1", 1)
@@ -70,6 +70,18 @@ func TestTriageUrgentApplicationIsStoredAndReachesASupervisor(t *testing.T) {
 		}
 		if inbox := triageInbox(t, env); inbox["supervisor1"] != 1 || inbox["merchant1"] != 0 {
 			t.Errorf("urgent notifications %v: want one to sup, none to the merchant", inbox)
+		}
+
+		// The case page: the desk sees the suggestion, the customer never does.
+		sup := env.Login(t, "supervisor1", supPass)
+		wantPage(t, getPageIn(t, env, sup, "/cases/"+c.ID, "en"), http.StatusOK, `id="triage"`, "Triage suggestion", "Urgent — safety")
+		wantPage(t, getPageIn(t, env, sup, "/cases/"+c.ID, "zh"), http.StatusOK, "智能分诊建议", "紧急 — 安全问题")
+		for _, lang := range []string{"en", "zh"} {
+			res := getPageIn(t, env, env.CustomerSession(t, "shop-a", "cust-1"), "/cases/"+c.ID, lang)
+			wantPage(t, res, http.StatusOK)
+			if body := string(res.Body); strings.Contains(body, `id="triage"`) || strings.Contains(body, "Triage suggestion") || strings.Contains(body, "智能分诊") {
+				t.Errorf("the customer's case page (%s) shows the triage suggestion", lang)
+			}
 		}
 
 		// An English message gets its own suggestion.

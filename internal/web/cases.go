@@ -99,6 +99,8 @@ type CaseData struct {
 	// Survey is the customer's rating (survey.go): the form once the case has ended, the
 	// rating once given; nil for nothing to show.
 	Survey *CaseSurvey
+	// Triage is smart triage's suggestion for the application (triage.go); nil for customers.
+	Triage *CaseTriage
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -146,6 +148,9 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 		return nil, err
 	}
 	if d.Survey, err = pg.caseSurvey(r, v, c); err != nil {
+		return nil, err
+	}
+	if d.Triage, err = pg.caseTriage(r, v, c); err != nil {
 		return nil, err
 	}
 	for _, a := range c.AllowedActions {
