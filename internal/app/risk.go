@@ -97,15 +97,25 @@ func riskReasons(s risk.Score) []RiskReason {
 	return out
 }
 
-// mayReadRisk: the platform's staff read any customer's score, a merchant's staff only
+// mayReadRisk: the platform's staff read any customer's score (agents and supervisors
+// who serve some merchants only, those merchants' buyers'), a merchant's staff only
 // those of customers who ordered from their merchant; customers and integrations never
 // (not found: a customer never learns that a score exists).
 func mayReadRisk(ctx context.Context, tx store.Tx, p Principal, customer string) error {
+	var merchants []string
 	switch p.Role {
-	case RoleAgent, RoleSupervisor, RoleAdmin:
+	case RoleAdmin:
 		return nil
+	case RoleAgent, RoleSupervisor:
+		if len(p.Scope) == 0 {
+			return nil
+		}
+		merchants = p.Scope
 	case RoleMerchant:
-		ok, err := tx.CustomerBoughtFrom(ctx, customer, p.Merchant)
+		merchants = []string{p.Merchant}
+	}
+	for _, m := range merchants {
+		ok, err := tx.CustomerBoughtFrom(ctx, customer, m)
 		if err != nil {
 			return err
 		}

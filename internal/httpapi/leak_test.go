@@ -47,6 +47,7 @@ func TestMerchantSeesNothingOfAnotherMerchant(t *testing.T) {
 			"complaints":  slices.Concat(a.complaints, b.complaints),
 			"parcels":     slices.Concat(a.parcels, b.parcels),
 			"webhooks":    slices.Concat(a.webhooks, b.webhooks),
+			"customers":   slices.Concat(a.customers, b.customers),
 			// Canned replies of each merchant (B's names its merchant code); no review
 			// there, so that the desk's review page is walked too.
 			"replies": {leakReply(t, env, "shop-a"), leakReply(t, env, "shop-b")},
@@ -293,6 +294,8 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["replies"]
 	case strings.HasPrefix(template, "/api/v1/reviews/{id}"), strings.HasPrefix(template, "/reviews/{id}"):
 		values = ids["reviews"]
+	case template == "/api/v1/risk/customers/{id}":
+		values = ids["customers"]
 	case template == "/api/v1/reports/{name}":
 		values = analytics.Names()
 	case template == "/assets/{name}":

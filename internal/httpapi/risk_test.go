@@ -1,0 +1,207 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+type riskDoc struct {
+	Customer string `json:"customer"`
+	Score    int    `json:"score"`
+	Level    string `json:"level"`
+	Reasons  []struct {
+		Code    string `json:"code"`
+		Points  int    `json:"points"`
+		Message string `json:"message"`
+		ZH      string `json:"zh"`
+		EN      string `json:"en"`
+	} `json:"reasons"`
+	WatchListed bool `json:"watch_listed"`
+}
+
+func (d riskDoc) codes() []string {
+	var out []string
+	for _, r := range d.Reasons {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+func getRisk(t *testing.T, env *apitest.Env, token, customer string, want int) riskDoc {
+	t.Helper()
+	res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/risk/customers/" + customer, Token: token})
+	if res.Status != want {
+		t.Fatalf("GET risk of %s: %d %s", customer, res.Status, res.Body)
+	}
+	var d riskDoc
+	if want == http.StatusOK {
+		res.JSON(t, &d)
+	}
+	return d
+}
+
+// notReceived is a refund-only "not received" claim for an order shipped but never delivered.
+func notReceived(t *testing.T, w *world, token, merchant, customer string) {
+	t.Helper()
+	in := w.orderInput(merchant, customer, line("NR", 1, 5000))
+	in.DeliveredAt = nil
+	o := w.mustOrder(t, in)
+	w.mustApply(t, token, app.ApplyInput{OrderNo: o.OrderNo, Type: aftersale.RefundOnly, Reason: aftersale.NotReceived,
+		Items: []policy.RequestItem{{SKU: "NR", Quantity: 1}}, Description: "没收到货 / never arrived"})
+}
+
+// smallReturn is a ¥50 no-reason return: one_click_return's ground (under ¥100).
+func smallReturn(t *testing.T, w *world, token, merchant, customer string) app.CaseView {
+	t.Helper()
+	o := w.mustOrder(t, w.orderInput(merchant, customer, line("S", 1, 5000)))
+	return w.mustApply(t, token, returnRefund(o.OrderNo, "S", 1))
+}
+
+func hasRule(d app.DecisionView, id string) bool {
+	return slices.ContainsFunc(d.Rules, func(h policy.Hit) bool { return h.ID == id })
+}
+
+// TestNotReceivedHistoryScoresHighAndIsNotAutoApproved: issue 16 — a customer with a
+// history of refund-only "not received" claims scores high (customer.risk >= 70) and is
+// not approved at once; a fresh customer's same ¥50 return is (一键退换货, one_click_return).
+func TestNotReceivedHistoryScoresHighAndIsNotAutoApproved(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		for range 3 {
+			notReceived(t, w, w.customer1, "shop-a", "cust-1")
+		}
+		d := getRisk(t, env, w.agent, "cust-1", http.StatusOK)
+		if d.Score < 70 || d.Level != "high" || !slices.Contains(d.codes(), "not_received") {
+			t.Fatalf("cust-1's risk: %+v", d)
+		}
+		for _, r := range d.Reasons {
+			if r.ZH == "" || r.EN == "" || r.Message == "" {
+				t.Fatalf("reason without its words: %+v", r)
+			}
+		}
+
+		fresh := smallReturn(t, w, w.customer2, "shop-a", "cust-2")
+		if fresh.State != aftersale.Approved || !hasRule(fresh.Decision, "one_click_return") || !strings.Contains(fresh.Decision.Explanation.EN, "instant approval") {
+			t.Fatalf("a fresh customer's ¥50 return: %s %+v", fresh.State, fresh.Decision)
+		}
+		held := smallReturn(t, w, w.customer1, "shop-a", "cust-1")
+		if held.State != aftersale.Requested || held.Decision.AutoApprove || hasRule(held.Decision, "one_click_return") ||
+			!hasRule(held.Decision, "risk_review") || !strings.Contains(held.Decision.Explanation.EN, "reviewed by a person") {
+			t.Fatalf("the abuser's ¥50 return: %s %+v", held.State, held.Decision)
+		}
+		// The customer's own view of the case shows no score.
+		if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + held.ID, Token: w.customer1}); strings.Contains(string(res.Body), `"score"`) {
+			t.Fatalf("the customer's case carries a score: %s", res.Body)
+		}
+	})
+}
+
+// TestRiskIsForStaffAndTheCustomersMerchants: a merchant reads the score only of customers
+// who bought from it (else 404), a customer never (404, not even their own).
+func TestRiskIsForStaffAndTheCustomersMerchants(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("A", 1, 5000)))
+		getRisk(t, env, w.merchantA, "cust-1", http.StatusOK)
+		getRisk(t, env, w.merchantB, "cust-1", http.StatusNotFound)
+		getRisk(t, env, w.customer1, "cust-1", http.StatusNotFound)
+		getRisk(t, env, w.customer2, "cust-1", http.StatusNotFound)
+		getRisk(t, env, w.admin, "cust-1", http.StatusOK)
+		getRisk(t, env, w.agent, "nobody", http.StatusNotFound)
+	})
+}
+
+// TestSharedAddressRaisesTheScore: issue 16 — an address shared across accounts (spaces
+// aside) raises both accounts' scores.
+func TestSharedAddressRaisesTheScore(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("A", 1, 5000)))
+		w.mustOrder(t, w.orderInput("shop-a", "cust-2", line("A", 1, 5000)))
+		setAddress := func(id, addr string) {
+			if err := env.Store.Update(context.Background(), func(tx store.Tx) error {
+				return tx.UpdateCustomer(context.Background(), store.Customer{ID: id, Address: addr})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setAddress("cust-1", "浙江省杭州市西湖区 文三路 90 号")
+		before := getRisk(t, env, w.agent, "cust-1", http.StatusOK)
+		setAddress("cust-2", "浙江省杭州市西湖区文三路90号")
+		after := getRisk(t, env, w.agent, "cust-1", http.StatusOK)
+		if after.Score <= before.Score || !slices.Contains(after.codes(), "shared_address") {
+			t.Fatalf("before %+v, after %+v", before, after)
+		}
+	})
+}
+
+// TestWatchListIsAuditedAndRaisesTheScore: supervisors put a customer on the watch list
+// and take them off, each with a reason and an audit entry; the score says watch_listed.
+func TestWatchListIsAuditedAndRaisesTheScore(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		sup := env.Token(t, app.RoleSupervisor, "")
+		w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("A", 1, 5000)))
+		post := func(token string, in app.WatchInput) *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/risk/watchlist", Token: token, JSON: in})
+		}
+		wantProblem(t, post(w.agent, app.WatchInput{Customer: "cust-1", Reason: "x"}), http.StatusForbidden, app.CodeForbidden)
+		wantProblem(t, post(w.merchantA, app.WatchInput{Customer: "cust-1", Reason: "x"}), http.StatusForbidden, app.CodeForbidden)
+		wantProblem(t, post(sup, app.WatchInput{Customer: "cust-1"}), http.StatusUnprocessableEntity, app.CodeInvalid, "reason")
+		audits := env.Rows(t, "audit_log")
+		if res := post(sup, app.WatchInput{Customer: "cust-1", Reason: "三次空包退货 / three empty-box returns"}); res.Status != http.StatusCreated {
+			t.Fatalf("add: %d %s", res.Status, res.Body)
+		}
+		wantProblem(t, post(sup, app.WatchInput{Customer: "cust-1", Reason: "again"}), http.StatusConflict, app.CodeConflict)
+		if d := getRisk(t, env, w.agent, "cust-1", http.StatusOK); !d.WatchListed || !slices.Contains(d.codes(), "watch_listed") {
+			t.Fatalf("watched: %+v", d)
+		}
+		res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/risk/watchlist", Token: sup})
+		var list app.WatchList
+		res.JSON(t, &list)
+		if len(list.Entries) != 1 || list.Entries[0].Customer != "cust-1" || list.Entries[0].Reason == "" {
+			t.Fatalf("watch list: %s", res.Body)
+		}
+		// Watch-listed, even a fresh customer's ¥50 return waits for a person.
+		if c := smallReturn(t, w, w.customer1, "shop-a", "cust-1"); c.State != aftersale.Requested {
+			t.Fatalf("a watch-listed customer's return: %s", c.State)
+		}
+		del := func(reason string) *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodDelete, Path: "/api/v1/risk/watchlist/cust-1?reason=" + url.QueryEscape(reason), Token: sup})
+		}
+		wantProblem(t, del(""), http.StatusUnprocessableEntity, app.CodeInvalid, "reason")
+		if res := del("已核实 / checked"); res.Status != http.StatusNoContent {
+			t.Fatalf("remove: %d %s", res.Status, res.Body)
+		}
+		wantProblem(t, del("again"), http.StatusNotFound, app.CodeNotFound)
+		if d := getRisk(t, env, w.agent, "cust-1", http.StatusOK); d.WatchListed {
+			t.Fatalf("still watched: %+v", d)
+		}
+		if got := env.Rows(t, "audit_log") - audits; got < 2 {
+			t.Fatalf("%d audit entries for an add and a removal", got)
+		}
+		var n int
+		_ = env.Store.View(context.Background(), func(tx store.Tx) error {
+			page, _, err := tx.ListAudit(context.Background(), store.AuditQuery{Limit: 100})
+			for _, e := range page {
+				if strings.HasPrefix(e.Action, "risk.") && e.Outcome != "denied" {
+					n++
+				}
+			}
+			return err
+		})
+		if n < 2 {
+			t.Fatalf("%d risk audit entries", n)
+		}
+	})
+}
