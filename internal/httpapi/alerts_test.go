@@ -155,6 +155,16 @@ func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
 		getAlerts(t, env, env.Token(t, app.RoleCustomer, "c-1"), "", http.StatusForbidden)
 		getAlerts(t, env, m1, "?state=maybe", http.StatusUnprocessableEntity)
 
+		// The page: the merchant's staff see it with its figures and reasons, in zh and en;
+		// another merchant's staff naming shop-1 get the 404 page.
+		staff := env.Login(t, "staff1", env.User(t, "staff1", app.RoleMerchant, "shop-1"))
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "en"), http.StatusOK, "Open alerts", "SKU SKU-1", "15.0%", "5.0%", "quality (13), size (2)")
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "zh"), http.StatusOK, "进行中的预警", "主要原因")
+		other := env.Login(t, "staff2", env.User(t, "staff2", app.RoleMerchant, "shop-2"))
+		if res := getPageIn(t, env, other, "/alerts?merchant=shop-1", "en"); res.Status != http.StatusNotFound {
+			t.Errorf("another merchant's alerts page: %d, want 404", res.Status)
+		}
+
 		// Quiet days close the episode.
 		for i := 30; i < 34; i++ {
 			addSKUDay(t, env, "shop-1", day(i), 100, 5)
