@@ -188,6 +188,7 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if in.Amount > 0 {
 		op.RequestedAmount = money.New(in.Amount, o.Currency)
 	}
+	op.Priority = triagePriority(op.Description, op.Priority)
 	res, err := aftersale.Open(op, now, pol)
 	if err != nil {
 		return nil, fromCore(err)

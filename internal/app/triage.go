@@ -148,3 +148,12 @@ func triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]
 	}
 	return out, nil
 }
+
+// triagePriority is the priority a new case opens with: urgent when triage finds a safety
+// word in its description (to a supervisor at once), else the one it had.
+func triagePriority(description string, had aftersale.Priority) aftersale.Priority {
+	if strings.TrimSpace(description) != "" && triage.UrgencyOf(description) == triage.Urgent {
+		return aftersale.PriorityUrgent
+	}
+	return had
+}

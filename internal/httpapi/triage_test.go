@@ -65,6 +65,9 @@ func TestTriageUrgentApplicationIsStoredAndReachesASupervisor(t *testing.T) {
 		if len(got) != 1 || got[0].SubjectKind != "case" || got[0].Urgency != "urgent" || got[0].Sentiment < -1 || got[0].Sentiment > 1 {
 			t.Fatalf("suggestions: %+v", got)
 		}
+		if c.Priority != "urgent" {
+			t.Errorf("priority %s, want urgent", c.Priority)
+		}
 		if c.Reason != in.Reason {
 			t.Errorf("the customer's reason changed: %s, want %s", c.Reason, in.Reason)
 		}
