@@ -350,3 +350,11 @@ func truncateRunes(s string, n int) string {
 	r := []rune(s)
 	return string(r[len(r)-n:]) // the end of the conversation matters most
 }
+
+// MayAsk reports whether p may use the assistant: customers only.
+func (a *App) MayAsk(p Principal) error {
+	if p.Role != RoleCustomer || p.Customer == "" {
+		return errForbidden("智能客服只为买家服务", "the assistant is for customers")
+	}
+	return nil
+}
