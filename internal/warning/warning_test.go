@@ -114,3 +114,15 @@ func TestRulesCheckNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStep is one subject's step over 29 days of history (what CheckAlerts does per
+// SKU, category and merchant).
+func BenchmarkStep(b *testing.B) {
+	var series []Day
+	for i := range 29 {
+		series = append(series, Day{Day: day(i).Format(time.DateOnly), Volume: 100, Events: 5})
+	}
+	for b.Loop() {
+		Step(Episode{}, series, day(28), Default)
+	}
+}
