@@ -153,6 +153,7 @@ everyone it relays would count as loopback).`)
 		background.Go(func() { st.reports.Run(bg) })
 		background.Go(func() { st.scorecards.Run(bg) })
 		background.Go(func() { st.alerts.Run(bg) })
+		background.Go(func() { st.plans.Run(bg) })
 		background.Go(func() { st.schedules.Run(bg) })
 	}
 	defer func() { stopBackground(); background.Wait() }()

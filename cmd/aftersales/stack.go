@@ -47,6 +47,9 @@ type stack struct {
 	// alerts checks the early warning every five minutes (one open alert per subject
 	// whichever replica opens it).
 	alerts *scheduler.Sweeper
+	// plans starts the emergency plans whose trigger holds and ends them by their end rule,
+	// every minute (a plan changes at the version read, whichever replica gets there).
+	plans *scheduler.Sweeper
 }
 
 // stackConfig is what a command needs wired.
@@ -162,6 +165,10 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.alerts = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 5 * time.Minute, Sweep: func(ctx context.Context) error {
 		_, _, err := s.app.CheckAlerts(ctx)
+		return err
+	}})
+	s.plans = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
+		_, err := s.app.CheckPlans(ctx)
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
