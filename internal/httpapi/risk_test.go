@@ -99,6 +99,16 @@ func TestNotReceivedHistoryScoresHighAndIsNotAutoApproved(t *testing.T) {
 			!hasRule(held.Decision, "risk_review") || !strings.Contains(held.Decision.Explanation.EN, "reviewed by a person") {
 			t.Fatalf("the abuser's ¥50 return: %s %+v", held.State, held.Decision)
 		}
+		// A fourth "not received" claim needs evidence now (seed-platform
+		// evidence_for_not_received: customer.risk >= 70), and says so without the score.
+		in := w.orderInput("shop-a", "cust-1", line("NR", 1, 5000))
+		in.DeliveredAt = nil
+		o := w.mustOrder(t, in)
+		res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: w.customer1, JSON: app.ApplyInput{OrderNo: o.OrderNo,
+			Type: aftersale.RefundOnly, Reason: aftersale.NotReceived, Items: []policy.RequestItem{{SKU: "NR", Quantity: 1}}}})
+		if res.Status < 400 || !strings.Contains(string(res.Body), "evidence") || strings.Contains(string(res.Body), "risk") {
+			t.Fatalf("a high-risk not-received claim without evidence: %d %s", res.Status, res.Body)
+		}
 		// The customer's own view of the case shows no score.
 		if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + held.ID, Token: w.customer1}); strings.Contains(string(res.Body), `"score"`) {
 			t.Fatalf("the customer's case carries a score: %s", res.Body)
