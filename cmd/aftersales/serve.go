@@ -18,6 +18,7 @@ import (
 	"github.com/aftersales/aftersales/internal/kb"
 	"github.com/aftersales/aftersales/internal/notify"
 	"github.com/aftersales/aftersales/internal/stream"
+	"github.com/aftersales/aftersales/internal/triage"
 )
 
 func (m *Main) serve(ctx context.Context, args []string) error {
@@ -134,9 +135,9 @@ everyone it relays would count as loopback).`)
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	// The knowledge base's Chinese dictionary (about 1.5 s to load): now, not on the first
-	// search.
-	go kb.Warm()
+	// The knowledge base's Chinese dictionary (about 1.5 s to load) and the triage model
+	// trained on it (about 1 s more): now, not on the first search or the first application.
+	go func() { kb.Warm(); triage.Default() }()
 	// The scheduler fires due timers and the relay delivers the outbox, on every replica:
 	// they share the work through leases in the database. The sweeper of unclaimed uploads
 	// runs on every replica too: the database gives each row to one of them.

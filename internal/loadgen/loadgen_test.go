@@ -22,7 +22,7 @@ func TestLoadgenDrivesIntakeAndLifeCycle(t *testing.T) {
 			Agent:       env.Token(t, app.RoleAgent, ""),
 			Customer:    env.Token(t, app.RoleCustomer, "load-customer"),
 			CustomerID:  "load-customer", Merchant: "load-merchant",
-			Clients: 2, Duration: 3 * time.Second,
+			Clients: 2, Duration: 30 * time.Second, // intake ends when its 20 orders are used
 		}
 		cfg.Mode, cfg.Warmup, cfg.Prefix = "intake", 20, "IN"
 		r, err := loadgen.Run(context.Background(), cfg)
