@@ -11,21 +11,25 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/analytics"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/warning"
 )
 
-// Early warning (预警): the return rate of a SKU, a category or a merchant above its own
-// baseline raises one alert per episode, told to the merchant's staff and the platform
+// Early warning (预警): the return rate of a SKU, a category or a merchant, or the
+// complaint rate of a merchant, above its own baseline raises one alert per episode, told to the merchant's staff and the platform
 // with the figures and the top reasons. CheckAlerts runs in serve every few minutes on
 // every replica: the stores keep one open alert per subject, so that a second replica's
 // insert of the same episode is refused and skipped.
 
-// AlertReason is one of an alert's top reasons with its cases in the window.
+// AlertReason is one of an alert's top reasons with its cases in the window (for a
+// complaint rate: a theme of the complaints, with their number), named in both languages.
 type AlertReason struct {
 	Reason string `json:"reason"`
 	Cases  int64  `json:"cases"`
+	ZH     string `json:"zh,omitempty"`
+	EN     string `json:"en,omitempty"`
 }
 
 // AlertView is an alert as the API and the pages show it.
@@ -183,12 +187,18 @@ func (a *App) SaveAlertRules(ctx context.Context, p Principal, in AlertRulesInpu
 	return r.Value, nil
 }
 
-// alertDims are the cells each kind of subject reads: its volume and return cases, and
-// its reasons.
-var alertDims = map[string]struct{ volume, reasons string }{
-	warning.KindSKU:      {analytics.DimSKU, analytics.DimSKUReason},
-	warning.KindCategory: {analytics.DimCategory, analytics.DimCategoryReason},
-	warning.KindMerchant: {analytics.DimAll, analytics.DimReason},
+// alertDims are the cells each kind of subject reads: its volume (order items), its
+// events (return cases, or complaints) and its reasons (or the complaints' themes).
+var alertDims = map[string]struct{ volume, reasons, events string }{
+	warning.KindSKU:                {analytics.DimSKU, analytics.DimSKUReason, analytics.MCases},
+	warning.KindCategory:           {analytics.DimCategory, analytics.DimCategoryReason, analytics.MCases},
+	warning.KindMerchant:           {analytics.DimAll, analytics.DimReason, analytics.MCases},
+	warning.KindMerchantComplaints: {analytics.DimAll, analytics.DimTheme, analytics.MComplaints},
+}
+
+// wholeMerchant: the subject is a merchant, not one of its SKUs or categories.
+func wholeMerchant(kind string) bool {
+	return kind == warning.KindMerchant || kind == warning.KindMerchantComplaints
 }
 
 // CheckAlerts folds what waits into the report cells, then steps every subject's episode
@@ -281,11 +291,11 @@ func alertSeries(ctx context.Context, tx store.Tx, kind, from, to string) (map[w
 		return nil, fmt.Errorf("alert kind %q", kind)
 	}
 	by := []string{"merchant", "k1", "day"}
-	if kind == warning.KindMerchant {
+	if wholeMerchant(kind) {
 		by = []string{"merchant", "day"}
 	}
 	sums, err := tx.QueryCells(ctx, store.CellQuery{Dim: dims.volume, From: from, To: to,
-		Metrics: []string{analytics.MItems, analytics.MCases}, By: by})
+		Metrics: []string{analytics.MItems, dims.events}, By: by})
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +313,7 @@ func alertSeries(ctx context.Context, tx store.Tx, kind, from, to string) (map[w
 		switch c.Metric {
 		case analytics.MItems:
 			d.Volume += c.N
-		case analytics.MCases:
+		case dims.events:
 			d.Events += c.N
 		}
 		out[s] = days
@@ -314,9 +324,9 @@ func alertSeries(ctx context.Context, tx store.Tx, kind, from, to string) (map[w
 // topReasons are a subject's three reasons with the most cases in the window.
 func topReasons(ctx context.Context, tx store.Tx, s warning.Subject, today time.Time, window int) ([]AlertReason, error) {
 	dims := alertDims[s.Kind]
-	q := store.CellQuery{Dim: dims.reasons, Merchant: s.Merchant, K1: s.Key, Metrics: []string{analytics.MCases},
+	q := store.CellQuery{Dim: dims.reasons, Merchant: s.Merchant, K1: s.Key, Metrics: []string{dims.events},
 		From: today.AddDate(0, 0, -(window - 1)).Format(time.DateOnly), To: today.Format(time.DateOnly), By: []string{"k2"}}
-	if s.Kind == warning.KindMerchant {
+	if wholeMerchant(s.Kind) {
 		q.K1, q.By = "", []string{"k1"}
 	}
 	sums, err := tx.QueryCells(ctx, q)
@@ -326,11 +336,11 @@ func topReasons(ctx context.Context, tx store.Tx, s warning.Subject, today time.
 	out := []AlertReason{}
 	for _, c := range sums {
 		r := cmp.Or(c.K2, c.K1)
-		if s.Kind == warning.KindMerchant {
+		if wholeMerchant(s.Kind) {
 			r = c.K1
 		}
 		if c.N > 0 {
-			out = append(out, AlertReason{Reason: r, Cases: c.N})
+			out = append(out, namedReason(s.Kind, r, c.N))
 		}
 	}
 	slices.SortFunc(out, func(x, y AlertReason) int {
@@ -351,22 +361,19 @@ func (a *App) tellAlert(ctx context.Context, tx store.Tx, al store.Alert, reason
 	if subject == "" {
 		subject = al.Merchant
 	}
-	var why string
-	for i, r := range reasons {
-		if i > 0 {
-			why += ", "
-		}
-		why += fmt.Sprintf("%s %d", r.Reason, r.Cases)
+	rateZH, rateEN, eventsZH, eventsEN, whyZH, whyEN := "退货率", "return rate", "件售后", "cases", "主要原因", "top reasons"
+	if al.Kind == warning.KindMerchantComplaints {
+		rateZH, rateEN, eventsZH, eventsEN, whyZH, whyEN = "投诉率", "complaint rate", "条投诉", "complaints", "主要主题", "top themes"
 	}
 	title := store.Text{
-		ZH: fmt.Sprintf("预警:%s 的退货率升至 %.1f%%", subject, al.Rate*100),
-		EN: fmt.Sprintf("Alert: the return rate of %s rose to %.1f%%", subject, al.Rate*100),
+		ZH: fmt.Sprintf("预警:%s 的%s升至 %.1f%%", subject, rateZH, al.Rate*100),
+		EN: fmt.Sprintf("Alert: the %s of %s rose to %.1f%%", rateEN, subject, al.Rate*100),
 	}
 	body := store.Text{
-		ZH: fmt.Sprintf("商家 %s 的%s %s:退货率 %.1f%%(基线 %.1f%%),%d 件商品中 %d 件售后;主要原因:%s",
-			al.Merchant, kindZH[al.Kind], subject, al.Rate*100, al.Baseline*100, al.Volume, al.Events, why),
-		EN: fmt.Sprintf("Merchant %s, %s %s: return rate %.1f%% (baseline %.1f%%), %d cases on %d items; top reasons: %s",
-			al.Merchant, al.Kind, subject, al.Rate*100, al.Baseline*100, al.Events, al.Volume, why),
+		ZH: fmt.Sprintf("商家 %s 的%s %s:%s %.1f%%(基线 %.1f%%),%d 件商品,%d %s;%s:%s",
+			al.Merchant, kindZH[al.Kind], subject, rateZH, al.Rate*100, al.Baseline*100, al.Volume, al.Events, eventsZH, whyZH, whyOf(reasons, true)),
+		EN: fmt.Sprintf("Merchant %s, %s %s: %s %.1f%% (baseline %.1f%%), %d %s on %d items; %s: %s",
+			al.Merchant, al.Kind, subject, rateEN, al.Rate*100, al.Baseline*100, al.Events, eventsEN, al.Volume, whyEN, whyOf(reasons, false)),
 	}
 	for _, r := range rs {
 		if _, err := tx.InsertNotification(ctx, store.Notification{Recipient: r.person, Source: "alert:" + al.ID,
@@ -377,4 +384,38 @@ func (a *App) tellAlert(ctx context.Context, tx store.Tx, al store.Alert, reason
 	return nil
 }
 
-var kindZH = map[string]string{warning.KindSKU: "商品", warning.KindCategory: "类目", warning.KindMerchant: "店铺"}
+var kindZH = map[string]string{warning.KindSKU: "商品", warning.KindCategory: "类目", warning.KindMerchant: "店铺",
+	warning.KindMerchantComplaints: "店铺"}
+
+// whyOf lists the top reasons by name with their numbers.
+func whyOf(reasons []AlertReason, zh bool) string {
+	var why string
+	for i, r := range reasons {
+		if i > 0 {
+			why += ", "
+		}
+		name := r.EN
+		if zh {
+			name = r.ZH
+		}
+		why += fmt.Sprintf("%s %d", name, r.Cases)
+	}
+	return why
+}
+
+// namedReason names a return reason by the policy's reason codes, a complaint theme by
+// the analytics themes (an unknown code keeps its code as its name).
+func namedReason(kind, code string, n int64) AlertReason {
+	r := AlertReason{Reason: code, Cases: n, ZH: code, EN: code}
+	if kind == warning.KindMerchantComplaints {
+		for _, th := range analytics.DefaultThemes {
+			if th.Code == code {
+				r.ZH, r.EN = th.Zh, th.En
+			}
+		}
+		return r
+	}
+	l := aftersale.Reason(code).Info().Label
+	r.ZH, r.EN = l.ZH, l.EN
+	return r
+}

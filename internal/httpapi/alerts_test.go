@@ -17,7 +17,7 @@ import (
 // reasons, once per episode.
 
 // addSKUDay writes one day's report cells of shop's SKU-1 (category shoes): items sold
-// and cases (by reason: quality for all but two, which are size), and the category's and
+// and cases (by reason: quality defect for all but two, which are size or fit), and the category's and
 // merchant's, in which the SKU is a tenth of the volume (their rates stay near their own).
 func addSKUDay(t *testing.T, env *apitest.Env, merchant, day string, items, cases int64) {
 	t.Helper()
@@ -27,8 +27,8 @@ func addSKUDay(t *testing.T, env *apitest.Env, merchant, day string, items, case
 	cells := []store.Cell{
 		c(analytics.DimSKU, "SKU-1", "shoes", analytics.MItems, items),
 		c(analytics.DimSKU, "SKU-1", "shoes", analytics.MCases, cases),
-		c(analytics.DimSKUReason, "SKU-1", "quality", analytics.MCases, cases-2),
-		c(analytics.DimSKUReason, "SKU-1", "size", analytics.MCases, 2),
+		c(analytics.DimSKUReason, "SKU-1", "quality_defect", analytics.MCases, cases-2),
+		c(analytics.DimSKUReason, "SKU-1", "size_fit", analytics.MCases, 2),
 		c(analytics.DimCategory, "shoes", "", analytics.MItems, 10*items),
 		c(analytics.DimCategory, "shoes", "", analytics.MCases, 45+cases),
 		c(analytics.DimAll, "", "", analytics.MItems, 10*items),
@@ -125,9 +125,9 @@ func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
 			a.Volume != 100 || a.Events != 15 || a.Rate != 0.15 || a.Baseline < 0.0499 || a.Baseline > 0.0501 {
 			t.Errorf("alert %+v: want SKU-1 of shop-1 at 0.15 against 0.05 on 100 items", a)
 		}
-		if len(a.TopReasons) != 2 || a.TopReasons[0] != (app.AlertReason{Reason: "quality", Cases: 13}) ||
-			a.TopReasons[1] != (app.AlertReason{Reason: "size", Cases: 2}) {
-			t.Errorf("top reasons %+v, want quality 13, size 2", a.TopReasons)
+		if len(a.TopReasons) != 2 || a.TopReasons[0] != (app.AlertReason{Reason: "quality_defect", Cases: 13, ZH: "质量问题", EN: "Quality defect"}) ||
+			a.TopReasons[1] != (app.AlertReason{Reason: "size_fit", Cases: 2, ZH: "尺码不合适", EN: "Size or fit"}) {
+			t.Errorf("top reasons %+v, want quality defect 13, size or fit 2, named", a.TopReasons)
 		}
 		if got := alertInbox(t, env); got["merchant1"] != 1 || got["supervisor1"] != 1 || got["admin1"] != 1 || got["merchant2"] != 0 {
 			t.Errorf("alert notifications %v: want one each to m1, sup and adm, none to m2", got)
@@ -158,8 +158,8 @@ func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
 		// The page: the merchant's staff see it with its figures and reasons, in zh and en;
 		// another merchant's staff naming shop-1 get the 404 page.
 		staff := env.Login(t, "staff1", env.User(t, "staff1", app.RoleMerchant, "shop-1"))
-		wantPage(t, getPageIn(t, env, staff, "/alerts", "en"), http.StatusOK, "Open alerts", "SKU SKU-1", "15.0%", "5.0%", "quality (13), size (2)")
-		wantPage(t, getPageIn(t, env, staff, "/alerts", "zh"), http.StatusOK, "进行中的预警", "主要原因")
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "en"), http.StatusOK, "Open alerts", "SKU SKU-1", "15.0%", "5.0%", "Quality defect (13), Size or fit (2)")
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "zh"), http.StatusOK, "进行中的预警", "主要原因", "质量问题 (13), 尺码不合适 (2)")
 		other := env.Login(t, "staff2", env.User(t, "staff2", app.RoleMerchant, "shop-2"))
 		if res := getPageIn(t, env, other, "/alerts?merchant=shop-1", "en"); res.Status != http.StatusNotFound {
 			t.Errorf("another merchant's alerts page: %d, want 404", res.Status)
@@ -176,6 +176,62 @@ func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
 		if d := getAlerts(t, env, m1, "?state=closed", http.StatusOK); len(d.Alerts) != 1 || d.Alerts[0].ClosedAt == nil {
 			t.Fatalf("closed alerts %+v", d.Alerts)
 		}
+	})
+}
+
+// A shop whose complaints quadruple against its own baseline raises one complaint-rate
+// alert (issue 16: "the return or complaint rate"), named by the complaints' themes; its
+// return rate, steady, raises none.
+func TestShopWhoseComplaintsRiseRaisesOneAlert(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC)
+		env.Merchant(t, "shop-1")
+		env.User(t, "merchant1", app.RoleMerchant, "shop-1")
+		day := func(i int) string { return analytics.Day(start.AddDate(0, 0, i)) }
+		add := func(i int, complaints, service int64) {
+			c := func(dim, k1, metric string, n int64) store.Cell {
+				return store.Cell{Merchant: "shop-1", Dim: dim, K1: k1, Day: day(i), Metric: metric, N: n}
+			}
+			cells := []store.Cell{
+				c(analytics.DimAll, "", analytics.MItems, 200), c(analytics.DimAll, "", analytics.MCases, 10),
+				c(analytics.DimAll, "", analytics.MComplaints, complaints),
+				c(analytics.DimTheme, "service", analytics.MComplaints, service),
+				c(analytics.DimTheme, "logistics", analytics.MComplaints, complaints-service),
+			}
+			if err := env.Store.Update(ctx, func(tx store.Tx) error { return tx.AddCells(ctx, cells) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 28 {
+			add(i, 2, 1)
+			env.Clock.Set(start.AddDate(0, 0, i))
+			if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 0 {
+				t.Fatalf("steady day %d: opened %d, %v", i, opened, err)
+			}
+		}
+		add(28, 8, 6)
+		env.Clock.Set(start.AddDate(0, 0, 28))
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 1 {
+			t.Fatalf("the day complaints quadrupled: opened %d, %v; want 1", opened, err)
+		}
+		d := getAlerts(t, env, env.Token(t, app.RoleMerchant, "shop-1"), "?state=open", http.StatusOK)
+		if len(d.Alerts) != 1 {
+			t.Fatalf("open alerts %+v, want one", d.Alerts)
+		}
+		a := d.Alerts[0]
+		if a.Kind != "merchant_complaints" || a.Key != "" || a.Volume != 200 || a.Events != 8 || a.Rate != 0.04 {
+			t.Errorf("alert %+v: want shop-1's complaint rate 8 on 200 items", a)
+		}
+		if len(a.TopReasons) != 2 || a.TopReasons[0] != (app.AlertReason{Reason: "service", Cases: 6, ZH: "服务态度", EN: "Service and attitude"}) {
+			t.Errorf("top themes %+v, want service 6 first, named", a.TopReasons)
+		}
+		if got := alertInbox(t, env); got["merchant1"] != 1 {
+			t.Errorf("notifications %v: want one to merchant1", got)
+		}
+		staff := env.Login(t, "staff1", env.User(t, "staff1", app.RoleMerchant, "shop-1"))
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "en"), http.StatusOK, "Shop complaints", "4.0%", "Service and attitude (6)")
+		wantPage(t, getPageIn(t, env, staff, "/alerts", "zh"), http.StatusOK, "店铺投诉", "服务态度 (6)")
 	})
 }
 

@@ -17,6 +17,9 @@ const (
 	KindSKU      = "sku"
 	KindCategory = "category"
 	KindMerchant = "merchant"
+	// KindMerchantComplaints is a merchant's complaint rate: complaints filed per order
+	// item sold (complaints are about a shop, not about lines).
+	KindMerchantComplaints = "merchant_complaints"
 )
 
 // Subject is what a rate belongs to: a SKU, a category or a whole merchant.
@@ -51,7 +54,7 @@ type AlertRules struct {
 var Default = AlertRules{
 	Alpha: 0.2, WarmupDays: 7, HistoryDays: 28, WindowDays: 1,
 	Threshold: 2.0, CloseRatio: 1.5, QuietDays: 3, MinVolume: 20, MinEvents: 5,
-	Kinds: []string{KindSKU, KindCategory, KindMerchant},
+	Kinds: []string{KindSKU, KindCategory, KindMerchant, KindMerchantComplaints},
 }
 
 // FieldError is a rule that is out of range, with the field's path.
@@ -86,8 +89,9 @@ func (r AlertRules) Check() error {
 		return bad("min_events", "须至少为 1", "must be at least 1")
 	}
 	for i, k := range r.Kinds {
-		if k != KindSKU && k != KindCategory && k != KindMerchant {
-			return bad(fmt.Sprintf("kinds[%d]", i), "须为 sku、category 或 merchant", "must be sku, category or merchant")
+		if k != KindSKU && k != KindCategory && k != KindMerchant && k != KindMerchantComplaints {
+			return bad(fmt.Sprintf("kinds[%d]", i), "须为 sku、category、merchant 或 merchant_complaints",
+				"must be sku, category, merchant or merchant_complaints")
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 
@@ -21,6 +22,7 @@ type AlertsData struct {
 type AlertRow struct {
 	app.AlertView
 	Rate, Baseline string
+	Reasons        []string // the top reasons (or themes) by name in the reader's language, with their numbers
 }
 
 func percent(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
@@ -32,15 +34,22 @@ func (pg *Pages) Alerts(w http.ResponseWriter, r *http.Request, v *Visit) error 
 		return err
 	}
 	d := &AlertsData{}
+	p := pg.page(r, v, "alerts.title")
 	for _, a := range list.Alerts {
 		row := AlertRow{AlertView: a, Rate: percent(a.Rate), Baseline: percent(a.Baseline)}
+		for _, t := range a.TopReasons {
+			name := cmp.Or(t.ZH, t.Reason)
+			if v.Lang == EN {
+				name = cmp.Or(t.EN, t.Reason)
+			}
+			row.Reasons = append(row.Reasons, fmt.Sprintf("%s (%d)", name, t.Cases))
+		}
 		if a.State == "open" {
 			d.Open = append(d.Open, row)
 		} else {
 			d.Recent = append(d.Recent, row)
 		}
 	}
-	p := pg.page(r, v, "alerts.title")
 	p.Data = d
 	pg.render(w, r, http.StatusOK, "alerts", p)
 	return nil
