@@ -296,7 +296,7 @@ func fillPath(t *testing.T, template string, ids map[string][]string) []string {
 		values = ids["reviews"]
 	case template == "/api/v1/risk/customers/{id}":
 		values = ids["customers"]
-	case strings.HasPrefix(template, "/api/v1/plans/{id}"):
+	case strings.HasPrefix(template, "/api/v1/plans/{id}"), strings.HasPrefix(template, "/plans/{id}"):
 		values = []string{"no-such-plan"} // the platform's emergency plans: no merchant's
 	case template == "/api/v1/reports/{name}":
 		values = analytics.Names()

@@ -121,10 +121,13 @@ type Page struct {
 	Who  app.Principal
 	Nav  []NavLink
 	// Bell is the link to the inbox with the unread count (nil: no inbox).
-	Bell   *Bell
-	Flash  string // a message after a form posted and redirected (?done=key)
-	Status int
-	Data   any
+	Bell  *Bell
+	Flash string // a message after a form posted and redirected (?done=key)
+	// Banners are the notices of the emergency plans active now, in the page's language
+	// (customers' pages only).
+	Banners []string
+	Status  int
+	Data    any
 }
 
 // NavLink is an entry of the header's navigation.
@@ -194,7 +197,27 @@ func (pg *Pages) pageCounted(r *http.Request, v *Visit, bell *Bell, titleKey str
 		}
 	}
 	p.Nav = pg.nav(v, r.URL.Path)
+	if v.Principal.Role == app.RoleCustomer {
+		p.Banners = pg.banners(r, v)
+	}
 	return p
+}
+
+// banners are the notices of the active emergency plans in the visitor's language, read
+// once per page; a failure is logged and the page shown without them.
+func (pg *Pages) banners(r *http.Request, v *Visit) []string {
+	bs, err := pg.app.ActiveBanners(r.Context())
+	if err != nil {
+		pg.log.WarnContext(r.Context(), "plan banners", slog.String("error", err.Error()))
+		return nil
+	}
+	out := make([]string, 0, len(bs))
+	for _, b := range bs {
+		if s := b.In(string(v.Lang)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // nav is the header's links for the visitor's role: /money for the roles the
@@ -204,7 +227,9 @@ func (pg *Pages) pageCounted(r *http.Request, v *Visit, bell *Bell, titleKey str
 // admins (who read them); webhooks for merchant staff and admins; the help centre for
 // customers and visitors without a session, the knowledge base's editor for the desk;
 // canned replies for whoever answers customers, quality reviews and the assignment rules
-// for the desk; the dashboard and the scorecards for every role that reads reports.
+// for the desk; the dashboard and the scorecards for every role that reads reports; the
+// early warning for whoever reads alerts (merchant staff and the desk), the emergency plans
+// and the risk watch list for supervisors and admins.
 func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	type item struct{ href, key string }
 	queue, supervisor, moneyPage, admin := item{"/queue", "nav.queue"}, item{"/supervisor", "nav.supervisor"}, item{"/money", "nav.money"}, item{"/admin", "nav.admin"}
@@ -213,6 +238,7 @@ func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	help, kbEditor := item{"/help", "nav.help"}, item{"/kb", "nav.kb"}
 	replies, reviews, rules := item{"/replies", "nav.replies"}, item{"/reviews", "nav.reviews"}, item{"/desk/rules", "nav.desk_rules"}
 	dashboard, scorecards := item{"/dashboard", "nav.dashboard"}, item{"/scorecards", "nav.scorecards"}
+	alerts, plans, watchlist := item{"/alerts", "nav.alerts"}, item{"/plans", "nav.plans"}, item{"/risk/watchlist", "nav.watchlist"}
 	var links []item
 	switch v.Principal.Role {
 	case "":
@@ -220,13 +246,13 @@ func (pg *Pages) nav(v *Visit, current string) []NavLink {
 	case app.RoleCustomer:
 		links = []item{{"/", "nav.mine"}, disputes, complaints, help}
 	case app.RoleMerchant:
-		links = []item{queue, disputes, complaints, moneyPage, webhooks, replies, dashboard, scorecards}
+		links = []item{queue, disputes, complaints, moneyPage, webhooks, replies, dashboard, scorecards, alerts}
 	case app.RoleAgent:
-		links = []item{queue, tasks, disputes, complaints, kbEditor, replies, reviews, rules, dashboard, scorecards}
+		links = []item{queue, tasks, disputes, complaints, kbEditor, replies, reviews, rules, dashboard, scorecards, alerts}
 	case app.RoleSupervisor:
-		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage, kbEditor, replies, reviews, rules, dashboard, scorecards}
+		links = []item{queue, supervisor, tasks, disputes, complaints, moneyPage, kbEditor, replies, reviews, rules, dashboard, scorecards, alerts, plans, watchlist}
 	case app.RoleAdmin:
-		links = []item{admin, tasks, complaints, moneyPage, webhooks, kbEditor, replies, reviews, rules, dashboard, scorecards}
+		links = []item{admin, tasks, complaints, moneyPage, webhooks, kbEditor, replies, reviews, rules, dashboard, scorecards, alerts, plans, watchlist}
 	}
 	var out []NavLink
 	for _, l := range links {
