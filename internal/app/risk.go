@@ -37,7 +37,7 @@ type RiskView struct {
 type WatchView struct {
 	Customer string    `json:"customer"`
 	Reason   string    `json:"reason"`
-	By       string    `json:"by"`
+	By       string    `json:"by" jsonschema:"description=the staff account's username (a token's id when a token added it)"`
 	At       time.Time `json:"at"`
 }
 
@@ -165,7 +165,8 @@ func (a *App) CustomerRisk(ctx context.Context, p Principal, customer string) (*
 }
 
 // CaseRisk is the score a case's customer had when the case was opened, for the staff who
-// may read the customer's score; nil when none was kept or the principal may not read it.
+// may read the customer's score, with the watch list's entry as it is now; nil when none
+// was kept or the principal may not read it.
 func (a *App) CaseRisk(ctx context.Context, p Principal, caseID string) (*RiskView, error) {
 	if p.Role == RoleCustomer || p.Role == RoleIntegration {
 		return nil, nil
@@ -189,11 +190,17 @@ func (a *App) CaseRisk(ctx context.Context, p Principal, caseID string) (*RiskVi
 		}
 		v = &RiskView{Customer: rec.Case.CustomerID, Score: r.Score, Level: policy.RiskLevel(r.Score), Reasons: []RiskReason{}}
 		_ = json.Unmarshal(r.Reasons, &v.Reasons)
-		_, werr := tx.Watch(ctx, rec.Case.CustomerID)
-		v.WatchListed = werr == nil
+		w, err := tx.Watch(ctx, rec.Case.CustomerID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		wv := watchView(w)
+		v.WatchListed, v.Watch = true, &wv
 		return nil
 	})
-	return v, err
+	return v, fromCore(err)
 }
 
 func watchView(w store.WatchEntry) WatchView {
@@ -251,8 +258,8 @@ func (a *App) AddToWatchList(ctx context.Context, p Principal, in WatchInput) (R
 			return nil, 0, err
 		}
 		w := store.WatchEntry{CustomerID: in.Customer, Reason: in.Reason, By: p.ID, At: tx.Now()}
-		if p.User != "" {
-			w.By = p.User
+		if name := staffName(ctx, tx, p); name != "" { // a person reads the list: the username
+			w.By = name
 		}
 		if err := tx.AddWatch(ctx, w); err != nil {
 			return nil, 0, err

@@ -568,7 +568,7 @@ func (aw *accessWorld) request(t *testing.T, op string, p principal, tg target) 
 		return p.as(apitest.Request{Method: http.MethodGet, Path: "/metrics"})
 	}
 	for _, more := range []func(*testing.T, string, principal, target) (apitest.Request, bool){
-		aw.disputeRequest, aw.logisticsRequest, aw.logisticsPageRequest, aw.webhookPageRequest, aw.deskRequest, aw.helpPageRequest, aw.deskPageRequest, aw.surveyPageRequest, aw.reportRequest, aw.alertRequest, aw.assistantRequest, aw.triageRequest, aw.riskRequest, aw.planRequest, aw.planPageRequest, aw.analyticsPageRequest} {
+		aw.disputeRequest, aw.logisticsRequest, aw.logisticsPageRequest, aw.webhookPageRequest, aw.deskRequest, aw.helpPageRequest, aw.deskPageRequest, aw.surveyPageRequest, aw.reportRequest, aw.alertRequest, aw.assistantRequest, aw.triageRequest, aw.riskRequest, aw.riskPageRequest, aw.planRequest, aw.planPageRequest, aw.analyticsPageRequest} {
 		if r, ok := more(t, op, p, tg); ok {
 			return r
 		}

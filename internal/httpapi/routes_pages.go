@@ -238,4 +238,4 @@ var pageRoutes = []route{
 }
 
 // routes are the API's and the pages'.
-var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, deskRoutes, analyticsRoutes, triageRoutes, assistantRoutes, alertRoutes, planRoutes, riskRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, deskPageRoutes, helpPageRoutes, analyticsPageRoutes, alertPageRoutes, planPageRoutes, analyticsFormRoutes, assistantPageRoutes, adminPageRoutes)
+var routes = slices.Concat(apiRoutes, moneyRoutes, disputeRoutes, logisticsRoutes, deskRoutes, analyticsRoutes, triageRoutes, assistantRoutes, alertRoutes, planRoutes, riskRoutes, pageRoutes, moneyPageRoutes, disputePageRoutes, logisticsPageRoutes, webhookPageRoutes, deskPageRoutes, helpPageRoutes, analyticsPageRoutes, alertPageRoutes, planPageRoutes, riskPageRoutes, analyticsFormRoutes, assistantPageRoutes, adminPageRoutes)

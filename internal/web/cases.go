@@ -101,6 +101,9 @@ type CaseData struct {
 	Survey *CaseSurvey
 	// Triage is smart triage's suggestion for the application (triage.go); nil for customers.
 	Triage *CaseTriage
+	// Risk is the customer's abuse risk score at application (risk.go); nil for customers
+	// and for staff who may not read it.
+	Risk *CaseRisk
 }
 
 // FormProblem is a refused form: the action, the general message and the field messages.
@@ -151,6 +154,9 @@ func (pg *Pages) caseData(r *http.Request, v *Visit) (*CaseData, error) {
 		return nil, err
 	}
 	if d.Triage, err = pg.caseTriage(r, v, c); err != nil {
+		return nil, err
+	}
+	if d.Risk, err = pg.caseRisk(r, v, c); err != nil {
 		return nil, err
 	}
 	for _, a := range c.AllowedActions {
