@@ -165,7 +165,7 @@ func TestPlanPagesWriteRunAndDrill(t *testing.T) {
 		// for the desk and merchant staff too; none of them for customers.
 		wantPage(t, getPageIn(t, env, sup, "/plans", "en"), http.StatusOK,
 			`href="/alerts">Alerts</a>`, `href="/plans" aria-current="page">Plans</a>`, `href="/risk/watchlist">Watch list</a>`)
-		wantPage(t, getPageIn(t, env, admin, "/plans", "zh"), http.StatusOK, `>预警</a>`, `>应急预案</a>`, `>风险名单</a>`)
+		wantPage(t, getPageIn(t, env, admin, "/plans", "zh"), http.StatusOK, `>预警</a>`, `>应急预案</a>`, `>观察名单</a>`)
 		queue := getPageIn(t, env, agent, "/queue", "en")
 		wantPage(t, queue, http.StatusOK, `href="/alerts"`)
 		home := getPageIn(t, env, customer, "/", "en")
