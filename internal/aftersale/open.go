@@ -16,7 +16,7 @@ type Opening struct {
 	OrderNo    string
 	MerchantID string
 	CustomerID string
-	Actor      Actor // the customer, or an agent entering a phone or e-mail request
+	Actor      Actor // the customer, an agent entering a phone or e-mail request, or the system (a recall plan)
 
 	Type         Type
 	Reason       Reason
@@ -105,8 +105,10 @@ func (o *Opening) validate() error {
 		return invalid("refund_method", "退款方式应为 original、balance 或 bank_card", "the refund method must be original, balance or bank_card")
 	case o.RefundMethod == RefundOriginal && o.PaymentMethod == "cod":
 		return invalid("refund_method", "货到付款的订单不能原路退回,请选择退至余额或银行卡", "a cash-on-delivery order cannot be refunded the original way: choose balance or bank_card")
-	case o.Actor.Role != Customer && o.Actor.Role != Agent && o.Actor.Role != Supervisor:
-		return invalid("actor", "只有买家或客服可以提交申请", "only a customer, or an agent on a customer's behalf, may apply")
+	case o.Actor.Role != Customer && o.Actor.Role != Agent && o.Actor.Role != Supervisor && o.Actor.Role != System:
+		// System: the platform on the customer's behalf (a recall plan opens the cases of a
+		// recalled product); the application layer lets no integration apply.
+		return invalid("actor", "只有买家、客服或平台可以提交申请", "only a customer, or an agent or the platform on a customer's behalf, may apply")
 	case !o.ItemsPaid.Currency.Valid():
 		return invalid("currency", "未知币种", fmt.Sprintf("unknown currency %q", o.ItemsPaid.Currency))
 	case !o.Priority.Valid():

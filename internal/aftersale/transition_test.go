@@ -87,7 +87,7 @@ func TestOpenRefusesIncompleteApplications(t *testing.T) {
 		{"items", func(o *as.Opening) { o.Items = nil }},
 		{"refund_method", func(o *as.Opening) { o.RefundMethod = "cash" }},
 		{"actor", func(o *as.Opening) { o.Actor.Role = as.Merchant }},
-		{"actor", func(o *as.Opening) { o.Actor.Role = as.System }},
+		{"actor", func(o *as.Opening) { o.Actor.Role = "carrier" }},
 		{"currency", func(o *as.Opening) { o.ItemsPaid = money.New(10000, "XYZ") }},
 		{"refund_amount", func(o *as.Opening) { o.RefundAmount = money.Yuan(-1) }},
 		{"items[0]", func(o *as.Opening) { o.Items[0].SKU = "" }},

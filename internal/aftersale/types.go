@@ -80,7 +80,10 @@ const (
 	ChangedMind      Reason = "changed_mind"
 	OutOfStock       Reason = "out_of_stock"
 	PriceProtection  Reason = "price_protection"
-	OtherReason      Reason = "other"
+	// ProductRecall is a case a recall plan (应急预案, package plan) opens for a recalled
+	// product; the seller's fault, so the merchant pays the return shipping.
+	ProductRecall Reason = "recall"
+	OtherReason   Reason = "other"
 )
 
 // ReasonInfo describes a reason code.
@@ -106,6 +109,7 @@ var reasons = []ReasonInfo{
 	{ChangedMind, Text{"不想要了", "Changed mind"}, false},
 	{OutOfStock, Text{"缺货", "Out of stock"}, true},
 	{PriceProtection, Text{"价格保护", "Price protection"}, false},
+	{ProductRecall, Text{"商品召回", "Product recall"}, true},
 	{OtherReason, Text{"其他", "Other"}, false},
 }
 

@@ -33,6 +33,9 @@ type ApplyInput struct {
 	// Device identifies the customer's device (the shop's device id), for the risk score's
 	// accounts sharing a device.
 	Device string `json:"device,omitempty" jsonschema:"description=the customer's device id as the shop knows it"`
+	// by, when set, opens the case as this actor instead of the principal's: the platform
+	// on the customer's behalf (a recall plan, plans_recall.go). Never read from a request.
+	by *aftersale.Actor
 }
 
 // EvaluateInput is a dry run of an application at a time (POST /api/v1/policy/evaluate).
@@ -178,6 +181,9 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	actor, _ := p.actor()
+	if in.by != nil {
+		actor = *in.by
+	}
 	op := aftersale.Opening{
 		ID: id.String(), Number: caseNumber(now.In(a.engine.Calendar().Location()), seq), OrderNo: o.No, MerchantID: o.Merchant, CustomerID: o.Customer,
 		Actor: actor, Type: in.Type, Reason: in.Reason, Description: in.Description, Evidence: evidence,
@@ -209,7 +215,8 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if err := keepCaseRisk(ctx, tx, res.Case.ID, score); err != nil {
 		return nil, err
 	}
-	if err := a.triageSubject(ctx, tx, &res.Case, "case", res.Case.ID, in.Description, true); err != nil {
+	// The platform's own text (a recall plan's) alerts no supervisor: hundreds of them would.
+	if err := a.triageSubject(ctx, tx, &res.Case, "case", res.Case.ID, in.Description, in.by == nil); err != nil {
 		return nil, err
 	}
 	events := []aftersale.Event{res.Event}

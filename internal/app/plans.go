@@ -250,7 +250,8 @@ func (a *App) setPlanState(ctx context.Context, tx *txn, rec store.PlanRecord, o
 
 // CheckPlans starts the plans whose trigger holds and ends the active ones by their end
 // rule (serve runs it every minute, on every replica: a plan changes only at the version
-// read, so a replica that lost the race skips it). It returns how many plans changed.
+// read, so a replica that lost the race skips it), and goes on with the started recall
+// plans' lines (continueRecalls). It returns how many plans started or ended.
 func (a *App) CheckPlans(ctx context.Context) (int, error) {
 	sys := Principal{Role: RoleAdmin, ID: "system"}
 	var recs []store.PlanRecord
@@ -268,8 +269,10 @@ func (a *App) CheckPlans(ctx context.Context) (int, error) {
 	}
 	changed := 0
 	for _, rec := range recs {
+		var done *txn
 		err := a.store.Update(ctx, func(stx store.Tx) error {
 			tx := &txn{Tx: stx, p: sys}
+			done = tx
 			cur, err := tx.Plan(ctx, rec.ID)
 			if err != nil {
 				return err
@@ -301,8 +304,9 @@ func (a *App) CheckPlans(ctx context.Context) (int, error) {
 		} else if err != nil {
 			return changed, fmt.Errorf("check plan %s: %w", rec.ID, err)
 		}
+		a.committed(done) // a started recall plan's cases: their timers and outbox
 	}
-	return changed, nil
+	return changed, a.continueRecalls(ctx, recs)
 }
 
 // DrillInput is a drill: the surge to replay against a plan's effects.
@@ -356,11 +360,18 @@ func (a *App) ActiveBanners(ctx context.Context) ([]plan.Text, error) {
 
 // applyPlans applies the active plans' effects to a case being opened: its deadlines are
 // extended by the plans' working days on the business calendar (the longest extension of
-// the active plans counts, not their sum).
+// the active plans counts, not their sum). Reason recall is for the SKUs an active recall
+// plan recalls only (recallAllowed).
 func (a *App) applyPlans(ctx context.Context, tx store.Tx, res *aftersale.Result) error {
 	ps, err := activePlans(ctx, tx)
-	if err != nil || len(ps) == 0 {
+	if err != nil {
 		return err
+	}
+	if err := recallAllowed(ps, &res.Case); err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		return nil
 	}
 	days := 0
 	for _, p := range ps {
@@ -377,15 +388,4 @@ func (a *App) applyPlans(ctx context.Context, tx store.Tx, res *aftersale.Result
 		res.Effects.SetDeadlines[i].Due = cal.AddWorkingDays(res.Effects.SetDeadlines[i].Due, days)
 	}
 	return nil
-}
-
-// recall opens nothing yet: a recall plan's activation is recorded in its history with
-// its SKUs (opening cases for the orders holding them is still to come).
-func (a *App) recall(ctx context.Context, tx *txn, id string, p plan.Plan) error {
-	skus := p.RecalledSKUs()
-	if len(skus) == 0 {
-		return nil
-	}
-	d, _ := json.Marshal(map[string]any{"skus": skus})
-	return tx.AppendPlanEvent(ctx, store.PlanEvent{PlanID: id, Kind: "recall", Actor: "system", Detail: d})
 }

@@ -93,6 +93,9 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, now time.Time) TypeOption {
 	opt := TypeOption{Type: t, Label: t.Label(), Reasons: []ReasonOption{}}
 	for _, r := range aftersale.Reasons() {
+		if r.Code == aftersale.ProductRecall {
+			continue // a recall plan opens its cases itself (plans_recall.go)
+		}
 		req := policy.Request{Order: *o, Customer: policy.CustomerVars{ID: o.Customer}, Type: t, Reason: r.Code,
 			Items: []policy.RequestItem{{SKU: sku, Quantity: 1}}, RefundMethod: aftersale.RefundOriginal, Channel: "web", At: now}
 		if it, ok := o.Item(sku); ok && t == aftersale.Compensation {

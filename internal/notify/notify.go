@@ -65,7 +65,7 @@ var Events = []string{
 	"case.confirm_receipt", "case.refund", "case.ship_exchange", "case.quote",
 	"case.accept_quote", "case.decline_quote", "case.repair_done", "case.repair_failed",
 	"case.choose_exchange", "case.choose_return", "case.reship", "case.offer",
-	"case.accept_offer", "case.decline_offer", "case.confirm", "case.survey", "case.assigned", "case.cancel", "case.close",
+	"case.accept_offer", "case.decline_offer", "case.confirm", "case.survey", "case.recall", "case.assigned", "case.cancel", "case.close",
 	"case.escalate", "case.advance", "case.sla_warning", "case.sla_breach", "case.message",
 	"dispute.open", "dispute.admit", "dispute.dismiss", "dispute.request_evidence",
 	"dispute.submit_evidence", "dispute.propose", "dispute.accept_proposal",
@@ -108,6 +108,7 @@ var customerActs = map[string]bool{
 	"case.repair_failed":       true, // choose an exchange or a refund
 	"dispute.request_evidence": true,
 	"shipment.exception":       true, // the exception may offer the customer a choice
+	"case.recall":              true, // a recalled product: stop using it (a safety notice)
 }
 
 // MustAct reports whether event asks a recipient in role (an aftersale.Role: "customer",

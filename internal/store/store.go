@@ -279,6 +279,7 @@ type Tx interface {
 	Reporting
 	Alerts
 	Plans
+	Recalls
 	Risk
 	Assistant
 	Triage

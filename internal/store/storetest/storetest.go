@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Reporting", reportingTests},
 		{"Alerts", alertTests},
 		{"Plans", planTests},
+		{"Recalls", recallTests},
 		{"Assistant", assistantTests},
 		{"Triage", triageTests},
 		{"Risk", riskTests},
