@@ -121,6 +121,10 @@ func (m *Main) seedDemo(ctx context.Context, stacks []*stack, orders int, progre
 	}
 	fmt.Fprintf(m.Stdout, "demo data: %d merchants, %d customers, %d orders, %d cases (%d applications refused by policy, %d deadlines passed, %d disputes decided, %d complaints, %d carrier events) in %s\n",
 		sum.Merchants, sum.Customers, sum.Orders, sum.Cases, sum.Refused, sum.Timeouts, sum.Disputes, sum.Complaints, sum.CarrierEvents, time.Since(start).Round(time.Second))
+	if r := sum.Risk; r.HighRisk != "" {
+		fmt.Fprintf(m.Stdout, "risk and smart service (风控与智能客服): %s claimed parcels not received and is high-risk and on the watch list (/risk/watchlist), %s shares the address; %d alerts opened, one for SKU %s whose returns tripled (/alerts); %d emergency plans as drafts (/plans); the newest case is urgent (smoke) and its customer %s asked the assistant (/assistant?session=%s, with the login link below)\n",
+			r.HighRisk, r.SecondAccount, r.Alerts, r.AlertSKU, r.Plans, r.Urgent, r.Session)
+	}
 	return slices.Sorted(maps.Keys(sum.OrdersByMerchant)), nil
 }
 
@@ -312,7 +316,7 @@ func (m *Main) seedAnalytics(ctx context.Context, st *stack, merchants []string)
 			return fmt.Errorf("demo report schedule: %w", describe(err))
 		}
 	}
-	fmt.Fprintf(m.Stdout, "\nanalytics (数据分析): %d records in the report aggregates; last month's tiers: %s; dashboards at /dashboard, scorecards at /scorecards\n",
+	fmt.Fprintf(m.Stdout, "\nanalytics (数据分析): report aggregates up to date (%d records folded now); last month's tiers: %s; dashboards at /dashboard, scorecards at /scorecards\n",
 		folded, strings.Join(tiers, ", "))
 	return nil
 }

@@ -55,6 +55,7 @@ type Summary struct {
 	Disputes         int            // disputes the platform worked to their end
 	Complaints       int            // complaints customers filed
 	CarrierEvents    int            // carrier events reported (duplicates and out of order included)
+	Risk             RiskSummary    // what the run shows of risk, early warning, smart service and plans (risk.go)
 }
 
 // minimumOrders is the smallest run for which Seed guarantees a case in every state: below
@@ -147,6 +148,9 @@ func SeedParallel(ctx context.Context, workers []Worker, opts Options) (Summary,
 	for _, p := range parts {
 		s.gather(p)
 	}
+	if err := s.playRisk(); err != nil {
+		return Summary{}, fmt.Errorf("demo at %s: %w", s.t.In(s.loc).Format(time.DateTime), err)
+	}
 	return s.summary(), nil
 }
 
@@ -165,7 +169,8 @@ type sim struct {
 
 	people []person
 	orders []*orderSim
-	total  int // orders of the whole run
+	total  int        // orders of the whole run
+	risk   *riskStory // played after the orders (risk.go); nil when the run is too small
 	cases  []*caseSim
 	cast   cast
 
@@ -199,7 +204,7 @@ func (s *sim) deal(ctx context.Context, workers []Worker) []*sim {
 	parts := make([]*sim, len(workers))
 	for i, w := range workers {
 		p := newSim(ctx, w.App, w.Clock, s.opts)
-		p.start, p.t, p.people, p.cast, p.pushed, p.total = s.start, s.t, s.people, s.cast, s.pushed, len(s.orders)
+		p.start, p.t, p.people, p.cast, p.pushed, p.total = s.start, s.t, s.people, s.cast, s.pushed, s.total
 		parts[i] = p
 	}
 	for i, o := range s.orders {

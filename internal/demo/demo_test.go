@@ -155,6 +155,31 @@ func TestSeedPlaysOutHonestHistoryWithEveryState(t *testing.T) {
 		t.Errorf("types in the store %v, in the summary %v", byType, sum.ByType)
 	}
 
+	checkHistories(t, a, cases)
+
+	// The same seed gives the same data.
+	if !reflect.DeepEqual(sum, sum2) {
+		t.Errorf("same seed, different summaries:\n%+v\n%+v", sum, sum2)
+	}
+	if f1, f2 := fingerprint(cases), fingerprint(allCases(t, a2)); !slices.Equal(f1, f2) {
+		for i := range min(len(f1), len(f2)) {
+			if f1[i] != f2[i] {
+				t.Errorf("same seed, different cases: first difference\n%s\n%s", f1[i], f2[i])
+				break
+			}
+		}
+		if len(f1) != len(f2) {
+			t.Errorf("same seed: %d and %d cases", len(f1), len(f2))
+		}
+	}
+}
+
+// checkHistories checks that every case's history is complete, in order and before
+// "now", that the timeouts fired for everything due, and that no order line holds more
+// than was bought and paid.
+func checkHistories(t *testing.T, a *app.App, cases []app.CaseSummary) {
+	t.Helper()
+	ctx := context.Background()
 	// Every history is complete and in order, and happened before "now".
 	orders := map[string]bool{}
 	for _, cs := range cases {
@@ -205,22 +230,6 @@ func TestSeedPlaysOutHonestHistoryWithEveryState(t *testing.T) {
 			if it.Refunded < 0 || it.Reserved < 0 || it.Refunded+it.Reserved > it.PaidAmount {
 				t.Errorf("order %s line %s: refunded %d + reserved %d > paid %d", no, it.SKU, it.Refunded, it.Reserved, it.PaidAmount)
 			}
-		}
-	}
-
-	// The same seed gives the same data.
-	if !reflect.DeepEqual(sum, sum2) {
-		t.Errorf("same seed, different summaries:\n%+v\n%+v", sum, sum2)
-	}
-	if f1, f2 := fingerprint(cases), fingerprint(allCases(t, a2)); !slices.Equal(f1, f2) {
-		for i := range min(len(f1), len(f2)) {
-			if f1[i] != f2[i] {
-				t.Errorf("same seed, different cases: first difference\n%s\n%s", f1[i], f2[i])
-				break
-			}
-		}
-		if len(f1) != len(f2) {
-			t.Errorf("same seed: %d and %d cases", len(f1), len(f2))
 		}
 	}
 }
@@ -311,5 +320,140 @@ func BenchmarkSeedDefault(b *testing.B) {
 		}
 		b.ReportMetric(float64(sum.Cases), "cases")
 		b.Logf("%+v", sum)
+	}
+}
+
+// Issue 16 in the demo (risk.go): a customer of many "not received" claims scores high and
+// is on the watch list, a second account shares their address, a power bank whose returns
+// tripled has one open alert, the plans are written, the newest case is urgent (smoke) and
+// its customer has talked with the assistant — and every case of the story has an honest
+// history like the rest.
+func TestSeedShowsRiskAlertsPlansAndTheAssistant(t *testing.T) {
+	ctx := context.Background()
+	a, _, sum := MustSeed(t, demo.Options{Orders: 1500, Seed: 16, Now: now})
+	r := sum.Risk
+	t.Logf("%+v", sum)
+	if sum.Orders != 1500 {
+		t.Errorf("%d orders, want 1500: the story's orders are part of the run's", sum.Orders)
+	}
+	if r.HighRisk == "" || r.SecondAccount == "" || r.AlertSKU == "" || r.Urgent == "" || r.Session == "" {
+		t.Fatalf("the run has no story: %+v", r)
+	}
+	cases := allCases(t, a)
+	checkHistories(t, a, cases)
+
+	// Risk: the claimer's score comes from the claims; the second account's from the address.
+	high, err := a.CustomerRisk(ctx, supervisor, r.HighRisk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("high risk %s: %d %+v", r.HighRisk, high.Score, high.Reasons)
+	points := map[string]int{}
+	for _, why := range high.Reasons {
+		points[why.Code] = why.Points
+	}
+	if high.Score < 70 || high.Level != "high" || points["not_received"] < 30 || !high.WatchListed {
+		t.Errorf("the claimer %s: score %d (%s), reasons %v, watch-listed %v; want ≥ 70, not_received ≥ 30, on the watch list",
+			r.HighRisk, high.Score, high.Level, points, high.WatchListed)
+	}
+	claimsAlone := 0
+	for code, n := range points {
+		if code != "watch_listed" && code != "shared_address" {
+			claimsAlone += n
+		}
+	}
+	if claimsAlone < 70 {
+		t.Errorf("the claimer scores %d without the watch list and the address; the claims alone should make them high-risk", claimsAlone)
+	}
+	second, err := a.CustomerRisk(ctx, supervisor, r.SecondAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(second.Reasons, func(why app.RiskReason) bool { return why.Code == "shared_address" }) {
+		t.Errorf("the second account %s: reasons %+v, want shared_address", r.SecondAccount, second.Reasons)
+	}
+	watch, err := a.ListWatch(ctx, supervisor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(watch.Entries) != 1 || watch.Entries[0].Customer != r.HighRisk || watch.Entries[0].Reason == "" {
+		t.Errorf("watch list %+v, want the claimer with a reason", watch.Entries)
+	}
+	admin := app.Principal{Role: app.RoleAdmin, ID: "test-admin"}
+	audit, err := a.Audit(ctx, admin, app.AuditInput{Action: "risk.watch", Limit: 10})
+	if err != nil || len(audit.Items) != 1 || audit.Items[0].ResourceID != r.HighRisk {
+		t.Errorf("audit of the watch list: %+v, %v", audit, err)
+	}
+	claims, refusedForEvidence := 0, sum.Refusals["evidence_for_not_received"]
+	for _, c := range cases {
+		if c.Customer == r.HighRisk && c.Type == aftersale.RefundOnly && c.Reason == aftersale.NotReceived {
+			claims++
+		}
+	}
+	if claims < 3 || refusedForEvidence == 0 {
+		t.Errorf("the claimer's not-received cases: %d, refused for evidence: %d; want ≥ 3 and ≥ 1", claims, refusedForEvidence)
+	}
+
+	// Early warning: one open alert for the power bank, not one per case or per day.
+	alerts, err := a.Alerts(ctx, supervisor, app.AlertFilter{State: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sku []app.AlertView
+	for _, al := range alerts.Alerts {
+		t.Logf("alert %s %s/%s %s: %.1f%% on %.1f%%, %d of %d, %+v", al.State, al.Kind, al.Key, al.Merchant,
+			100*al.Rate, 100*al.Baseline, al.Events, al.Volume, al.TopReasons)
+		if al.Kind == "sku" && al.Key == r.AlertSKU {
+			sku = append(sku, al)
+		}
+	}
+	if len(sku) != 1 || sku[0].State != "open" || sku[0].Rate < 3*sku[0].Baseline*0.9 {
+		t.Errorf("alerts for %s: %+v; want exactly one, open, the rate about triple the baseline", r.AlertSKU, sku)
+	}
+
+	// Plans: a 双11 surge plan on intake per hour (two working days, a banner), a manual one,
+	// none active.
+	plans, err := a.Plans(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var surge, manual bool
+	for _, p := range plans {
+		if p.State == "active" {
+			t.Errorf("plan %q is active; the demo leaves its plans as drafts", p.Name.EN)
+		}
+		for _, tr := range p.Triggers {
+			switch tr.Kind {
+			case "intake_per_hour":
+				surge = surge || p.Effects.ExtendDeadlinesWD == 2 && p.Effects.Banner != nil && p.Effects.Banner.ZH != "" && p.Effects.Banner.EN != ""
+			case "manual":
+				manual = true
+			}
+		}
+	}
+	if len(plans) != r.Plans || !surge || !manual {
+		t.Errorf("plans %+v: want the surge plan and a manual one", plans)
+	}
+
+	// Triage and the assistant: the newest case is urgent, and its customer's conversation
+	// is kept.
+	newest := cases[0]
+	for _, c := range cases {
+		if c.CreatedAt.After(newest.CreatedAt) {
+			newest = c
+		}
+	}
+	if newest.Customer != r.Urgent || newest.Priority != aftersale.PriorityUrgent {
+		t.Errorf("the newest case %s of %s has priority %s; want the urgent one of %s", newest.Number, newest.Customer, newest.Priority, r.Urgent)
+	}
+	msgs, err := a.AssistantMessages(ctx, app.Principal{Role: app.RoleCustomer, Customer: r.Urgent, ID: r.Urgent}, r.Session)
+	if err != nil || len(msgs) < 4 {
+		t.Fatalf("the conversation: %+v, %v", msgs, err)
+	}
+	for _, m := range msgs {
+		t.Logf("%s (%s): %s", m.Role, m.Intent, m.Text)
+		if m.Intent == "unknown" {
+			t.Errorf("the assistant did not understand: %+v", msgs)
+		}
 	}
 }

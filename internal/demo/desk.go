@@ -88,8 +88,8 @@ func SeedDesk(ctx context.Context, a *app.App, agent, supervisor, agentName, sup
 		}
 		sum.Assigned++
 		// A few customers withdraw while the agent holds their case: ended cases of the
-		// agent's for the quality review.
-		if v := rep.Value; v != nil && withdrawn < 3 && v.State == aftersale.Requested {
+		// agent's for the quality review. Not the one who reported smoke (risk.go).
+		if v := rep.Value; v != nil && withdrawn < 3 && v.State == aftersale.Requested && v.Priority != aftersale.PriorityUrgent {
 			if _, err := a.Act(ctx, customer(v.Customer), v.ID, app.ActInput{Action: aftersale.Cancel, Version: v.Version, Note: "不需要了 / no longer needed"}, nil); err == nil {
 				withdrawn++
 			}

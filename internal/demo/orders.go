@@ -70,7 +70,8 @@ func (s *sim) plan() {
 			weights[d] *= dayElapsed(s.end)
 		}
 	}
-	counts := apportion(s.opts.Orders-len(pins), weights)
+	s.risk = s.newRiskStory()
+	counts := apportion(s.opts.Orders-len(pins)-s.risk.size(), weights)
 	for d, n := range counts {
 		date := first.AddDate(0, 0, d)
 		promo := promoted(date, peaks)
@@ -87,6 +88,8 @@ func (s *sim) plan() {
 	for i, o := range s.orders {
 		o.no = fmt.Sprintf("DD%s%06d", o.paid.Format("20060102"), i+1)
 	}
+	s.planRisk(today)
+	s.total = len(s.orders) + s.risk.size()
 }
 
 // newOrder invents an order paid at paid.
