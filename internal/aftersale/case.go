@@ -42,6 +42,10 @@ type Case struct {
 	// MerchantTier is the merchant's scorecard tier when the case was opened (policies may
 	// give low tiers shorter deadlines; the case keeps it so its deadlines stay the same).
 	MerchantTier string `json:"merchant_tier,omitempty"`
+	// SLAFactorBP scales the policy's SLA targets for this case, in basis points: an
+	// emergency plan active when it was opened (20000 doubles them, 5000 halves them); 0
+	// leaves them as they are. The case keeps it, so its clocks stay the same after the plan.
+	SLAFactorBP int `json:"sla_factor_bp,omitempty"`
 
 	// Terms decided by the policy at application (and revised by later actions).
 	PolicyVersion       string       `json:"policy_version"`

@@ -164,6 +164,11 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if err != nil {
 		return nil, fromCore(err)
 	}
+	plans, err := activePlans(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	planApprove(&d, plans, score, watched)
 	riskHold(&d, score, watched)
 	if !d.Eligible {
 		return nil, &Error{Code: CodeRefused, Message: d.Explanation, Decision: &d}
@@ -199,7 +204,7 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if err != nil {
 		return nil, fromCore(err)
 	}
-	if err := a.applyPlans(ctx, tx, &res); err != nil {
+	if err := a.applyPlans(plans, &res); err != nil {
 		return nil, err
 	}
 	decision, err := json.Marshal(&d)

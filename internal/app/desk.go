@@ -10,6 +10,7 @@ import (
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/complaint"
 	"github.com/aftersales/aftersales/internal/desk"
+	"github.com/aftersales/aftersales/internal/plan"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/text"
 )
@@ -289,13 +290,44 @@ func (a *App) routeItem(ctx context.Context, tx store.Tx, it desk.Item) (desk.De
 		return desk.Decision{}, false, nil
 	}
 	g := r.Groups[gi]
+	d, err := routeIn(ctx, tx, &r, g, it)
+	if err != nil || !d.Full {
+		return d, err == nil, err
+	}
+	// An active emergency plan's overflow: the work of a full group goes to the first of the
+	// plan's groups with room (or to its queue, when it is taken by hand).
+	ps, err := activePlans(ctx, tx)
+	if err != nil {
+		return d, false, err
+	}
+	for _, code := range plan.OverflowTo(planEffects(ps), g.Code) {
+		og, ok := r.Group(code)
+		if !ok {
+			continue
+		}
+		od, err := routeIn(ctx, tx, &r, og, it)
+		if err != nil {
+			return d, false, err
+		}
+		if !od.Full {
+			od.Why = desk.Text{ZH: "应急预案溢出:" + g.Name.ZH + "已满," + od.Why.ZH, EN: "emergency plan overflow: " + g.Name.EN + " is full; " + od.Why.EN}
+			return od, true, nil
+		}
+	}
+	return d, true, nil
+}
+
+// routeIn picks a member of group g for it by the group's strategy (desk.RouteIn), with
+// the members' open work, the round robin's cursor (moved when it picks someone) and who
+// may own work of the item's merchant.
+func routeIn(ctx context.Context, tx store.Tx, r *desk.Rules, g desk.Group, it desk.Item) (desk.Decision, error) {
 	load, err := tx.OpenLoad(ctx, g.Members, closedCaseStates, closedComplaintStates)
 	if err != nil {
-		return desk.Decision{}, false, err
+		return desk.Decision{}, err
 	}
 	last, err := tx.DeskCursor(ctx, g.Code)
 	if err != nil {
-		return desk.Decision{}, false, err
+		return desk.Decision{}, err
 	}
 	users := map[string]store.User{}
 	for _, m := range g.Members {
@@ -308,13 +340,13 @@ func (a *App) routeItem(ctx context.Context, tx store.Tx, it desk.Item) (desk.De
 		return ok && u.DisabledAt.IsZero() && (u.Role == string(RoleAgent) || u.Role == string(RoleSupervisor)) &&
 			(len(u.Scope) == 0 || slices.Contains(u.Scope, it.Merchant))
 	}
-	d := desk.Route(&r, it, load, last, eligible)
+	d := desk.RouteIn(r, g, load, last, eligible)
 	if d.Assignee != "" && g.Strategy == desk.RoundRobin {
 		if err := tx.SetDeskCursor(ctx, g.Code, d.Assignee); err != nil {
-			return d, false, err
+			return d, err
 		}
 	}
-	return d, true, nil
+	return d, nil
 }
 
 // autoAssign routes a new case by the rules (when they assign on creation), recorded by

@@ -10,7 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/plan"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/risk"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -360,22 +363,21 @@ func (a *App) ActiveBanners(ctx context.Context) ([]plan.Text, error) {
 
 // applyPlans applies the active plans' effects to a case being opened: its deadlines are
 // extended by the plans' working days on the business calendar (the longest extension of
-// the active plans counts, not their sum). Reason recall is for the SKUs an active recall
-// plan recalls only (recallAllowed).
-func (a *App) applyPlans(ctx context.Context, tx store.Tx, res *aftersale.Result) error {
-	ps, err := activePlans(ctx, tx)
-	if err != nil {
-		return err
-	}
+// the active plans counts, not their sum) and its SLA targets scaled by their factor (the
+// loosest). Reason recall is for the SKUs an active recall plan recalls only
+// (recallAllowed). planApprove and routeItem apply the approval and the overflow.
+func (a *App) applyPlans(ps []PlanView, res *aftersale.Result) error {
 	if err := recallAllowed(ps, &res.Case); err != nil {
 		return err
 	}
 	if len(ps) == 0 {
 		return nil
 	}
+	effects := planEffects(ps)
+	res.Case.SLAFactorBP = plan.SLAFactorOf(effects)
 	days := 0
-	for _, p := range ps {
-		days = max(days, p.Effects.ExtendDeadlinesWD)
+	for _, e := range effects {
+		days = max(days, e.ExtendDeadlinesWD)
 	}
 	if days == 0 {
 		return nil
@@ -388,4 +390,34 @@ func (a *App) applyPlans(ctx context.Context, tx store.Tx, res *aftersale.Result
 		res.Effects.SetDeadlines[i].Due = cal.AddWorkingDays(res.Effects.SetDeadlines[i].Due, days)
 	}
 	return nil
+}
+
+func planEffects(ps []PlanView) []plan.Effects {
+	out := make([]plan.Effects, len(ps))
+	for i, p := range ps {
+		out[i] = p.Effects
+	}
+	return out
+}
+
+// planApprove approves an eligible application the moment it is submitted while an active
+// plan's auto_approve covers it (the refund at most max_amount, the customer's risk score
+// at most max_risk, not on the watch list), naming the plan in the decision and its
+// explanation. The policy's own instant approval needs nothing more.
+func planApprove(d *policy.Decision, ps []PlanView, s risk.Score, watched bool) {
+	if d.AutoApprove || !d.Eligible || watched {
+		return
+	}
+	for _, p := range ps {
+		aa := p.Effects.AutoApprove
+		if !aa.Covers(d.RefundAmount.Minor, s.Value) {
+			continue
+		}
+		limit := money.New(aa.MaxAmount, d.RefundAmount.Currency)
+		d.AutoApprove = true
+		d.Rules = append(d.Rules, policy.Hit{ID: "plan:" + p.ID, Kind: "plan", Outcome: "apply"})
+		d.Explanation.ZH += fmt.Sprintf("应急预案“%s”期间,低风险且不超过 %s 的申请自动同意。", p.Name.In("zh"), limit.Format("zh"))
+		d.Explanation.EN += fmt.Sprintf(" Approved at once under the emergency plan %s: low risk and at most %s.", p.Name.In("en"), limit.Format("en"))
+		return
+	}
 }

@@ -96,13 +96,15 @@ func (a *App) timeout(ctx context.Context, tx *txn, c *aftersale.Case, pol *poli
 	return a.persist(ctx, tx, c, &res, nil)
 }
 
-// slaTarget is the service target the policy sets for a case.
+// slaTarget is the service target the policy sets for a case, scaled by the case's SLA
+// factor (an emergency plan active when it was opened).
 func slaTarget(c *aftersale.Case, pol *policy.Resolved) (sla.Target, []string, bool) {
 	t, bp, esc, ok := pol.SLA(c)
 	if !ok {
 		return sla.Target{}, nil, false
 	}
-	return sla.Target{ID: t.ID, FirstResponse: t.FirstResponse, NextUpdate: t.NextUpdate, Resolution: t.Resolution, WarningBP: bp}, esc, true
+	tg := sla.Target{ID: t.ID, FirstResponse: t.FirstResponse, NextUpdate: t.NextUpdate, Resolution: t.Resolution, WarningBP: bp}
+	return tg.Scaled(c.SLAFactorBP), esc, true
 }
 
 // slaReport computes a case's clocks from its history and conversation. events may be

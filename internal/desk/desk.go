@@ -213,6 +213,9 @@ type Decision struct {
 	Group    string `json:"group"`
 	Assignee string `json:"assignee,omitempty"`
 	Why      Text   `json:"why"`
+	// Full says everyone in the group is at the cap, so the work waits in its queue (an
+	// emergency plan may overflow it to other groups: RouteIn).
+	Full bool `json:"full,omitempty"`
 }
 
 // Route picks the group of the first group (in order) whose skills fit it, and a member
@@ -225,7 +228,12 @@ func Route(r *Rules, it Item, load map[string]int, last string, eligible func(st
 	if gi < 0 {
 		return Decision{Why: Text{ZH: "没有适合的组", EN: "no group takes it"}}
 	}
-	g := r.Groups[gi]
+	return RouteIn(r, r.Groups[gi], load, last, eligible)
+}
+
+// RouteIn picks a member of group g by its strategy, as Route does for the group that
+// takes the item.
+func RouteIn(r *Rules, g Group, load map[string]int, last string, eligible func(string) bool) Decision {
 	d := Decision{Group: g.Code}
 	limit := r.CapOf(g.Code)
 	free := func(m string) bool {
@@ -260,6 +268,7 @@ func Route(r *Rules, it Item, load map[string]int, last string, eligible func(st
 		}
 	}
 	d.Why = Text{ZH: g.Name.ZH + "成员均已达上限,进入队列", EN: "everyone in " + g.Name.EN + " is at the cap: queued"}
+	d.Full = true
 	return d
 }
 

@@ -46,6 +46,18 @@ func TestRouteBySkillMerchantAndStrategy(t *testing.T) {
 		if d.Why.ZH == "" || d.Why.EN == "" {
 			t.Errorf("%+v: the decision does not say why", c.it)
 		}
+		// Full: only a group whose members are all at the cap (an emergency plan may
+		// overflow it); a manual group's queue is where work goes, not a sign of it.
+		if full := d.Group != "" && d.Assignee == "" && c.group != "complaints"; d.Full != full {
+			t.Errorf("%+v (load %v): full %v, want %v", c.it, c.load, d.Full, full)
+		}
+	}
+	// RouteIn routes in a group named by the caller (an overflow), whatever it takes.
+	if d := RouteIn(&r, r.Groups[1], map[string]int{"e": 2}, "", nil); d.Group != "en" || d.Assignee != "" || !d.Full {
+		t.Errorf("RouteIn en with e at the cap: %+v", d)
+	}
+	if d := RouteIn(&r, r.Groups[2], nil, "", nil); d.Group != "shoes" || d.Assignee != "a" {
+		t.Errorf("RouteIn shoes: %+v", d)
 	}
 	// Someone who may not own it (disabled, another merchant's scope) is passed over.
 	d := Route(&r, Item{Kind: "case", Merchant: "shop-a"}, nil, "", func(m string) bool { return m != "a" })

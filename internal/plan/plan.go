@@ -6,6 +6,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -212,6 +213,39 @@ func (e Effects) SLAFactor() int {
 		return 10000
 	}
 	return e.SLAFactorBP
+}
+
+// Covers reports whether the auto-approval takes a case refunding amount (minor units)
+// for a customer at risk score: both at most the plan's limits.
+func (a *AutoApprove) Covers(amount int64, risk int) bool {
+	return a != nil && amount <= a.MaxAmount && risk <= a.MaxRisk
+}
+
+// SLAFactorOf is the SLA factor for a case opened while the plans with these effects are
+// active, in basis points: the loosest of those that set one (as the longest extension of
+// the deadlines counts), 0 when none does.
+func SLAFactorOf(es []Effects) int {
+	f := 0
+	for _, e := range es {
+		f = max(f, e.SLAFactorBP)
+	}
+	return f
+}
+
+// OverflowTo lists the groups that take a full group's work while the plans with these
+// effects are active, in the plans' order, each once.
+func OverflowTo(es []Effects, group string) []string {
+	var out []string
+	for _, e := range es {
+		if o := e.Overflow; o != nil && o.From == group {
+			for _, g := range o.To {
+				if !slices.Contains(out, g) {
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Metrics are what the triggers read.

@@ -86,3 +86,39 @@ func TestDrillSmallSurge(t *testing.T) {
 		t.Fatalf("no plan: %+v", r)
 	}
 }
+
+// The effects a case opened under several active plans gets: auto-approval within both
+// limits, the loosest SLA factor, the overflow groups of the full group in order, once.
+func TestEffectsOfActivePlans(t *testing.T) {
+	aa := &AutoApprove{MaxAmount: 10000, MaxRisk: 30}
+	for _, c := range []struct {
+		amount int64
+		risk   int
+		want   bool
+	}{{10000, 30, true}, {0, 0, true}, {10001, 0, false}, {5000, 31, false}} {
+		if got := aa.Covers(c.amount, c.risk); got != c.want {
+			t.Errorf("Covers(%d, %d) = %v, want %v", c.amount, c.risk, got, c.want)
+		}
+	}
+	if (*AutoApprove)(nil).Covers(0, 0) {
+		t.Error("no auto-approval covers nothing")
+	}
+	es := []Effects{
+		{SLAFactorBP: 15000, Overflow: &Overflow{From: "digital", To: []string{"general", "vip"}}},
+		{ExtendDeadlinesWD: 2},
+		{SLAFactorBP: 20000, Overflow: &Overflow{From: "digital", To: []string{"vip", "night"}}},
+		{Overflow: &Overflow{From: "home", To: []string{"general"}}},
+	}
+	if f := SLAFactorOf(es); f != 20000 {
+		t.Errorf("SLA factor %d, want the loosest 20000", f)
+	}
+	if f := SLAFactorOf(es[1:2]); f != 0 {
+		t.Errorf("no factor set: %d, want 0", f)
+	}
+	if got := OverflowTo(es, "digital"); !reflect.DeepEqual(got, []string{"general", "vip", "night"}) {
+		t.Errorf("overflow of digital: %v", got)
+	}
+	if got := OverflowTo(es, "general"); got != nil {
+		t.Errorf("overflow of general: %v, want none", got)
+	}
+}

@@ -85,6 +85,45 @@ type Target struct {
 	WarningBP int64
 }
 
+// Scaled returns the target with every span multiplied by bp basis points (an emergency
+// plan's looser or tighter SLAs: 20000 doubles, 5000 halves; 10000 or 0 changes nothing).
+// Wall-time spans are scaled to the second (and written in the largest unit that divides
+// them); business hours and working days, which have no
+// smaller unit here, are rounded up, so a set target never becomes zero.
+func (t Target) Scaled(bp int) Target {
+	if bp <= 0 || bp == 10000 {
+		return t
+	}
+	t.FirstResponse = scaleSpan(t.FirstResponse, bp)
+	t.NextUpdate = scaleSpan(t.NextUpdate, bp)
+	t.Resolution = scaleSpan(t.Resolution, bp)
+	return t
+}
+
+func scaleSpan(s calendar.Span, bp int) calendar.Span {
+	if s.N == 0 {
+		return s
+	}
+	n := int64(s.N)
+	switch s.Unit {
+	case calendar.Minute:
+		n, s.Unit = n*60, calendar.Second
+	case calendar.Hour:
+		n, s.Unit = n*3600, calendar.Second
+	case calendar.Day:
+		n, s.Unit = n*86400, calendar.Second
+	}
+	n = (n*int64(bp) + 9999) / 10000 // rounded up
+	switch {
+	case s.Unit == calendar.Second && n%3600 == 0:
+		n, s.Unit = n/3600, calendar.Hour
+	case s.Unit == calendar.Second && n%60 == 0:
+		n, s.Unit = n/60, calendar.Minute
+	}
+	s.N = int(n)
+	return s
+}
+
 // Activity is something that happened on a case that the clocks care about: a history
 // event or a conversation message. Build the list with Activities.
 type Activity struct {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/calendar"
 )
 
 const (
@@ -421,5 +422,44 @@ func TestWallTimeTargetsForDrills(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkClock(t, mustClock(t, tt.s.eval(tg, tt.now), tt.kind), tt.want)
 		})
+	}
+}
+
+// An emergency plan's SLA factor (应急预案, sla_factor_bp): wall time to the second, business
+// hours rounded up, zero targets stay unset, 10000 and 0 change nothing.
+func TestScaledTargets(t *testing.T) {
+	sp := func(s string) calendar.Span {
+		v, err := calendar.ParseSpan(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	base := Target{ID: "t", FirstResponse: sp("24h"), NextUpdate: sp("0s"), Resolution: sp("27bh"), WarningBP: 8000}
+	for _, c := range []struct {
+		bp                      int
+		first, next, resolution string
+	}{
+		{0, "24h", "0s", "27bh"},
+		{10000, "24h", "0s", "27bh"},
+		{20000, "48h", "0s", "54bh"},
+		{15000, "36h", "0s", "41bh"}, // 40.5 business hours, rounded up
+		{5000, "12h", "0s", "14bh"},  // 13.5, rounded up
+		{2500, "6h", "0s", "7bh"},
+	} {
+		got := base.Scaled(c.bp)
+		if got.FirstResponse.String() != c.first || got.NextUpdate.String() != c.next || got.Resolution.String() != c.resolution ||
+			got.ID != "t" || got.WarningBP != 8000 {
+			t.Errorf("Scaled(%d) = %v %v %v, want %s %s %s", c.bp, got.FirstResponse, got.NextUpdate, got.Resolution, c.first, c.next, c.resolution)
+		}
+	}
+	if got := (Target{FirstResponse: sp("1bh")}).Scaled(2500); got.FirstResponse.String() != "1bh" {
+		t.Errorf("a quarter of one business hour: %v, want 1bh (never zero)", got.FirstResponse)
+	}
+	if got := (Target{FirstResponse: sp("15m"), Resolution: sp("1m")}).Scaled(15000); got.FirstResponse.String() != "1350s" || got.Resolution.String() != "90s" {
+		t.Errorf("1.5 × 15m, 1m = %v, %v, want 1350s, 90s", got.FirstResponse, got.Resolution)
+	}
+	if got := (Target{FirstResponse: sp("10m")}).Scaled(15000); got.FirstResponse.String() != "15m" {
+		t.Errorf("1.5 × 10m = %v, want 15m", got.FirstResponse)
 	}
 }
