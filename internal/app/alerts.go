@@ -318,6 +318,28 @@ func alertSeries(ctx context.Context, tx store.Tx, kind, from, to string) (map[w
 		}
 		out[s] = days
 	}
+	if dims.events != analytics.MCases {
+		return out, nil
+	}
+	// A recall plan's cases are the platform's own doing, known before any rate shows
+	// them: they raise no alert (the reason cells hold them apart).
+	q := store.CellQuery{Dim: dims.reasons, K2: string(aftersale.ProductRecall), From: from, To: to, Metrics: []string{dims.events}, By: by}
+	if wholeMerchant(kind) {
+		q.K1, q.K2 = string(aftersale.ProductRecall), ""
+	}
+	recalls, err := tx.QueryCells(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range recalls {
+		days := out[warning.Subject{Kind: kind, Key: c.K1, Merchant: c.Merchant}]
+		if wholeMerchant(kind) {
+			days = out[warning.Subject{Kind: kind, Merchant: c.Merchant}]
+		}
+		if i := slices.IndexFunc(days, func(d warning.Day) bool { return d.Day == c.Day }); i >= 0 {
+			days[i].Events = max(0, days[i].Events-c.N)
+		}
+	}
 	return out, nil
 }
 
@@ -339,7 +361,7 @@ func topReasons(ctx context.Context, tx store.Tx, s warning.Subject, today time.
 		if wholeMerchant(s.Kind) {
 			r = c.K1
 		}
-		if c.N > 0 {
+		if c.N > 0 && r != string(aftersale.ProductRecall) {
 			out = append(out, namedReason(s.Kind, r, c.N))
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/risk"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -144,32 +145,16 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	now := tx.Now()
-	tier, err := a.merchantTier(ctx, tx, o.Merchant, now)
-	if err != nil {
-		return nil, err
-	}
-	req := a.request(&o, in, now, len(evidence) > 0)
-	req.MerchantTier = tier
 	if in.Device != "" {
 		if err := tx.RecordDevice(ctx, o.Customer, in.Device); err != nil {
 			return nil, err
 		}
 	}
-	score, watched, err := scoreCustomer(ctx, tx, o.Customer, now)
+	dc, err := a.decide(ctx, tx, &o, in, now, len(evidence) > 0)
 	if err != nil {
 		return nil, err
 	}
-	setRisk(&req.Customer, score, watched)
-	d, err := a.engine.Evaluate(req)
-	if err != nil {
-		return nil, fromCore(err)
-	}
-	plans, err := activePlans(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	planApprove(&d, plans, score, watched)
-	riskHold(&d, score, watched)
+	d, tier, score, plans := dc.Decision, dc.tier, dc.score, dc.plans
 	if !d.Eligible {
 		return nil, &Error{Code: CodeRefused, Message: d.Explanation, Decision: &d}
 	}
@@ -256,6 +241,41 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		}
 	}
 	return a.caseView(p, &store.CaseRecord{Case: c, Decision: decision}, events)
+}
+
+// decided is the policy's decision on an application with what the platform adds to it.
+type decided struct {
+	policy.Decision
+	tier    string     // the merchant's scorecard tier (order.merchant_tier)
+	score   risk.Score // the customer's abuse risk score
+	watched bool       // the customer is on the watch list
+	plans   []PlanView // the emergency plans active now
+}
+
+// decide judges an application at a time as apply does, and Evaluate shows: the policy
+// with the merchant's tier and the customer's risk, then the active plans' instant approval
+// (planApprove) and the hold of a risky customer's application (riskHold).
+func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *ApplyInput, at time.Time, evidence bool) (decided, error) {
+	var dc decided
+	var err error
+	if dc.tier, err = a.merchantTier(ctx, tx, o.Merchant, at); err != nil {
+		return dc, err
+	}
+	req := a.request(o, in, at, evidence)
+	req.MerchantTier = dc.tier
+	if dc.score, dc.watched, err = scoreCustomer(ctx, tx, o.Customer, at); err != nil {
+		return dc, err
+	}
+	setRisk(&req.Customer, dc.score, dc.watched)
+	if dc.Decision, err = a.engine.Evaluate(req); err != nil {
+		return dc, fromCore(err)
+	}
+	if dc.plans, err = activePlans(ctx, tx); err != nil {
+		return dc, err
+	}
+	planApprove(&dc.Decision, dc.plans, dc.score, dc.watched)
+	riskHold(&dc.Decision, dc.score, dc.watched)
+	return dc, nil
 }
 
 // caseNumber is the RMA number: AS, the local date, and the store's sequence.
@@ -567,10 +587,20 @@ func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*Dec
 		if err != nil {
 			return err
 		}
-		d, err := a.engine.Evaluate(a.request(&o, &in.ApplyInput, at, len(evidence) > 0))
+		dc, err := a.decide(ctx, tx, &o, &in.ApplyInput, at, len(evidence) > 0)
 		if err != nil {
 			return err
 		}
+		if in.Reason == aftersale.ProductRecall && dc.Eligible { // as apply refuses it
+			c := aftersale.Case{Reason: in.Reason}
+			for _, it := range in.Items {
+				c.Items = append(c.Items, aftersale.Item{SKU: it.SKU})
+			}
+			if err := recallAllowed(dc.plans, &c); err != nil {
+				return err
+			}
+		}
+		d := dc.Decision
 		dv := decisionView(&d)
 		v = &dv
 		return nil

@@ -62,6 +62,12 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 		return nil, err
 	}
 	var o order.Order
+	now := a.now()
+	// What the policy reads besides the order, as an application would give it: the
+	// merchant's tier and the customer's risk (a risky account's "not received" claim needs
+	// evidence; the form says so before it is sent, never why).
+	var tier string
+	var customer policy.CustomerVars
 	err := a.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		o, err = tx.Order(ctx, orderNo, false)
@@ -70,18 +76,26 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 		} else if err != nil {
 			return err
 		}
-		return authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order")
+		if err := authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order"); err != nil {
+			return err
+		}
+		if tier, err = a.merchantTier(ctx, tx, o.Merchant, now); err != nil {
+			return err
+		}
+		score, watched, err := scoreCustomer(ctx, tx, o.Customer, now)
+		customer = policy.CustomerVars{ID: o.Customer}
+		setRisk(&customer, score, watched)
+		return err
 	})
 	if err != nil {
 		return nil, fromCore(err)
 	}
-	now := a.now()
 	out := &OrderOptions{Order: *orderView(&o), Items: []ItemOptions{}}
 	for _, it := range o.Items {
 		io := ItemOptions{SKU: it.SKU, Left: max(it.Quantity-it.Claimed, 0), Types: []TypeOption{}}
 		if io.Left > 0 {
 			for _, t := range aftersale.Types {
-				io.Types = append(io.Types, a.typeOption(&o, it.SKU, t, now))
+				io.Types = append(io.Types, a.typeOption(&o, it.SKU, t, tier, customer, now))
 			}
 		}
 		out.Items = append(out.Items, io)
@@ -89,14 +103,15 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 	return out, nil
 }
 
-// typeOption judges one unit of line sku for type t with every reason.
-func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, now time.Time) TypeOption {
+// typeOption judges one unit of line sku for type t with every reason, for the customer of
+// the merchant of tier.
+func (a *App) typeOption(o *order.Order, sku string, t aftersale.Type, tier string, customer policy.CustomerVars, now time.Time) TypeOption {
 	opt := TypeOption{Type: t, Label: t.Label(), Reasons: []ReasonOption{}}
 	for _, r := range aftersale.Reasons() {
 		if r.Code == aftersale.ProductRecall {
 			continue // a recall plan opens its cases itself (plans_recall.go)
 		}
-		req := policy.Request{Order: *o, Customer: policy.CustomerVars{ID: o.Customer}, Type: t, Reason: r.Code,
+		req := policy.Request{Order: *o, Customer: customer, Type: t, Reason: r.Code, MerchantTier: tier,
 			Items: []policy.RequestItem{{SKU: sku, Quantity: 1}}, RefundMethod: aftersale.RefundOriginal, Channel: "web", At: now}
 		if it, ok := o.Item(sku); ok && t == aftersale.Compensation {
 			req.RequestedAmount = it.PaidAmount // any positive ask: the cap is the policy's

@@ -179,6 +179,51 @@ func TestSKUWhoseReturnsTripleRaisesOneAlert(t *testing.T) {
 	})
 }
 
+// A recall plan's cases (reason recall) are the platform's own doing: a day on which they
+// triple the SKU's returns raises no alert, while the same day of customers' cases would.
+func TestARecallsCasesRaiseNoAlert(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC)
+		env.Merchant(t, "shop-1")
+		day := func(i int) string { return analytics.Day(start.AddDate(0, 0, i)) }
+		for i := range 28 {
+			addSKUDay(t, env, "shop-1", day(i), 100, 5)
+		}
+		addSKUDay(t, env, "shop-1", day(28), 100, 5)
+		recall := func(dim, k1, k2 string) store.Cell {
+			return store.Cell{Merchant: "shop-1", Dim: dim, K1: k1, K2: k2, Day: day(28), Metric: analytics.MCases, N: 10}
+		}
+		cells := []store.Cell{
+			recall(analytics.DimSKU, "SKU-1", "shoes"), recall(analytics.DimSKUReason, "SKU-1", "recall"),
+			recall(analytics.DimCategory, "shoes", ""), recall(analytics.DimCategoryReason, "shoes", "recall"),
+			recall(analytics.DimAll, "", ""), recall(analytics.DimReason, "recall", ""),
+		}
+		if err := env.Store.Update(ctx, func(tx store.Tx) error { return tx.AddCells(ctx, cells) }); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(start.AddDate(0, 0, 28))
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 0 {
+			t.Fatalf("a recall's day: opened %d, %v; want none", opened, err)
+		}
+		// The same ten cases from customers the next day: one alert, recall not among its reasons.
+		addSKUDay(t, env, "shop-1", day(29), 100, 15)
+		env.Clock.Set(start.AddDate(0, 0, 29))
+		if opened, _, err := env.App.CheckAlerts(ctx); err != nil || opened != 1 {
+			t.Fatalf("customers' cases: opened %d, %v; want 1", opened, err)
+		}
+		d := getAlerts(t, env, env.Token(t, app.RoleAdmin, ""), "", http.StatusOK)
+		if len(d.Alerts) != 1 || d.Alerts[0].Events != 15 {
+			t.Fatalf("alerts %+v, want one of 15 cases", d.Alerts)
+		}
+		for _, r := range d.Alerts[0].TopReasons {
+			if r.Reason == "recall" {
+				t.Errorf("the recall is among the top reasons: %+v", d.Alerts[0].TopReasons)
+			}
+		}
+	})
+}
+
 // A shop whose complaints quadruple against its own baseline raises one complaint-rate
 // alert (issue 16: "the return or complaint rate"), named by the complaints' themes; its
 // return rate, steady, raises none.

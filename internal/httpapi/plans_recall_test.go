@@ -85,6 +85,9 @@ func TestRecallPlanOpensOneCasePerLineAndTellsTheCustomers(t *testing.T) {
 		in.Reason = aftersale.ProductRecall
 		wantProblem(t, env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: w.customer1, JSON: in}),
 			http.StatusUnprocessableEntity, app.CodeInvalid, "reason")
+		// The dry run says the same, not "eligible".
+		wantProblem(t, env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/policy/evaluate", Token: w.customer1,
+			JSON: app.EvaluateInput{ApplyInput: in}}), http.StatusUnprocessableEntity, app.CodeInvalid, "reason")
 
 		res := w.createPlan(t, w.admin, recallPlanJSON)
 		if res.Status != http.StatusCreated {

@@ -94,6 +94,15 @@ func TestNotReceivedHistoryScoresHighAndIsNotAutoApproved(t *testing.T) {
 		if fresh.State != aftersale.Approved || !hasRule(fresh.Decision, "one_click_return") || !strings.Contains(fresh.Decision.Explanation.EN, "instant approval") {
 			t.Fatalf("a fresh customer's ¥50 return: %s %+v", fresh.State, fresh.Decision)
 		}
+		// The dry run tells them the same as the application will, before they apply.
+		so := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("S", 1, 5000)))
+		var dry app.DecisionView
+		if res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/policy/evaluate", Token: w.customer1,
+			JSON: app.EvaluateInput{ApplyInput: returnRefund(so.OrderNo, "S", 1)}}); res.Status != http.StatusOK {
+			t.Fatalf("dry run: %d %s", res.Status, res.Body)
+		} else if res.JSON(t, &dry); dry.AutoApprove || !hasRule(dry, "risk_review") {
+			t.Fatalf("the abuser's dry run: %+v, want the risk review as the application gets it", dry)
+		}
 		held := smallReturn(t, w, w.customer1, "shop-a", "cust-1")
 		if held.State != aftersale.Requested || held.Decision.AutoApprove || hasRule(held.Decision, "one_click_return") ||
 			!hasRule(held.Decision, "risk_review") || !strings.Contains(held.Decision.Explanation.EN, "reviewed by a person") {
@@ -108,6 +117,16 @@ func TestNotReceivedHistoryScoresHighAndIsNotAutoApproved(t *testing.T) {
 			Type: aftersale.RefundOnly, Reason: aftersale.NotReceived, Items: []policy.RequestItem{{SKU: "NR", Quantity: 1}}}})
 		if res.Status < 400 || !strings.Contains(string(res.Body), "evidence") || strings.Contains(string(res.Body), "risk") {
 			t.Fatalf("a high-risk not-received claim without evidence: %d %s", res.Status, res.Body)
+		}
+		// The portal's form says it before it is sent: the reason is there, evidence needed.
+		opts, err := env.App.OrderOptions(t.Context(), app.Principal{Role: app.RoleCustomer, ID: "cust-1", Customer: "cust-1"}, o.OrderNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(opts.Items[0].Types, func(to app.TypeOption) bool {
+			return to.Type == aftersale.RefundOnly && slices.ContainsFunc(to.Reasons, func(r app.ReasonOption) bool { return r.Reason == aftersale.NotReceived && r.NeedsEvidence })
+		}) {
+			t.Fatal("the portal's options do not say that the abuser's refund-only not-received claim needs evidence")
 		}
 		// The customer's own view of the case shows no score.
 		if res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + held.ID, Token: w.customer1}); strings.Contains(string(res.Body), `"score"`) {

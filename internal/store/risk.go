@@ -14,7 +14,8 @@ type Risk interface {
 	// units, cases (and those created since since90), refunded value, refund-only cases,
 	// not-received or lost-parcel claims, failed inspections, other accounts sharing the
 	// normalised address, phone or a device, and cases created within promotionDays of
-	// paying for a discounted line. WatchListed is set from the watch list.
+	// paying for a discounted line. WatchListed is set from the watch list. The cases a
+	// recall plan opened (reason recall) are not the customer's doing and are not counted.
 	RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays int) (risk.Features, error)
 	// AddWatch puts a customer on the watch list; ErrConflict when already there.
 	AddWatch(ctx context.Context, w WatchEntry) error

@@ -26,10 +26,11 @@ var riskSharedSQL = `SELECT
 		JOIN customer_devices d2 ON d2.device = d1.device AND d2.customer_id <> d1.customer_id WHERE d1.customer_id = $1),
 	(SELECT count(DISTINCT c.id) FROM cases c JOIN case_items ci ON ci.case_id = c.id
 		JOIN order_items oi ON oi.order_no = c.order_no AND oi.sku = ci.sku JOIN orders o ON o.order_no = c.order_no
-		WHERE c.customer_id = $1 AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + make_interval(days => $2)),
+		WHERE c.customer_id = $1 AND c.reason <> 'recall' AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + make_interval(days => $2)),
 	EXISTS (SELECT 1 FROM risk_watchlist WHERE customer_id = $1)`
 
-// RiskFeatures gathers a customer's history in four aggregate statements.
+// RiskFeatures gathers a customer's history in four aggregate statements. A recall's cases
+// (reason recall) are the platform's doing, not the customer's: they are not counted.
 func (t *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays int) (risk.Features, error) {
 	var f risk.Features
 	var orders, items, cases, cases90, refundOnly, notReceived, failed, empty, swapped, addr, phone, device, promo int64
@@ -38,7 +39,7 @@ func (t *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.T
 		&orders, &items, &f.RefundedMinor)
 	if err == nil {
 		err = t.queryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE created_at >= $2), count(*) FILTER (WHERE type = 'refund_only'),
-			count(*) FILTER (WHERE reason IN ('not_received', 'lost_parcel')) FROM cases WHERE customer_id = $1`,
+			count(*) FILTER (WHERE reason IN ('not_received', 'lost_parcel')) FROM cases WHERE customer_id = $1 AND reason <> 'recall'`,
 			[]any{customerID, since90}, &cases, &cases90, &refundOnly, &notReceived)
 	}
 	if err == nil {

@@ -24,10 +24,11 @@ var riskSharedSQL = `SELECT
 		JOIN customer_devices d2 ON d2.device = d1.device AND d2.customer_id <> d1.customer_id WHERE d1.customer_id = ?),
 	(SELECT count(DISTINCT c.id) FROM cases c JOIN case_items ci ON ci.case_id = c.id
 		JOIN order_items oi ON oi.order_no = c.order_no AND oi.sku = ci.sku JOIN orders o ON o.order_no = c.order_no
-		WHERE c.customer_id = ? AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + ?),
+		WHERE c.customer_id = ? AND c.reason <> 'recall' AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + ?),
 	EXISTS (SELECT 1 FROM risk_watchlist WHERE customer_id = ?)`
 
-// RiskFeatures gathers a customer's history in four aggregate statements.
+// RiskFeatures gathers a customer's history in four aggregate statements. A recall's cases
+// (reason recall) are the platform's doing, not the customer's: they are not counted.
 func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays int) (risk.Features, error) {
 	var f risk.Features
 	err := tx.queryRow(ctx, `SELECT count(DISTINCT o.order_no), coalesce(sum(oi.quantity), 0), coalesce(sum(oi.refunded), 0)
@@ -35,7 +36,7 @@ func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.
 		Scan(&f.Orders, &f.Items, &f.RefundedMinor)
 	if err == nil {
 		err = tx.queryRow(ctx, `SELECT count(*), coalesce(sum(created_at >= ?), 0), coalesce(sum(type = 'refund_only'), 0),
-			coalesce(sum(reason IN ('not_received', 'lost_parcel')), 0) FROM cases WHERE customer_id = ?`, micros(since90), customerID).
+			coalesce(sum(reason IN ('not_received', 'lost_parcel')), 0) FROM cases WHERE customer_id = ? AND reason <> 'recall'`, micros(since90), customerID).
 			Scan(&f.Cases, &f.Cases90, &f.RefundOnly, &f.NotReceived)
 	}
 	if err == nil {
