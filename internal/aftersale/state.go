@@ -191,6 +191,9 @@ const (
 	AssignOwner   Action = "assign"
 	TransferOwner Action = "transfer"
 	TakeOwner     Action = "take"
+	// TriageUrgent records that smart triage found a safety word (起火, 漏电 …) in the
+	// customer's message: the case goes to priority urgent, before anyone reads it.
+	TriageUrgent Action = "triage_urgent"
 )
 
 // OwnerActions are the ownership records, asked for like actions
@@ -231,6 +234,7 @@ var actionLabels = map[Action]Text{
 	AssignOwner:       {"分配负责人", "Assign"},
 	TransferOwner:     {"转交", "Transfer"},
 	TakeOwner:         {"认领", "Take"},
+	TriageUrgent:      {"智能分诊:紧急", "Triage: urgent"},
 }
 
 // Valid reports whether a is a known action.

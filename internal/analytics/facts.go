@@ -214,7 +214,7 @@ func CaseFacts(in CaseInput) []Fact {
 
 func ownerAction(a aftersale.Action) bool {
 	return a == aftersale.AssignOwner || a == aftersale.TransferOwner || a == aftersale.TakeOwner ||
-		a == aftersale.SLABreach || a == aftersale.SLAWarning
+		a == aftersale.SLABreach || a == aftersale.SLAWarning || a == aftersale.TriageUrgent
 }
 
 // OrderFacts returns what an order adds: one item per line, on the day it was paid (the

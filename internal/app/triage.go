@@ -78,11 +78,12 @@ func (a *App) CaseSuggestions(ctx context.Context, p Principal, caseID string) (
 }
 
 // triageSubject stores triage's suggestion for the text of a new case ("case", its id)
-// or message ("message", its id) in the transaction that writes it. An urgent one goes
-// from the customer goes to the supervisors who serve the merchant at once, as an
-// in-app notification. The
-// customer's chosen reason is never changed.
-func (a *App) triageSubject(ctx context.Context, tx store.Tx, c *aftersale.Case, kind, id, text string, byCustomer bool) error {
+// or message ("message", its id) in the transaction that writes it. An urgent text from
+// the customer goes to the supervisors who serve the merchant at once, as an in-app
+// notification, and an urgent message raises its case to priority urgent (a TriageUrgent
+// record in the history; c is the case after it). The customer's chosen reason is never
+// changed.
+func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kind, id, text string, byCustomer bool) error {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -100,6 +101,20 @@ func (a *App) triageSubject(ctx context.Context, tx store.Tx, c *aftersale.Case,
 	}
 	if s.Urgency != triage.Urgent || !byCustomer {
 		return nil
+	}
+	if kind == "message" && c.Priority != aftersale.PriorityUrgent {
+		// A new case was opened urgent (triagePriority); a case the customer writes about
+		// in these words becomes urgent now, in its history.
+		res, err := aftersale.Record(*c, aftersale.TriageUrgent, aftersale.SystemActor,
+			"智能分诊在买家留言中发现安全问题 / smart triage found a safety issue in the customer's message",
+			map[string]string{"from": string(c.Priority), "message": id}, tx.Now(), func(n *aftersale.Case) { n.Priority = aftersale.PriorityUrgent })
+		if err != nil {
+			return err
+		}
+		if err := a.persist(ctx, tx, c, &res, nil); err != nil {
+			return err
+		}
+		*c = res.Case
 	}
 	rs, err := a.recipients(ctx, tx, []string{string(RoleSupervisor)}, c.MerchantID, "", func(string) bool { return false })
 	if err != nil {

@@ -265,7 +265,7 @@ func (a *App) caseView(p Principal, rec *store.CaseRecord, events []aftersale.Ev
 	}
 	v.Decision = decisionView(&d)
 	for _, e := range events {
-		if !p.staff() && slices.Contains(aftersale.OwnerActions, e.Action) {
+		if !p.staff() && (slices.Contains(aftersale.OwnerActions, e.Action) || e.Action == aftersale.TriageUrgent) {
 			continue // who inside the desk holds the case is the desk's business
 		}
 		v.History = append(v.History, EventView{Seq: e.Seq, Action: e.Action, Actor: ActorView{Role: e.Actor.Role, ID: e.Actor.ID},

@@ -443,7 +443,8 @@ func (sc *schemas) add(name string, s *jsonschema.Schema) error {
 }
 
 // actionNames lists every action: apply, the actions of the life-cycle table, and the
-// records a case's history also holds (sla_warning, sla_breach; assign, transfer, take).
+// records a case's history also holds (sla_warning, sla_breach, triage_urgent; assign,
+// transfer, take).
 func actionNames() []string {
 	out := []string{string(aftersale.Apply)}
 	for _, t := range aftersale.Types {
@@ -453,7 +454,7 @@ func actionNames() []string {
 			}
 		}
 	}
-	out = append(out, string(aftersale.SLAWarning), string(aftersale.SLABreach))
+	out = append(out, string(aftersale.SLAWarning), string(aftersale.SLABreach), string(aftersale.TriageUrgent))
 	for _, a := range aftersale.OwnerActions {
 		out = append(out, string(a))
 	}

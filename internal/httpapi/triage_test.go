@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/store"
@@ -96,6 +97,49 @@ func TestTriageUrgentApplicationIsStoredAndReachesASupervisor(t *testing.T) {
 		got = caseSuggestions(t, env, c.ID)
 		if len(got) != 2 || got[1].SubjectKind != "message" || got[1].Reason != "wrong_item" || got[1].Urgency == "urgent" {
 			t.Fatalf("suggestions after the message: %+v", got)
+		}
+	})
+}
+
+// A case the customer later writes about in safety words (冒烟, 烧焦) becomes urgent at
+// once: a system record in the history that the desk reads and the customer does not, a
+// supervisor told; a second such message changes nothing more.
+func TestUrgentMessageRaisesTheCasesPriority(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		env.Merchant(t, "shop-a")
+		env.User(t, "supervisor1", app.RoleSupervisor, "")
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("SKU-1", 1, 29900)))
+		c := w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "SKU-1", 1))
+		if c.Priority == "urgent" {
+			t.Fatalf("a plain application opened %s", c.Priority)
+		}
+		say := func(body string) {
+			t.Helper()
+			res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c.ID + "/messages", Token: w.customer1,
+				JSON: app.MessageInput{Body: body}})
+			if res.Status != http.StatusCreated {
+				t.Fatalf("message: %d %s", res.Status, res.Body)
+			}
+		}
+		say("插上电源后冒烟了，还有烧焦的味道")
+		staff := w.getCase(t, w.admin, c.ID)
+		if staff.Priority != "urgent" || countActions(staff, aftersale.TriageUrgent) != 1 {
+			t.Fatalf("after the message: priority %s, %d triage records; want urgent and one", staff.Priority, countActions(staff, aftersale.TriageUrgent))
+		}
+		h := staff.History[len(staff.History)-1]
+		if h.Actor.Role != aftersale.System || h.Data["from"] != string(c.Priority) || !strings.Contains(h.Note, "safety") {
+			t.Errorf("the record %+v", h)
+		}
+		if inbox := triageInbox(t, env); inbox["supervisor1"] != 1 {
+			t.Errorf("urgent notifications %v: want one to the supervisor", inbox)
+		}
+		if mine := w.getCase(t, w.customer1, c.ID); countActions(mine, aftersale.TriageUrgent) != 0 {
+			t.Errorf("the customer sees the triage record")
+		}
+		say("又冒烟了，电源线发烫")
+		if again := w.getCase(t, w.admin, c.ID); countActions(again, aftersale.TriageUrgent) != 1 || again.Version != staff.Version {
+			t.Errorf("a second urgent message: %d records, version %d (was %d); want no new record", countActions(again, aftersale.TriageUrgent), again.Version, staff.Version)
 		}
 	})
 }
