@@ -176,6 +176,7 @@ type Command struct {
 	Cost       money.Amount // ship_back: postage the customer paid
 
 	Inspection Inspection   // confirm_receipt
+	Finding    Finding      // confirm_receipt, a failed inspection: what it found (optional)
 	Deduction  money.Amount // confirm_receipt: deduction allowed by policy (missing gifts …)
 	// PostageReduction (confirm_receipt) is taken off the customer's return postage claim;
 	// Note says why.

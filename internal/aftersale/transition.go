@@ -77,6 +77,13 @@ func Transition(c Case, cmd Command, now time.Time, p Policy) (Result, error) {
 	if err := cmd.inRange(); err != nil {
 		return Result{}, err
 	}
+	if cmd.Finding != "" && (cmd.Action != ConfirmReceipt || cmd.Inspection != InspectionFail) {
+		return Result{}, invalid("finding", "只有验货不通过时才填写验货发现", "a finding is only given when the goods fail inspection (confirm_receipt, inspection fail)")
+	}
+	if cmd.Finding != "" && !cmd.Finding.Valid() {
+		return Result{}, invalid("finding", "验货发现应为 empty_box、swapped_item、damaged、used、missing_parts 或 other",
+			"the finding must be empty_box, swapped_item, damaged, used, missing_parts or other")
+	}
 	if r.check != nil {
 		if err := r.check(&c, &cmd, p); err != nil {
 			return Result{}, err
@@ -195,6 +202,9 @@ func eventData(cmd *Command) map[string]string {
 	}
 	if cmd.Inspection != "" {
 		d["inspection"] = string(cmd.Inspection)
+	}
+	if cmd.Finding != "" {
+		d["finding"] = string(cmd.Finding)
 	}
 	if !cmd.Deduction.IsZero() {
 		d["deduction"] = cmd.Deduction.String()

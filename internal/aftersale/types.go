@@ -8,7 +8,10 @@
 // property tests walk.
 package aftersale
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Text is a user-facing string in both product languages.
 type Text struct {
@@ -209,3 +212,52 @@ const (
 	InspectionPass Inspection = "pass"
 	InspectionFail Inspection = "fail"
 )
+
+// Finding is what a failed inspection found, for the abuse risk score (package risk)
+// and the people who read the history: an empty box or a swapped item is fraud, the rest
+// is wear the customer caused.
+type Finding string
+
+// Findings of a failed inspection.
+const (
+	FindingEmptyBox     Finding = "empty_box"     // 空包: the parcel came back empty
+	FindingSwapped      Finding = "swapped_item"  // 调包: another item than the one sold
+	FindingDamaged      Finding = "damaged"       // 人为损坏
+	FindingUsed         Finding = "used"          // 已使用、影响二次销售
+	FindingMissingParts Finding = "missing_parts" // 缺少配件或赠品
+	FindingOther        Finding = "other"
+)
+
+var findingLabels = []struct {
+	f     Finding
+	label Text
+}{
+	{FindingEmptyBox, Text{"空包(退回的包裹是空的)", "Empty box"}},
+	{FindingSwapped, Text{"调包(退回的不是所售商品)", "Swapped item"}},
+	{FindingDamaged, Text{"人为损坏", "Damaged by use"}},
+	{FindingUsed, Text{"已使用,影响二次销售", "Used, cannot be resold"}},
+	{FindingMissingParts, Text{"缺少配件或赠品", "Missing parts or gifts"}},
+	{FindingOther, Text{"其他", "Other"}},
+}
+
+// Findings lists the findings in the order a form offers them.
+func Findings() []Finding {
+	out := make([]Finding, len(findingLabels))
+	for i, x := range findingLabels {
+		out[i] = x.f
+	}
+	return out
+}
+
+// Valid reports whether f is a known finding.
+func (f Finding) Valid() bool { return slices.Contains(Findings(), f) }
+
+// Label is the finding's name for people.
+func (f Finding) Label() Text {
+	for _, x := range findingLabels {
+		if x.f == f {
+			return x.label
+		}
+	}
+	return Text{string(f), string(f)}
+}

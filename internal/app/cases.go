@@ -56,7 +56,10 @@ type ActInput struct {
 	TrackingNo string               `json:"tracking_no,omitempty"`
 	Cost       int64                `json:"cost,omitempty" jsonschema:"description=postage paid by the sender\\, minor units"`
 	Inspection aftersale.Inspection `json:"inspection,omitempty" jsonschema:"enum=pass,enum=fail"`
-	Deduction  int64                `json:"deduction,omitempty"`
+	// Finding is what a failed inspection found (the risk score counts empty boxes and
+	// swapped items).
+	Finding   aftersale.Finding `json:"finding,omitempty" jsonschema:"enum=empty_box,enum=swapped_item,enum=damaged,enum=used,enum=missing_parts,enum=other,description=confirm_receipt with inspection fail: what the inspection found"`
+	Deduction int64             `json:"deduction,omitempty"`
 	// PostageReduction disputes the customer's return postage claim at confirm_receipt.
 	PostageReduction int64  `json:"postage_reduction,omitempty" jsonschema:"description=confirm_receipt: minor units taken off the customer's return postage claim (at most return_postage.max_reduction); note says why"`
 	Amount           *int64 `json:"amount,omitempty" jsonschema:"description=refund (must equal the amount due)\\, quote\\, offer or exchange price difference (negative: refunded to the customer)"`
@@ -469,7 +472,7 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 	cmd := aftersale.Command{
 		Action: in.Action, Actor: actor, Note: in.Note, Evidence: evidence,
 		Carrier: in.Carrier, TrackingNo: in.TrackingNo, Cost: money.New(in.Cost, cur),
-		Inspection: in.Inspection, Deduction: money.New(in.Deduction, cur),
+		Inspection: in.Inspection, Finding: in.Finding, Deduction: money.New(in.Deduction, cur),
 		PostageReduction: money.New(in.PostageReduction, cur),
 	}
 	if in.Amount != nil {

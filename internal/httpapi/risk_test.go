@@ -234,3 +234,43 @@ func TestWatchListIsAuditedAndRaisesTheScore(t *testing.T) {
 		}
 	})
 }
+
+// Inspection findings (issue 16: "inspection findings (empty box, swapped item)"): the
+// merchant says what a failed inspection found, as data; an empty box raises the
+// customer's score with its reason, a finding on a passed inspection or an unknown one is
+// refused at the field, and the merchant's form offers the findings in zh and en.
+func TestAnEmptyBoxFoundAtInspectionRaisesTheScore(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		w := newWorld(t, env)
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("SKU-1", 1, 29900)))
+		c := w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "SKU-1", 1))
+		c = w.mustAct(t, w.merchantA, c.ID, app.ActInput{Action: aftersale.Approve, Version: c.Version})
+		c = w.mustAct(t, w.customer1, c.ID, app.ActInput{Action: aftersale.ShipBack, Version: c.Version, Carrier: "SF", TrackingNo: "SF1234567890"})
+		before := getRisk(t, env, w.admin, "cust-1", http.StatusOK)
+		if slices.Contains(before.codes(), "empty_box_swapped") {
+			t.Fatalf("before the inspection: %v", before.codes())
+		}
+
+		// The merchant's page offers the findings, in both languages.
+		staff := env.Login(t, "shopa1", env.User(t, "shopa1", app.RoleMerchant, "shop-a"))
+		wantPage(t, getPageIn(t, env, staff, "/cases/"+c.ID, "en"), http.StatusOK, `name="finding"`, "Empty box", "Swapped item")
+		wantPage(t, getPageIn(t, env, staff, "/cases/"+c.ID, "zh"), http.StatusOK, "验货发现", "空包")
+
+		fail := app.ActInput{Action: aftersale.ConfirmReceipt, Version: c.Version, Inspection: aftersale.InspectionFail, Note: "箱子里什么都没有"}
+		for _, bad := range []app.ActInput{
+			{Action: aftersale.ConfirmReceipt, Version: c.Version, Inspection: aftersale.InspectionPass, Finding: aftersale.FindingEmptyBox},
+			{Action: fail.Action, Version: fail.Version, Inspection: fail.Inspection, Note: fail.Note, Finding: "stolen"},
+		} {
+			wantProblem(t, w.act(t, w.merchantA, c.ID, bad), http.StatusUnprocessableEntity, app.CodeInvalid, "finding")
+		}
+		fail.Finding = aftersale.FindingEmptyBox
+		c = w.mustAct(t, w.merchantA, c.ID, fail)
+		if c.State != aftersale.InspectionFailed || c.History[len(c.History)-1].Data["finding"] != "empty_box" {
+			t.Fatalf("after the inspection: %s %+v", c.State, c.History[len(c.History)-1])
+		}
+		after := getRisk(t, env, w.admin, "cust-1", http.StatusOK)
+		if !slices.Contains(after.codes(), "empty_box_swapped") || after.Score <= before.Score {
+			t.Fatalf("after an empty box: %d %v, before %d", after.Score, after.codes(), before.Score)
+		}
+	})
+}

@@ -12,7 +12,8 @@ import (
 type Risk interface {
 	// RiskFeatures gathers a customer's history in a few aggregate statements: orders,
 	// units, cases (and those created since since90), refunded value, refund-only cases,
-	// not-received or lost-parcel claims, failed inspections, other accounts sharing the
+	// not-received or lost-parcel claims, failed inspections (an empty box or a swapped
+	// item by the inspection's finding, or by the words of its note), other accounts sharing the
 	// normalised address, phone or a device, and cases created within promotionDays of
 	// paying for a discounted line. WatchListed is set from the watch list. The cases a
 	// recall plan opened (reason recall) are not the customer's doing and are not counted.

@@ -31,6 +31,8 @@ type ActionForm struct {
 	Open bool
 	// Values and Errors are what was entered and what was wrong, after a refused form.
 	Values, Errors map[string]string
+	// Findings are what a failed inspection may have found (confirm_receipt).
+	Findings []aftersale.Finding
 	// Key is the form's idempotency key.
 	Key string
 }
@@ -54,7 +56,7 @@ func actionForm(a aftersale.Action, c *app.CaseView, role app.Role) ActionForm {
 	case aftersale.ShipBack:
 		f.Parcel, f.Cost = true, true
 	case aftersale.ConfirmReceipt:
-		f.Inspection, f.Note, f.Evidence = true, true, true
+		f.Inspection, f.Note, f.Evidence, f.Findings = true, true, true, aftersale.Findings()
 		f.Deduction = c.Type == aftersale.ReturnRefund
 		f.PostageReduction = c.ReturnPostage != nil && c.ReturnPostage.Claimed > 0 && c.ReturnPostage.MaxReduction > 0
 	case aftersale.ShipExchange:
@@ -190,7 +192,7 @@ func (pg *Pages) renderCase(w http.ResponseWriter, r *http.Request, v *Visit, st
 const maxEvidenceFiles = 9
 
 // CaseAct takes the action of the pressed button (name="action") with the form's fields,
-// named as the API's: note, carrier, tracking_no, cost, inspection, deduction,
+// named as the API's: note, carrier, tracking_no, cost, inspection, finding, deduction,
 // postage_reduction, amount (money as decimals: 12.50), evidence (files). It redirects to the
 // case page, or shows the page again with the problem next to the field.
 func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error {
@@ -202,8 +204,8 @@ func (pg *Pages) CaseAct(w http.ResponseWriter, r *http.Request, v *Visit) error
 	f := r.PostForm
 	in := app.ActInput{Action: aftersale.Action(f.Get("action")), Note: f.Get("note"),
 		Carrier: strings.TrimSpace(f.Get("carrier")), TrackingNo: strings.TrimSpace(f.Get("tracking_no")),
-		Inspection: aftersale.Inspection(f.Get("inspection")),
-		Assignee:   strings.TrimSpace(f.Get("assignee")), Group: strings.TrimSpace(f.Get("group"))}
+		Inspection: aftersale.Inspection(f.Get("inspection")), Finding: aftersale.Finding(f.Get("finding")),
+		Assignee: strings.TrimSpace(f.Get("assignee")), Group: strings.TrimSpace(f.Get("group"))}
 	if tmpl := f.Get("note_template"); tmpl != "" && slices.Contains(pg.templatesIn(v.Lang), tmpl) {
 		in.Note = strings.TrimSpace(tmpl + " " + in.Note)
 	}

@@ -44,8 +44,8 @@ func (t *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.T
 	}
 	if err == nil {
 		err = t.queryRow(ctx, `SELECT count(DISTINCT e.case_id),
-			count(DISTINCT e.case_id) FILTER (WHERE lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%'),
-			count(DISTINCT e.case_id) FILTER (WHERE lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%')
+			count(DISTINCT e.case_id) FILTER (WHERE e.data->'data'->>'finding' = 'empty_box' OR lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%'),
+			count(DISTINCT e.case_id) FILTER (WHERE e.data->'data'->>'finding' = 'swapped_item' OR lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%')
 			FROM cases c JOIN case_events e ON e.case_id = c.id WHERE c.customer_id = $1 AND e.to_state = 'inspection_failed'`,
 			[]any{customerID}, &failed, &empty, &swapped)
 	}

@@ -41,8 +41,8 @@ func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.
 	}
 	if err == nil {
 		err = tx.queryRow(ctx, `SELECT count(DISTINCT e.case_id),
-			count(DISTINCT CASE WHEN lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%' THEN e.case_id END),
-			count(DISTINCT CASE WHEN lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%' THEN e.case_id END)
+			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'empty_box' OR lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%' THEN e.case_id END),
+			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'swapped_item' OR lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%' THEN e.case_id END)
 			FROM cases c JOIN case_events e ON e.case_id = c.id WHERE c.customer_id = ? AND e.to_state = 'inspection_failed'`, customerID).
 			Scan(&f.InspectionFailures, &f.EmptyBox, &f.Swapped)
 	}

@@ -30,8 +30,8 @@ func riskFeatures(t *testing.T, s store.Store, customer string) risk.Features {
 }
 
 // testRiskFeatures: two orders of three units, two refund-only not-received cases on a
-// discounted line, one of them failed inspection with an empty box, and a recall's case
-// that does not count.
+// discounted line, both failed inspection (an empty box said in the note, a swapped item
+// given as the finding), and a recall's case that does not count.
 func testRiskFeatures(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	if f := riskFeatures(t, s, "nobody"); f != (risk.Features{}) {
@@ -48,13 +48,16 @@ func testRiskFeatures(t *testing.T, s store.Store) {
 	ev := sampleEvents()[0]
 	ev.Seq, ev.To, ev.Note = 1, aftersale.InspectionFailed, "空包 empty box"
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.AppendEvent(ctx, "rc-1", ev) })
+	// rc-2 failed too, its finding a swapped item (structured, its note silent about it).
+	ev.Note, ev.Data = "不是原商品", map[string]string{"inspection": "fail", "finding": string(aftersale.FindingSwapped)}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.AppendEvent(ctx, "rc-2", ev) })
 	// A recall's case on the discounted line is the platform's doing: not counted.
 	rc := sampleCase("rc-recall", o, base.Add(3*time.Hour))
 	rc.Reason, rc.Items = aftersale.ProductRecall, []aftersale.Item{{SKU: "SKU-B", Quantity: 1, PaidAmount: money.Yuan(9000)}}
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.InsertCase(ctx, rc, sampleDecision) })
 	f := riskFeatures(t, s, "C-r")
 	want := risk.Features{Orders: 2, Items: 6, Cases: 2, Cases90: 2, RefundOnly: 2, NotReceived: 2,
-		InspectionFailures: 1, EmptyBox: 1, AfterPromotion: 2}
+		InspectionFailures: 2, EmptyBox: 1, Swapped: 1, AfterPromotion: 2}
 	if f != want {
 		t.Fatalf("features\n got %+v\nwant %+v", f, want)
 	}
