@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -200,7 +201,8 @@ func (a *App) switchPlan(ctx context.Context, p Principal, id string, on bool) (
 		if (plan.State(rec.State) == plan.Active) == on {
 			return nil, 0, &Error{Code: CodeConflict, Message: Text{ZH: "预案已处于该状态", EN: "the plan is already " + rec.State}}
 		}
-		v, err := a.setPlanState(ctx, tx, rec, on, p.ID, map[string]any{"by": "hand"})
+		by := cmp.Or(staffName(ctx, tx, p), p.ID) // a person reads the history: the username
+		v, err := a.setPlanState(ctx, tx, rec, on, by, map[string]any{"by": "hand"})
 		return v, 200, err
 	})
 	if err != nil {

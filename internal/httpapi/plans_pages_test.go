@@ -95,7 +95,7 @@ func TestPlanPagesWriteRunAndDrill(t *testing.T) {
 		wantPage(t, getPageIn(t, env, sup, "/plans/"+id, "en"), http.StatusOK, "It has never run.", `action="/plans/`+id+`/activate"`, "Start the plan")
 		wantRedirect(t, postPageIn(t, env, sup, "/plans/"+id+"/activate", "en", url.Values{}), "/plans/"+id+"?done=plan_activated&lang=en")
 		wantPage(t, getPageIn(t, env, sup, "/plans/"+id+"?done=plan_activated", "en"), http.StatusOK, "The plan has started.",
-			`<span class="badge warn">Active</span>`, "Started by hand.", `action="/plans/`+id+`/deactivate"`, "ends <time")
+			`<span class="badge warn">Active</span>`, "Started by hand by sup.p.", `action="/plans/`+id+`/deactivate"`, "ends <time")
 		wantPage(t, postPageIn(t, env, sup, "/plans/"+id+"/activate", "en", url.Values{}), http.StatusConflict, "the plan is already active")
 
 		// The banner on the customer's pages, in the reader's language; never on staff pages.
@@ -112,8 +112,8 @@ func TestPlanPagesWriteRunAndDrill(t *testing.T) {
 		wantRedirect(t, postPageIn(t, env, sup, "/plans/"+id+"/deactivate", "zh", url.Values{}), "/plans/"+id+"?done=plan_deactivated&lang=zh")
 		wantPage(t, getPageIn(t, env, sup, "/plans/"+id+"?done=plan_deactivated", "zh"), http.StatusOK, "预案已结束。", "已结束", "启动预案")
 		detail := getPageIn(t, env, sup, "/plans/"+id, "en")
-		wantPage(t, detail, http.StatusOK, "Started by hand.", "Ended by hand.")
-		if s := string(detail.Body); strings.Index(s, "Started by hand.") > strings.Index(s, "Ended by hand.") {
+		wantPage(t, detail, http.StatusOK, "Started by hand by sup.p.", "Ended by hand by sup.p.")
+		if s := string(detail.Body); strings.Index(s, "Started by hand by sup.p.") > strings.Index(s, "Ended by hand by sup.p.") {
 			t.Error("the history is not in order")
 		}
 		if strings.Contains(string(detail.Body), "0001-01-01") {

@@ -377,9 +377,8 @@ func (pg *Pages) planRow(l Lang, p app.PlanView) PlanRow {
 	return row
 }
 
-// planEvent says an entry of a plan's history: by hand, by its trigger or by its end rule.
-// The actor of a start by hand is a session's or token's id, which says nothing to a
-// reader (the audit log names the account).
+// planEvent says an entry of a plan's history: by hand (by whom: the staff account's
+// username, or a token's id), by its trigger or by its end rule.
 func (pg *Pages) planEvent(l Lang, e app.PlanEventView) string {
 	var detail struct {
 		By     string   `json:"by"`
@@ -393,11 +392,11 @@ func (pg *Pages) planEvent(l Lang, e app.PlanEventView) string {
 	case e.Kind == "activated" && detail.By == "trigger":
 		return pg.say(l, "plans.event.activated_trigger", detail.Intake)
 	case e.Kind == "activated":
-		return pg.say(l, "plans.event.activated")
+		return pg.say(l, "plans.event.activated", e.Actor)
 	case e.Kind == "deactivated" && detail.By == "end_rule":
 		return pg.say(l, "plans.event.deactivated_end")
 	case e.Kind == "deactivated":
-		return pg.say(l, "plans.event.deactivated")
+		return pg.say(l, "plans.event.deactivated", e.Actor)
 	case e.Kind == "recall":
 		return pg.say(l, "plans.event.recall", strings.Join(detail.SKUs, ", "))
 	}
