@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/assistant"
 	"github.com/aftersales/aftersales/internal/complaint"
 	"github.com/aftersales/aftersales/internal/money"
@@ -277,6 +278,18 @@ func (a *App) assistantCase(ctx context.Context, p Principal, q string, in assis
 	return []assistant.CaseFacts{*f}, f, "", nil
 }
 
+// waitingFor says what a case waits on, by the other side's deadline: a phrase the
+// assistant puts after "waiting for" (a deadline's own label names the deadline).
+var waitingFor = map[aftersale.DeadlineKind]assistant.Label{
+	aftersale.MerchantResponse:     {ZH: "商家处理您的申请", EN: "the merchant to answer your application"},
+	aftersale.MerchantReceipt:      {ZH: "商家确认收到退货", EN: "the merchant to confirm receipt of your return"},
+	aftersale.MerchantInspection:   {ZH: "商家验货", EN: "the merchant to inspect the goods"},
+	aftersale.MerchantRefund:       {ZH: "商家退款", EN: "the merchant to pay the refund"},
+	aftersale.MerchantShipExchange: {ZH: "商家发出换货", EN: "the merchant to ship the replacement"},
+	aftersale.MerchantRepair:       {ZH: "商家完成维修", EN: "the merchant to finish the repair"},
+	aftersale.MerchantReship:       {ZH: "商家补发", EN: "the merchant to reship"},
+}
+
 // caseFacts is what the customer's own view of a case tells the assistant.
 func (a *App) caseFacts(ctx context.Context, p Principal, id string) (*assistant.CaseFacts, error) {
 	v, err := a.GetCase(ctx, p, id)
@@ -295,8 +308,8 @@ func (a *App) caseFacts(ctx context.Context, p Principal, id string) (*assistant
 			if f.Next == nil || d.DueAt.Before(f.Next.DueAt) {
 				f.Next = &assistant.StepFacts{What: assistant.Label{ZH: d.Label.ZH, EN: d.Label.EN}, DueAt: d.DueAt}
 			}
-		} else if f.Waiting.ZH == "" {
-			f.Waiting = assistant.Label{ZH: d.Label.ZH, EN: d.Label.EN}
+		} else if w, ok := waitingFor[d.Kind]; ok && f.Waiting.ZH == "" {
+			f.Waiting, f.WaitingDue = w, d.DueAt
 		}
 	}
 	ship, ret := v.OutboundShipment, false

@@ -41,8 +41,11 @@ type CaseFacts struct {
 	Parcel *ParcelFacts
 	// Next is the customer's next step and its deadline, when the customer has one.
 	Next *StepFacts
-	// Waiting is who the case waits on when the customer has nothing to do.
-	Waiting Label
+	// Waiting is who the case waits on when the customer has nothing to do, said as what
+	// they are to do ("the merchant to confirm receipt"), and WaitingDue by when (zero: no
+	// deadline).
+	Waiting    Label
+	WaitingDue time.Time
 	Created time.Time
 }
 
@@ -70,6 +73,14 @@ func when(t time.Time, lang Lang) string {
 		return t.Format("2 Jan 15:04")
 	}
 	return t.Format("1月2日 15:04")
+}
+
+// waitingDue says by when the case's other side must act, when it has a deadline.
+func waitingDue(c *CaseFacts, lang Lang) string {
+	if c.WaitingDue.IsZero() || c.Waiting.ZH == "" {
+		return ""
+	}
+	return fmt.Sprintf(Label{"(最晚 %s)", " (by %s at the latest)"}.in(lang), when(c.WaitingDue, lang))
 }
 
 // Answer composes the reply to a recognised question about case c (nil when the
@@ -115,7 +126,7 @@ func refundAnswer(c *CaseFacts, lang Lang) string {
 	default:
 		fmt.Fprintf(&b, Label{"售后单 %s 的退款 %s 尚未退出,目前状态:%s。", "The refund of %[2]s for case %[1]s has not been paid yet; the case is: %[3]s."}.in(lang), c.Number, amt, c.State.in(lang))
 		if c.Waiting.ZH != "" {
-			fmt.Fprintf(&b, Label{"正在等待%s。", " It is waiting for %s."}.in(lang), c.Waiting.in(lang))
+			fmt.Fprintf(&b, Label{"正在等待%s%s。", " It is waiting for %s%s."}.in(lang), c.Waiting.in(lang), waitingDue(c, lang))
 		}
 	}
 	return b.String()
@@ -147,7 +158,7 @@ func nextAnswer(c *CaseFacts, lang Lang, now time.Time) string {
 		if w == "" {
 			w = c.State.in(lang)
 		}
-		return fmt.Sprintf(Label{"售后单 %s 目前不需要您做什么,正在等待%s。", "Case %s needs nothing from you now; it is waiting for %s."}.in(lang), c.Number, w)
+		return fmt.Sprintf(Label{"售后单 %s 目前不需要您做什么,正在等待%s%s。", "Case %s needs nothing from you now; it is waiting for %s%s."}.in(lang), c.Number, w, waitingDue(c, lang))
 	}
 	left := c.Next.DueAt.Sub(now)
 	s := fmt.Sprintf(Label{"售后单 %s 下一步:%s,请在 %s 前完成", "Case %s, your next step: %s, by %s"}.in(lang), c.Number, c.Next.What.in(lang), when(c.Next.DueAt, lang))

@@ -48,4 +48,12 @@ func TestNextStepPastItsDeadline(t *testing.T) {
 	if a := Answer(NextStep, &c, ZH, FixtureNow); !strings.Contains(a, "不需要您做什么") || !strings.Contains(a, "商家确认收货") {
 		t.Errorf("nothing to do: %q", a)
 	}
+	// With the other side's deadline, the answer says by when.
+	c.WaitingDue = time.Date(2026, 12, 9, 18, 0, 0, 0, cst)
+	if a := Answer(NextStep, &c, EN, FixtureNow); !strings.Contains(a, "waiting for the merchant to confirm receipt (by 9 Dec 18:00 at the latest).") {
+		t.Errorf("waiting with a deadline: %q", a)
+	}
+	if a := Answer(RefundStatus, &c, ZH, FixtureNow); !strings.Contains(a, "正在等待商家确认收货(最晚 12月9日 18:00)。") {
+		t.Errorf("the refund, waiting with a deadline: %q", a)
+	}
 }
