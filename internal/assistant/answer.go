@@ -46,7 +46,7 @@ type CaseFacts struct {
 	// deadline).
 	Waiting    Label
 	WaitingDue time.Time
-	Created time.Time
+	Created    time.Time
 }
 
 // ParcelFacts is a parcel and its carrier's last event.
