@@ -8,13 +8,18 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
 // LoadPolicies loads every stored policy version into the engine, oldest first, so that
 // every case can be judged under the version it was decided with. When no platform policy is
-// stored, the seed-platform preset is installed.
+// stored, the seed-platform preset is installed; when the platform's only policy is an older
+// seed-platform than this binary's, the new version is installed beside it (an upgrade: the
+// cases decided under the old one keep it). An admin's own platform policy, or a
+// seed-platform version at or above the preset's, is left as it is.
 func (a *App) LoadPolicies(ctx context.Context) error {
 	var recs []store.PolicyRecord
 	if err := a.store.View(ctx, func(tx store.Tx) error {
@@ -24,23 +29,43 @@ func (a *App) LoadPolicies(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	platform := false
+	platform, ownPlatform, stored := false, false, 0
 	for _, r := range recs {
 		if _, err := a.engine.Load(r.Document); err != nil {
 			return fmt.Errorf("stored policy %s@%d: %w", r.ID, r.Version, err)
 		}
-		platform = platform || r.Layer == string(policy.Platform)
+		if r.Layer != string(policy.Platform) {
+			continue
+		}
+		platform = true
+		if r.ID == seedPlatform {
+			stored = max(stored, r.Version)
+		} else {
+			ownPlatform = true
+		}
 	}
-	if platform {
-		return nil
-	}
-	seed, err := policy.Preset("seed-platform")
+	seed, err := policy.Preset(seedPlatform)
 	if err != nil {
 		return err
+	}
+	var head struct {
+		Version int `yaml:"version"`
+	}
+	if err := yaml.Unmarshal(seed, &head); err != nil {
+		return fmt.Errorf("the %s preset: %w", seedPlatform, err)
+	}
+	if platform && (ownPlatform || stored >= head.Version) {
+		return nil
+	}
+	if platform {
+		a.log.Info("upgrading the platform policy", "from", fmt.Sprintf("%s@%d", seedPlatform, stored), "to", fmt.Sprintf("%s@%d", seedPlatform, head.Version))
 	}
 	_, err = a.InstallPolicy(ctx, Principal{Role: RoleAdmin, ID: "system"}, seed)
 	return err
 }
+
+// seedPlatform is the id of the platform's preset policy (internal/policy/presets).
+const seedPlatform = "seed-platform"
 
 // InstallPolicy checks a policy document against the floor, loads it and stores it as a
 // new version. A document that gives less than the law is refused with the reason.

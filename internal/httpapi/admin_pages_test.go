@@ -122,8 +122,9 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v3 := strings.Replace(string(seed), "version: 3\n", "version: 4\n", 1)
+		v3 := strings.Replace(string(seed), "version: 4\n", "version: 5\n", 1)
 		line := 1 + strings.Count(v3[:strings.Index(v3, "reapply_limit: 2")], "\n")
+		idLine := 1 + strings.Count(v3[:strings.Index(v3, "\nid: seed-platform")], "\n") + 1
 
 		bad := strings.Replace(v3, "reapply_limit: 2\n", "reapply_limit: 500\n", 1)
 		res := a.upload(t, "/admin/policies", map[string]string{"lang": "en"}, "policy", "seed.yaml", []byte(bad))
@@ -140,7 +141,7 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		if !regexp.MustCompile(`(?s)<textarea name="policy"[^>]*>\n# The platform rules.*reapply_limit: 500\n.*</textarea>`).Match(res.Body) {
 			t.Errorf("the text area does not hold the refused document")
 		}
-		if live := liveVersion(t, env); strings.Contains(live, "seed-platform@4") {
+		if live := liveVersion(t, env); strings.Contains(live, "seed-platform@5") {
 			t.Errorf("a refused document is in force: %s", live)
 		}
 
@@ -154,19 +155,19 @@ func TestAdminInstallsAPolicyAndShowsItsDiff(t *testing.T) {
 		good := strings.Replace(v3, "reapply_limit: 2\n", "reapply_limit: 3\n", 1)
 		res = a.post(t, "/admin/policies", url.Values{"policy": {strings.ReplaceAll(good, "\n", "\r\n")}, "lang": {"en"}})
 		wantStatus(t, "a good document", res, http.StatusSeeOther)
-		if live := liveVersion(t, env); !strings.Contains(live, "seed-platform@4") {
+		if live := liveVersion(t, env); !strings.Contains(live, "seed-platform@5") {
 			t.Errorf("in force after the upload: %s", live)
 		}
 		page := a.get(t, res.Header.Get("Location"))
-		wantBody(t, "the policies page", page, "The new version is installed.", "<code>seed-platform@4</code>", `<span class="badge ok">in force</span>`,
-			`<span class="badge">superseded</span>`, `href="/admin/policies/seed-platform/diff?from=3&amp;to=4&amp;lang=en"`)
+		wantBody(t, "the policies page", page, "The new version is installed.", "<code>seed-platform@5</code>", `<span class="badge ok">in force</span>`,
+			`<span class="badge">superseded</span>`, `href="/admin/policies/seed-platform/diff?from=4&amp;to=5&amp;lang=en"`)
 
-		diff := a.get(t, "/admin/policies/seed-platform/diff?from=3&to=4&lang=en")
+		diff := a.get(t, "/admin/policies/seed-platform/diff?from=4&to=5&lang=en")
 		wantStatus(t, "the diff", diff, http.StatusOK)
 		wantBody(t, "the diff", diff, "Lines added: 2; removed: 2",
 			`<tr class="del"><td>`+strconv.Itoa(line)+`</td><td></td><td><code><del>- reapply_limit: 2</del></code></td></tr>`,
 			`<tr class="add"><td></td><td>`+strconv.Itoa(line)+`</td><td><code><ins>+ reapply_limit: 3</ins></code></td></tr>`,
-			`<tr class="same"><td>17</td><td>17</td><td><code>  id: seed-platform</code>`)
+			`<tr class="same"><td>`+strconv.Itoa(idLine)+`</td><td>`+strconv.Itoa(idLine)+`</td><td><code>  id: seed-platform</code>`)
 		if strings.Count(string(diff.Body), `class="del"`) != 2 { // the version line and reapply_limit
 			t.Errorf("the diff marks %d removed lines", strings.Count(string(diff.Body), `class="del"`))
 		}

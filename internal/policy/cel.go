@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -201,6 +202,11 @@ func compile(field, src string) (*condition, error) { return compileIn(false, fi
 // compileDeadline compiles a deadline condition, which sees only what a case keeps.
 func compileDeadline(field, src string) (*condition, error) { return compileIn(true, field, src) }
 
+// legacyRisk finds customer.risk compared with a string: policies written before the risk
+// score was a number (customer.risk == "low") meant the level, customer.risk_level now.
+// Stored versions of them must still load, so the comparison is read as the level's.
+var legacyRisk = regexp.MustCompile(`customer\.risk\s*(==|!=)\s*(["'])`)
+
 func compileIn(deadline bool, field, src string) (*condition, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, nil
@@ -213,7 +219,7 @@ func compileIn(deadline bool, field, src string) (*condition, error) {
 	if deadline {
 		env = dl
 	}
-	ast, iss := env.Compile(src)
+	ast, iss := env.Compile(legacyRisk.ReplaceAllString(src, "customer.risk_level $1 $2"))
 	if iss.Err() != nil {
 		return nil, &ParseError{Field: field, Msg: "condition does not compile: " + celIssues(iss)}
 	}

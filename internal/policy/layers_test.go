@@ -151,7 +151,7 @@ func TestLaterLayersReplaceAndDisableEarlierItems(t *testing.T) {
 			}},
 		{"the platform asks another merchant's customer for evidence", application("m3", "", 20000, as.ReturnRefund, as.QualityDefect, 5), false,
 			func(t *testing.T, d policy.Decision) {
-				if h, ok := hit(d, "evidence_for_quality"); d.Eligible || !ok || h.Doc != "seed-platform@3" {
+				if h, ok := hit(d, "evidence_for_quality"); d.Eligible || !ok || h.Doc != "seed-platform@4" {
 					t.Errorf("eligible %v, hit %+v; want the platform's evidence rule to refuse", d.Eligible, h)
 				}
 			}},

@@ -261,3 +261,30 @@ func TestFractionsAreRefusedNotTruncated(t *testing.T) {
 		}
 	}
 }
+
+// A policy written before the risk score was a number compares customer.risk with a
+// level ("low"); stored versions of it must still load and mean the level: the instant
+// approval holds for a low-risk customer and not for a high-risk one.
+func TestARiskComparedWithALevelReadsTheLevel(t *testing.T) {
+	e := mustEngine(t)
+	doc := strings.Replace(shopDoc(`auto_approve: {instant: [{id: old_one_click, when: 'case.amount <= 20000 && customer.risk == "low"'}]}`+"\n"), "merchant: m1", "merchant: plain", 1)
+	if _, err := e.Load([]byte(doc)); err != nil {
+		t.Fatalf("the old comparison does not load: %v", err)
+	}
+	o := partlyRefundedOrder()
+	for _, c := range []struct {
+		risk  int
+		level string
+		want  bool
+	}{{10, "low", true}, {80, "high", false}} {
+		d, err := e.Evaluate(policy.Request{Order: o, Customer: policy.CustomerVars{ID: o.Customer, Risk: c.risk, RiskLevel: c.level},
+			Type: as.ReturnRefund, Reason: as.NoReason, Items: []policy.RequestItem{{SKU: "B", Quantity: 1}},
+			RefundMethod: as.RefundOriginal, At: signedAt.AddDate(0, 0, 2)})
+		if err != nil || !d.Eligible {
+			t.Fatalf("Evaluate: %v %+v", err, d.Refusals)
+		}
+		if d.AutoApprove != c.want {
+			t.Errorf("risk %d (%s): instant approval %v, want %v", c.risk, c.level, d.AutoApprove, c.want)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func presetDoc(name string) *policy.Document {
 }
 
 // platform is the policy version of the statutory floor under the seed-platform preset, as
-// cases store it: "statutory@1+seed-platform@3".
+// cases store it: "statutory@1+seed-platform@4".
 var platform = sync.OnceValue(func() string {
 	return presetDoc("statutory").Key() + "+" + presetDoc("seed-platform").Key()
 })
