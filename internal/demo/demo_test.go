@@ -425,7 +425,8 @@ func TestSeedShowsRiskAlertsPlansAndTheAssistant(t *testing.T) {
 		for _, tr := range p.Triggers {
 			switch tr.Kind {
 			case "intake_per_hour":
-				surge = surge || p.Effects.ExtendDeadlinesWD == 2 && p.Effects.Banner != nil && p.Effects.Banner.ZH != "" && p.Effects.Banner.EN != ""
+				surge = surge || p.Effects.ExtendDeadlinesWD == 2 && p.Effects.Banner != nil && p.Effects.Banner.ZH != "" && p.Effects.Banner.EN != "" &&
+					p.Effects.AutoApprove != nil && p.Effects.SLAFactorBP == 15000 && p.Effects.Overflow != nil
 			case "manual":
 				manual = true
 			}

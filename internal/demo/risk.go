@@ -338,9 +338,13 @@ func (s *sim) writePlans() error {
 		{
 			Name:     emergency.Text{ZH: "双11 大促进线高峰", EN: "双11 surge"},
 			Triggers: []emergency.Trigger{{Kind: emergency.IntakePerHour, Above: 50}},
+			// Low-risk returns up to ¥200 approved at once, SLA targets half as long again,
+			// the desk's overflow to the supervisors.
 			Effects: emergency.Effects{ExtendDeadlinesWD: 2, Banner: &emergency.Text{
 				ZH: "双11 期间售后申请较多,商家处理时限顺延 2 个工作日,感谢您的耐心。",
-				EN: "After-sales requests are many around 双11: the merchants' deadlines are extended by 2 working days. Thank you for your patience."}},
+				EN: "After-sales requests are many around 双11: the merchants' deadlines are extended by 2 working days. Thank you for your patience."},
+				AutoApprove: &emergency.AutoApprove{MaxAmount: 20000, MaxRisk: 30}, SLAFactorBP: 15000,
+				Overflow: &emergency.Overflow{From: "general", To: []string{"escalations"}}},
 			End: emergency.End{WhenClearFor: emergency.Duration(2 * time.Hour)},
 		},
 		{
