@@ -49,6 +49,20 @@ func TestUrgencyTable(t *testing.T) {
 		{"how long does a refund take?", Low},
 		{"屏幕碎了", Normal},
 		{"起火了，我要投诉", Urgent},
+		// Safety described without the keyword.
+		{"插头那里有股焦味", Urgent},
+		{"the plug started sparking", Urgent},
+		{"孩子误吞了一颗纽扣", Urgent},
+		{"my lips swelled up after one bite", Urgent},
+		{"摸到外壳手一麻", Urgent},
+		// A safety word that means something else, and a negated one.
+		{"音响有电流声", Normal},
+		{"羽绒服穿着很臃肿", Normal},
+		{"the motor burnt out after a week", Normal},
+		{"no sparks, it just died", Normal},
+		// A swollen battery alone is normal, as the labelled sets have it.
+		{"电池鼓包了，还好没有冒烟", Normal},
+		{"battery is swollen, can i get a new one", Normal},
 	}
 	for _, c := range cases {
 		if got := UrgencyOf(c.text); got != c.want {
