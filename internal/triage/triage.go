@@ -86,9 +86,11 @@ func mustEmbedded(name string) []Example {
 }
 
 // Tokens returns the features of s: kb's analysis (gse segmentation of Chinese,
-// character pairs for what its dictionary lacks, English stemming, stop words dropped)
-// and the pairs of adjacent Han characters, which carry the meaning of short colloquial
-// Chinese phrases that segment oddly.
+// character pairs for what its dictionary lacks, English stemming, stop words dropped),
+// the pairs of adjacent Han characters, which carry the meaning of short colloquial
+// Chinese phrases that segment oddly, and the pairs of adjacent English words with the
+// stop words kept, which search drops but a reason often turns on ("came without",
+// "no lid", "signed for", "only got").
 func Tokens(s string) []string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
@@ -105,7 +107,41 @@ func Tokens(s string) []string {
 			prev = 0
 		}
 	}
-	return toks
+	return append(toks, wordPairs(s)...)
+}
+
+// wordPairs returns "§w first second" for each two adjacent Latin words of s, lower
+// case, apostrophes dropped (didn't → didnt). Anything that is not a letter or a digit
+// ends a word, and any other character than a space between two words keeps them from
+// being a pair, so that pairs stay within a phrase.
+func wordPairs(s string) []string {
+	var out []string
+	var word, last []rune
+	gap := false // something other than spaces since the last word
+	flush := func() {
+		if len(word) == 0 {
+			return
+		}
+		if last != nil && !gap {
+			out = append(out, "§w "+string(last)+" "+string(word))
+		}
+		last, word, gap = word, nil, false
+	}
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			word = append(word, r)
+		case r == '\'' || r == '’':
+			// didn't, it's: one word
+		case r == ' ':
+			flush()
+		default:
+			flush()
+			gap = true
+		}
+	}
+	flush()
+	return out
 }
 
 // Model is a multinomial naive Bayes classifier of reason codes.
