@@ -59,7 +59,18 @@ func TestUrgencyTable(t *testing.T) {
 		{"音响有电流声", Normal},
 		{"羽绒服穿着很臃肿", Normal},
 		{"the motor burnt out after a week", Normal},
+		{"买的烟雾报警器一直乱响", Normal},
+		{"the smoke alarm i ordered hasn't come", Normal},
 		{"no sparks, it just died", Normal},
+		// A negation cancels only what follows it closely.
+		{"插上没多久就冒烟了", Urgent},
+		{"不小心碰到外壳被电了一下", Urgent},
+		{"没用几天就冒烟了", Urgent},
+		{"无故起火", Urgent},
+		{"not long after i plugged it in it started smoking", Urgent},
+		{"没看到冒烟，就是不转", Normal},
+		{"it didn't catch fire, it just stopped", Normal},
+		{"no sign of smoke", Normal},
 		// A swollen battery alone is normal, as the labelled sets have it.
 		{"电池鼓包了，还好没有冒烟", Normal},
 		{"battery is swollen, can i get a new one", Normal},

@@ -2,6 +2,8 @@ package triage
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -93,10 +95,11 @@ var urgencyTable = []signal{
 }
 
 // benign are phrases that hold a safety word and mean something else (a speaker's hum,
-// a bulky coat, a lighter, a motor worn out, a swollen battery — see above); they are
-// blanked before the table is read.
+// a bulky coat, a lighter, a motor worn out, a swollen battery — see above — and the
+// safety products themselves); they are blanked before the table is read.
 var benign = []string{"电流声", "电流音", "臃肿", "打火机", "密密麻麻", "burnt out", "burned out", "burn out",
-	"battery is swollen", "battery swollen", "swollen battery"}
+	"battery is swollen", "battery swollen", "swollen battery",
+	"烟雾报警", "烟感", "smoke alarm", "smoke detector", "fire alarm", "fire extinguisher", "fire blanket"}
 
 // negations that, just before a safety phrase, cancel it ("没有冒烟", "no smoke").
 var negations = []string{"没有", "没", "不是", "未", "无", "不", "no ", "not ", "didnt ", "didn't ", "never ", "without "}
@@ -173,11 +176,23 @@ func wordAt(t string, i int, phrase string) bool {
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' }
 
-// negated reports whether the text just before a phrase negates it.
+// notNegations begin like a negation and are none: 没多久 is "soon after", 不小心 "by
+// accident", "not long after" and "for no reason" negate nothing that follows.
+var notNegations = []string{"没多久", "没过多久", "没一会", "不一会", "不久", "不小心", "没想到", "不知道",
+	"不停", "忍不住", "不敢", "无故", "not long", "no idea", "not sure", "no reason", "no warning",
+	"without warning", "never thought", "didnt expect", "didn't expect"}
+
+// negated reports whether the text just before a phrase negates it: a negation in the
+// same clause with at most two characters or words between it and the phrase ("没有冒烟",
+// "没看到冒烟", "didn't catch fire", "no sign of smoke"). A negation further away belongs
+// to something else ("没用几天就冒烟了", "never seen a charger catch fire").
 func negated(before string) bool {
 	tail := before
 	if len(tail) > 24 {
 		tail = tail[len(tail)-24:]
+		for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+			tail = tail[1:]
+		}
 	}
 	// only the current clause
 	for _, sep := range []string{"，", ",", "。", ".", "!", "！", "但", "but"} {
@@ -185,10 +200,35 @@ func negated(before string) bool {
 			tail = tail[i+len(sep):]
 		}
 	}
+	for _, n := range notNegations {
+		tail = strings.ReplaceAll(tail, n, "|")
+	}
+	end := -1
 	for _, n := range negations {
-		if strings.Contains(tail, n) {
-			return true
+		if i := strings.LastIndex(tail, n); i >= 0 && i+len(n) > end {
+			end = i + len(n)
 		}
 	}
-	return false
+	return end >= 0 && units(tail[end:]) <= 2
+}
+
+// units counts the Chinese characters and the other words of s.
+func units(s string) int {
+	n := 0
+	inWord := false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			n++
+			inWord = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !inWord {
+				n++
+			}
+			inWord = true
+		default:
+			inWord = false
+		}
+	}
+	return n
 }
