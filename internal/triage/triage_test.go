@@ -2,23 +2,51 @@ package triage
 
 import (
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
 
+// The issue asks for a held-out set of at least 300 texts written like customers write,
+// top-1 reason ≥ 0.85 and urgent recall ≥ 0.95. data/heldout.tsv is written by hand,
+// independently of the training texts; data/heldout_fresh.tsv was written after the
+// model was tuned and is measured, not held to the thresholds (docs/PERFORMANCE.md).
 func TestHeldOutMeetsTheIssuesThresholds(t *testing.T) {
 	held := HeldOut()
 	if len(held) < 300 {
 		t.Fatalf("held-out set has %d texts, want at least 300", len(held))
 	}
 	train := map[string]bool{}
+	reasons := map[string]bool{}
 	for _, e := range TrainingData() {
 		train[e.Text] = true
+		reasons[e.Reason] = true
 	}
-	for _, e := range held {
+	b, err := os.ReadFile("data/heldout_fresh.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := ParseTSV(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	urgent := 0
+	for _, e := range append(held, fresh...) {
 		if train[e.Text] {
 			t.Fatalf("held-out text also in training: %q", e.Text)
 		}
+	}
+	for _, e := range held {
+		delete(reasons, e.Reason)
+		if e.Urgency == Urgent {
+			urgent++
+		}
+	}
+	if len(reasons) > 0 {
+		t.Errorf("held-out set lacks reasons %v", reasons)
+	}
+	if urgent < 40 {
+		t.Errorf("held-out set has %d urgent texts, want at least 40", urgent)
 	}
 	ev := Evaluate(Default(), held)
 	t.Logf("top-1 %.3f, urgent recall %.3f precision %.3f (%d urgent), urgency accuracy %.3f",
