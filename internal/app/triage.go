@@ -80,7 +80,7 @@ func (a *App) CaseSuggestions(ctx context.Context, p Principal, caseID string) (
 // triageSubject stores triage's suggestion for the text of a new case ("case", its id)
 // or message ("message", its id) in the transaction that writes it. An urgent text from
 // the customer goes to the supervisors who serve the merchant at once, as an in-app
-// notification, and an urgent message raises its case to priority urgent (a TriageUrgent
+// notification, and an urgent message raises its open case to priority urgent (a TriageUrgent
 // record in the history; c is the case after it). The customer's chosen reason is never
 // changed.
 func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kind, id, text string, byCustomer bool) error {
@@ -102,7 +102,7 @@ func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kin
 	if s.Urgency != triage.Urgent || !byCustomer {
 		return nil
 	}
-	if kind == "message" && c.Priority != aftersale.PriorityUrgent {
+	if kind == "message" && c.Priority != aftersale.PriorityUrgent && !c.State.Terminal() {
 		// A new case was opened urgent (triagePriority); a case the customer writes about
 		// in these words becomes urgent now, in its history.
 		res, err := aftersale.Record(*c, aftersale.TriageUrgent, aftersale.SystemActor,

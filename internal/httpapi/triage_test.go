@@ -137,6 +137,18 @@ func TestUrgentMessageRaisesTheCasesPriority(t *testing.T) {
 		if mine := w.getCase(t, w.customer1, c.ID); countActions(mine, aftersale.TriageUrgent) != 0 {
 			t.Errorf("the customer sees the triage record")
 		}
+		// A case that has ended stays as it is (the supervisors are told all the same).
+		o2 := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("SKU-2", 1, 9900)))
+		ended := w.mustApply(t, w.customer1, returnRefund(o2.OrderNo, "SKU-2", 1))
+		ended = w.mustAct(t, w.customer1, ended.ID, app.ActInput{Action: aftersale.Cancel, Version: ended.Version})
+		if res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + ended.ID + "/messages", Token: w.customer1,
+			JSON: app.MessageInput{Body: "退掉的那个也冒烟了"}}); res.Status != http.StatusCreated {
+			t.Fatalf("a message on an ended case: %d %s", res.Status, res.Body)
+		} else {
+			if got := w.getCase(t, w.admin, ended.ID); countActions(got, aftersale.TriageUrgent) != 0 || got.Version != ended.Version {
+				t.Errorf("an ended case got a triage record: version %d (was %d)", got.Version, ended.Version)
+			}
+		}
 		say("又冒烟了，电源线发烫")
 		if again := w.getCase(t, w.admin, c.ID); countActions(again, aftersale.TriageUrgent) != 1 || again.Version != staff.Version {
 			t.Errorf("a second urgent message: %d records, version %d (was %d); want no new record", countActions(again, aftersale.TriageUrgent), again.Version, staff.Version)
