@@ -33,7 +33,7 @@ func Evaluate(m *Model, examples []Example) Evaluation {
 	support := map[string]int{}
 	for _, ex := range examples {
 		r := m.Reason(ex.Text)
-		u := UrgencyOf(ex.Text)
+		u := m.Urgency(ex.Text)
 		if e.Confusion[ex.Reason] == nil {
 			e.Confusion[ex.Reason] = map[string]int{}
 		}

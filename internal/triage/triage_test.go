@@ -10,7 +10,9 @@ import (
 // The issue asks for a held-out set of at least 300 texts written like customers write,
 // top-1 reason ≥ 0.85 and urgent recall ≥ 0.95. data/heldout.tsv is written by hand,
 // independently of the training texts; data/heldout_fresh.tsv was written after the
-// model was tuned and is measured, not held to the thresholds (docs/PERFORMANCE.md).
+// model was tuned and data/heldout_blind.tsv before the learned urgency signal was added;
+// both are measured, not held to the thresholds (docs/PERFORMANCE.md), and none of the
+// three shares a text with training.
 func TestHeldOutMeetsTheIssuesThresholds(t *testing.T) {
 	held := HeldOut()
 	if len(held) < 300 {
@@ -22,16 +24,23 @@ func TestHeldOutMeetsTheIssuesThresholds(t *testing.T) {
 		train[e.Text] = true
 		reasons[e.Reason] = true
 	}
-	b, err := os.ReadFile("data/heldout_fresh.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fresh, err := ParseTSV(string(b))
-	if err != nil {
-		t.Fatal(err)
+	others := held
+	for _, name := range []string{"data/heldout_fresh.tsv", "data/heldout_blind.tsv"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := ParseTSV(string(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(set) == 0 {
+			t.Fatalf("%s is empty", name)
+		}
+		others = append(others, set...)
 	}
 	urgent := 0
-	for _, e := range append(held, fresh...) {
+	for _, e := range others {
 		if train[e.Text] {
 			t.Fatalf("held-out text also in training: %q", e.Text)
 		}
@@ -104,9 +113,30 @@ func TestUrgencyTable(t *testing.T) {
 		{"battery is swollen, can i get a new one", Normal},
 	}
 	for _, c := range cases {
-		if got := UrgencyOf(c.text); got != c.want {
-			t.Errorf("UrgencyOf(%q) = %s, want %s", c.text, got, c.want)
+		if got := tableUrgency(c.text); got != c.want {
+			t.Errorf("tableUrgency(%q) = %s, want %s", c.text, got, c.want)
 		}
+	}
+}
+
+// The learned urgency signal only raises a text to urgent: what the table finds urgent
+// stays urgent, and the table's negated and benign phrases stay as the table has them.
+func TestLearnedUrgencyKeepsTheTable(t *testing.T) {
+	m := Default()
+	for _, s := range []string{"充电的时候起火了！！", "插头那里有股焦味", "got an electric shock", "孩子误吞了一颗纽扣"} {
+		if got := m.Urgency(s); got != Urgent {
+			t.Errorf("Urgency(%q) = %s, want urgent", s, got)
+		}
+	}
+	for _, s := range []string{"没有冒烟，就是不转", "no smoke, it just stopped", "音响有电流声", "the motor burnt out after a week",
+		"买的烟雾报警器一直乱响", "the smoke alarm i ordered hasn't come", "no sparks, it just died", "没看到冒烟，就是不转",
+		"it didn't catch fire, it just stopped", "no sign of smoke", "电池鼓包了，还好没有冒烟", "battery is swollen, can i get a new one"} {
+		if got, want := m.Urgency(s), tableUrgency(s); got != want {
+			t.Errorf("Urgency(%q) = %s, want the table's %s (p %.3f)", s, got, want, m.UrgentProbability(s))
+		}
+	}
+	if p := m.UrgentProbability(""); p < 0 || p > 1 {
+		t.Errorf("probability of the empty text %v", p)
 	}
 }
 
@@ -161,4 +191,15 @@ func FuzzSuggest(f *testing.F) {
 		}
 		_ = Tokens(s)
 	})
+}
+
+// BenchmarkTrain measures training (serve trains at start): the reason model and the
+// learned urgency signal, from one tokenisation of the training set.
+func BenchmarkTrain(b *testing.B) {
+	ex := TrainingData()
+	Train(ex[:1]) // load the segmenter's dictionary first
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Train(ex)
+	}
 }
