@@ -59,9 +59,7 @@ func (a *App) ReceiveEmail(ctx context.Context, p Principal, raw []byte) (*Inbou
 	if body == "" && len(m.Attachments) > 0 {
 		body = "(附件 / attachments: " + attachmentNames(m) + ")"
 	}
-	if len([]rune(body)) > maxMessage {
-		body = string([]rune(body)[:maxMessage-1]) + "…"
-	}
+	body = text.Shorten(body, maxMessage)
 	out := &InboundResult{MessageID: id}
 	_, err = write(ctx, a, p, nil, auditTarget{"email.receive", "email", id}, func(tx *txn) (*struct{}, int, error) {
 		*out = InboundResult{MessageID: id}
@@ -143,9 +141,7 @@ func (a *App) fileEmailComplaint(ctx context.Context, tx *txn, customer, subject
 	if body == "" {
 		body = subject
 	}
-	if r := []rune(body); len(r) > 4000 {
-		body = string(r[:3999]) + "…"
-	}
+	body = text.Shorten(body, 4000)
 	c := complaint.Complaint{ID: uuid.NewString(), Subject: subject, About: complaint.AboutPlatform, Description: body, Customer: customer,
 		FiledBy: complaint.Actor{Role: complaint.Customer, ID: customer}, Channel: "email"}
 	pol, err := a.engine.Resolve("", "", tx.Now())

@@ -126,6 +126,10 @@ func mayReadRisk(ctx context.Context, tx store.Tx, p Principal, customer string)
 	return errNotFound("customer")
 }
 
+// MayKeepWatchList answers whether p keeps the watch list (nil) or may not (forbidden): the
+// case page asks it before linking the risk block to the list's forms.
+func (a *App) MayKeepWatchList(p Principal) error { return mayWatch(p) }
+
 // mayWatch: supervisors and admins keep the watch list.
 func mayWatch(p Principal) error {
 	if p.Role == RoleSupervisor || p.Role == RoleAdmin {

@@ -140,3 +140,12 @@ func cut(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Shorten cuts s to at most n characters (runes), the last of them an ellipsis when it cuts:
+// a name in a sentence, a body under a length limit.
+func Shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -109,3 +109,21 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestShortenCutsByCharactersWithAnEllipsis(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"召回预案", 4, "召回预案"},
+		{"召回预案名称", 4, "召回预…"},
+		{"recall", 6, "recall"},
+		{"recalls", 6, "recal…"},
+		{"", 3, ""},
+	} {
+		if got := Shorten(c.s, c.n); got != c.want {
+			t.Errorf("Shorten(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
+		}
+	}
+}

@@ -46,9 +46,6 @@ func riskBadge(level string) string {
 // Badge is the class of the level's badge.
 func (c *CaseRisk) Badge() string { return riskBadge(c.Level) }
 
-// keepsWatchList mirrors the application's rule: supervisors and admins keep the watch list.
-func keepsWatchList(r app.Role) bool { return r == app.RoleSupervisor || r == app.RoleAdmin }
-
 // caseRisk reads the case's risk score for the visitor: nil for customers, for a case
 // without a kept score and for staff who may not read the customer's score (the
 // application's not found or forbidden: no block, not an error page).
@@ -64,7 +61,7 @@ func (pg *Pages) caseRisk(r *http.Request, v *Visit, c *app.CaseView) (*CaseRisk
 	if err != nil || rv == nil {
 		return nil, err
 	}
-	d := &CaseRisk{Score: rv.Score, Level: rv.Level, Watch: rv.Watch, Keeper: keepsWatchList(v.Principal.Role), Customer: rv.Customer}
+	d := &CaseRisk{Score: rv.Score, Level: rv.Level, Watch: rv.Watch, Keeper: pg.app.MayKeepWatchList(v.Principal) == nil, Customer: rv.Customer}
 	for _, x := range rv.Reasons {
 		d.Reasons = append(d.Reasons, CaseRiskReason{Text: v.Lang.Pick(app.Text{ZH: x.ZH, EN: x.EN}), Points: x.Points})
 	}
