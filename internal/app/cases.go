@@ -187,14 +187,13 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 	if in.Amount > 0 {
 		op.RequestedAmount = money.New(in.Amount, o.Currency)
 	}
-	op.Priority = triagePriority(op.Description, op.Priority)
+	sug := suggest(op.Description)
+	op.Priority = triagePriority(sug, op.Priority)
 	res, err := aftersale.Open(op, now, pol)
 	if err != nil {
 		return nil, fromCore(err)
 	}
-	if err := a.applyPlans(plans, &res); err != nil {
-		return nil, err
-	}
+	a.applyPlans(plans, &res)
 	decision, err := json.Marshal(&d)
 	if err != nil {
 		return nil, err
@@ -209,7 +208,7 @@ func (a *App) apply(ctx context.Context, tx *txn, p Principal, in *ApplyInput) (
 		return nil, err
 	}
 	// The platform's own text (a recall plan's) alerts no supervisor: hundreds of them would.
-	if err := a.triageSubject(ctx, tx, &res.Case, "case", res.Case.ID, in.Description, in.by == nil); err != nil {
+	if err := a.triageSubject(ctx, tx, &res.Case, "case", res.Case.ID, sug, in.by == nil); err != nil {
 		return nil, err
 	}
 	events := []aftersale.Event{res.Event}
@@ -256,19 +255,17 @@ type decided struct {
 }
 
 // decide judges an application at a time as apply does, and Evaluate shows: the policy
-// with the merchant's tier and the customer's risk, then the active plans' instant approval
-// (planApprove) and the hold of a risky customer's application (riskHold).
+// with the merchant's tier and the customer's risk, reason recall only for what an active
+// plan recalls (recallAllowed), then the active plans' instant approval (planApprove) and
+// the hold of a risky customer's application (riskHold).
 func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *ApplyInput, at time.Time, evidence bool) (decided, error) {
 	var dc decided
 	var err error
-	if dc.tier, err = a.merchantTier(ctx, tx, o.Merchant, at); err != nil {
+	if dc.tier, dc.score, dc.watched, err = a.applicant(ctx, tx, o, at); err != nil {
 		return dc, err
 	}
 	req := a.request(o, in, at, evidence)
 	req.MerchantTier = dc.tier
-	if dc.score, dc.watched, err = scoreCustomer(ctx, tx, o.Customer, at); err != nil {
-		return dc, err
-	}
 	setRisk(&req.Customer, dc.score, dc.watched)
 	if dc.Decision, err = a.engine.Evaluate(req); err != nil {
 		return dc, fromCore(err)
@@ -276,9 +273,24 @@ func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *Apply
 	if dc.plans, err = activePlans(ctx, tx); err != nil {
 		return dc, err
 	}
+	if dc.Eligible {
+		if err := recallAllowed(dc.plans, in); err != nil {
+			return dc, err
+		}
+	}
 	planApprove(&dc.Decision, dc.plans, dc.score, dc.watched)
 	riskHold(&dc.Decision, dc.score, dc.watched)
 	return dc, nil
+}
+
+// applicant is what the policy reads of an application besides the order and the request:
+// the merchant's scorecard tier and the customer's risk score and watch listing at a time.
+func (a *App) applicant(ctx context.Context, tx store.Tx, o *order.Order, at time.Time) (tier string, score risk.Score, watched bool, err error) {
+	if tier, err = a.merchantTier(ctx, tx, o.Merchant, at); err != nil {
+		return "", risk.Score{}, false, err
+	}
+	score, watched, err = scoreCustomer(ctx, tx, o.Customer, at)
+	return tier, score, watched, err
 }
 
 // caseNumber is the RMA number: AS, the local date, and the store's sequence.
@@ -593,15 +605,6 @@ func (a *App) Evaluate(ctx context.Context, p Principal, in EvaluateInput) (*Dec
 		dc, err := a.decide(ctx, tx, &o, &in.ApplyInput, at, len(evidence) > 0)
 		if err != nil {
 			return err
-		}
-		if in.Reason == aftersale.ProductRecall && dc.Eligible { // as apply refuses it
-			c := aftersale.Case{Reason: in.Reason}
-			for _, it := range in.Items {
-				c.Items = append(c.Items, aftersale.Item{SKU: it.SKU})
-			}
-			if err := recallAllowed(dc.plans, &c); err != nil {
-				return err
-			}
 		}
 		d := dc.Decision
 		dv := decisionView(&d)

@@ -106,7 +106,7 @@ func (a *App) postMessage(ctx context.Context, tx *txn, p Principal, c *aftersal
 	if err := tx.audit(ctx, "case.message", "case", c.ID, map[string]any{"seq": m.Seq, "internal": !public, "channel": channel}); err != nil {
 		return nil, err
 	}
-	if err := a.triageSubject(ctx, tx, c, "message", fmt.Sprintf("%s#%d", c.ID, m.Seq), body, actor.Role == aftersale.Customer); err != nil {
+	if err := a.triageSubject(ctx, tx, c, "message", fmt.Sprintf("%s#%d", c.ID, m.Seq), suggest(body), actor.Role == aftersale.Customer); err != nil {
 		return nil, err
 	}
 	if !public {

@@ -366,14 +366,10 @@ func (a *App) ActiveBanners(ctx context.Context) ([]plan.Text, error) {
 // applyPlans applies the active plans' effects to a case being opened: its deadlines are
 // extended by the plans' working days on the business calendar (the longest extension of
 // the active plans counts, not their sum) and its SLA targets scaled by their factor (the
-// loosest). Reason recall is for the SKUs an active recall plan recalls only
-// (recallAllowed). planApprove and routeItem apply the approval and the overflow.
-func (a *App) applyPlans(ps []PlanView, res *aftersale.Result) error {
-	if err := recallAllowed(ps, &res.Case); err != nil {
-		return err
-	}
+// loosest). decide applies the approval and the recall's rule, routeItem the overflow.
+func (a *App) applyPlans(ps []PlanView, res *aftersale.Result) {
 	if len(ps) == 0 {
-		return nil
+		return
 	}
 	effects := planEffects(ps)
 	res.Case.SLAFactorBP = plan.SLAFactorOf(effects)
@@ -382,7 +378,7 @@ func (a *App) applyPlans(ps []PlanView, res *aftersale.Result) error {
 		days = max(days, e.ExtendDeadlinesWD)
 	}
 	if days == 0 {
-		return nil
+		return
 	}
 	cal := a.engine.Calendar()
 	for i := range res.Case.Deadlines {
@@ -391,7 +387,6 @@ func (a *App) applyPlans(ps []PlanView, res *aftersale.Result) error {
 	for i := range res.Effects.SetDeadlines {
 		res.Effects.SetDeadlines[i].Due = cal.AddWorkingDays(res.Effects.SetDeadlines[i].Due, days)
 	}
-	return nil
 }
 
 func planEffects(ps []PlanView) []plan.Effects {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/plan"
 	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/text"
 )
 
 // A product recall (召回): a started recall plan opens, on each customer's behalf, one case
@@ -165,7 +165,7 @@ func (a *App) recallLine(ctx context.Context, tx *txn, id string, p plan.Plan, l
 	in := ApplyInput{OrderNo: l.OrderNo, Type: typ, Reason: aftersale.ProductRecall, Channel: "api",
 		Items: []policy.RequestItem{{SKU: l.SKU, Quantity: units}}, by: &actor,
 		Description: fmt.Sprintf("召回预案“%s”为您发起:%s / Opened for you by the recall plan “%s”: %s",
-			short(p.Name.In("zh"), 60), product, short(p.Name.In("en"), 60), product)}
+			text.Shorten(p.Name.In("zh"), 60), product, text.Shorten(p.Name.In("en"), 60), product)}
 	// The platform, unscoped, authorizes the application on the customer's behalf (the
 	// plan's supervisors may serve some merchants only; a recall is platform-wide).
 	sys := Principal{Role: RoleSupervisor, ID: "plan:" + id}
@@ -189,26 +189,18 @@ func (a *App) recallLine(ctx context.Context, tx *txn, id string, p plan.Plan, l
 	return "", tx.Enqueue(ctx, store.OutboxMessage{Topic: "notify.case.recall", Key: v.ID, Payload: b})
 }
 
-// short cuts s to at most n characters.
-func short(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
-// recallAllowed refuses reason recall on a case whose SKUs no active plan recalls: the
-// reason is the recall plan's (the seed platform's window for it has no end and the
+// recallAllowed refuses reason recall on an application whose SKUs no active plan recalls:
+// the reason is the recall plan's (the seed platform's window for it has no end and the
 // merchant pays the postage), not a customer's way around the return windows.
-func recallAllowed(ps []PlanView, c *aftersale.Case) error {
-	if c.Reason != aftersale.ProductRecall {
+func recallAllowed(ps []PlanView, in *ApplyInput) error {
+	if in.Reason != aftersale.ProductRecall {
 		return nil
 	}
 	var recalled []string
 	for _, p := range ps {
 		recalled = append(recalled, p.RecalledSKUs()...)
 	}
-	for _, it := range c.Items {
+	for _, it := range in.Items {
 		if !slices.Contains(recalled, it.SKU) {
 			return errInvalid("reason", "“商品召回”只适用于正在召回的商品", "reason recall is only for a product under an active recall")
 		}

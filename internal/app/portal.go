@@ -9,6 +9,7 @@ import (
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/risk"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -79,13 +80,14 @@ func (a *App) OrderOptions(ctx context.Context, p Principal, orderNo string) (*O
 		if err := authorize(p, opEvaluate, &owner{o.Merchant, o.Customer}, "order"); err != nil {
 			return err
 		}
-		if tier, err = a.merchantTier(ctx, tx, o.Merchant, now); err != nil {
+		var score risk.Score
+		var watched bool
+		if tier, score, watched, err = a.applicant(ctx, tx, &o, now); err != nil {
 			return err
 		}
-		score, watched, err := scoreCustomer(ctx, tx, o.Customer, now)
 		customer = policy.CustomerVars{ID: o.Customer}
 		setRisk(&customer, score, watched)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fromCore(err)

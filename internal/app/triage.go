@@ -83,14 +83,11 @@ func (a *App) CaseSuggestions(ctx context.Context, p Principal, caseID string) (
 // notification, and an urgent message raises its open case to priority urgent (a TriageUrgent
 // record in the history; c is the case after it). The customer's chosen reason is never
 // changed.
-func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kind, id, text string, byCustomer bool) error {
-	if strings.TrimSpace(text) == "" {
+func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kind, id string, s *suggestion, byCustomer bool) error {
+	if s == nil {
 		return nil
 	}
-	if utf8.RuneCountInString(text) > MaxTriageText {
-		text = string([]rune(text)[:MaxTriageText])
-	}
-	s := triage.Default().Suggest(text)
+	text := s.text
 	arts, err := triageArticles(ctx, tx, s.Terms, 3)
 	if err != nil {
 		return err
@@ -164,10 +161,29 @@ func triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]
 	return out, nil
 }
 
-// triagePriority is the priority a new case opens with: urgent when triage finds a safety
-// word in its description (to a supervisor at once), else the one it had.
-func triagePriority(description string, had aftersale.Priority) aftersale.Priority {
-	if strings.TrimSpace(description) != "" && triage.UrgencyOf(description) == triage.Urgent {
+// suggestion is triage's suggestion for a text, with the text it read.
+type suggestion struct {
+	triage.Suggestion
+	text string // at most MaxTriageText characters
+}
+
+// suggest is triage's suggestion for the text of a new case or message, read once for
+// the case's priority and the stored suggestion both; nil for an empty text. Triage reads
+// the first MaxTriageText characters.
+func suggest(text string) *suggestion {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	if utf8.RuneCountInString(text) > MaxTriageText {
+		text = string([]rune(text)[:MaxTriageText])
+	}
+	return &suggestion{Suggestion: triage.Default().Suggest(text), text: text}
+}
+
+// triagePriority is the priority a new case opens with: urgent when triage finds its
+// description urgent (a safety word: to a supervisor at once), else the one it had.
+func triagePriority(s *suggestion, had aftersale.Priority) aftersale.Priority {
+	if s != nil && s.Urgency == triage.Urgent {
 		return aftersale.PriorityUrgent
 	}
 	return had

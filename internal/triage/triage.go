@@ -280,6 +280,15 @@ func (m *Model) UrgentProbability(text string) float64 {
 	return m.urgentProb(urgencyFeatures(text, Tokens(text)))
 }
 
+// urgencyOf is Urgency for text with its features toks.
+func (m *Model) urgencyOf(text string, toks []string) string {
+	u := tableUrgency(text)
+	if u != Urgent && m.urgentProb(urgencyFeatures(text, toks)) > m.UrgentAt {
+		return Urgent
+	}
+	return u
+}
+
 func (m *Model) urgentProb(toks []string) float64 {
 	if m.urgent.logp[0] == nil {
 		return 0
@@ -307,18 +316,14 @@ func (m *Model) urgentProb(toks []string) float64 {
 // handling, escalation, plain questions), raised to urgent when the learned model finds
 // the text urgent with a probability above m.UrgentAt — the table catches the words, the
 // model the new ways of describing a danger.
-func (m *Model) Urgency(text string) string {
-	u := tableUrgency(text)
-	if u != Urgent && m.UrgentProbability(text) > m.UrgentAt {
-		return Urgent
-	}
-	return u
-}
+func (m *Model) Urgency(text string) string { return m.urgencyOf(text, Tokens(text)) }
 
 // Reason returns the most likely reason code of text ("other" for a model with no
 // classes or a text without features).
-func (m *Model) Reason(text string) string {
-	toks := Tokens(text)
+func (m *Model) Reason(text string) string { return m.reasonOf(Tokens(text)) }
+
+// reasonOf is Reason for text's features toks.
+func (m *Model) reasonOf(toks []string) string {
 	if len(m.classes) == 0 || len(toks) == 0 {
 		return "other"
 	}
@@ -351,9 +356,11 @@ func (m *Model) Reason(text string) string {
 	return best
 }
 
-// Suggest returns the suggestion for text.
+// Suggest returns the suggestion for text (its features are found once, for the reason
+// and the learned urgency both).
 func (m *Model) Suggest(text string) Suggestion {
-	return Suggestion{Reason: m.Reason(text), Urgency: m.Urgency(text), Sentiment: Sentiment(text), Terms: kb.QueryTerms(text)}
+	toks := Tokens(text)
+	return Suggestion{Reason: m.reasonOf(toks), Urgency: m.urgencyOf(text, toks), Sentiment: Sentiment(text), Terms: kb.QueryTerms(text)}
 }
 
 var (

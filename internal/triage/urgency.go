@@ -109,10 +109,6 @@ var lowQuestion = []string{"请问", "想问", "问一下", "?", "quick question
 
 func fold(s string) string { return strings.ToLower(width.Narrow.String(s)) }
 
-// UrgencyOf returns the urgency of text by the default model (Model.Urgency): the table,
-// raised to urgent by the learned signal. It trains the default model on first use.
-func UrgencyOf(text string) string { return Default().Urgency(text) }
-
 // tableUrgency returns the urgency of text by the table alone: urgent for a safety word
 // that is not negated, high for an escalation, low for a plain question, otherwise normal.
 func tableUrgency(text string) string {
