@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"strings"
 	"sync"
@@ -51,6 +52,7 @@ everyone it relays would count as loopback).`)
 		smtpURL         string
 		natsURL         string
 		allowPrivate    bool
+		pprofAddr       string
 	)
 	sf.register(fs)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port; the real address is printed)")
@@ -73,6 +75,7 @@ everyone it relays would count as loopback).`)
 	fs.StringVar(&smtpURL, "smtp-url", "", "send email through this SMTP server: `URL` smtp://[user[:password]@]host[:port]?from=addr[&tls=none|starttls|tls]\n(smtps:// for TLS); without it, emails are logged only")
 	fs.StringVar(&natsURL, "nats-url", "", "publish every case and dispute event to NATS JetStream at `URL` (nats://127.0.0.1:4222), subject\naftersales.<merchant>.<event>, message id = event id")
 	fs.BoolVar(&allowPrivate, "webhooks-allow-private", false, "let webhooks reach loopback and private addresses (tests, demos); never in production")
+	fs.StringVar(&pprofAddr, "pprof", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this loopback `HOST:PORT`, apart from the API;\nfor measuring (docs/PERFORMANCE.md), off by default")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -94,6 +97,13 @@ everyone it relays would count as loopback).`)
 	}
 
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	if pprofAddr != "" {
+		stop, err := servePprof(pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	metrics := httpapi.NewMetrics()
 	if workers < 1 || workers > 256 {
 		return usageErrorf("serve: --scheduler-workers must be between 1 and 256")
@@ -246,4 +256,31 @@ func (m *Main) openEdges(ctx context.Context, base, publicURL, smtpURL, natsURL 
 		cfg.Publisher = p
 	}
 	return cfg, nil
+}
+
+// servePprof serves net/http/pprof on its own listener, which must be a loopback address:
+// a profile shows request data in memory and costs CPU while it runs, so it is never
+// beside the API.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usageErrorf("serve: --pprof: %v", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, usageErrorf("serve: --pprof must be a loopback address such as 127.0.0.1:6060 (只能是本机回环地址)")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }

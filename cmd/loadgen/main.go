@@ -32,6 +32,8 @@ func main() {
 	flag.IntVar(&cfg.Warmup, "warmup", 20000, "orders to create before measuring (intake uses one per application)")
 	flag.StringVar(&cfg.Prefix, "prefix", "", "order number prefix (unique per run; default from the clock)")
 	flag.Parse()
+	// Scripts that profile the server wait for this line: the warm-up is over.
+	cfg.Measuring = func() { fmt.Fprintln(os.Stderr, "loadgen: measuring") }
 	r, err := loadgen.Run(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)

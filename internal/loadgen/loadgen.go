@@ -32,6 +32,7 @@ type Config struct {
 	Rate        float64 // operations per second across all clients (open loop); 0 = as fast as possible
 	Prefix      string  // order number prefix, unique per run
 	Warmup      int     // orders to create before measuring (intake needs one per application)
+	Measuring   func()  // called when the warm-up is done and the measured run starts (optional)
 }
 
 // Result is what a run measured.
@@ -233,6 +234,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if err := warm(cfg.Warmup); err != nil {
 		return Result{}, fmt.Errorf("creating orders: %w", err)
+	}
+	if cfg.Measuring != nil {
+		cfg.Measuring()
 	}
 
 	var (
