@@ -261,11 +261,19 @@ func TestLoadRefusesDocumentsThatBreakTheirIdentity(t *testing.T) {
 
 // Loading the very same document again is harmless: the application reloads every stored
 // version at start-up (app.LoadPolicies), and a new version of a scope keeps its id.
+// Loaded tells which are loaded, so that a replica catching up (app.RefreshPolicies)
+// compiles only the versions it lacks.
 func TestLoadAcceptsTheSameDocumentAgainAndNewVersions(t *testing.T) {
 	e := newEngine(t)
+	if e.Loaded("shop-rules@1") {
+		t.Error("Loaded before Load")
+	}
 	first, err := e.Load([]byte(shopHead))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !e.Loaded("shop-rules@1") || e.Loaded("shop-rules@2") {
+		t.Error("Loaded: want shop-rules@1 only")
 	}
 	again, err := e.Load([]byte(shopHead))
 	if err != nil || again != first {

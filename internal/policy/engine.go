@@ -249,6 +249,16 @@ func (e *Engine) load(data []byte) (*Document, error) {
 	return d, nil
 }
 
+// Loaded reports whether the document id@version (Document.Key) is loaded. Loading it
+// again is safe (the same content is a no-op) but compiles it first; a replica that
+// catches up with versions stored by others asks this instead.
+func (e *Engine) Loaded(key string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	_, ok := e.byKey[key]
+	return ok
+}
+
 // inForce returns the highest version of a scope effective at t, and when that answer
 // can next change (the effective_from of a later version still to come; zero if none).
 func (e *Engine) inForce(sc scope, t time.Time) (c *compiled, from, until time.Time) {

@@ -53,6 +53,10 @@ type Store interface {
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error
+
+	// RateBuckets are token buckets every process on the database shares: the rate
+	// limits of replicas. Each call is one statement of its own, outside any transaction.
+	RateBuckets
 }
 
 // Tx is one transaction. Every row a transaction writes carries Now().
@@ -206,6 +210,9 @@ type Tx interface {
 	SavePolicy(ctx context.Context, p PolicyRecord) error
 	// Policies lists every stored policy version, oldest first.
 	Policies(ctx context.Context) ([]PolicyRecord, error)
+	// PolicyMark reads how many policy versions are stored and the latest LoadedAt, in one
+	// small query: a replica polls it to learn that another has installed a version.
+	PolicyMark(ctx context.Context) (PolicyMark, error)
 
 	// InsertToken stores an API token (only its hash).
 	InsertToken(ctx context.Context, t Token) error
@@ -415,6 +422,13 @@ type PolicyRecord struct {
 	Category string
 	Document []byte
 	LoadedAt time.Time
+}
+
+// PolicyMark says which policy versions are stored (Tx.PolicyMark). Versions are never
+// deleted, so a mark that has not moved means no version was added.
+type PolicyMark struct {
+	Versions   int
+	LastLoaded time.Time // zero when none
 }
 
 // Token is an API token. Only the SHA-256 of its secret is kept.

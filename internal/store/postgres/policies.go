@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,4 +52,15 @@ func (t *Tx) Policies(ctx context.Context) ([]store.PolicyRecord, error) {
 		return nil, wrap(err, "policies")
 	}
 	return ps, nil
+}
+
+// PolicyMark counts the stored policy versions and reads the latest loaded_at.
+func (t *Tx) PolicyMark(ctx context.Context) (store.PolicyMark, error) {
+	var m store.PolicyMark
+	var last *time.Time
+	err := t.queryRow(ctx, `SELECT count(*), max(loaded_at) FROM policy_versions`, nil, &m.Versions, &last)
+	if last != nil {
+		m.LastLoaded = *last
+	}
+	return m, wrap(err, "policy mark")
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/aftersales/aftersales/internal/store"
@@ -65,4 +66,17 @@ FROM policy_versions ORDER BY loaded_at, id, version`
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
 	return ps, nil
+}
+
+// PolicyMark counts the stored policy versions and reads the latest loaded_at.
+func (tx *Tx) PolicyMark(ctx context.Context) (store.PolicyMark, error) {
+	var (
+		m    store.PolicyMark
+		last sql.NullInt64
+	)
+	if err := tx.queryRow(ctx, `SELECT count(*), max(loaded_at) FROM policy_versions`).Scan(&m.Versions, &last); err != nil {
+		return m, fmt.Errorf("policy mark: %w", dbErr(err))
+	}
+	m.LastLoaded = fromNullMicros(last)
+	return m, nil
 }

@@ -234,6 +234,7 @@ var policyTests = []test{
 	{name: "SaveThenListOldestFirst", run: testPoliciesList},
 	{name: "SameVersionSameContentIsFine", run: testPolicySameContent},
 	{name: "SameVersionOtherContentConflicts", run: testPolicyOtherContent},
+	{name: "MarkMovesWithEveryVersion", run: testPolicyMark},
 }
 
 func samplePolicy(id string, version int, loaded time.Time) store.PolicyRecord {
@@ -302,4 +303,28 @@ func testPolicyOtherContent(t *testing.T, s store.Store) {
 		wantEqual(t, "policies after a refused save", got, []store.PolicyRecord{p})
 		return nil
 	})
+}
+
+// PolicyMark counts the versions and tells the latest LoadedAt, so that a replica learns of
+// a version another stored, whatever its LoadedAt (a version stored later may carry an
+// earlier time: its transaction began first).
+func testPolicyMark(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mark := func() store.PolicyMark {
+		t.Helper()
+		var m store.PolicyMark
+		mustView(t, s, func(tx store.Tx) error {
+			var err error
+			m, err = tx.PolicyMark(ctx)
+			return err
+		})
+		return m
+	}
+	wantEqual(t, "the mark of no versions", mark(), store.PolicyMark{})
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, samplePolicy("platform", 1, base)) })
+	wantEqual(t, "the mark of one version", mark(), store.PolicyMark{Versions: 1, LastLoaded: base})
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, samplePolicy("platform", 2, base.Add(-time.Hour))) })
+	wantEqual(t, "the mark after an earlier LoadedAt", mark(), store.PolicyMark{Versions: 2, LastLoaded: base})
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.SavePolicy(ctx, samplePolicy("platform", 2, base.Add(-time.Hour))) })
+	wantEqual(t, "the mark after saving the same version again", mark(), store.PolicyMark{Versions: 2, LastLoaded: base})
 }

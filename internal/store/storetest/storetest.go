@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store
 		{"Attachments", attachmentTests},
 		{"Uploads", uploadTests},
 		{"Policies", policyTests},
+		{"RateBuckets", rateTests},
 		{"Tokens", tokenTests},
 		{"Users", userTests},
 		{"Sessions", sessionTests},
