@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -99,6 +100,10 @@ type App struct {
 	sms      notify.SMSSender
 	pub      Publisher
 	webhooks webhookConfig
+	// policySync serializes RefreshPolicies; policyMark is the store's PolicyMark when it
+	// last read the versions.
+	policySync sync.Mutex
+	policyMark store.PolicyMark
 }
 
 // New returns an App.

@@ -67,6 +67,47 @@ func (a *App) LoadPolicies(ctx context.Context) error {
 // seedPlatform is the id of the platform's preset policy (internal/policy/presets).
 const seedPlatform = "seed-platform"
 
+// RefreshPolicies loads the stored policy versions this engine lacks: those that another
+// replica, or the command line, installed since this one loaded. It reads the store's
+// PolicyMark first — one small query — and the versions only when the mark has moved
+// since the last refresh, so that polling it a few times a second costs next to nothing.
+// It returns how many versions it loaded. A version this engine refuses (another
+// replica's calendar, say) is reported in the error and not tried again until the mark
+// moves.
+func (a *App) RefreshPolicies(ctx context.Context) (int, error) {
+	a.policySync.Lock()
+	defer a.policySync.Unlock()
+	var mark store.PolicyMark
+	var recs []store.PolicyRecord
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if mark, err = tx.PolicyMark(ctx); err != nil || mark == a.policyMark {
+			return err
+		}
+		recs, err = tx.Policies(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("refresh policies: %w", err)
+	}
+	var loaded int
+	var errs []error
+	for _, r := range recs {
+		key := fmt.Sprintf("%s@%d", r.ID, r.Version)
+		if a.engine.Loaded(key) {
+			continue
+		}
+		if _, err := a.engine.Load(r.Document); err != nil {
+			errs = append(errs, fmt.Errorf("stored policy %s: %w", key, err))
+			continue
+		}
+		loaded++
+		a.log.Info("policy version loaded from the store", "policy", key, "layer", r.Layer, "loaded_at", r.LoadedAt)
+	}
+	a.policyMark = mark
+	return loaded, errors.Join(errs...)
+}
+
 // InstallPolicy checks a policy document against the floor, loads it and stores it as a
 // new version. A document that gives less than the law is refused with the reason.
 func (a *App) InstallPolicy(ctx context.Context, p Principal, doc []byte) (*policy.Document, error) {
@@ -137,8 +178,9 @@ type Policies struct {
 
 // PolicyVersions lists every stored policy version and which are live now: the chain the
 // engine resolves for the platform, and for each merchant and category that has a layer
-// (admins). The engine is this replica's: a version installed on another replica since
-// this one started is listed but not live here.
+// (admins). The engine is this replica's: a version installed on another replica is
+// listed at once, and live here once RefreshPolicies has loaded it (serve polls it several
+// times a second).
 func (a *App) PolicyVersions(ctx context.Context, p Principal) (*Policies, error) {
 	if err := authorize(p, opManagePolicy, nil, ""); err != nil {
 		return nil, err
