@@ -31,6 +31,7 @@ func main() {
 	flag.Float64Var(&cfg.Rate, "rate", 0, "target operations per second (open loop); 0 = as fast as possible")
 	flag.IntVar(&cfg.Warmup, "warmup", 20000, "orders to create before measuring (intake uses one per application)")
 	flag.StringVar(&cfg.Prefix, "prefix", "", "order number prefix (unique per run; default from the clock)")
+	flag.IntVar(&cfg.Customers, "customers", 1000, "spread the intake's orders over `N` customers (customer-id-1 … -N); 1: all on customer-id")
 	flag.Parse()
 	// Scripts that profile the server wait for this line: the warm-up is over.
 	cfg.Measuring = func() { fmt.Fprintln(os.Stderr, "loadgen: measuring") }

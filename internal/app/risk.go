@@ -55,9 +55,15 @@ type WatchInput struct {
 // riskRules are the rules the platform scores with (the defaults: a rules editor may come).
 var riskRules = risk.DefaultRules
 
+// riskHistory is how many of a customer's most recent orders and cases the score reads: an
+// abuser shows in the recent ones, and an application by a customer of ten thousand orders
+// must not read them all inside the write transaction (every application would slow with
+// the history, and on SQLite hold the one writer while it reads).
+const riskHistory = 500
+
 // scoreCustomer gathers a customer's features in the transaction and scores them.
 func scoreCustomer(ctx context.Context, tx store.Tx, customer string, now time.Time) (risk.Score, bool, error) {
-	f, err := tx.RiskFeatures(ctx, customer, now.Add(-90*24*time.Hour), riskRules.PromotionDays)
+	f, err := tx.RiskFeatures(ctx, customer, now.Add(-90*24*time.Hour), riskRules.PromotionDays, riskHistory)
 	if err != nil {
 		return risk.Score{}, false, err
 	}

@@ -33,6 +33,10 @@ type Config struct {
 	Prefix      string  // order number prefix, unique per run
 	Warmup      int     // orders to create before measuring (intake needs one per application)
 	Measuring   func()  // called when the warm-up is done and the measured run starts (optional)
+	// Customers spreads the intake's orders over this many customers (CustomerID-1 …
+	// CustomerID-N), as a shop's applications come from many people; 0 or 1 puts them all on
+	// CustomerID. The life cycle's orders are CustomerID's: its token ships back and confirms.
+	Customers int
 }
 
 // Result is what a run measured.
@@ -107,10 +111,18 @@ type caseReply struct {
 	AllowedActions []string `json:"allowed_actions"`
 }
 
-func (c *client) order(ctx context.Context, no string) error {
+// customer is the customer of the i-th order.
+func (c *client) customer(i int64) string {
+	if c.cfg.Mode == "lifecycle" || c.cfg.Customers <= 1 {
+		return c.cfg.CustomerID
+	}
+	return fmt.Sprintf("%s-%d", c.cfg.CustomerID, 1+i%int64(c.cfg.Customers))
+}
+
+func (c *client) order(ctx context.Context, i int64) error {
 	now := time.Now().UTC()
 	body := map[string]any{
-		"order_no": no, "merchant": c.cfg.Merchant, "customer": c.cfg.CustomerID, "currency": "CNY",
+		"order_no": c.orderNo(i), "merchant": c.cfg.Merchant, "customer": c.customer(i), "currency": "CNY",
 		"payment_method": "online", "shipping_fee": 800, "freight_insurance": false,
 		"paid_at": now.Add(-96 * time.Hour), "shipped_at": now.Add(-72 * time.Hour), "delivered_at": now.Add(-48 * time.Hour),
 		"items": []map[string]any{{"sku": "SKU-1", "title": "蓝牙耳机", "category": "electronics", "quantity": 2,
@@ -191,6 +203,8 @@ func (c *client) lifecycle(ctx context.Context, no string) (int, int, int, error
 	return 6, polls, 200, nil
 }
 
+func (c *client) orderNo(i int64) string { return fmt.Sprintf("%s-%07d", c.cfg.Prefix, i) }
+
 // Run drives the API as cfg says and returns what it measured.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Clients <= 0 {
@@ -217,7 +231,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					if i >= int64(n) {
 						return
 					}
-					if err := c.order(ctx, fmt.Sprintf("%s-%07d", cfg.Prefix, i)); err != nil {
+					if err := c.order(ctx, i); err != nil {
 						mu.Lock()
 						if first == nil {
 							first = err
@@ -269,14 +283,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					}
 				}
 				i := seq.Add(1) - 1
-				no := fmt.Sprintf("%s-%07d", cfg.Prefix, i)
+				no := c.orderNo(i)
 				t0 := time.Now()
 				var st, reqs, polls int
 				var err error
 				switch cfg.Mode {
 				case "lifecycle":
 					if i >= made.Load() {
-						if err = c.order(ctx, no); err != nil {
+						if err = c.order(ctx, i); err != nil {
 							break
 						}
 					}

@@ -17,7 +17,9 @@ type Risk interface {
 	// normalised address, phone or a device, and cases created within promotionDays of
 	// paying for a discounted line. WatchListed is set from the watch list. The cases a
 	// recall plan opened (reason recall) are not the customer's doing and are not counted.
-	RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays int) (risk.Features, error)
+	// Only the customer's most recent orders and cases are read, recent of each (newest by
+	// paid_at and created_at): an application's cost must not grow with a long history.
+	RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays, recent int) (risk.Features, error)
 	// AddWatch puts a customer on the watch list; ErrConflict when already there.
 	AddWatch(ctx context.Context, w WatchEntry) error
 	// RemoveWatch takes a customer off the watch list; ErrNotFound when not there.

@@ -15,6 +15,9 @@ const (
 	normPhone   = `replace(replace(%s.phone, ' ', ''), '-', '')`
 )
 
+// recentCases are a customer's most recent cases (customer, limit), by cases_customer_created.
+const recentCases = `SELECT id, order_no, created_at, type, reason FROM cases WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`
+
 var riskSharedSQL = `SELECT
 	(SELECT count(*) FROM customers me JOIN customers o ON ` + fmt.Sprintf(normAddress, "o") + ` = ` + fmt.Sprintf(normAddress, "me") + `
 		AND o.address <> '' AND o.id <> me.id WHERE me.id = ? AND me.address <> ''),
@@ -22,33 +25,34 @@ var riskSharedSQL = `SELECT
 		AND o.phone <> '' AND o.id <> me.id WHERE me.id = ? AND me.phone <> ''),
 	(SELECT count(DISTINCT d2.customer_id) FROM customer_devices d1
 		JOIN customer_devices d2 ON d2.device = d1.device AND d2.customer_id <> d1.customer_id WHERE d1.customer_id = ?),
-	(SELECT count(DISTINCT c.id) FROM cases c JOIN case_items ci ON ci.case_id = c.id
+	(SELECT count(DISTINCT c.id) FROM (` + recentCases + `) c JOIN case_items ci ON ci.case_id = c.id
 		JOIN order_items oi ON oi.order_no = c.order_no AND oi.sku = ci.sku JOIN orders o ON o.order_no = c.order_no
-		WHERE c.customer_id = ? AND c.reason <> 'recall' AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + ?),
+		WHERE c.reason <> 'recall' AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + ?),
 	EXISTS (SELECT 1 FROM risk_watchlist WHERE customer_id = ?)`
 
-// RiskFeatures gathers a customer's history in four aggregate statements. A recall's cases
-// (reason recall) are the platform's doing, not the customer's: they are not counted.
-func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays int) (risk.Features, error) {
+// RiskFeatures gathers a customer's recent history in four aggregate statements. A recall's
+// cases (reason recall) are the platform's doing, not the customer's: they are not counted.
+func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays, recent int) (risk.Features, error) {
 	var f risk.Features
 	err := tx.queryRow(ctx, `SELECT count(DISTINCT o.order_no), coalesce(sum(oi.quantity), 0), coalesce(sum(oi.refunded), 0)
-		FROM orders o LEFT JOIN order_items oi ON oi.order_no = o.order_no WHERE o.customer_id = ?`, customerID).
+		FROM (SELECT order_no FROM orders WHERE customer_id = ? ORDER BY paid_at DESC, order_no DESC LIMIT ?) o
+		LEFT JOIN order_items oi ON oi.order_no = o.order_no`, customerID, recent).
 		Scan(&f.Orders, &f.Items, &f.RefundedMinor)
 	if err == nil {
 		err = tx.queryRow(ctx, `SELECT count(*), coalesce(sum(created_at >= ?), 0), coalesce(sum(type = 'refund_only'), 0),
-			coalesce(sum(reason IN ('not_received', 'lost_parcel')), 0) FROM cases WHERE customer_id = ? AND reason <> 'recall'`, micros(since90), customerID).
+			coalesce(sum(reason IN ('not_received', 'lost_parcel')), 0) FROM (`+recentCases+`) WHERE reason <> 'recall'`, micros(since90), customerID, recent).
 			Scan(&f.Cases, &f.Cases90, &f.RefundOnly, &f.NotReceived)
 	}
 	if err == nil {
 		err = tx.queryRow(ctx, `SELECT count(DISTINCT e.case_id),
 			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'empty_box' OR lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%' THEN e.case_id END),
 			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'swapped_item' OR lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%' THEN e.case_id END)
-			FROM cases c JOIN case_events e ON e.case_id = c.id WHERE c.customer_id = ? AND e.to_state = 'inspection_failed'`, customerID).
+			FROM (`+recentCases+`) c JOIN case_events e ON e.case_id = c.id WHERE e.to_state = 'inspection_failed'`, customerID, recent).
 			Scan(&f.InspectionFailures, &f.EmptyBox, &f.Swapped)
 	}
 	if err == nil {
 		days := int64(promotionDays) * int64(24*time.Hour/time.Microsecond)
-		err = tx.queryRow(ctx, riskSharedSQL, customerID, customerID, customerID, customerID, days, customerID).
+		err = tx.queryRow(ctx, riskSharedSQL, customerID, customerID, customerID, customerID, recent, days, customerID).
 			Scan(&f.SharedAddress, &f.SharedPhone, &f.SharedDevice, &f.AfterPromotion, &f.WatchListed)
 	}
 	if err != nil {

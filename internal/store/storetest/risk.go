@@ -20,10 +20,15 @@ var riskTests = []test{
 
 func riskFeatures(t *testing.T, s store.Store, customer string) risk.Features {
 	t.Helper()
+	return recentRiskFeatures(t, s, customer, 500)
+}
+
+func recentRiskFeatures(t *testing.T, s store.Store, customer string, recent int) risk.Features {
+	t.Helper()
 	var f risk.Features
 	mustView(t, s, func(tx store.Tx) error {
 		var err error
-		f, err = tx.RiskFeatures(t.Context(), customer, base.Add(-90*24*time.Hour), 7)
+		f, err = tx.RiskFeatures(t.Context(), customer, base.Add(-90*24*time.Hour), 7, recent)
 		return err
 	})
 	return f
@@ -60,6 +65,19 @@ func testRiskFeatures(t *testing.T, s store.Store) {
 		InspectionFailures: 2, EmptyBox: 1, Swapped: 1, AfterPromotion: 2}
 	if f != want {
 		t.Fatalf("features\n got %+v\nwant %+v", f, want)
+	}
+	// Only the most recent are read: the last order (O-r2, paid last), the last case (the
+	// recall's, which does not count) and the one before it (rc-2).
+	f = recentRiskFeatures(t, s, "C-r", 1)
+	want = risk.Features{Orders: 1, Items: 3}
+	if f != want {
+		t.Fatalf("features of the last order and case\n got %+v\nwant %+v", f, want)
+	}
+	f = recentRiskFeatures(t, s, "C-r", 2)
+	want = risk.Features{Orders: 2, Items: 6, Cases: 1, Cases90: 1, RefundOnly: 1, NotReceived: 1,
+		InspectionFailures: 1, Swapped: 1, AfterPromotion: 1}
+	if f != want {
+		t.Fatalf("features of the last two orders and cases\n got %+v\nwant %+v", f, want)
 	}
 }
 
