@@ -1,7 +1,11 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,6 +227,83 @@ func FuzzParseRate(f *testing.F) {
 		again, err := httpapi.ParseRate(r.String())
 		if err != nil || again != r {
 			t.Fatalf("%q → %+v → %q → %+v, %v", s, r, r.String(), again, err)
+		}
+	})
+}
+
+// Replicas on one PostgreSQL share the limits (buckets in the database): one token's
+// writes spread over two servers get the burst once. On SQLite — one process — each
+// server keeps its own. Failed credentials are counted together as well; a replica that
+// has seen none of an address's failures reads nothing from the database and lets one
+// request through to its credentials, whose failure it then counts and refuses, and from
+// then on it refuses the address like the others (ratelimit.go, limiter.wait).
+func TestReplicasShareTheRateLimits(t *testing.T) {
+	limits := &httpapi.Limits{
+		Principal: httpapi.Rate{Events: 1, Per: time.Hour, Burst: 2},
+		Addr:      httpapi.Rate{Events: 1, Per: time.Hour, Burst: 3},
+	}
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		replicas := make([]http.Handler, 3)
+		for i := range replicas {
+			replicas[i] = httpapi.New(env.App, httpapi.Options{Limits: limits, TrustProxy: true, Logger: slog.New(slog.DiscardHandler)}).Handler()
+		}
+		do := func(replica int, method, path, token, addr string, body string) int {
+			t.Helper()
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", addr)
+			rec := httptest.NewRecorder()
+			replicas[replica].ServeHTTP(rec, req)
+			if rec.Code == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			return rec.Code
+		}
+		evaluate := func(replica int, token, addr string) int {
+			return do(replica, http.MethodPost, "/api/v1/policy/evaluate", token, addr, `{"order_no":"NONE","type":"return_refund","reason":"no_reason","items":[{"sku":"SKU","quantity":1}]}`)
+		}
+		shared := env.Backend == "postgres"
+
+		admin := env.Token(t, app.RoleAdmin, "")
+		var limited []bool
+		for i := range 4 {
+			limited = append(limited, evaluate(i%2, admin, fmt.Sprintf("198.51.100.%d", 30+i)) == http.StatusTooManyRequests)
+		}
+		want := []bool{false, false, true, true}
+		if !shared { // a bucket of 2 on each
+			want = []bool{false, false, false, false}
+		}
+		if !slices.Equal(limited, want) {
+			t.Errorf("one token's writes alternating over two replicas, limited: %v, want %v", limited, want)
+		}
+		if !shared {
+			return
+		}
+
+		// Failed credentials from one address on replicas 0 and 1 spend its bucket of 3.
+		const addr = "198.51.100.40"
+		for i, replica := range []int{0, 1, 0} {
+			if code := do(replica, http.MethodGet, "/api/v1/cases", "ast_guess", addr, ""); code != http.StatusUnauthorized {
+				t.Fatalf("bad token %d: %d", i+1, code)
+			}
+		}
+		reader := env.Token(t, app.RoleAgent, "")
+		for replica := range 2 {
+			if code := do(replica, http.MethodGet, "/api/v1/cases", reader, addr, ""); code != http.StatusTooManyRequests {
+				t.Errorf("replica %d, a good token from the spent address: %d, want 429", replica, code)
+			}
+		}
+		// Replica 2 has seen no failure of the address: one request reaches its
+		// credentials; a wrong one is counted and refused, and the address is then refused.
+		if code := do(2, http.MethodGet, "/api/v1/cases", reader, addr, ""); code != http.StatusOK {
+			t.Errorf("replica 2, a good token: %d, want 200", code)
+		}
+		if code := do(2, http.MethodGet, "/api/v1/cases", "ast_guess", addr, ""); code != http.StatusTooManyRequests {
+			t.Errorf("replica 2, a bad token: %d, want 429", code)
+		}
+		if code := do(2, http.MethodGet, "/api/v1/cases", reader, addr, ""); code != http.StatusTooManyRequests {
+			t.Errorf("replica 2 after the failure: %d, want 429", code)
 		}
 	})
 }

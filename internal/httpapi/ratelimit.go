@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -9,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/aftersales/aftersales/internal/app"
 )
 
 // Rate is a token bucket: Events per Per on average, up to Burst at once. The zero Rate
@@ -22,8 +27,8 @@ type Rate struct {
 func (r Rate) unlimited() bool { return r.Events <= 0 || r.Per <= 0 || r.Burst <= 0 }
 
 // Limits are the rate limits on writes (SPEC §14: per token and per address), logins and
-// failed credentials, kept in memory by each replica: a client spread over n replicas may
-// do n times as much.
+// failed credentials. On PostgreSQL the replicas share them, through buckets in the
+// database (app.SharedRateLimits); on SQLite, one process, they are kept in memory.
 type Limits struct {
 	// Principal limits the unsafe /api/v1 requests of one person: a token or staff
 	// account (all its sessions) or customer session of any role but integration.
@@ -107,38 +112,124 @@ func (r Rate) String() string {
 }
 
 // limiter is one kind of limit: a token bucket per key (a principal or an address).
-// Buckets that have filled up again are dropped now and then, so that the map holds only
-// the keys active in the last refill period.
+//
+// The buckets are kept in memory, unless shared is set: then they are rows of the
+// database every replica uses (app.TakeTokens, a GCRA bucket per key), so that a client
+// spread over several replicas gets the limit once, not once per replica; the memory
+// buckets stand in while the database fails. In memory, buckets that have filled up again
+// are dropped now and then, so that the map holds only the keys active in the last refill
+// period; in the database a sweeper deletes them (serve).
 type limiter struct {
-	rate  Rate
-	mu    sync.Mutex
-	keys  map[string]*rate.Limiter
+	kind   string // the buckets' names in the database: kind:key
+	rate   Rate
+	shared *sharedBuckets
+
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+	// taken is, with shared buckets, when this replica last took from a key's bucket:
+	// wait asks the database only about those (see wait).
+	taken map[string]time.Time
 	swept time.Time
 }
 
-func newLimiter(r Rate) *limiter {
-	return &limiter{rate: r, keys: map[string]*rate.Limiter{}}
+func newLimiter(kind string, r Rate, shared *sharedBuckets) *limiter {
+	return &limiter{kind: kind, rate: r, shared: shared, keys: map[string]*rate.Limiter{}, taken: map[string]time.Time{}}
 }
 
 // sweepEvery is how often full buckets are dropped.
 const sweepEvery = time.Minute
 
-// allow takes a token from key's bucket at now. When there is none it returns false and
-// how long until there is.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	if l == nil || l.rate.unlimited() {
-		return true, 0
+// bucket is key's bucket as the database keeps it: a token every Per/Events, Burst at most.
+func (l *limiter) bucket(key string) app.RateTake {
+	return app.RateTake{Key: l.kind + ":" + key, Interval: l.rate.Per / time.Duration(l.rate.Events), Burst: l.rate.Burst}
+}
+
+// fill is how long an empty bucket takes to fill up.
+func (l *limiter) fill() time.Duration {
+	return time.Duration(l.rate.Burst) * (l.rate.Per / time.Duration(l.rate.Events))
+}
+
+// sweep drops the memory buckets that are full and the taken times older than a fill.
+// l.mu is held.
+func (l *limiter) sweep(now time.Time) {
+	if now.Sub(l.swept) <= sweepEvery {
+		return
 	}
+	for k, b := range l.keys {
+		if b.TokensAt(now) >= float64(l.rate.Burst) {
+			delete(l.keys, k)
+		}
+	}
+	for k, at := range l.taken {
+		if now.Sub(at) >= l.fill() {
+			delete(l.taken, k)
+		}
+	}
+	l.swept = now
+}
+
+// note records that this replica took from key's shared bucket at now.
+func (l *limiter) note(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > sweepEvery {
-		for k, b := range l.keys {
-			if b.TokensAt(now) >= float64(l.rate.Burst) {
-				delete(l.keys, k)
-			}
+	l.sweep(now)
+	l.taken[key] = now
+}
+
+// check is a token asked of one limiter's bucket for key.
+type check struct {
+	l   *limiter
+	key string
+}
+
+// allow takes a token from each check's bucket at now. When one of them has none it
+// returns false and how long until it has. In memory the checks are made in order and the
+// first refusal ends them; shared buckets are asked all at once, in one round trip, and
+// each gives its token or not on its own — a write refused for its address still counts
+// against its principal.
+func allow(ctx context.Context, now time.Time, checks ...check) (bool, time.Duration) {
+	var shared *sharedBuckets
+	var takes []app.RateTake
+	var active []check
+	for _, c := range checks {
+		if c.l == nil || c.l.rate.unlimited() {
+			continue
 		}
-		l.swept = now
+		active = append(active, c)
+		if c.l.shared != nil {
+			shared = c.l.shared
+			takes = append(takes, c.l.bucket(c.key))
+		}
 	}
+	if shared != nil && len(takes) == len(active) {
+		waits, err := shared.app.TakeTokens(ctx, now, takes)
+		if err == nil {
+			for _, c := range active {
+				c.l.note(c.key, now)
+			}
+			for _, w := range waits {
+				if w > 0 {
+					return false, w
+				}
+			}
+			return true, 0
+		}
+		shared.failed(now, err)
+	}
+	for _, c := range active {
+		if ok, wait := c.l.allowLocal(c.key, now); !ok {
+			return false, wait
+		}
+	}
+	return true, 0
+}
+
+// allowLocal takes a token from key's memory bucket at now. When there is none it
+// returns false and how long until there is.
+func (l *limiter) allowLocal(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweep(now)
 	b, ok := l.keys[key]
 	if !ok {
 		b = rate.NewLimiter(rate.Limit(float64(l.rate.Events)/l.rate.Per.Seconds()), l.rate.Burst)
@@ -154,9 +245,28 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 
 // wait is how long until key's bucket has a token again, without taking one: 0 when it
 // has one now.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
+//
+// A shared bucket is read from the database only when this replica took from it within
+// the time the bucket takes to fill, lest every authenticated request cost a round trip.
+// A client whose failures all went to other replicas can so have one request answered
+// here past a spent bucket; its failure is then counted, refused, and noted, and the
+// replica asks the database from then on.
+func (l *limiter) wait(ctx context.Context, key string, now time.Time) time.Duration {
 	if l == nil || l.rate.unlimited() {
 		return 0
+	}
+	if l.shared != nil {
+		l.mu.Lock()
+		at, ok := l.taken[key]
+		l.mu.Unlock()
+		if !ok || now.Sub(at) >= l.fill() {
+			return 0
+		}
+		w, err := l.shared.app.TokenWait(ctx, now, l.bucket(key))
+		if err == nil {
+			return w
+		}
+		l.shared.failed(now, err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -169,6 +279,30 @@ func (l *limiter) wait(key string, now time.Time) time.Duration {
 		return 0
 	}
 	return time.Duration(missing / float64(b.Limit()) * float64(time.Second))
+}
+
+// sharedBuckets are the limits' buckets in the database (app.SharedRateLimits).
+type sharedBuckets struct {
+	app *app.App
+	log *slog.Logger
+
+	mu     sync.Mutex
+	warned time.Time
+}
+
+// failed reports that the database did not answer a limit, at most once a minute: the
+// memory buckets stand in meanwhile, and a database that fails fails the request anyway.
+func (b *sharedBuckets) failed(now time.Time, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the client went away
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.warned) < time.Minute {
+		return
+	}
+	b.warned = now
+	b.log.Warn("rate limits: the shared buckets did not answer; limiting in memory meanwhile", "err", err)
 }
 
 // retryAfter is a wait as the whole seconds of a Retry-After header, at least 1.

@@ -145,7 +145,7 @@ func (s *Server) mayScrape(r *http.Request) error {
 		return nil
 	}
 	addr, now := clientFrom(r.Context()).addr, time.Now()
-	if wait := s.failLimit.wait(addr, now); wait > 0 {
+	if wait := s.failLimit.wait(r.Context(), addr, now); wait > 0 {
 		return errRateLimited(wait)
 	}
 	if s.metricsToken != nil {
@@ -155,7 +155,7 @@ func (s *Server) mayScrape(r *http.Request) error {
 			return nil
 		}
 	}
-	if ok, wait := s.failLimit.allow(addr, now); !ok {
+	if ok, wait := allow(r.Context(), now, check{s.failLimit, addr}); !ok {
 		return errRateLimited(wait)
 	}
 	return errMetricsUnauthorized

@@ -92,11 +92,16 @@ func New(a *app.App, opts Options) *Server {
 		sum := sha256.Sum256([]byte(opts.MetricsToken))
 		s.metricsToken = sum[:]
 	}
-	s.principalLimit, s.integrationLimit = newLimiter(limits.Principal), newLimiter(limits.Integration)
-	s.addrLimit, s.loginLimit, s.failLimit = newLimiter(limits.Addr), newLimiter(limits.Login), newLimiter(limits.Addr)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	var shared *sharedBuckets
+	if a.SharedRateLimits() {
+		shared = &sharedBuckets{app: a, log: s.log}
+	}
+	s.principalLimit, s.integrationLimit = newLimiter("principal", limits.Principal, shared), newLimiter("integration", limits.Integration, shared)
+	s.addrLimit, s.loginLimit = newLimiter("addr", limits.Addr, shared), newLimiter("login", limits.Login, shared)
+	s.failLimit = newLimiter("fail", limits.Addr, shared)
 	if s.version == "" {
 		s.version = "dev"
 	}
@@ -181,9 +186,9 @@ func (s *Server) endpoint(rt route) http.Handler {
 		}
 		addr, client := s.clientOf(r)
 		r = r.WithContext(context.WithValue(r.Context(), clientKey, clientInfo{addr: addr, client: client}))
-		now := time.Now()
-		limit := func(l *limiter, key string) bool {
-			ok, wait := l.allow(key, now)
+		now, ctx := time.Now(), r.Context()
+		limit := func(checks ...check) bool {
+			ok, wait := allow(ctx, now, checks...)
 			if !ok {
 				s.writeError(w, r, errRateLimited(wait))
 			}
@@ -191,10 +196,10 @@ func (s *Server) endpoint(rt route) http.Handler {
 		}
 		// Forms count against the address before anything else; API writes once it is
 		// known who makes them.
-		if rt.limitedPerAddr() && !apiWrite && !limit(s.addrLimit, addr) {
+		if rt.limitedPerAddr() && !apiWrite && !limit(check{s.addrLimit, addr}) {
 			return
 		}
-		if rt.login && !limit(s.loginLimit, addr) {
+		if rt.login && !limit(check{s.loginLimit, addr}) {
 			return
 		}
 		var p app.Principal
@@ -203,14 +208,14 @@ func (s *Server) endpoint(rt route) http.Handler {
 			// bucket of their own. An address that has spent it is refused before its
 			// credentials are looked at: otherwise guessing would go on behind the 429s,
 			// a right guess answered as usual.
-			if wait := s.failLimit.wait(addr, now); wait > 0 {
+			if wait := s.failLimit.wait(ctx, addr, now); wait > 0 {
 				s.writeError(w, r, errRateLimited(wait))
 				return
 			}
 			var err error
 			p, err = s.authenticate(r, unsafe)
 			if err != nil {
-				if limit(s.failLimit, addr) {
+				if limit(check{s.failLimit, addr}) {
 					s.writeError(w, r, err)
 				}
 				return
@@ -219,10 +224,10 @@ func (s *Server) endpoint(rt route) http.Handler {
 			switch {
 			case !apiWrite:
 			case p.Role == app.RoleIntegration:
-				if !limit(s.integrationLimit, p.ID) {
+				if !limit(check{s.integrationLimit, p.ID}) {
 					return
 				}
-			case !limit(s.addrLimit, addr) || !limit(s.principalLimit, string(p.Role)+":"+p.ID):
+			case !limit(check{s.addrLimit, addr}, check{s.principalLimit, string(p.Role) + ":" + p.ID}):
 				return
 			}
 		}
