@@ -129,7 +129,7 @@ func (a *App) Apply(ctx context.Context, p Principal, in ApplyInput, idem *Idemp
 	if err := in.check(); err != nil {
 		return Reply[CaseView]{}, err
 	}
-	in.ahead = a.readAhead(ctx, &in)
+	in.ahead = &readAhead{sug: suggest(in.Description)}
 	return write(ctx, a, p, idem, auditTarget{"case.apply", "order", in.OrderNo}, func(tx *txn) (*CaseView, int, error) {
 		v, err := a.apply(ctx, tx, p, &in)
 		return v, http.StatusCreated, err
@@ -264,9 +264,7 @@ type decided struct {
 func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *ApplyInput, at time.Time, evidence bool) (decided, error) {
 	var dc decided
 	var err error
-	if h := in.ahead.historyOf(o); h != nil {
-		dc.tier, dc.score, dc.watched = h.tier, h.score, h.watched
-	} else if dc.tier, dc.score, dc.watched, err = a.applicant(ctx, tx, o, at); err != nil {
+	if dc.tier, dc.score, dc.watched, err = a.applicant(ctx, tx, o, at); err != nil {
 		return dc, err
 	}
 	req := a.request(o, in, at, evidence)
@@ -275,9 +273,7 @@ func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *Apply
 	if dc.Decision, err = a.engine.Evaluate(req); err != nil {
 		return dc, fromCore(err)
 	}
-	if h := in.ahead.historyOf(o); h != nil {
-		dc.plans = h.plans
-	} else if dc.plans, err = activePlans(ctx, tx); err != nil {
+	if dc.plans, err = activePlans(ctx, tx); err != nil {
 		return dc, err
 	}
 	if dc.Eligible {
@@ -290,64 +286,15 @@ func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *Apply
 	return dc, nil
 }
 
-// readAhead is what an application reads and works out before its write transaction, so
-// that the transaction holds its locks (on SQLite: the one writer) only while it writes.
-// The applicant's history (the merchant's tier, the customer's risk, the active plans) is
-// read in a read transaction a moment before: what a concurrent write changes in that
-// moment is the same as had it come a moment later. The order itself — what may still be
-// claimed of it — is read and locked in the write transaction as before.
+// readAhead is what an application works out before its write transaction, so that the
+// transaction holds its locks (on SQLite: the one writer) only while it reads and writes:
+// the description's triage, which is CPU only. (Reading the applicant's history ahead too,
+// in a read transaction, measured slower on two cores: scripts/ab.sh, docs/PERFORMANCE.md.)
 type readAhead struct {
-	sug     *suggestion       // triage of the description (CPU only)
-	history *applicantHistory // nil: read in the write transaction
+	sug *suggestion
 }
 
-// applicantHistory is the applicant's side of the decision, read ahead for an order's
-// merchant and customer.
-type applicantHistory struct {
-	merchant, customer string
-	tier               string
-	score              risk.Score
-	watched            bool
-	plans              []PlanView
-}
-
-// readAhead triages the description and reads the applicant's history. An application
-// with a device reads its history in the write transaction, after the device is recorded:
-// a device first seen now counts among the accounts sharing it. A failed read leaves the
-// history to the write transaction.
-func (a *App) readAhead(ctx context.Context, in *ApplyInput) *readAhead {
-	r := &readAhead{sug: suggest(in.Description)}
-	if in.Device != "" {
-		return r
-	}
-	_ = a.store.View(ctx, func(tx store.Tx) error {
-		o, err := tx.Order(ctx, in.OrderNo, false)
-		if err != nil {
-			return err
-		}
-		h := &applicantHistory{merchant: o.Merchant, customer: o.Customer}
-		if h.tier, h.score, h.watched, err = a.applicant(ctx, tx, &o, tx.Now()); err != nil {
-			return err
-		}
-		if h.plans, err = activePlans(ctx, tx); err != nil {
-			return err
-		}
-		r.history = h
-		return nil
-	})
-	return r
-}
-
-// historyOf is the history read ahead when it was read for the order's merchant and
-// customer, else nil.
-func (r *readAhead) historyOf(o *order.Order) *applicantHistory {
-	if r == nil || r.history == nil || r.history.merchant != o.Merchant || r.history.customer != o.Customer {
-		return nil
-	}
-	return r.history
-}
-
-// suggestion is the triage of the application's description, read ahead or now.
+// suggestion is the triage of the application's description, worked out ahead or now.
 func (in *ApplyInput) suggestion() *suggestion {
 	if in.ahead != nil {
 		return in.ahead.sug
