@@ -32,7 +32,12 @@ Behind a proxy that terminates TLS, set --secure-cookies (answers then carry HST
 when it sets X-Forwarded-For, --trust-proxy makes the audit log and the rate limits see
 the client's address. /metrics answers loopback addresses, and others that send the
 bearer token of --metrics-token (a proxy on this host must set X-Forwarded-For, or
-everyone it relays would count as loopback).`)
+everyone it relays would count as loopback).
+
+Several replicas may serve one PostgreSQL database: a policy version installed on one is
+live on all within a second, the --rate-* limits count a client's requests on all
+replicas together (their buckets are kept in the database), and RMA numbers never collide.
+On SQLite one process serves, and keeps its rate limits in memory.`)
 	var (
 		sf              storeFlags
 		addr            string
@@ -155,6 +160,10 @@ everyone it relays would count as loopback).`)
 	var background sync.WaitGroup
 	// The simulated gateway settles payments and calls back, as a provider would.
 	background.Go(func() { _ = gw.Run(bg) })
+	// Policy versions installed on other replicas become live here within policyPoll; the
+	// shared rate limits' full buckets are swept. Every replica, scheduling or not.
+	background.Go(func() { st.policies.Run(bg) })
+	background.Go(func() { st.rates.Run(bg) })
 	if scheduling {
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })

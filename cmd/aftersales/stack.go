@@ -50,7 +50,17 @@ type stack struct {
 	// plans starts the emergency plans whose trigger holds and ends them by their end rule,
 	// every minute (a plan changes at the version read, whichever replica gets there).
 	plans *scheduler.Sweeper
+	// policies loads the policy versions other replicas installed (app.RefreshPolicies),
+	// every policyPoll; rates deletes the shared rate limits' full buckets every minute.
+	// Every replica runs both, whether or not it schedules.
+	policies *scheduler.Sweeper
+	rates    *scheduler.Sweeper
 }
+
+// policyPoll is how often a replica looks for policy versions installed by another: a
+// version is live on every replica within about this long (docs/ARCHITECTURE.md,
+// "Replicas"). An idle look is one query of a count and a max over a few dozen rows.
+const policyPoll = 300 * time.Millisecond
 
 // stackConfig is what a command needs wired.
 type stackConfig struct {
@@ -169,6 +179,19 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 	}})
 	s.plans = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
 		_, err := s.app.CheckPlans(ctx)
+		return err
+	}})
+	var refreshFailing bool // log the first of a run of failures only, not three a second
+	s.policies = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: policyPoll, Sweep: func(ctx context.Context) error {
+		_, err := s.app.RefreshPolicies(ctx)
+		if err != nil && refreshFailing {
+			return nil
+		}
+		refreshFailing = err != nil
+		return err
+	}})
+	s.rates = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: time.Minute, Sweep: func(ctx context.Context) error {
+		_, err := s.app.SweepRateBuckets(ctx, time.Now())
 		return err
 	}})
 	if err := s.app.LoadPolicies(ctx); err != nil {
