@@ -104,6 +104,7 @@ type App struct {
 	// last read the versions.
 	policySync sync.Mutex
 	policyMark store.PolicyMark
+	tokens     tokenCache // recent token lookups (Authenticate)
 }
 
 // New returns an App.
