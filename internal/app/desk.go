@@ -285,6 +285,11 @@ func (a *App) routeItem(ctx context.Context, tx store.Tx, it desk.Item) (desk.De
 	if err != nil || !r.AutoAssign {
 		return desk.Decision{}, false, err
 	}
+	return a.routeWith(ctx, tx, r, it)
+}
+
+// routeWith is routeItem under rules r, which assign automatically.
+func (a *App) routeWith(ctx context.Context, tx store.Tx, r desk.Rules, it desk.Item) (desk.Decision, bool, error) {
 	gi := slices.IndexFunc(r.Groups, func(g desk.Group) bool { return g.Takes(it) })
 	if gi < 0 {
 		return desk.Decision{}, false, nil
@@ -352,7 +357,16 @@ func routeIn(ctx context.Context, tx store.Tx, r *desk.Rules, g desk.Group, it d
 // autoAssign routes a new case by the rules (when they assign on creation), recorded by
 // the system in the history.
 func (a *App) autoAssign(ctx context.Context, tx *txn, c *aftersale.Case, categories []string) (*aftersale.Case, bool, error) {
-	d, ok, err := a.routeItem(ctx, tx, desk.Item{Kind: "case", Merchant: c.MerchantID, Categories: categories, Language: customerLanguage(ctx, tx, c.CustomerID)})
+	r, err := deskRules(ctx, tx)
+	if err != nil || !r.AutoAssign {
+		return c, false, err
+	}
+	it := desk.Item{Kind: "case", Merchant: c.MerchantID, Categories: categories}
+	// The customer's language is read only when a group takes by language.
+	if slices.ContainsFunc(r.Groups, func(g desk.Group) bool { return len(g.Languages) > 0 }) {
+		it.Language = customerLanguage(ctx, tx, c.CustomerID)
+	}
+	d, ok, err := a.routeWith(ctx, tx, r, it)
 	if err != nil || !ok {
 		return c, false, err
 	}
