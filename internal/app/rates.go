@@ -14,7 +14,7 @@ type RateTake = store.RateTake
 // SharedRateLimits reports whether the rate limits' buckets belong in the store: on
 // PostgreSQL, where several replicas serve and must count one client's requests together.
 // SQLite has one process, which keeps its buckets in memory.
-func (a *App) SharedRateLimits() bool { return a.store.Kind() == "postgres" }
+func (a *App) SharedRateLimits() bool { return a.store != nil && a.store.Kind() == "postgres" }
 
 // TakeTokens takes a token from each bucket at now, in one statement: 0 for each take
 // that got one, else how long until its bucket has one. Each bucket answers on its own.
