@@ -104,7 +104,11 @@ type App struct {
 	// last read the versions.
 	policySync sync.Mutex
 	policyMark store.PolicyMark
-	tokens     tokenCache // recent token lookups (Authenticate)
+	// What this replica read lately of what changes seldom (shortcache.go).
+	tokens      shortCache[string, tokenRead]      // by token hash (Authenticate)
+	activePlans shortCache[struct{}, []PlanView]   // the emergency plans active now (decide)
+	tiers       shortCache[tierKey, string]        // merchants' scorecard tiers (merchantTier)
+	kbStats     shortCache[struct{}, articleStats] // published articles' count and mean length (triage)
 }
 
 // New returns an App.

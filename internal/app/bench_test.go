@@ -91,7 +91,15 @@ func BenchmarkSessionPrincipal(b *testing.B) {
 
 // BenchmarkApplySQLite is intake without HTTP: one application per op, each on its own
 // order, through the application layer on the SQLite store.
+// BenchmarkApplySQLite applies for orders of one customer (each application reads a longer
+// history, up to riskHistory) and of a thousand.
 func BenchmarkApplySQLite(b *testing.B) {
+	for _, customers := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("customers=%d", customers), func(b *testing.B) { benchApply(b, customers) })
+	}
+}
+
+func benchApply(b *testing.B, customers int) {
 	ctx := context.Background()
 	a := benchApp(b)
 	integ := app.Principal{Role: app.RoleIntegration, ID: "shop"}
@@ -99,7 +107,7 @@ func BenchmarkApplySQLite(b *testing.B) {
 	now := time.Now().UTC()
 	n := b.N
 	for i := range n {
-		in := app.OrderInput{OrderNo: fmt.Sprintf("B%07d", i), Merchant: "m1", Customer: "c1", PaymentMethod: "online",
+		in := app.OrderInput{OrderNo: fmt.Sprintf("B%07d", i), Merchant: "m1", Customer: fmt.Sprintf("c%d", i%customers), PaymentMethod: "online",
 			PaidAt: now.Add(-96 * time.Hour), ShippedAt: ptr(now.Add(-72 * time.Hour)), DeliveredAt: ptr(now.Add(-48 * time.Hour)),
 			Items: []app.OrderItemInput{{SKU: "S", Title: "耳机", Category: "electronics", Quantity: 2, UnitPrice: 19900, PaidAmount: 35800}}}
 		if _, err := a.UpsertOrder(ctx, integ, in, nil); err != nil {

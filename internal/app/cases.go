@@ -273,7 +273,7 @@ func (a *App) decide(ctx context.Context, tx store.Tx, o *order.Order, in *Apply
 	if dc.Decision, err = a.engine.Evaluate(req); err != nil {
 		return dc, fromCore(err)
 	}
-	if dc.plans, err = activePlans(ctx, tx); err != nil {
+	if dc.plans, err = a.recentActivePlans(ctx, tx); err != nil {
 		return dc, err
 	}
 	if dc.Eligible {

@@ -155,6 +155,7 @@ func (a *App) CreateArticle(ctx context.Context, p Principal, in ArticleInput) (
 		now := tx.Now()
 		ar := store.Article{ID: uuid.NewString(), Title: in.Title, Body: in.Body, Language: in.Language, Status: in.Status,
 			Category: in.Category, Tags: in.Tags, Version: 1, Author: actorName(ctx, tx, p), CreatedAt: now, UpdatedAt: now}
+		tx.kbChanged = true
 		if err := tx.InsertArticle(ctx, &ar); err != nil {
 			return nil, 0, err
 		}
@@ -188,6 +189,7 @@ func (a *App) UpdateArticle(ctx context.Context, p Principal, id string, in Arti
 		ar.Title, ar.Body, ar.Language, ar.Status, ar.Category, ar.Tags = in.Title, in.Body, in.Language, in.Status, in.Category, in.Tags
 		ar.Author, ar.UpdatedAt = actorName(ctx, tx, p), tx.Now()
 		ar.Version++
+		tx.kbChanged = true
 		if err := tx.UpdateArticle(ctx, &ar); err != nil {
 			return nil, 0, err
 		}
@@ -206,6 +208,7 @@ func (a *App) DeleteArticle(ctx context.Context, p Principal, id string) error {
 		return err
 	}
 	_, err := write(ctx, a, p, nil, auditTarget{"article.delete", "article", id}, func(tx *txn) (*struct{}, int, error) {
+		tx.kbChanged = true
 		if err := tx.DeleteArticle(ctx, id); errors.Is(err, store.ErrNotFound) {
 			return nil, 0, errNotFound("article")
 		} else if err != nil {

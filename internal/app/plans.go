@@ -237,6 +237,7 @@ func (a *App) setPlanState(ctx context.Context, tx *txn, rec store.PlanRecord, o
 	if err := tx.UpdatePlan(ctx, rec); err != nil {
 		return nil, err
 	}
+	tx.plansChanged = true
 	d, _ := json.Marshal(detail)
 	if err := tx.AppendPlanEvent(ctx, store.PlanEvent{PlanID: rec.ID, Kind: kind, Actor: actor, Detail: d}); err != nil {
 		return nil, err
@@ -332,6 +333,16 @@ func (a *App) DrillPlan(ctx context.Context, p Principal, id string, in DrillInp
 }
 
 // activePlans returns the plans active now, in the transaction.
+// recentActivePlans are the active plans as this replica read them within replicaTTL (an
+// application reads them: a plan started or ended here is seen at once, elsewhere within
+// replicaTTL). Callers must not change the slice.
+func (a *App) recentActivePlans(ctx context.Context, tx store.Tx) ([]PlanView, error) {
+	if t, ok := tx.(*txn); ok && t.plansChanged {
+		return activePlans(ctx, tx) // this transaction started or ended one (a recall opens its cases)
+	}
+	return a.activePlans.get(struct{}{}, replicaTTL, func() ([]PlanView, error) { return activePlans(ctx, tx) })
+}
+
 func activePlans(ctx context.Context, tx store.Tx) ([]PlanView, error) {
 	rs, err := tx.ListPlans(ctx, string(plan.Active))
 	if err != nil {

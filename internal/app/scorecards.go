@@ -18,12 +18,18 @@ import (
 // merchantTier is a merchant's tier of its latest month scored before now's month.
 func (a *App) merchantTier(ctx context.Context, tx store.Tx, merchant string, now time.Time) (string, error) {
 	month, _, _ := analytics.Month(now)
-	s, err := tx.LatestScorecard(ctx, merchant, month)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
-	}
-	return s.Tier, err
+	return a.tiers.get(tierKey{merchant, month}, replicaTTL, func() (string, error) {
+		s, err := tx.LatestScorecard(ctx, merchant, month)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", nil
+		}
+		return s.Tier, err
+	})
 }
+
+// tierKey is a merchant's tier of a month, as merchantTier remembers it for replicaTTL
+// (scorecards computed here are seen at once: ComputeScorecards forgets).
+type tierKey struct{ merchant, month string }
 
 // scorecardRules returns the rules in force: the admins' last saved, or the defaults.
 func (a *App) scorecardRules(ctx context.Context, tx store.Tx) (analytics.ScorecardRules, error) {
@@ -151,7 +157,9 @@ func (a *App) ScoreMonth(ctx context.Context, month string, keep bool) ([]analyt
 		return nil
 	}
 	if keep {
-		err = a.store.Update(ctx, run)
+		if err = a.store.Update(ctx, run); err == nil {
+			a.tiers.forget()
+		}
 	} else {
 		err = a.store.View(ctx, run)
 	}

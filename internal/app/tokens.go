@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -145,17 +144,23 @@ func (a *App) Authenticate(ctx context.Context, secret string) (Principal, error
 	if !ok {
 		return Principal{}, errBadToken
 	}
-	t, u, err := a.tokens.lookup(hash, func() (t store.Token, u store.User, err error) {
+	// A replica remembers the tokens it read for replicaTTL: a client's requests in a burst
+	// cost one read, not a read transaction each (4–9% of the intake's CPU, and one of its
+	// round trips on PostgreSQL). A token revoked, or an account changed, here is forgotten at
+	// once (RevokeToken, ChangeUser); elsewhere, within replicaTTL. Unknown tokens are not
+	// remembered: guessing costs a read each time, and the rate limits meet it.
+	r, err := a.tokens.get(string(hash), replicaTTL, func() (r tokenRead, err error) {
 		err = a.store.View(ctx, func(tx store.Tx) error {
 			var err error
-			if t, err = tx.TokenByHash(ctx, hash); err != nil || t.UserID == "" {
+			if r.t, err = tx.TokenByHash(ctx, hash); err != nil || r.t.UserID == "" {
 				return err
 			}
-			u, err = tx.User(ctx, t.UserID)
+			r.u, err = tx.User(ctx, r.t.UserID)
 			return err
 		})
-		return t, u, err
+		return r, err
 	})
+	t, u := r.t, r.u
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, errBadToken
 	} else if err != nil {
@@ -176,64 +181,10 @@ func (a *App) Authenticate(ctx context.Context, secret string) (Principal, error
 	return Principal{Role: Role(t.Role), Merchant: t.Merchant, Customer: t.Customer, ID: t.ID}, nil
 }
 
-// tokenTTL is how long a replica trusts a token it has read: a token revoked, or an
-// account disabled or changed, on another replica stops working here within it (at once on
-// this one, which forgets what it read on every such change: tokenCache.forget).
-const tokenTTL = time.Second
-
-// tokenCache remembers the tokens (and their staff accounts) a replica read in the last
-// tokenTTL, so that a client's requests in a burst cost one read, not one each: the lookup
-// was its own read transaction before every request's own, 4–9% of the intake's CPU and
-// one of its round trips on PostgreSQL (docs/PERFORMANCE.md). An unknown token is not
-// remembered: guessing costs a read each time, as before, and the rate limits meet it.
-type tokenCache struct {
-	mu      sync.Mutex
-	gen     uint64 // bumped by forget: what was read before is stale
-	entries map[string]cachedToken
-}
-
-type cachedToken struct {
-	t    store.Token
-	u    store.User
-	read time.Time // monotonic: the application clock may be a test's
-	gen  uint64
-}
-
-// tokenCacheMax bounds the cache: past it, it starts again empty.
-const tokenCacheMax = 10000
-
-// lookup returns the token of hash as load reads it, or as it was read in the last tokenTTL.
-func (c *tokenCache) lookup(hash []byte, load func() (store.Token, store.User, error)) (store.Token, store.User, error) {
-	key := string(hash)
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	gen := c.gen
-	c.mu.Unlock()
-	if ok && e.gen == gen && time.Since(e.read) < tokenTTL {
-		return e.t, e.u, nil
-	}
-	started := time.Now()
-	t, u, err := load()
-	if err != nil {
-		return t, u, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen { // nothing was forgotten while it was read
-		if c.entries == nil || len(c.entries) >= tokenCacheMax {
-			c.entries = make(map[string]cachedToken)
-		}
-		c.entries[key] = cachedToken{t: t, u: u, read: started, gen: gen}
-	}
-	return t, u, nil
-}
-
-// forget drops every token read: a token was revoked, or an account changed, here.
-func (c *tokenCache) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.entries = nil
+// tokenRead is a token as Authenticate read it, with its staff account.
+type tokenRead struct {
+	t store.Token
+	u store.User
 }
 
 // cliPrincipal is the command line, acting as an admin with the store in hand.

@@ -88,7 +88,7 @@ func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kin
 		return nil
 	}
 	text := s.text
-	arts, err := triageArticles(ctx, tx, s.Terms, 3)
+	arts, err := a.triageArticles(ctx, tx, s.Terms, 3)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *App) triageSubject(ctx context.Context, tx *txn, c *aftersale.Case, kin
 }
 
 // triageArticles ranks the published articles for terms inside tx, best first.
-func triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]string, error) {
+func (a *App) triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]string, error) {
 	if len(terms) == 0 {
 		return []string{}, nil
 	}
@@ -143,10 +143,14 @@ func triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]
 	if err != nil {
 		return nil, err
 	}
-	docs, avg, err := tx.ArticleStats(ctx, sq)
+	st, err := a.kbStats.get(struct{}{}, replicaTTL, func() (st articleStats, err error) {
+		st.docs, st.avg, err = tx.ArticleStats(ctx, sq)
+		return st, err
+	})
 	if err != nil {
 		return nil, err
 	}
+	docs, avg := st.docs, st.avg
 	kh := make([]kb.Hit, len(hits))
 	for i, h := range hits {
 		kh[i] = kb.Hit{Article: h.ArticleID, Term: h.Term, Count: h.Count, Length: h.Length}
@@ -159,6 +163,13 @@ func triageArticles(ctx context.Context, tx store.Tx, terms []string, n int) ([]
 		out = append(out, r.Article)
 	}
 	return out, nil
+}
+
+// articleStats are the published articles' count and mean length (BM25's), as triage
+// remembers them for replicaTTL (articles changed here are seen at once: kb.go forgets).
+type articleStats struct {
+	docs int
+	avg  float64
 }
 
 // suggestion is triage's suggestion for a text, with the text it read.

@@ -117,6 +117,9 @@ type txn struct {
 	sla         []slaNotice
 	timers      []time.Time // due times of timers set
 	outbox      bool        // messages were enqueued
+	// plansChanged: an emergency plan started or ended (recentActivePlans forgets).
+	plansChanged bool
+	kbChanged    bool // an article was written (triage's kbStats forget)
 }
 
 // Enqueue adds outbox messages and notes that the relay has work.
@@ -133,6 +136,12 @@ type slaNotice struct {
 // committed reports what a committed transaction did: metrics, and the earliest timer it
 // set to the scheduler, which may be sleeping past it.
 func (a *App) committed(tx *txn) {
+	if tx.plansChanged {
+		a.activePlans.forget()
+	}
+	if tx.kbChanged {
+		a.kbStats.forget()
+	}
 	for _, t := range tx.transitions {
 		a.obs.Transition(t.typ, t.action)
 	}
