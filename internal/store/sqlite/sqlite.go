@@ -106,15 +106,6 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 // tables that have grown much since; each time it reads a bounded sample of each index.
 const optimizeEvery = 1000
 
-// The page caches: the writer's holds the pages every application touches (the rightmost
-// leaves of the case, event, audit and outbox indexes, the order lines), which SQLite's
-// default 2 MB let go between two applications once a store had a few thousand cases; each
-// reader's is smaller, there are several. About 64 MB in all at most.
-const (
-	writeCacheKiB = 32 << 10
-	readCacheKiB  = 8 << 10
-)
-
 // dsn is the data source name of the write connection (WAL, transactions begun
 // IMMEDIATE) or of the read pool (query_only).
 func dsn(path string, busyTimeout time.Duration, write bool) string {
@@ -124,10 +115,8 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writeCacheKiB))
 		q.Set("_txlock", "immediate")
 	} else {
-		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readCacheKiB))
 		q.Set("_query_only", "1")
 	}
 	return path + "?" + q.Encode()
