@@ -5,8 +5,13 @@
 #   scripts/bench.sh [clients] [seconds]
 #
 # Needs: a local PostgreSQL (trust auth on 127.0.0.1:5432) and pgbench.
+#
+# SETTLE (default 1ms) is serve's --gateway-settle-delay: the simulated payment gateway
+# settles a refund within twice that. Its own default, 200 ms, made the life cycle measure
+# the simulated bank's delay rather than the platform (runs before 2026-12-06 did).
 set -euo pipefail
 clients=${1:-8}
+settle=${SETTLE:-1ms}
 secs=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -16,7 +21,7 @@ cd "$root"
 go build -o "$work/aftersales" ./cmd/aftersales
 go build -o "$work/loadgen" ./cmd/loadgen
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
-echo "clients: $clients, seconds per run: $secs"
+echo "clients: $clients, seconds per run: $secs, the gateway settles within 2 × $settle"
 
 # pgbench: single-row inserts, autocommit, same client count.
 psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS aftersales_bench" -c "CREATE DATABASE aftersales_bench"
@@ -29,7 +34,7 @@ run_server() { # $1: name, rest: serve flags
   local name=$1; shift
   # The load generator's agent applies hundreds of times a second from one address: the
   # benchmark measures the service, not the rate limits a person meets.
-  "$work/aftersales" serve --addr 127.0.0.1:18089 --rate-principal off --rate-addr off "$@" >"$work/$name.log" 2>&1 &
+  "$work/aftersales" serve --addr 127.0.0.1:18089 --rate-principal off --rate-addr off --gateway-settle-delay "$settle" "$@" >"$work/$name.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -fs http://127.0.0.1:18089/healthz >/dev/null 2>&1 && break; sleep 0.1; done
   rss_max=0
@@ -51,7 +56,15 @@ bench_store() { # $1: name, rest: store flags
   run_server "$name" "$@"
   local warm=$(( secs * 4000 ))
   "$work/loadgen" -url http://127.0.0.1:18089 -integration "$integ" -agent "$agent" -customer "$cust" \
-    -mode intake -clients "$clients" -duration "${secs}s" -warmup "$warm" -json >"$work/$name.intake.json"
+    -mode intake -clients "$clients" -duration "${secs}s" -warmup "$warm" -json >"$work/$name.intake.json" 2>"$work/$name.intake.err" &
+  local gen=$!
+  # The server's CPU time (user + system, clock ticks) while the intake is measured.
+  while ! grep -q measuring "$work/$name.intake.err" 2>/dev/null; do sleep 0.05; done
+  local cpu0 cpu1
+  cpu0=$(awk '{print $14 + $15}' /proc/$server/stat)
+  wait $gen
+  cpu1=$(awk '{print $14 + $15}' /proc/$server/stat)
+  echo $(( cpu1 - cpu0 )) >"$work/$name.cpu"
   peak=$(python3 -c "import json;print(json.load(open('$work/$name.intake.json'))['ops_per_second'])")
   half=$(python3 -c "print(round($peak/2, 1))")
   "$work/loadgen" -url http://127.0.0.1:18089 -integration "$integ" -agent "$agent" -customer "$cust" \
@@ -61,13 +74,16 @@ bench_store() { # $1: name, rest: store flags
   kill $server; wait $server 2>/dev/null || true
   rss=$(sort -n "$work/$name.rss" | tail -1)
   echo "== $name"
-  python3 - "$work/$name" "$rss" <<'PY'
+  python3 - "$work/$name" "$rss" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
-base, rss = sys.argv[1], int(sys.argv[2] or 0)
+base, rss, tick = sys.argv[1], int(sys.argv[2] or 0), int(sys.argv[3])
 for kind in ("intake", "half", "lifecycle"):
     r = json.load(open(f"{base}.{kind}.json"))
     label = {"intake": "intake (peak)", "half": "intake at half the peak rate", "lifecycle": "full life cycle (6 requests per case)"}[kind]
     print(f"{label}: {r['ops_per_second']:.0f} cases/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, errors {r['errors']}")
+r = json.load(open(f"{base}.intake.json"))
+cpu = int(open(f"{base}.cpu").read()) / tick
+print(f"server CPU per created case (intake at peak, background work included): {1000*cpu/max(r['ops'], 1):.2f} ms")
 print(f"server max RSS: {rss/1024:.0f} MB")
 PY
 }
