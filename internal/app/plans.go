@@ -332,7 +332,6 @@ func (a *App) DrillPlan(ctx context.Context, p Principal, id string, in DrillInp
 	return &r, nil
 }
 
-// activePlans returns the plans active now, in the transaction.
 // recentActivePlans are the active plans as this replica read them within replicaTTL (an
 // application reads them: a plan started or ended here is seen at once, elsewhere within
 // replicaTTL). Callers must not change the slice.
@@ -343,6 +342,7 @@ func (a *App) recentActivePlans(ctx context.Context, tx store.Tx) ([]PlanView, e
 	return a.activePlans.get(struct{}{}, replicaTTL, func() ([]PlanView, error) { return activePlans(ctx, tx) })
 }
 
+// activePlans returns the plans active now, in the transaction.
 func activePlans(ctx context.Context, tx store.Tx) ([]PlanView, error) {
 	rs, err := tx.ListPlans(ctx, string(plan.Active))
 	if err != nil {
