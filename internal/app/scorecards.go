@@ -28,7 +28,7 @@ func (a *App) merchantTier(ctx context.Context, tx store.Tx, merchant string, no
 }
 
 // tierKey is a merchant's tier of a month, as merchantTier remembers it for replicaTTL
-// (scorecards computed here are seen at once: ComputeScorecards forgets).
+// (scorecards kept here are seen at once: ScoreMonth forgets).
 type tierKey struct{ merchant, month string }
 
 // scorecardRules returns the rules in force: the admins' last saved, or the defaults.
