@@ -363,17 +363,23 @@ func (a *App) Report(ctx context.Context, p Principal, name string, v url.Values
 	return res, err
 }
 
-// foldPending folds what waits, so that a report is exact when it is read.
-func (a *App) foldPending(ctx context.Context) error {
-	var n int
-	if err := a.store.View(ctx, func(tx store.Tx) error {
-		var err error
+// ReportBacklog counts the changed records waiting to be folded into the reports (the
+// /metrics gauge aftersales_report_backlog).
+func (a *App) ReportBacklog(ctx context.Context) (n int, err error) {
+	err = a.store.View(ctx, func(tx store.Tx) error {
 		n, err = tx.CountDirty(ctx)
 		return err
-	}); err != nil || n == 0 {
+	})
+	return n, err
+}
+
+// foldPending folds what waits, so that a report is exact when it is read.
+func (a *App) foldPending(ctx context.Context) error {
+	n, err := a.ReportBacklog(ctx)
+	if err != nil || n == 0 {
 		return err
 	}
-	_, err := a.FoldReports(ctx, n+foldBatch)
+	_, err = a.FoldReports(ctx, n+foldBatch)
 	return err
 }
 

@@ -121,27 +121,38 @@ func (m *Metrics) observe(route, method string, status int, d time.Duration) {
 	m.duration.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
 }
 
-// watchOutbox registers the outbox backlog gauge, read from the app at each scrape.
+// watchOutbox registers the gauges of work waiting in the background — the outbox's
+// messages and the records to fold into the reports — read from the app at each scrape.
 func (m *Metrics) watchOutbox(a *app.App) error {
-	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "aftersales_outbox_backlog",
-		Help: "Outbox messages waiting to leave the system (NaN when the database does not answer).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), backlogTimeout)
-		defer cancel()
-		n, err := a.OutboxBacklog(ctx)
-		if err != nil {
-			return math.NaN()
+	backlog := func(count func(context.Context) (int, error)) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), backlogTimeout)
+			defer cancel()
+			n, err := count(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
 		}
-		return float64(n)
-	})
-	err := m.reg.Register(g)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		// A second server on the same metrics: the first one's app answers.
-		return nil
 	}
-	return err
+	for _, g := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "aftersales_outbox_backlog",
+			Help: "Outbox messages waiting to leave the system (NaN when the database does not answer).",
+		}, backlog(a.OutboxBacklog)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "aftersales_report_backlog",
+			Help: "Changed records waiting to be folded into the reports (NaN when the database does not answer).",
+		}, backlog(a.ReportBacklog)),
+	} {
+		// A second server on the same metrics: the first one's app answers.
+		err := m.reg.Register(g)
+		var are prometheus.AlreadyRegisteredError
+		if err != nil && !errors.As(err, &are) {
+			return err
+		}
+	}
+	return nil
 }
 
 // watchTimers registers the gauges of pending and due timers, read at each scrape.
