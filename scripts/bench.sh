@@ -46,8 +46,8 @@ run_server() { # $1: name, rest: serve flags
 
 # drain waits (180 s at most) until the outbox is empty and every changed record is folded
 # into the reports, as /metrics reports them: each run starts from a server that has done
-# the background work the run before left (the warm-up's 4,000 orders a second leave
-# folding for minutes); how long that took is printed, not measured in the next run.
+# the background work the run before left (PostgreSQL folds its warm-up's orders for tens
+# of seconds); how long that took is printed, not measured in the next run.
 drain() {
   local t0=$SECONDS n=
   while [ $((SECONDS - t0)) -lt 180 ]; do
