@@ -105,7 +105,6 @@ type App struct {
 	policySync sync.Mutex
 	policyMark store.PolicyMark
 	// What this replica read lately of what changes seldom (shortcache.go).
-	tokens      shortCache[string, tokenRead]      // by token hash (Authenticate)
 	activePlans shortCache[struct{}, []PlanView]   // the emergency plans active now (decide)
 	tiers       shortCache[tierKey, string]        // merchants' scorecard tiers (merchantTier)
 	kbStats     shortCache[struct{}, articleStats] // published articles' count and mean length (triage)

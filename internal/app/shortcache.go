@@ -6,8 +6,8 @@ import (
 )
 
 // replicaTTL is how long a replica keeps what it read of data that changes seldom and
-// that another replica may change: tokens, the active emergency plans, merchants' tiers, the
-// knowledge base's statistics. What this replica changes it forgets at once (forget); what
+// that another replica may change: the active emergency plans, merchants' tiers, the
+// knowledge base's statistics. (Never tokens: a revoked token must stop at once everywhere.) What this replica changes it forgets at once (forget); what
 // another changes is seen here within replicaTTL, as policy versions are (RefreshPolicies).
 const replicaTTL = time.Second
 

@@ -226,6 +226,5 @@ func (a *App) ChangeUser(ctx context.Context, p Principal, username string, in U
 	if err != nil {
 		return nil, err
 	}
-	a.tokens.forget() // a staff token is its account, as it is now
 	return &v, nil
 }
