@@ -7,8 +7,9 @@ import (
 
 // replicaTTL is how long a replica keeps what it read of data that changes seldom and
 // that another replica may change: the active emergency plans, merchants' tiers, the
-// knowledge base's statistics. (Never tokens: a revoked token must stop at once everywhere.) What this replica changes it forgets at once (forget); what
-// another changes is seen here within replicaTTL, as policy versions are (RefreshPolicies).
+// knowledge base's statistics — never tokens, whose revocation must stop them at once
+// everywhere. What this replica changes it forgets at once (forget); what another changes
+// is seen here within replicaTTL, as policy versions are (RefreshPolicies).
 const replicaTTL = time.Second
 
 // shortCache keeps values read from the store for at most a TTL, so that a burst of
