@@ -93,7 +93,7 @@ func (a *App) RefreshPolicies(ctx context.Context) (int, error) {
 	var loaded int
 	var errs []error
 	for _, r := range recs {
-		key := fmt.Sprintf("%s@%d", r.ID, r.Version)
+		key := r.Key()
 		if a.engine.Loaded(key) {
 			continue
 		}
@@ -198,7 +198,7 @@ func (a *App) PolicyVersions(ctx context.Context, p Principal) (*Policies, error
 	type scope struct{ merchant, category string }
 	scopes := []scope{{}}
 	for _, r := range recs {
-		v := PolicyVersion{ID: r.ID, Version: r.Version, Key: fmt.Sprintf("%s@%d", r.ID, r.Version), Layer: r.Layer,
+		v := PolicyVersion{ID: r.ID, Version: r.Version, Key: r.Key(), Layer: r.Layer,
 			Merchant: r.Merchant, Category: r.Category, LoadedAt: r.LoadedAt, Document: string(r.Document)}
 		if d, err := policy.Parse(r.Document); err == nil {
 			v.Name, v.EffectiveFrom = d.Name, optTime(d.EffectiveFrom)

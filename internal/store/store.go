@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -423,6 +424,9 @@ type PolicyRecord struct {
 	Document []byte
 	LoadedAt time.Time
 }
+
+// Key is the version's id@version, as policy.Document.Key names it.
+func (r PolicyRecord) Key() string { return fmt.Sprintf("%s@%d", r.ID, r.Version) }
 
 // PolicyMark says which policy versions are stored (Tx.PolicyMark). Versions are never
 // deleted, so a mark that has not moved means no version was added.
