@@ -160,6 +160,11 @@ type Tx interface {
 	// FinishOutbox marks a message owner leased as sent. ErrConflict, reported by the call,
 	// when the message is no longer pending or the lease is not owner's any more.
 	FinishOutbox(ctx context.Context, id int64, owner string) error
+	// FinishOutboxes marks the messages of ids that owner leases and that are pending as
+	// sent, in one statement, and returns how many it marked: a relay's batch delivered. A
+	// message among ids that is not pending or not owner's any more is left as it is and
+	// not counted.
+	FinishOutboxes(ctx context.Context, owner string, ids []int64) (int, error)
 	// FailOutbox records a failed delivery: attempts+1 and the error; the message is
 	// available again at retryAt (a zero retryAt: at once), or dead (kept for admins, never
 	// retried, its AvailableAt left as it was) when dead. ErrConflict as for FinishOutbox.

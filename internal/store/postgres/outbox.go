@@ -98,6 +98,17 @@ func (t *Tx) FinishOutbox(ctx context.Context, id int64, owner string) error {
 	return leasedChange(n, err, "finish outbox message %d of %s", id, owner)
 }
 
+// FinishOutboxes marks the pending messages of ids that owner leases as sent.
+func (t *Tx) FinishOutboxes(ctx context.Context, owner string, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n, err := t.exec(ctx, `
+		UPDATE outbox SET state = 'sent', updated_at = $3
+		WHERE id = ANY ($1) AND state = 'pending' AND lease_owner = $2`, ids, owner, t.now)
+	return int(n), wrap(err, "finish %d outbox messages of %s", len(ids), owner)
+}
+
 // FailOutbox records a failed delivery and gives up owner's lease. A dead message keeps
 // its available_at: it is never available again. A zero retryAt is Now().
 func (t *Tx) FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error {

@@ -108,6 +108,27 @@ WHERE id = ? AND state = 'pending' AND lease_owner = ?`
 	return leasedChange(res, err, "finish outbox message %d of %s", id, owner)
 }
 
+// FinishOutboxes marks the pending messages of ids that owner leases as sent; the ids
+// come in as one JSON array.
+func (tx *Tx) FinishOutboxes(ctx context.Context, owner string, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return 0, err
+	}
+	const q = `
+UPDATE outbox SET state = 'sent', updated_at = ?
+WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND lease_owner = ?`
+	res, err := tx.exec(ctx, q, micros(tx.now), string(list), owner)
+	if err != nil {
+		return 0, fmt.Errorf("finish %d outbox messages of %s: %w", len(ids), owner, dbErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // FailOutbox records a failed delivery and gives up owner's lease. A dead message keeps
 // its available_at: it is never available again. A zero retryAt is Now().
 func (tx *Tx) FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error {

@@ -192,6 +192,7 @@ var outboxTests = []test{
 	{name: "ClaimTakesAvailableMessagesOldestFirstUpToLimit", clocked: testClaimOutboxOldestFirst},
 	{name: "LeasedMessageIsClaimedAgainOnlyWhenItsLeaseEnds", clocked: testClaimOutboxLease},
 	{name: "FinishOutboxByOtherOwnerOrTwiceConflicts", clocked: testFinishOutboxConflicts},
+	{name: "FinishOutboxesMarksOnlyWhatTheOwnerLeases", clocked: testFinishOutboxes},
 	{name: "FailOutboxRetriesLaterThenDeadLetters", clocked: testFailOutbox},
 	{name: "DeadLettersNewestFirst", clocked: testDeadLettersNewestFirst},
 	{name: "ConcurrentClaimersNeverShareAMessage", clocked: testClaimOutboxConcurrent},

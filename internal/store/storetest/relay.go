@@ -219,6 +219,56 @@ func testFinishOutboxConflicts(t *testing.T, s store.Store, clk *clock) {
 	}
 }
 
+// testFinishOutboxes: a batch marks only what the owner still leases and is pending; the
+// rest is left as it was and not counted.
+func testFinishOutboxes(t *testing.T, s store.Store, clk *clock) {
+	clk.Set(base)
+	for i := range 5 {
+		enqueue(t, s, outboxMsg("case.apply", fmt.Sprintf("case-%d", i)))
+	}
+	a := ids(t, claimOutbox(t, s, "relay-a", time.Minute, 3))
+	b := ids(t, claimOutbox(t, s, "relay-b", time.Minute, 1))
+	finish := func(owner string, ids []int64) int {
+		t.Helper()
+		var n int
+		mustUpdate(t, s, func(tx store.Tx) error {
+			var err error
+			n, err = tx.FinishOutboxes(t.Context(), owner, ids)
+			return err
+		})
+		return n
+	}
+	if n := finish("relay-a", nil); n != 0 {
+		t.Fatalf("FinishOutboxes of no ids = %d, want 0", n)
+	}
+	if err := finishOutbox(t, s, a[0], "relay-a"); err != nil {
+		t.Fatalf("FinishOutbox: %v", err)
+	}
+	// a[0] is sent already, b[0] is relay-b's, the last is unknown: only a[1] and a[2].
+	if n := finish("relay-a", []int64{a[0], a[1], a[2], b[0], b[0] + 1_000_000}); n != 2 {
+		t.Fatalf("FinishOutboxes = %d, want 2", n)
+	}
+	if n := backlog(t, s); n != 2 {
+		t.Fatalf("backlog = %d, want 2 (relay-b's and the unclaimed one)", n)
+	}
+	wantErr(t, "FinishOutbox of a message FinishOutboxes sent", finishOutbox(t, s, a[1], "relay-a"), store.ErrConflict)
+
+	// The transaction that records the batch fails: its messages stay pending.
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		if _, err := tx.FinishOutboxes(t.Context(), "relay-b", b); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	wantErr(t, "Update whose fn fails after FinishOutboxes", err, errBoom)
+	if n := finish("relay-b", b); n != 1 {
+		t.Fatalf("FinishOutboxes after the failed one = %d, want 1", n)
+	}
+	if n := backlog(t, s); n != 1 {
+		t.Fatalf("backlog = %d, want 1", n)
+	}
+}
+
 func testFailOutbox(t *testing.T, s store.Store, clk *clock) {
 	clk.Set(base)
 	m := outboxMsg("notify.sms", "case-1")
