@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,9 +61,11 @@ type RelayConfig struct {
 	// webhooks). A message no handler takes is recorded as sent (nobody subscribes to it).
 	Handlers map[string]Handler
 	Owner    string
-	Batch    int           // 100
-	Lease    time.Duration // 30 s
-	MaxIdle  time.Duration // 1 s
+	Batch    int // 100
+	// Workers deliver the messages of different keys at once (4).
+	Workers int
+	Lease   time.Duration // 30 s
+	MaxIdle time.Duration // 1 s
 	// MaxAttempts before a message becomes a dead letter (10).
 	MaxAttempts int
 	Now         func() time.Time
@@ -73,7 +77,6 @@ type RelayConfig struct {
 type Relay struct {
 	cfg  RelayConfig
 	wake chan struct{}
-	idle atomic.Bool
 }
 
 // NewRelay returns a Relay; Run starts it.
@@ -84,14 +87,17 @@ func NewRelay(cfg RelayConfig) *Relay {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 10
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
 	return &Relay{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
-// Wake tells the relay that messages were committed; it looks at once if it was idle.
+// Wake tells the relay that messages were committed: it looks at once, or, when it is busy,
+// once more as soon as it is done. A wake is never dropped for the relay being busy: one
+// that came between its last empty claim and its wait used to leave the messages waiting
+// up to MaxIdle.
 func (r *Relay) Wake() {
-	if !r.idle.Load() {
-		return
-	}
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -118,7 +124,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		}); err == nil && ok {
 			wait = min(wait, max(at.Sub(r.cfg.Now()), 0))
 		}
-		r.idle.Store(true)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -126,13 +131,15 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-r.wake:
 		}
 		t.Stop()
-		r.idle.Store(false)
 	}
 	return nil
 }
 
-// RunOnce claims one batch of messages and delivers them in order; it returns how many it
-// claimed.
+// RunOnce claims one batch of messages and delivers it; it returns how many it claimed.
+// The messages of one key (a case, a person, a webhook) are delivered in order, one after
+// the other; different keys are delivered by up to Workers at once. What was delivered is
+// recorded as sent in one transaction at the end of the batch: a crash before that
+// delivers it again, as a crash between a delivery and its record always could.
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	var msgs []store.OutboxRecord
 	err := r.cfg.Store.Update(ctx, func(tx store.Tx) error {
@@ -143,10 +150,70 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, m := range msgs {
-		r.deliver(ctx, m)
+	keys := byKey(msgs)
+	sent := make([][]int64, min(r.cfg.Workers, len(keys)))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range sent {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(keys); i = int(next.Add(1)) - 1 {
+				for _, m := range keys[i] {
+					if r.deliver(ctx, m) {
+						sent[w] = append(sent[w], m.ID)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ids := slices.Concat(sent...); len(ids) > 0 {
+		var n int
+		err := r.cfg.Store.Update(ctx, func(tx store.Tx) error {
+			var err error
+			n, err = tx.FinishOutboxes(ctx, r.cfg.Owner, ids)
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.cfg.Logger.Warn("relay: recording deliveries", "messages", len(ids), "err", err)
+		case err == nil && n < len(ids):
+			r.cfg.Logger.Warn("relay: deliveries recorded after their lease ended", "messages", len(ids), "recorded", n)
+		}
 	}
 	return len(msgs), nil
+}
+
+// byKey groups msgs by key, each group in the order of msgs. Payments ("money.") form
+// groups of their own and come first: a refund does not wait behind its case's
+// notifications and webhooks, whose order among themselves is kept.
+func byKey(msgs []store.OutboxRecord) [][]store.OutboxRecord {
+	type group struct {
+		money bool
+		key   string
+	}
+	at := make(map[group]int, len(msgs))
+	var out [][]store.OutboxRecord
+	for _, m := range msgs {
+		g := group{strings.HasPrefix(m.Topic, "money."), m.Key}
+		i, ok := at[g]
+		if !ok {
+			i = len(out)
+			at[g] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], m)
+	}
+	slices.SortStableFunc(out, func(a, b []store.OutboxRecord) int {
+		ma, mb := strings.HasPrefix(a[0].Topic, "money."), strings.HasPrefix(b[0].Topic, "money.")
+		switch {
+		case ma && !mb:
+			return -1
+		case mb && !ma:
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 func (r *Relay) handler(topic string) Handler {
@@ -160,17 +227,16 @@ func (r *Relay) handler(topic string) Handler {
 	return h
 }
 
-func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) {
+// deliver hands m to its handler and reports whether it was delivered; a failure is
+// recorded here, a delivery by the batch (RunOnce).
+func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) bool {
 	var err error
 	if h := r.handler(m.Topic); h != nil {
 		err = h(ctx, m)
 	}
 	if err == nil {
 		r.cfg.Observer.Delivered(m.Topic, "sent")
-		if ferr := r.cfg.Store.Update(ctx, func(tx store.Tx) error { return tx.FinishOutbox(ctx, m.ID, r.cfg.Owner) }); ferr != nil && ctx.Err() == nil {
-			r.cfg.Logger.Warn("relay: recording a delivery", "message", m.ID, "err", ferr)
-		}
-		return
+		return true
 	}
 	var again RetryAt
 	if errors.As(err, &again) {
@@ -180,7 +246,7 @@ func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) {
 		}); ferr != nil && ctx.Err() == nil {
 			r.cfg.Logger.Error("relay: recording a delivery to come back to", "message", m.ID, "err", ferr)
 		}
-		return
+		return false
 	}
 	attempt := m.Attempts + 1
 	var perm Permanent
@@ -197,4 +263,5 @@ func (r *Relay) deliver(ctx context.Context, m store.OutboxRecord) {
 	}); ferr != nil && ctx.Err() == nil {
 		r.cfg.Logger.Error("relay: recording a failed delivery", "message", m.ID, "err", ferr)
 	}
+	return false
 }

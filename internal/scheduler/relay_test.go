@@ -328,3 +328,71 @@ func TestBackoffDoublesToAnHourWithJitter(t *testing.T) {
 		t.Error("Backoff has no jitter")
 	}
 }
+
+// The relay delivers different keys at once and each key's messages in order: a handler
+// of case-a that waits until case-b's message has been delivered would wait for ever if
+// the keys took turns. Payments come first, apart from their case's other messages. The
+// batch is recorded sent in one go.
+func TestRelayDeliversKeysAtOnceEachInOrder(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			rb := newRelayBench(t, b)
+			ctx := t.Context()
+			var msgs []store.OutboxMessage
+			for i := range 4 {
+				for _, key := range []string{"case-a", "case-b", "case-c"} {
+					msgs = append(msgs, store.OutboxMessage{Topic: "case.event", Key: key, Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))})
+				}
+			}
+			msgs = append(msgs, store.OutboxMessage{Topic: "money.refund", Key: "case-c", Payload: json.RawMessage(`{"n":9}`)})
+			if err := rb.store.Update(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, msgs...) }); err != nil {
+				t.Fatal(err)
+			}
+			bDone := make(chan struct{})
+			var mu sync.Mutex
+			order := map[string][]int{}
+			var first string
+			handle := func(ctx context.Context, m store.OutboxRecord) error {
+				var p struct{ N int }
+				if err := json.Unmarshal(m.Payload, &p); err != nil {
+					return err
+				}
+				mu.Lock()
+				if first == "" {
+					first = m.Topic
+				}
+				order[m.Key] = append(order[m.Key], p.N)
+				if m.Key == "case-b" && p.N == 3 {
+					close(bDone)
+				}
+				mu.Unlock()
+				if m.Key == "case-a" && p.N == 0 {
+					select {
+					case <-bDone:
+					case <-time.After(10 * time.Second):
+						return errors.New("case-b was not delivered while case-a waited")
+					}
+				}
+				return nil
+			}
+			r := rb.relay(map[string]scheduler.Handler{"case.event": handle, "money.": handle}, 0)
+			if n := rb.runOnce(t, r); n != len(msgs) {
+				t.Fatalf("claimed %d messages, want %d", n, len(msgs))
+			}
+			for _, key := range []string{"case-a", "case-b"} {
+				if !slices.Equal(order[key], []int{0, 1, 2, 3}) {
+					t.Errorf("%s delivered in the order %v, want 0 1 2 3", key, order[key])
+				}
+			}
+			if got := order["case-c"]; len(got) != 5 || !slices.Equal(slices.DeleteFunc(slices.Clone(got), func(n int) bool { return n == 9 }), []int{0, 1, 2, 3}) {
+				t.Errorf("case-c delivered in the order %v, want its events 0 1 2 3 and the payment", got)
+			}
+			if first != "money.refund" {
+				t.Errorf("the first delivery was %s, want the payment", first)
+			}
+			if sent := rb.rows(t, "sent"); sent != len(msgs) {
+				t.Errorf("%d sent, want %d", sent, len(msgs))
+			}
+		})
+	}
+}
