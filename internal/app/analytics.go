@@ -22,12 +22,8 @@ import (
 // per batch. The scheduler folds every few seconds on every replica (PostgreSQL hands
 // each mark to one of them); a report folds what is left before it reads, so it is exact.
 
-// foldBatch is how many marked records one fold transaction takes. The transaction holds
-// its marks (on PostgreSQL their rows' locks, on SQLite the one writer) while it reads the
-// records' facts, and a write that marks one of them again waits for it: with 200 a
-// batch, the PostgreSQL life cycle's requests spent most of their time waiting on the
-// marks (pg_stat_activity: Lock:transactionid on report_dirty), with 20 less than half.
-const foldBatch = 20
+// foldBatch is how many marked records one fold transaction takes.
+const foldBatch = 200
 
 // FoldReports folds up to limit marked records into the report cells (in batches) and
 // returns how many it folded.
