@@ -18,8 +18,8 @@ import (
 // The reports (SPEC §9) read aggregates, never cases: every write that changes a case,
 // an order, a complaint or a quality review marks the record dirty in its own
 // transaction (the stores do it), and FoldReports folds the marked records' facts into
-// the cells — only the difference to what each contributed before — in one transaction
-// per batch. The scheduler folds every few seconds on every replica (PostgreSQL hands
+// the cells — only the difference to what each contributed before — a batch at a time
+// (foldBatch: a read, then a short write). The scheduler folds every few seconds on every replica (PostgreSQL hands
 // each mark to one of them); a report folds what is left before it reads, so it is exact.
 
 // foldBatch is how many marked records one fold transaction takes.
@@ -39,22 +39,34 @@ func (a *App) FoldReports(ctx context.Context, limit int) (int, error) {
 	return total, nil
 }
 
+// foldBatch folds up to limit marks in two transactions. A read transaction takes the
+// oldest marks and works out each record's facts and what it contributed before — the
+// long part, a few reads a record — without holding a lock: a write that marks one of
+// those records again does not wait for it (on SQLite the reading does not hold the one
+// writer). A short write transaction then claims the marks still as they were read (store
+// ClaimDirty: a record's Seq only grows) and, for those only, adds the differences,
+// stores the contributions and clears the marks. A record marked again meanwhile is left
+// waiting for the next batch, whose facts include the change; one another folder claimed
+// is left to it.
 func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
-	var n int
-	err := a.store.Update(ctx, func(tx store.Tx) error {
-		marks, err := tx.DirtyMarks(ctx, limit)
-		if err != nil || len(marks) == 0 {
-			n = 0
+	type record struct {
+		facts []byte // the contribution to store
+		cells []store.Cell
+		also  []store.DirtyMark
+	}
+	type key struct{ kind, id string }
+	var marks []store.DirtyMark
+	work := map[key]record{}
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if marks, err = tx.DirtyMarks(ctx, limit); err != nil {
 			return err
 		}
-		var cells []store.Cell
-		var also []store.DirtyMark
 		for _, m := range marks {
 			facts, more, err := a.factsOf(ctx, tx, m.Kind, m.ID)
 			if err != nil {
 				return fmt.Errorf("facts of %s %s: %w", m.Kind, m.ID, err)
 			}
-			also = append(also, more...)
 			var old []analytics.Fact
 			switch b, err := tx.Contribution(ctx, m.Kind, m.ID); {
 			case errors.Is(err, store.ErrNotFound):
@@ -65,16 +77,35 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 					return fmt.Errorf("contribution of %s %s: %w", m.Kind, m.ID, err)
 				}
 			}
+			r := record{also: more}
 			for _, c := range analytics.Diff(old, facts) {
-				cells = append(cells, store.Cell(c))
+				r.cells = append(r.cells, store.Cell(c))
 			}
-			var b []byte
 			if len(facts) > 0 {
-				if b, err = json.Marshal(facts); err != nil {
+				if r.facts, err = json.Marshal(facts); err != nil {
 					return err
 				}
 			}
-			if err := tx.PutContribution(ctx, m.Kind, m.ID, b); err != nil {
+			work[key{m.Kind, m.ID}] = r
+		}
+		return nil
+	})
+	if err != nil || len(marks) == 0 {
+		return 0, err
+	}
+	var n int
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		claimed, err := tx.ClaimDirty(ctx, marks...)
+		if n = len(claimed); err != nil || n == 0 {
+			return err
+		}
+		var cells []store.Cell
+		var also []store.DirtyMark
+		for _, m := range claimed {
+			r := work[key{m.Kind, m.ID}]
+			cells = append(cells, r.cells...)
+			also = append(also, r.also...)
+			if err := tx.PutContribution(ctx, m.Kind, m.ID, r.facts); err != nil {
 				return err
 			}
 		}
@@ -86,10 +117,12 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 		}
-		n = len(marks)
-		return tx.ClearDirty(ctx, marks...)
+		return tx.ClearDirty(ctx, claimed...)
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // factsOf derives a record's facts from what is stored of it (none when it is gone), and

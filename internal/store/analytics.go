@@ -24,22 +24,33 @@ import (
 //     UpsertOrder → ("order", o.No);
 //     InsertComplaint, UpdateComplaint → ("complaint", c.ID);
 //     InsertReview, UpdateReview → ("review", r.ID).
-//     A mark on a record already marked bumps its Seq.
+//     A mark on a record already marked bumps its Seq; a record waits to be folded
+//     while its Seq is past the one its last fold covered.
 //
-// The folder (app.FoldReports) claims a batch of marks, derives each record's facts
-// again, adds the difference to the cells, stores the new contribution and clears the
-// marks, in one transaction: the cells are exact whenever no mark is left.
+// The folder (app.FoldReports) reads a batch of marks and derives each record's facts
+// again in a read transaction, then, in a short write transaction, claims the marks
+// still as it read them, adds the differences to the cells, stores the new
+// contributions and clears the marks: the cells are exact whenever no mark waits.
 type Analytics interface {
 	// MarkDirty marks records as changed (see above; the stores call it themselves, and a
 	// rebuild calls it for every record).
 	MarkDirty(ctx context.Context, marks ...DirtyMark) error
-	// DirtyMarks claims up to limit marks, oldest first (by the time of their first mark,
-	// then kind and id). On PostgreSQL the claimed rows are locked until the transaction
+	// DirtyMarks claims up to limit marks waiting, oldest first (by the time of their first
+	// mark since the last fold, then kind and id). On PostgreSQL the claimed rows are locked until the transaction
 	// ends and rows locked by another transaction are skipped (FOR UPDATE SKIP LOCKED), so
 	// that two folders never fold the same record at once.
 	DirtyMarks(ctx context.Context, limit int) ([]DirtyMark, error)
-	// ClearDirty removes these marks, each only if its Seq is still the stored one (a
-	// record marked again since it was claimed stays marked).
+	// ClaimDirty claims those of marks (read earlier, e.g. by DirtyMarks in a View) that
+	// still wait at the Seq they were read at, and returns them in kind and id order. A
+	// record's Seq only grows (a folded mark is kept, see ClearDirty), so a mark marked
+	// again, or folded, since it was read is never claimed. On PostgreSQL the claimed rows
+	// are locked until the transaction ends and rows locked by another transaction are
+	// skipped, as DirtyMarks does. A folder can so work out facts outside its writing
+	// transaction and claim only the marks they are still true of.
+	ClaimDirty(ctx context.Context, marks ...DirtyMark) ([]DirtyMark, error)
+	// ClearDirty records these marks as folded, each only if its Seq is still the stored
+	// one (a record marked again since it was claimed stays waiting). The mark is kept,
+	// not waiting, so that the record's Seq goes on from it.
 	ClearDirty(ctx context.Context, marks ...DirtyMark) error
 	// CountDirty returns how many marks wait.
 	CountDirty(ctx context.Context) (int, error)
@@ -65,8 +76,8 @@ type Analytics interface {
 	// AllCells returns every cell whose N or Sum is not 0, ordered by key (Merchant, Dim,
 	// K1, K2, Day, Metric): what a rebuild compares.
 	AllCells(ctx context.Context) ([]Cell, error)
-	// ResetReports deletes all cells, contributions and marks (a rebuild then marks
-	// every record).
+	// ResetReports deletes all cells and contributions and leaves no mark waiting (a
+	// rebuild then marks every record); no mark read before it can be claimed after it.
 	ResetReports(ctx context.Context) error
 	// SourceKeys returns the ids of every record of a kind ("case", "order", "complaint",
 	// "review") after the id after (""), in id order, at most limit: what a rebuild marks.

@@ -15,11 +15,13 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// markDirtySQL marks a record dirty, or bumps its seq when it is marked already (its
-// first mark's time stays: DirtyMarks goes by it).
+// markDirtySQL marks a record dirty, or bumps its seq when it has a mark already: a mark
+// waiting to be folded keeps its first time (DirtyMarks goes by it), a folded one waits
+// again from now (migration 0025).
 const markDirtySQL = `
 INSERT INTO report_dirty (kind, id, seq, marked_at) VALUES ($1, $2, 1, $3)
-ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1`
+ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1,
+    marked_at = CASE WHEN report_dirty.seq > report_dirty.folded_seq THEN report_dirty.marked_at ELSE excluded.marked_at END`
 
 // markDirty marks a record changed, in the transaction of the change (store.Analytics):
 // the store's own writes call it once they succeeded, or, when the write itself waits for
@@ -43,7 +45,8 @@ var sourceKeysSQL = map[string]string{
 const markManySQL = `
 INSERT INTO report_dirty (kind, id, seq, marked_at)
 SELECT kind, id, 1, $3 FROM unnest($1::text[], $2::text[]) AS m (kind, id)
-ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1`
+ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1,
+    marked_at = CASE WHEN report_dirty.seq > report_dirty.folded_seq THEN report_dirty.marked_at ELSE excluded.marked_at END`
 
 // MarkDirty marks records changed; a record marked already has its seq bumped. A record
 // named twice is marked once.
@@ -68,9 +71,9 @@ func (t *Tx) MarkDirty(ctx context.Context, marks ...store.DirtyMark) error {
 	return t.later(ctx, fmt.Sprintf("mark %d records dirty", len(keys)), markManySQL, kinds, ids, t.now)
 }
 
-// dirtyMarksSQL claims the oldest marks (report_dirty_marked), skipping those another
-// transaction holds.
-const dirtyMarksSQL = `SELECT kind, id, seq FROM report_dirty ORDER BY marked_at, kind, id LIMIT $1`
+// dirtyMarksSQL claims the oldest marks waiting (report_dirty_waiting), skipping those
+// another transaction holds.
+const dirtyMarksSQL = `SELECT kind, id, seq FROM report_dirty WHERE seq > folded_seq ORDER BY marked_at, kind, id LIMIT $1`
 
 // DirtyMarks claims up to limit marks, oldest first: the rows stay locked until the
 // transaction ends, and rows another transaction locked (a folder's claim, or a write
@@ -96,8 +99,43 @@ func (t *Tx) DirtyMarks(ctx context.Context, limit int) ([]store.DirtyMark, erro
 	return ms, nil
 }
 
-// ClearDirty removes each mark whose seq is still the one given, in one statement that
-// travels with the next (see Tx.later).
+// claimDirtySQL locks the marks still waiting at the seq they were read at, skipping rows
+// another transaction holds (a folder's claim, or a write marking them again).
+const claimDirtySQL = `
+SELECT d.kind, d.id, d.seq
+FROM report_dirty d
+JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS m (kind, id, seq) ON d.kind = m.kind AND d.id = m.id AND d.seq = m.seq
+WHERE d.seq > d.folded_seq
+ORDER BY d.kind, d.id`
+
+// ClaimDirty claims the marks still waiting as they were read (store.Analytics).
+func (t *Tx) ClaimDirty(ctx context.Context, marks ...store.DirtyMark) ([]store.DirtyMark, error) {
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	kinds, ids, seqs := make([]string, len(marks)), make([]string, len(marks)), make([]int64, len(marks))
+	for i, m := range marks {
+		kinds[i], ids[i], seqs[i] = m.Kind, m.ID, m.Seq
+	}
+	q := claimDirtySQL
+	if !t.readOnly() {
+		q += " FOR UPDATE OF d SKIP LOCKED"
+	}
+	var ms []store.DirtyMark
+	err := t.query(ctx, q, []any{kinds, ids, seqs}, func(rows pgx.Rows) error {
+		var m store.DirtyMark
+		err := rows.Scan(&m.Kind, &m.ID, &m.Seq)
+		ms = append(ms, m)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "claim %d dirty marks", len(marks))
+	}
+	return ms, nil
+}
+
+// ClearDirty records each mark whose seq is still the one given as folded, in one
+// statement that travels with the next (see Tx.later).
 func (t *Tx) ClearDirty(ctx context.Context, marks ...store.DirtyMark) error {
 	if len(marks) == 0 {
 		return nil
@@ -107,14 +145,14 @@ func (t *Tx) ClearDirty(ctx context.Context, marks ...store.DirtyMark) error {
 		kinds[i], ids[i], seqs[i] = m.Kind, m.ID, m.Seq
 	}
 	return t.later(ctx, fmt.Sprintf("clear %d dirty marks", len(marks)), `
-		DELETE FROM report_dirty d USING unnest($1::text[], $2::text[], $3::bigint[]) AS m (kind, id, seq)
+		UPDATE report_dirty d SET folded_seq = d.seq FROM unnest($1::text[], $2::text[], $3::bigint[]) AS m (kind, id, seq)
 		WHERE d.kind = m.kind AND d.id = m.id AND d.seq = m.seq`, kinds, ids, seqs)
 }
 
 // CountDirty counts the marks waiting.
 func (t *Tx) CountDirty(ctx context.Context) (int, error) {
 	var n int64
-	if err := t.queryRow(ctx, `SELECT count(*) FROM report_dirty`, nil, &n); err != nil {
+	if err := t.queryRow(ctx, `SELECT count(*) FROM report_dirty WHERE seq > folded_seq`, nil, &n); err != nil {
 		return 0, wrap(err, "count dirty marks")
 	}
 	return int(n), nil
@@ -322,13 +360,18 @@ func (t *Tx) AllCells(ctx context.Context) ([]store.Cell, error) {
 
 // ResetReports deletes every cell, contribution and mark; the deletes travel with the
 // next statement.
+// resetMarksSQL moves every mark's seq on and counts it folded: none waits (the rebuild
+// marks every record), and a folder that read a mark before the reset can no longer claim
+// it.
+const resetMarksSQL = `UPDATE report_dirty SET seq = seq + 1, folded_seq = seq + 1`
+
 func (t *Tx) ResetReports(ctx context.Context) error {
-	for _, table := range []string{"report_cells", "report_contributions", "report_dirty"} {
+	for _, table := range []string{"report_cells", "report_contributions"} {
 		if err := t.later(ctx, "reset reports: "+table, `DELETE FROM `+table); err != nil {
 			return err
 		}
 	}
-	return nil
+	return t.later(ctx, "reset reports: marks", resetMarksSQL)
 }
 
 // SourceKeys returns up to limit ids of a record kind after after, in order.

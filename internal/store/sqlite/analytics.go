@@ -14,11 +14,13 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// markDirtySQL marks a record dirty, or bumps its seq when it is marked already (its
-// first mark's time stays: DirtyMarks goes by it).
+// markDirtySQL marks a record dirty, or bumps its seq when it has a mark already: a mark
+// waiting to be folded keeps its first time (DirtyMarks goes by it), a folded one waits
+// again from now (migration 0025).
 const markDirtySQL = `
 INSERT INTO report_dirty (kind, id, seq, marked_at) VALUES (?, ?, 1, ?)
-ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1`
+ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1,
+    marked_at = CASE WHEN report_dirty.seq > report_dirty.folded_seq THEN report_dirty.marked_at ELSE excluded.marked_at END`
 
 // markDirty marks a record changed, in the transaction of the change (store.Analytics):
 // the store's own writes call it once they succeeded.
@@ -51,13 +53,13 @@ func (tx *Tx) MarkDirty(ctx context.Context, marks ...store.DirtyMark) error {
 	return nil
 }
 
-// DirtyMarks returns up to limit marks, oldest first (report_dirty_marked). The
+// DirtyMarks returns up to limit marks, oldest first (report_dirty_waiting). The
 // transaction holds the database's only write lock, so no other folder can claim them.
 func (tx *Tx) DirtyMarks(ctx context.Context, limit int) ([]store.DirtyMark, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := tx.query(ctx, `SELECT kind, id, seq FROM report_dirty ORDER BY marked_at, kind, id LIMIT ?`, limit)
+	rows, err := tx.query(ctx, `SELECT kind, id, seq FROM report_dirty WHERE seq > folded_seq ORDER BY marked_at, kind, id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("dirty marks: %w", dbErr(err))
 	}
@@ -76,10 +78,49 @@ func (tx *Tx) DirtyMarks(ctx context.Context, limit int) ([]store.DirtyMark, err
 	return ms, nil
 }
 
-// ClearDirty removes each mark whose seq is still the one given.
+// ClaimDirty returns the marks still waiting at the seq they were read at, in kind and id
+// order; the marks come in as one JSON array of [kind, id, seq] (the transaction holds the
+// only write lock: nobody else claims them meanwhile).
+func (tx *Tx) ClaimDirty(ctx context.Context, marks ...store.DirtyMark) ([]store.DirtyMark, error) {
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	list := make([][3]any, len(marks))
+	for i, m := range marks {
+		list[i] = [3]any{m.Kind, m.ID, m.Seq}
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, `
+SELECT d.kind, d.id, d.seq
+FROM json_each(?) AS m
+JOIN report_dirty d ON d.kind = m.value ->> 0 AND d.id = m.value ->> 1 AND d.seq = m.value ->> 2
+WHERE d.seq > d.folded_seq
+ORDER BY d.kind, d.id`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("claim %d dirty marks: %w", len(marks), dbErr(err))
+	}
+	defer rows.Close()
+	var ms []store.DirtyMark
+	for rows.Next() {
+		var m store.DirtyMark
+		if err := rows.Scan(&m.Kind, &m.ID, &m.Seq); err != nil {
+			return nil, fmt.Errorf("claim dirty marks: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim dirty marks: %w", dbErr(err))
+	}
+	return ms, nil
+}
+
+// ClearDirty records each mark whose seq is still the one given as folded.
 func (tx *Tx) ClearDirty(ctx context.Context, marks ...store.DirtyMark) error {
 	for _, m := range marks {
-		if _, err := tx.exec(ctx, `DELETE FROM report_dirty WHERE kind = ? AND id = ? AND seq = ?`, m.Kind, m.ID, m.Seq); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE report_dirty SET folded_seq = seq WHERE kind = ? AND id = ? AND seq = ?`, m.Kind, m.ID, m.Seq); err != nil {
 			return fmt.Errorf("clear dirty mark of %s %s: %w", m.Kind, m.ID, dbErr(err))
 		}
 	}
@@ -89,7 +130,7 @@ func (tx *Tx) ClearDirty(ctx context.Context, marks ...store.DirtyMark) error {
 // CountDirty counts the marks waiting.
 func (tx *Tx) CountDirty(ctx context.Context) (int, error) {
 	var n int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM report_dirty`).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM report_dirty WHERE seq > folded_seq`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count dirty marks: %w", dbErr(err))
 	}
 	return n, nil
@@ -292,10 +333,15 @@ ORDER BY merchant, dim, k1, k2, day, metric`)
 
 // ResetReports deletes every cell, contribution and mark.
 func (tx *Tx) ResetReports(ctx context.Context) error {
-	for _, table := range []string{"report_cells", "report_contributions", "report_dirty"} {
+	for _, table := range []string{"report_cells", "report_contributions"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("reset reports: %s: %w", table, dbErr(err))
 		}
+	}
+	// Every mark's seq moves on and counts as folded: none waits, and none read before
+	// can be claimed (the rebuild marks every record).
+	if _, err := tx.exec(ctx, `UPDATE report_dirty SET seq = seq + 1, folded_seq = seq + 1`); err != nil {
+		return fmt.Errorf("reset reports: marks: %w", dbErr(err))
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ var analyticsTests = []test{
 	{name: "MarkAgainBumpsSeq", run: testMarkAgain},
 	{name: "ClearKeepsRecordsMarkedSinceClaimed", run: testClearDirty},
 	{name: "MarksOldestFirst", clocked: testDirtyOrder},
+	{name: "ClaimDirtyTakesOnlyMarksStillAsRead", clocked: testClaimDirty},
+	{name: "FoldedMarkWaitsAgainFromItsNewMark", clocked: testMarkAfterFold},
 	{name: "MarkDirtyRefusesUnknownKinds", run: testMarkDirtyUnknown},
 	{name: "CellsAdd", run: testAddCells},
 	{name: "AllCellsSkipsZeroInKeyOrder", run: testAllCells},
@@ -246,14 +248,15 @@ func testClearDirty(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		wantEqual(t, "claimed in the transaction", ms, []store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 1}})
+		// The seq goes on from the folded mark's (2), never over again.
+		wantEqual(t, "claimed in the transaction", ms, []store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 3}})
 		if err := tx.MarkDirty(ctx, store.DirtyMark{Kind: "case", ID: "c-1"}); err != nil {
 			return err
 		}
 		return tx.ClearDirty(ctx, ms...)
 	})
 	wantEqual(t, "marks after a mark in the folding transaction", claimMarks(t, s, 10),
-		[]store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 2}})
+		[]store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 4}})
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.ClearDirty(ctx) }) // nothing to clear
 }
 
@@ -283,6 +286,80 @@ func testDirtyOrder(t *testing.T, s store.Store, clk *clock) {
 		[]string{"case:c-1", "case:c-2", "review:r-1", "complaint:k-1", "order:O-1"})
 	wantEqual(t, "DirtyMarks limit 2", keys(claimMarks(t, s, 2)), []string{"case:c-1", "case:c-2"})
 	wantEqual(t, "DirtyMarks limit 0", len(claimMarks(t, s, 0)), 0)
+}
+
+// testClaimDirty: marks read in one transaction are claimed in another only as they were
+// read — not when marked again since, nor when folded (cleared), even if marked anew.
+func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
+	ctx := t.Context()
+	mark := func(kind, id string) {
+		t.Helper()
+		mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(ctx, store.DirtyMark{Kind: kind, ID: id}) })
+	}
+	clear := func(kind, id string, seq int64) {
+		t.Helper()
+		mustUpdate(t, s, func(tx store.Tx) error { return tx.ClearDirty(ctx, store.DirtyMark{Kind: kind, ID: id, Seq: seq}) })
+	}
+	claim := func(ms []store.DirtyMark) []store.DirtyMark {
+		t.Helper()
+		var got []store.DirtyMark
+		mustUpdate(t, s, func(tx store.Tx) error {
+			var err error
+			got, err = tx.ClaimDirty(ctx, ms...)
+			return err
+		})
+		return got
+	}
+	clk.Set(base)
+	for _, k := range []string{"order:O-1", "case:c-2", "case:c-1", "review:r-1", "complaint:k-1"} {
+		kind, id, _ := strings.Cut(k, ":")
+		mark(kind, id)
+	}
+	var read []store.DirtyMark
+	mustView(t, s, func(tx store.Tx) error {
+		var err error
+		read, err = tx.DirtyMarks(ctx, 10)
+		return err
+	})
+	if len(read) != 5 {
+		t.Fatalf("DirtyMarks = %s, want 5 marks", show(read))
+	}
+	clk.Advance(time.Second)
+	mark("case", "c-2")          // marked again: seq 2
+	clear("review", "r-1", 1)    // folded by another folder…
+	mark("review", "r-1")        // …and marked anew: seq 2, not the seq 1 read
+	clear("complaint", "k-1", 1) // folded
+	wantEqual(t, "claimed", claim(read), []store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 1}, {Kind: "order", ID: "O-1", Seq: 1}})
+	wantEqual(t, "claimed of none", len(claim(nil)), 0)
+	// A claim only takes: the marks wait until cleared.
+	wantEqual(t, "marks after the claims", markKeys(t, s), []string{"case:c-1", "case:c-2", "order:O-1", "review:r-1"})
+}
+
+// testMarkAfterFold: a folded record is no longer listed nor counted; marked again it
+// waits from the new mark's time, at the next seq.
+func testMarkAfterFold(t *testing.T, s store.Store, clk *clock) {
+	ctx := t.Context()
+	mark := func(kind, id string) {
+		t.Helper()
+		mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(ctx, store.DirtyMark{Kind: kind, ID: id}) })
+	}
+	clk.Set(base)
+	mark("case", "c-1")
+	mark("case", "c-2")
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.ClearDirty(ctx, store.DirtyMark{Kind: "case", ID: "c-1", Seq: 1}) })
+	wantEqual(t, "marks after folding c-1", claimMarks(t, s, 10), []store.DirtyMark{{Kind: "case", ID: "c-2", Seq: 1}})
+	var n int
+	mustView(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.CountDirty(ctx)
+		return err
+	})
+	wantEqual(t, "CountDirty after folding c-1", n, 1)
+	clk.Advance(time.Minute)
+	mark("case", "c-1")
+	mark("order", "O-1")
+	wantEqual(t, "marks after marking c-1 again", claimMarks(t, s, 10),
+		[]store.DirtyMark{{Kind: "case", ID: "c-2", Seq: 1}, {Kind: "case", ID: "c-1", Seq: 2}, {Kind: "order", ID: "O-1", Seq: 1}})
 }
 
 func testMarkDirtyUnknown(t *testing.T, s store.Store) {
