@@ -358,13 +358,13 @@ func (t *Tx) AllCells(ctx context.Context) ([]store.Cell, error) {
 	return out, nil
 }
 
-// ResetReports deletes every cell, contribution and mark; the deletes travel with the
-// next statement.
 // resetMarksSQL moves every mark's seq on and counts it folded: none waits (the rebuild
 // marks every record), and a folder that read a mark before the reset can no longer claim
 // it.
 const resetMarksSQL = `UPDATE report_dirty SET seq = seq + 1, folded_seq = seq + 1`
 
+// ResetReports deletes every cell and contribution and leaves no mark waiting
+// (resetMarksSQL); the statements travel with the next.
 func (t *Tx) ResetReports(ctx context.Context) error {
 	for _, table := range []string{"report_cells", "report_contributions"} {
 		if err := t.later(ctx, "reset reports: "+table, `DELETE FROM `+table); err != nil {

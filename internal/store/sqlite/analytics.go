@@ -53,8 +53,9 @@ func (tx *Tx) MarkDirty(ctx context.Context, marks ...store.DirtyMark) error {
 	return nil
 }
 
-// DirtyMarks returns up to limit marks, oldest first (report_dirty_waiting). The
-// transaction holds the database's only write lock, so no other folder can claim them.
+// DirtyMarks returns up to limit marks waiting, oldest first (report_dirty_waiting). In
+// a write transaction, which holds the database's only write lock, no other folder can
+// claim them meanwhile.
 func (tx *Tx) DirtyMarks(ctx context.Context, limit int) ([]store.DirtyMark, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -331,7 +332,7 @@ ORDER BY merchant, dim, k1, k2, day, metric`)
 	return out, nil
 }
 
-// ResetReports deletes every cell, contribution and mark.
+// ResetReports deletes every cell and contribution and leaves no mark waiting.
 func (tx *Tx) ResetReports(ctx context.Context) error {
 	for _, table := range []string{"report_cells", "report_contributions"} {
 		if _, err := tx.exec(ctx, `DELETE FROM `+table); err != nil {
