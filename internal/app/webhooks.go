@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -326,33 +327,46 @@ func (a *App) PublishEvent(ctx context.Context, m store.OutboxRecord) error {
 	if err != nil {
 		return err
 	}
-	err = a.store.Update(ctx, func(tx store.Tx) error {
+	subscribed := func(w store.Webhook) bool {
+		return (w.Merchant == "" || w.Merchant == ev.Merchant) && webhook.Match(w.Events, ev.Event)
+	}
+	// Most events have no webhook: a read finds that out without a write transaction (on
+	// SQLite, without the one writer). One that finds some writes their deliveries.
+	var wanted bool
+	err = a.store.View(ctx, func(tx store.Tx) error {
 		ws, err := tx.ListWebhooks(ctx, "")
-		if err != nil {
-			return err
-		}
-		var out []store.OutboxMessage
-		for _, w := range ws {
-			if w.Merchant != "" && w.Merchant != ev.Merchant || !webhook.Match(w.Events, ev.Event) {
-				continue
-			}
-			d, inserted, err := tx.InsertDelivery(ctx, store.WebhookDelivery{WebhookID: w.ID, EventID: ev.ID, Event: ev.Event, Payload: body,
-				State: store.DeliveryPending, NextAt: tx.Now(), CreatedAt: tx.Now(), UpdatedAt: tx.Now()})
+		wanted = slices.ContainsFunc(ws, subscribed)
+		return err
+	})
+	if err == nil && wanted {
+		err = a.store.Update(ctx, func(tx store.Tx) error {
+			ws, err := tx.ListWebhooks(ctx, "")
 			if err != nil {
 				return err
 			}
-			if inserted {
-				out = append(out, deliverMessage(&d, tx.Now()))
+			var out []store.OutboxMessage
+			for _, w := range ws {
+				if !subscribed(w) {
+					continue
+				}
+				d, inserted, err := tx.InsertDelivery(ctx, store.WebhookDelivery{WebhookID: w.ID, EventID: ev.ID, Event: ev.Event, Payload: body,
+					State: store.DeliveryPending, NextAt: tx.Now(), CreatedAt: tx.Now(), UpdatedAt: tx.Now()})
+				if err != nil {
+					return err
+				}
+				if inserted {
+					out = append(out, deliverMessage(&d, tx.Now()))
+				}
 			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		if a.onOutbox != nil {
-			defer a.onOutbox()
-		}
-		return tx.Enqueue(ctx, out...)
-	})
+			if len(out) == 0 {
+				return nil
+			}
+			if a.onOutbox != nil {
+				defer a.onOutbox()
+			}
+			return tx.Enqueue(ctx, out...)
+		})
+	}
 	if err != nil || a.pub == nil {
 		return err
 	}
