@@ -60,21 +60,30 @@ func (tx *Tx) DirtyMarks(ctx context.Context, limit int) ([]store.DirtyMark, err
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := tx.query(ctx, `SELECT kind, id, seq FROM report_dirty WHERE seq > folded_seq ORDER BY marked_at, kind, id LIMIT ?`, limit)
+	ms, err := tx.queryMarks(ctx, `SELECT kind, id, seq FROM report_dirty WHERE seq > folded_seq ORDER BY marked_at, kind, id LIMIT ?`, limit)
 	if err != nil {
-		return nil, fmt.Errorf("dirty marks: %w", dbErr(err))
+		return nil, fmt.Errorf("dirty marks: %w", err)
+	}
+	return ms, nil
+}
+
+// queryMarks runs a query of report_dirty's kind, id and seq.
+func (tx *Tx) queryMarks(ctx context.Context, q string, args ...any) ([]store.DirtyMark, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, dbErr(err)
 	}
 	defer rows.Close()
 	var ms []store.DirtyMark
 	for rows.Next() {
 		var m store.DirtyMark
 		if err := rows.Scan(&m.Kind, &m.ID, &m.Seq); err != nil {
-			return nil, fmt.Errorf("dirty marks: %w", err)
+			return nil, err
 		}
 		ms = append(ms, m)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("dirty marks: %w", err)
+		return nil, dbErr(err)
 	}
 	return ms, nil
 }
@@ -94,26 +103,14 @@ func (tx *Tx) ClaimDirty(ctx context.Context, marks ...store.DirtyMark) ([]store
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, `
+	ms, err := tx.queryMarks(ctx, `
 SELECT d.kind, d.id, d.seq
 FROM json_each(?) AS m
 JOIN report_dirty d ON d.kind = m.value ->> 0 AND d.id = m.value ->> 1 AND d.seq = m.value ->> 2
 WHERE d.seq > d.folded_seq
 ORDER BY d.kind, d.id`, string(b))
 	if err != nil {
-		return nil, fmt.Errorf("claim %d dirty marks: %w", len(marks), dbErr(err))
-	}
-	defer rows.Close()
-	var ms []store.DirtyMark
-	for rows.Next() {
-		var m store.DirtyMark
-		if err := rows.Scan(&m.Kind, &m.ID, &m.Seq); err != nil {
-			return nil, fmt.Errorf("claim dirty marks: %w", err)
-		}
-		ms = append(ms, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim dirty marks: %w", dbErr(err))
+		return nil, fmt.Errorf("claim %d dirty marks: %w", len(marks), err)
 	}
 	return ms, nil
 }

@@ -66,6 +66,12 @@ func claimMarks(t *testing.T, s store.Store, limit int) []store.DirtyMark {
 	return ms
 }
 
+// markRecord marks one record dirty in a transaction of its own.
+func markRecord(t *testing.T, s store.Store, kind, id string) {
+	t.Helper()
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(t.Context(), store.DirtyMark{Kind: kind, ID: id}) })
+}
+
 // resetReports runs ResetReports in a transaction of its own.
 func resetReports(t *testing.T, s store.Store) {
 	t.Helper()
@@ -261,20 +267,15 @@ func testClearDirty(t *testing.T, s store.Store) {
 }
 
 func testDirtyOrder(t *testing.T, s store.Store, clk *clock) {
-	ctx := t.Context()
-	mark := func(kind, id string) {
-		t.Helper()
-		mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(ctx, store.DirtyMark{Kind: kind, ID: id}) })
-	}
 	clk.Set(base)
-	mark("review", "r-1")
-	mark("case", "c-2")
-	mark("case", "c-1")
+	markRecord(t, s, "review", "r-1")
+	markRecord(t, s, "case", "c-2")
+	markRecord(t, s, "case", "c-1")
 	clk.Advance(time.Minute)
-	mark("complaint", "k-1")
+	markRecord(t, s, "complaint", "k-1")
 	clk.Advance(time.Minute)
-	mark("order", "O-1")
-	mark("review", "r-1") // marked again: keeps its place
+	markRecord(t, s, "order", "O-1")
+	markRecord(t, s, "review", "r-1") // marked again: keeps its place
 	keys := func(ms []store.DirtyMark) []string {
 		var out []string
 		for _, m := range ms {
@@ -292,10 +293,6 @@ func testDirtyOrder(t *testing.T, s store.Store, clk *clock) {
 // read — not when marked again since, nor when folded (cleared), even if marked anew.
 func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
 	ctx := t.Context()
-	mark := func(kind, id string) {
-		t.Helper()
-		mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(ctx, store.DirtyMark{Kind: kind, ID: id}) })
-	}
 	clear := func(kind, id string, seq int64) {
 		t.Helper()
 		mustUpdate(t, s, func(tx store.Tx) error { return tx.ClearDirty(ctx, store.DirtyMark{Kind: kind, ID: id, Seq: seq}) })
@@ -313,7 +310,7 @@ func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
 	clk.Set(base)
 	for _, k := range []string{"order:O-1", "case:c-2", "case:c-1", "review:r-1", "complaint:k-1"} {
 		kind, id, _ := strings.Cut(k, ":")
-		mark(kind, id)
+		markRecord(t, s, kind, id)
 	}
 	var read []store.DirtyMark
 	mustView(t, s, func(tx store.Tx) error {
@@ -325,9 +322,9 @@ func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
 		t.Fatalf("DirtyMarks = %s, want 5 marks", show(read))
 	}
 	clk.Advance(time.Second)
-	mark("case", "c-2")          // marked again: seq 2
+	markRecord(t, s, "case", "c-2")          // marked again: seq 2
 	clear("review", "r-1", 1)    // folded by another folder…
-	mark("review", "r-1")        // …and marked anew: seq 2, not the seq 1 read
+	markRecord(t, s, "review", "r-1")        // …and marked anew: seq 2, not the seq 1 read
 	clear("complaint", "k-1", 1) // folded
 	wantEqual(t, "claimed", claim(read), []store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 1}, {Kind: "order", ID: "O-1", Seq: 1}})
 	wantEqual(t, "claimed of none", len(claim(nil)), 0)
@@ -339,13 +336,9 @@ func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
 // waits from the new mark's time, at the next seq.
 func testMarkAfterFold(t *testing.T, s store.Store, clk *clock) {
 	ctx := t.Context()
-	mark := func(kind, id string) {
-		t.Helper()
-		mustUpdate(t, s, func(tx store.Tx) error { return tx.MarkDirty(ctx, store.DirtyMark{Kind: kind, ID: id}) })
-	}
 	clk.Set(base)
-	mark("case", "c-1")
-	mark("case", "c-2")
+	markRecord(t, s, "case", "c-1")
+	markRecord(t, s, "case", "c-2")
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.ClearDirty(ctx, store.DirtyMark{Kind: "case", ID: "c-1", Seq: 1}) })
 	wantEqual(t, "marks after folding c-1", claimMarks(t, s, 10), []store.DirtyMark{{Kind: "case", ID: "c-2", Seq: 1}})
 	var n int
@@ -356,8 +349,8 @@ func testMarkAfterFold(t *testing.T, s store.Store, clk *clock) {
 	})
 	wantEqual(t, "CountDirty after folding c-1", n, 1)
 	clk.Advance(time.Minute)
-	mark("case", "c-1")
-	mark("order", "O-1")
+	markRecord(t, s, "case", "c-1")
+	markRecord(t, s, "order", "O-1")
 	wantEqual(t, "marks after marking c-1 again", claimMarks(t, s, 10),
 		[]store.DirtyMark{{Kind: "case", ID: "c-2", Seq: 1}, {Kind: "case", ID: "c-1", Seq: 2}, {Kind: "order", ID: "O-1", Seq: 1}})
 }
