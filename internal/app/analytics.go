@@ -19,8 +19,9 @@ import (
 // an order, a complaint or a quality review marks the record dirty in its own
 // transaction (the stores do it), and FoldReports folds the marked records' facts into
 // the cells — only the difference to what each contributed before — a batch at a time
-// (foldBatch: a read, then a short write). The scheduler folds every few seconds on every replica (PostgreSQL hands
-// each mark to one of them); a report folds what is left before it reads, so it is exact.
+// (foldBatch: a read, then a short write). The scheduler folds every few seconds on every
+// replica (a mark is claimed by one of them); a report folds what is left before it
+// reads, so it is exact.
 
 // foldBatch is how many marked records one fold transaction takes.
 const foldBatch = 200
@@ -47,7 +48,10 @@ func (a *App) FoldReports(ctx context.Context, limit int) (int, error) {
 // ClaimDirty: a record's Seq only grows) and, for those only, adds the differences,
 // stores the contributions and clears the marks. A record marked again meanwhile is left
 // waiting for the next batch, whose facts include the change; one another folder claimed
-// is left to it.
+// is left to it. The facts of a claimed mark are whole even where the read transaction is
+// no snapshot (PostgreSQL reads each statement as committed at its start): every write
+// that changes them marks the record in its own transaction, so one that committed after
+// the mark was read has moved its seq on, and the claim skips it.
 func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 	type record struct {
 		facts []byte // the contribution to store
