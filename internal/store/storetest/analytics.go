@@ -322,10 +322,10 @@ func testClaimDirty(t *testing.T, s store.Store, clk *clock) {
 		t.Fatalf("DirtyMarks = %s, want 5 marks", show(read))
 	}
 	clk.Advance(time.Second)
-	markRecord(t, s, "case", "c-2")          // marked again: seq 2
-	clear("review", "r-1", 1)    // folded by another folder…
-	markRecord(t, s, "review", "r-1")        // …and marked anew: seq 2, not the seq 1 read
-	clear("complaint", "k-1", 1) // folded
+	markRecord(t, s, "case", "c-2")   // marked again: seq 2
+	clear("review", "r-1", 1)         // folded by another folder…
+	markRecord(t, s, "review", "r-1") // …and marked anew: seq 2, not the seq 1 read
+	clear("complaint", "k-1", 1)      // folded
 	wantEqual(t, "claimed", claim(read), []store.DirtyMark{{Kind: "case", ID: "c-1", Seq: 1}, {Kind: "order", ID: "O-1", Seq: 1}})
 	wantEqual(t, "claimed of none", len(claim(nil)), 0)
 	// A claim only takes: the marks wait until cleared.
