@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Intake of two builds, alternated on one machine, each run on a fresh store: what a change
-# costs, when runs of one build spread by ±15% on a shared machine. Loopback only.
+# Intake (or the life cycle) of two builds, alternated on one machine, each run on a fresh
+# store: what a change costs, when runs of one build spread by ±15% on a shared machine.
+# Loopback only.
 #
 #   scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]
+#   MODE=lifecycle scripts/ab.sh …      # the full life cycle, cases/s
+#   RATE=180 scripts/ab.sh …            # intake at a fixed rate: its p99 in ms
 #
 # BEFORE and AFTER are git revisions; pairs defaults to 5, the store to sqlite (postgres
-# needs a local server with trust auth on 127.0.0.1:5432). Each run: 12,000 orders, then
-# `cmd/loadgen -mode intake` from 8 clients for 10 s; the per-person rate limits are off
-# where the build has them (the load generator's agent applies hundreds of times a second).
+# needs a local server with trust auth on 127.0.0.1:5432). Each intake run: 12,000 orders
+# (at a fixed RATE, what the run uses and a fifth more), then `cmd/loadgen -mode intake`
+# from 8 clients for SECS (10) seconds; a life-cycle run orders as it goes. The per-person
+# rate limits are off where the build has them (the load generator's agent applies
+# hundreds of times a second), and the simulated gateway settles within 2 × SETTLE (1ms)
+# where the build has the flag, as in bench.sh.
 set -euo pipefail
 before=${1:?usage: scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]}
 after=${2:?usage: scripts/ab.sh BEFORE AFTER [pairs] [sqlite|postgres]}
 pairs=${3:-5}
 backend=${4:-sqlite}
+mode=${MODE:-intake}
+secs=${SECS:-10}
+rate=${RATE:-}
+settle=${SETTLE:-1ms}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$root" worktree remove --force "$work/src" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -44,17 +54,32 @@ run() { # run NAME: prints cases/s
 	if grep -q -- --rate-principal <<<"$help"; then
 		limits=(--rate-principal off --rate-addr off)
 	fi
+	if grep -q -- --gateway-settle-delay <<<"$help"; then
+		limits+=(--gateway-settle-delay "$settle")
+	fi
+	local load=(-mode "$mode" -clients 8 -duration "${secs}s" -warmup 12000) metric=ops_per_second
+	if [ "$mode" = lifecycle ]; then
+		load=(-mode lifecycle -clients 8 -duration "${secs}s" -warmup 0)
+	elif [ -n "$rate" ]; then
+		load=(-mode intake -clients 8 -duration "${secs}s" -rate "$rate" -warmup "$(python3 -c "print(int($rate * $secs * 1.2) + 100)")")
+		metric=p99_ms
+	fi
 	"$bin" serve --addr 127.0.0.1:18096 "${flags[@]}" "${limits[@]}" >"$work/$1.log" 2>&1 &
 	local server=$!
 	for _ in $(seq 100); do curl -fs http://127.0.0.1:18096/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+	# serve answers before its dictionary and triage model are loaded (about 2.5 s, in the
+	# background); the first applications would wait for them.
+	sleep 3
 	"$work/loadgen" -url http://127.0.0.1:18096 -integration "$integ" -agent "$agent" -customer "$cust" \
-		-mode intake -clients 8 -duration 10s -warmup 12000 -json |
-		python3 -c "import json, sys; r = json.load(sys.stdin); print(round(r['ops_per_second'])); r['errors'] and print(f\"{sys.argv[1]}: {r['errors']} errors {r['by_status']}\", file=sys.stderr)" "$1"
+		"${load[@]}" -json |
+		python3 -c "import json, sys; r = json.load(sys.stdin); print(round(r[sys.argv[2]], 1)); r['errors'] and print(f\"{sys.argv[1]}: {r['errors']} errors {r['by_status']}\", file=sys.stderr)" "$1" "$metric"
 	kill $server
 	wait $server 2>/dev/null || true
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F); store: $backend"
+unit="cases/s"
+[ -n "$rate" ] && [ "$mode" = intake ] && unit="ms p99 at $rate cases/s"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F); store: $backend; $mode, $secs s a run"
 b=() a=()
 for i in $(seq "$pairs"); do
 	# Alternate which build goes first, so that neither always meets a warmer machine.
@@ -63,7 +88,7 @@ for i in $(seq "$pairs"); do
 	else
 		a+=("$(run after)"); b+=("$(run before)")
 	fi
-	echo "pair $i: before ${b[-1]} cases/s, after ${a[-1]} cases/s"
+	echo "pair $i: before ${b[-1]}, after ${a[-1]} ($unit)"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-echo "intake, cases/s: before ${b[*]} (median $(median "${b[@]}")); after ${a[*]} (median $(median "${a[@]}"))"
+echo "$mode, $unit: before ${b[*]} (median $(median "${b[@]}")); after ${a[*]} (median $(median "${a[@]}"))"

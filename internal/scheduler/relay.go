@@ -187,33 +187,22 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 // groups of their own and come first: a refund does not wait behind its case's
 // notifications and webhooks, whose order among themselves is kept.
 func byKey(msgs []store.OutboxRecord) [][]store.OutboxRecord {
-	type group struct {
-		money bool
-		key   string
-	}
-	at := make(map[group]int, len(msgs))
-	var out [][]store.OutboxRecord
+	var money, other [][]store.OutboxRecord
+	at := map[string]int{} // index in money or other, by "m"/"o" and key
 	for _, m := range msgs {
-		g := group{strings.HasPrefix(m.Topic, "money."), m.Key}
-		i, ok := at[g]
+		groups, k := &other, "o"+m.Key
+		if strings.HasPrefix(m.Topic, "money.") {
+			groups, k = &money, "m"+m.Key
+		}
+		i, ok := at[k]
 		if !ok {
-			i = len(out)
-			at[g] = i
-			out = append(out, nil)
+			i = len(*groups)
+			at[k] = i
+			*groups = append(*groups, nil)
 		}
-		out[i] = append(out[i], m)
+		(*groups)[i] = append((*groups)[i], m)
 	}
-	slices.SortStableFunc(out, func(a, b []store.OutboxRecord) int {
-		ma, mb := strings.HasPrefix(a[0].Topic, "money."), strings.HasPrefix(b[0].Topic, "money.")
-		switch {
-		case ma && !mb:
-			return -1
-		case mb && !ma:
-			return 1
-		}
-		return 0
-	})
-	return out
+	return append(money, other...)
 }
 
 func (r *Relay) handler(topic string) Handler {
