@@ -223,7 +223,7 @@ func BenchmarkTerms(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadDictionary measures what Warm costs: the time to load gse's embedded
+// BenchmarkLoadDictionary measures what Warm costs: the time to load the trimmed
 // simplified-Chinese dictionary, and the heap the loaded dictionary keeps.
 func BenchmarkLoadDictionary(b *testing.B) {
 	var retained float64
