@@ -42,7 +42,9 @@ type DB struct {
 	now   func() time.Time
 
 	writeStmts, readStmts *stmts
-	commits               atomic.Int64 // write transactions committed, for optimizeEvery
+	commits               atomic.Int64 // Updates committed, for optimizeEvery
+	group                 committer    // Updates waiting for the writer (group.go)
+	groups                atomic.Int64 // write transactions committed
 }
 
 var _ store.Store = (*DB)(nil)
@@ -133,13 +135,21 @@ func (db *DB) Close() error {
 }
 
 // Update runs fn in an IMMEDIATE transaction on the write connection and commits it if
-// fn returns nil. It runs fn again (up to busyRetries times) when the file is locked by
-// another process for longer than the busy timeout.
+// fn returns nil; Updates that wait for the writer share one transaction and one
+// commit, each in a savepoint (group.go). It runs fn again (up to busyRetries times)
+// when the file is locked by another process for longer than the busy timeout, or when
+// the transaction fn shared was lost under another Update.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 0; ; attempt++ {
-		err = db.update(ctx, fn)
-		if err == nil || !isBusy(err) || attempt == busyRetries {
+		err = db.submit(ctx, fn)
+		if err == nil || attempt == busyRetries {
+			return err
+		}
+		switch {
+		case errors.Is(err, errGroupLost):
+			continue
+		case !isBusy(err):
 			return err
 		}
 		select {
@@ -148,28 +158,6 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
 		}
 	}
-}
-
-func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	// Rolls back when fn fails or panics (a no-op after Commit): the write connection is
-	// the only one, and a transaction left open would stop every later write.
-	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts}); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	if db.commits.Add(1)%optimizeEvery == 0 {
-		// Best effort: the commit stands whatever becomes of the statistics.
-		_, _ = db.write.ExecContext(ctx, "PRAGMA optimize")
-	}
-	db.writeStmts.flush(ctx)
-	return nil
 }
 
 // View runs fn in a read transaction on a query_only connection: every write fails.

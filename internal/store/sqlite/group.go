@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// Group commit. SQLite has one writer, and a write transaction's commit — its WAL
+// frames written and, at synchronous=NORMAL, no sync — was about a sixth of the time a
+// created case held the writer (docs/PERFORMANCE.md). Updates that arrive while the
+// writer is busy therefore wait in a queue, and the first of them to get the writer
+// (the leader) runs the queue's functions one after another in a single transaction,
+// each inside a savepoint of its own, and commits once for all of them.
+//
+// Each function still sees the store as if it ran alone after those before it, and its
+// Update returns only once the common commit is done: what one returned is durable,
+// and a function that fails rolls back to its savepoint without touching the others'.
+// A commit that fails fails every function it held. Should the transaction itself be
+// lost under a function (SQLite rolls it back whole on some errors, an interrupted
+// statement among them), the functions it held are run again in a new one, as a busy
+// file's are.
+
+// maxGroup bounds how many functions share a commit, so that the first of a long
+// queue does not wait for all of it.
+const maxGroup = 32
+
+// errGroupLost is what a function that succeeded gets when the transaction it shared
+// was lost before the commit; Update runs it again.
+var errGroupLost = errors.New("sqlite: the shared write transaction was rolled back")
+
+// member is one Update waiting for, or in, a group.
+type member struct {
+	ctx    context.Context
+	fn     func(store.Tx) error
+	err    error
+	panic  any       // what fn panicked with, raised again in its own goroutine
+	wrote  bool      // fn succeeded and its savepoint was released
+	signal chan bool // true: lead the next group; false: the outcome is set
+}
+
+// committer is the queue of Updates waiting for the writer.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*member
+	leading bool // a leader is running a group; the queue waits for it
+}
+
+// submit runs fn in the next group and returns its outcome.
+func (db *DB) submit(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := &member{ctx: ctx, fn: fn, signal: make(chan bool, 1)}
+	g := &db.group
+	g.mu.Lock()
+	g.queue = append(g.queue, m)
+	lead := !g.leading
+	g.leading = true
+	g.mu.Unlock()
+	// A waiting member cannot leave when its context ends: it may be handed the lead,
+	// and the queue behind it would wait for nobody. The leader answers it at once
+	// instead (its function is not run).
+	if lead || <-m.signal {
+		db.lead(m)
+	}
+	if m.panic != nil {
+		panic(m.panic)
+	}
+	return m.err
+}
+
+// lead runs one group, the queue as it stands with self in it, then hands the lead to
+// the first Update that queued meanwhile.
+func (db *DB) lead(self *member) {
+	g := &db.group
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroup)
+	group := append([]*member(nil), g.queue[:n]...)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.mu.Unlock()
+
+	db.commitGroup(group)
+
+	g.mu.Lock()
+	var next *member
+	if len(g.queue) > 0 {
+		next = g.queue[0]
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	for _, m := range group {
+		if m != self {
+			m.signal <- false
+		}
+	}
+	if next != nil {
+		next.signal <- true
+	}
+}
+
+// commitGroup runs the members' functions in one IMMEDIATE transaction, each in a
+// savepoint, and commits what succeeded.
+func (db *DB) commitGroup(group []*member) {
+	// The transaction belongs to no one caller: one of them going away must not roll
+	// it back under the others (database/sql rolls back a transaction whose context
+	// ends).
+	ctx := context.WithoutCancel(group[0].ctx)
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		for _, m := range group {
+			m.err = fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	// Rolls back when nothing succeeded or the group was lost (a no-op after Commit):
+	// the write connection is the only one.
+	defer sqlTx.Rollback()
+	wrote := 0
+	for _, m := range group {
+		if err := m.ctx.Err(); err != nil {
+			m.err = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
+			lost(group)
+			return
+		}
+		m.err = runMember(m, &Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts})
+		failed := m.err != nil || m.panic != nil
+		if failed {
+			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO member"); err != nil {
+				lost(group)
+				return
+			}
+		}
+		if _, err := sqlTx.ExecContext(ctx, "RELEASE member"); err != nil {
+			// The transaction is gone: SQLite rolled it back under this member.
+			lost(group)
+			return
+		}
+		if !failed {
+			m.wrote = true
+			wrote++
+		}
+	}
+	if wrote == 0 {
+		return
+	}
+	if err := sqlTx.Commit(); err != nil {
+		for _, m := range group {
+			if m.wrote {
+				m.err = fmt.Errorf("commit: %w", err)
+			}
+		}
+		return
+	}
+	if n := db.commits.Add(int64(wrote)); n%optimizeEvery < int64(wrote) {
+		// Best effort: the commit stands whatever becomes of the statistics.
+		_, _ = db.write.ExecContext(ctx, "PRAGMA optimize")
+	}
+	db.groups.Add(1)
+	db.writeStmts.flush(ctx)
+}
+
+// lost marks a group whose transaction is gone: every member but those whose own
+// function failed (or whose context ended) gets errGroupLost, and is run again.
+func lost(group []*member) {
+	for _, m := range group {
+		if m.wrote || (m.err == nil && m.panic == nil) {
+			m.err = errGroupLost
+			m.wrote = false
+		}
+	}
+}
+
+// runMember runs m's function, turning a panic into m.panic so that the leader (whose
+// goroutine it runs on) goes on; submit raises it again in m's own goroutine.
+func runMember(m *member, tx store.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.panic = r
+		}
+	}()
+	return m.fn(tx)
+}
