@@ -34,7 +34,7 @@ run_server() { # $1: name, rest: serve flags
   local name=$1; shift
   # The load generator's agent applies hundreds of times a second from one address: the
   # benchmark measures the service, not the rate limits a person meets.
-  "$work/aftersales" serve --addr 127.0.0.1:18089 --rate-principal off --rate-addr off --gateway-settle-delay "$settle" "$@" >"$work/$name.log" 2>&1 &
+  "$work/aftersales" serve --addr 127.0.0.1:18089 --rate-principal off --rate-integration off --rate-addr off --gateway-settle-delay "$settle" "$@" >"$work/$name.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -fs http://127.0.0.1:18089/healthz >/dev/null 2>&1 && break; sleep 0.1; done
   rss_max=0

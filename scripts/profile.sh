@@ -29,7 +29,7 @@ bin=$out/aftersales
 integ=$("$bin" token create --role integration "${flags[@]}" 2>/dev/null | tail -1)
 agent=$("$bin" token create --role agent "${flags[@]}" 2>/dev/null | tail -1)
 cust=$("$bin" token create --role customer --customer load-customer "${flags[@]}" 2>/dev/null | tail -1)
-"$bin" serve --addr 127.0.0.1:18097 --pprof 127.0.0.1:16060 --rate-principal off --rate-addr off "${flags[@]}" >"$out/server.log" 2>&1 &
+"$bin" serve --addr 127.0.0.1:18097 --pprof 127.0.0.1:16060 --rate-principal off --rate-integration off --rate-addr off "${flags[@]}" >"$out/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18097/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 3 # the dictionary and the triage model load at start

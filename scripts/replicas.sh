@@ -69,7 +69,7 @@ start() { # start CONF I: replica I on 127.0.0.1:1810I, its resident memory samp
 	local conf=$1 i=$2
 	# The load generator's agent applies hundreds of times a second from one address: the
 	# run measures the service, not the limits a person meets (as scripts/bench.sh).
-	"$work/aftersales" serve --addr "127.0.0.1:$((18100 + i))" --rate-principal off --rate-addr off \
+	"$work/aftersales" serve --addr "127.0.0.1:$((18100 + i))" --rate-principal off --rate-integration off --rate-addr off \
 		--gateway-settle-delay "$settle" --database-url "$url" --data "$work/$conf.data$i" >"$work/$conf.serve$i.log" 2>&1 &
 	pid[$i]=$!
 	local p=${pid[$i]}
