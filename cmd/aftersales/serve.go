@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -23,14 +22,6 @@ import (
 	"github.com/aftersales/aftersales/internal/stream"
 	"github.com/aftersales/aftersales/internal/triage"
 )
-
-// serveGCPercent is the garbage collector's target when GOGC is not set: the heap grows
-// by half of what is live between two collections rather than by all of it. Most of
-// what is live never changes (the Chinese dictionary, the templates, the triage model,
-// about 55 MiB), and a request's garbage is short-lived; under the intake load this
-// keeps the resident size about 30 MB lower for about 2 % more CPU per case
-// (docs/PERFORMANCE.md, "Issue 18, third session").
-const serveGCPercent = 50
 
 func (m *Main) serve(ctx context.Context, args []string) error {
 	fs := m.flagSet("serve", "[flags]", `Runs the HTTP API (REST API v1, /healthz, /readyz, /metrics, /api/openapi.json) and the
@@ -99,9 +90,6 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	}
 	if len(rest) > 0 {
 		return usageErrorf("serve: unexpected argument %q", rest[0])
-	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
 	}
 	if err := uploads.check("serve"); err != nil {
 		return err
