@@ -124,6 +124,7 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", writeCacheKiB))
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Set("_query_only", "1")
