@@ -108,12 +108,6 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 // tables that have grown much since; each time it reads a bounded sample of each index.
 const optimizeEvery = 1000
 
-// writeCacheKiB is the write connection's page cache, as PRAGMA cache_size takes it
-// (negative: KiB). A group of Updates (group.go) dirties more pages than SQLite's
-// default 2 MiB holds, and a full cache spills dirty pages to the WAL in the middle of
-// the transaction — a page spilled and changed again is written twice.
-const writeCacheKiB = -16384
-
 // dsn is the data source name of the write connection (WAL, transactions begun
 // IMMEDIATE) or of the read pool (query_only).
 func dsn(path string, busyTimeout time.Duration, write bool) string {
@@ -123,7 +117,6 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", writeCacheKiB))
 		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	} else {
