@@ -117,6 +117,11 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// A group's savepoints (group.go) keep each page's state before the member in a
+		// sub-journal, which SQLite writes to a temporary file past 64 KiB: a pwrite a
+		// page, 5 % of the intake's CPU. In memory it costs what the pages are, for the
+		// transaction's life. Intake +5.5 % (ab.sh, 2 pairs); a 16 MiB page cache
+		// beside it (against spilling mid-transaction) measured nothing.
 		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	} else {
