@@ -118,6 +118,7 @@ func TestOpenSetsPragmas(t *testing.T) {
 		{db.write, "foreign_keys", "1"},
 		{db.write, "busy_timeout", "5000"},
 		{db.write, "query_only", "0"},
+		{db.write, "temp_store", "2"}, // MEMORY: a group's sub-journals (group.go)
 		{db.read, "journal_mode", "wal"},
 		{db.read, "foreign_keys", "1"},
 		{db.read, "query_only", "1"},
