@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/aftersales/aftersales/internal/store"
@@ -14,7 +16,7 @@ import (
 // created case held the writer (docs/PERFORMANCE.md). Updates that arrive while the
 // writer is busy therefore wait in a queue, and the first of them to get the writer
 // (the leader) runs the queue's functions one after another in a single transaction,
-// each inside a savepoint of its own, and commits once for all of them.
+// each after the first inside a savepoint of its own, and commits once for all of them.
 //
 // Each function still sees the store as if it ran alone after those before it, and its
 // Update returns only once the common commit is done: what one returned is durable,
@@ -103,9 +105,21 @@ func (db *DB) lead(self *member) {
 	}
 }
 
-// commitGroup runs the members' functions in one IMMEDIATE transaction, each in a
-// savepoint, and commits what succeeded.
+// commitGroup runs the members' functions in IMMEDIATE transactions and commits what
+// succeeded. The first function to run in a transaction needs no savepoint: should it
+// fail, the transaction holds nothing else, is rolled back, and the rest go on in a new
+// one. Each function after it runs in a savepoint, so that failing undoes only itself;
+// SQLite keeps the state its pages had before it in a sub-journal (in memory on the
+// write connection, temp_store) until the commit.
 func (db *DB) commitGroup(group []*member) {
+	for len(group) > 0 {
+		group = db.commitSome(group)
+	}
+}
+
+// commitSome runs members of group in one transaction and commits it. It returns the
+// members it did not run when the first to run failed.
+func (db *DB) commitSome(group []*member) (rest []*member) {
 	// The transaction belongs to no one caller: one of them going away must not roll
 	// it back under the others (database/sql rolls back a transaction whose context
 	// ends).
@@ -115,33 +129,47 @@ func (db *DB) commitGroup(group []*member) {
 		for _, m := range group {
 			m.err = fmt.Errorf("begin: %w", err)
 		}
-		return
+		return nil
 	}
-	// Rolls back when nothing succeeded or the group was lost (a no-op after Commit):
-	// the write connection is the only one.
+	// Rolls back when nothing succeeded, the first failed or the group was lost (a
+	// no-op after Commit): the write connection is the only one.
 	defer sqlTx.Rollback()
 	wrote := 0
-	for _, m := range group {
+	for i, m := range group {
 		if err := m.ctx.Err(); err != nil {
 			m.err = err
 			continue
 		}
+		tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts}
+		if wrote == 0 {
+			m.err = runMember(m, tx)
+			if m.err != nil || m.panic != nil {
+				return group[i+1:]
+			}
+			m.wrote = true
+			wrote++
+			continue
+		}
+		if wrote == 1 && !db.stillInTransaction(ctx, sqlTx) {
+			lost(group)
+			return nil
+		}
 		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
 			lost(group)
-			return
+			return nil
 		}
-		m.err = runMember(m, &Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts})
+		m.err = runMember(m, tx)
 		failed := m.err != nil || m.panic != nil
 		if failed {
 			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO member"); err != nil {
 				lost(group)
-				return
+				return nil
 			}
 		}
 		if _, err := sqlTx.ExecContext(ctx, "RELEASE member"); err != nil {
 			// The transaction is gone: SQLite rolled it back under this member.
 			lost(group)
-			return
+			return nil
 		}
 		if !failed {
 			m.wrote = true
@@ -149,7 +177,7 @@ func (db *DB) commitGroup(group []*member) {
 		}
 	}
 	if wrote == 0 {
-		return
+		return nil
 	}
 	if err := sqlTx.Commit(); err != nil {
 		for _, m := range group {
@@ -157,7 +185,7 @@ func (db *DB) commitGroup(group []*member) {
 				m.err = fmt.Errorf("commit: %w", err)
 			}
 		}
-		return
+		return nil
 	}
 	if n := db.commits.Add(int64(wrote)); n%optimizeEvery < int64(wrote) {
 		// Best effort: the commit stands whatever becomes of the statistics.
@@ -165,6 +193,20 @@ func (db *DB) commitGroup(group []*member) {
 	}
 	db.groups.Add(1)
 	db.writeStmts.flush(ctx)
+	return nil
+}
+
+// stillInTransaction reports whether the transaction the first member ran in is still
+// open. Without a savepoint of its own, a transaction SQLite rolled back under it would
+// go unnoticed: the next member's SAVEPOINT would begin a new one, and the commit would
+// keep only what came after. BEGIN fails inside a transaction and begins one outside.
+func (db *DB) stillInTransaction(ctx context.Context, sqlTx *sql.Tx) bool {
+	_, err := sqlTx.ExecContext(ctx, "BEGIN")
+	if err == nil {
+		_, _ = sqlTx.ExecContext(ctx, "ROLLBACK")
+		return false
+	}
+	return strings.Contains(err.Error(), "within a transaction")
 }
 
 // lost marks a group whose transaction is gone: every member but those whose own

@@ -161,50 +161,113 @@ func TestUpdatesWaitingForTheWriterShareACommit(t *testing.T) {
 }
 
 // TestGroupLostUnderAMemberIsRunAgain: when the shared transaction is rolled back
-// under one member (as SQLite does on an interrupted statement), every member's
-// function runs again in a new transaction, and all of them are stored.
+// under one member (as SQLite does on an interrupted statement) and the member does not
+// notice, every member's function runs again in a new transaction, and all of them are
+// stored — whether the member ran first (no savepoint of its own) or after others.
 func TestGroupLostUnderAMemberIsRunAgain(t *testing.T) {
+	for _, position := range []string{"first", "last"} {
+		t.Run(position, func(t *testing.T) {
+			db := MustOpenDB(t)
+			release := make(chan struct{})
+			first := holdWriter(t, db, release)
+
+			var runs atomic.Int32
+			errs := make(chan error, 4)
+			rollingBack := func() {
+				errs <- db.Update(context.Background(), func(tx store.Tx) error {
+					if err := tx.EnsureMerchant(context.Background(), "M-rollback"); err != nil {
+						return err
+					}
+					if runs.Add(1) == 1 {
+						// The whole transaction ends under the group's feet.
+						_, err := tx.(*Tx).tx.ExecContext(context.Background(), "ROLLBACK")
+						return err
+					}
+					return nil
+				})
+			}
+			if position == "first" {
+				go rollingBack()
+				waitQueued(t, db, 1)
+			}
+			for i := range 3 {
+				go func() {
+					errs <- db.Update(context.Background(), func(tx store.Tx) error {
+						return tx.EnsureMerchant(context.Background(), fmt.Sprintf("M-%d", i))
+					})
+				}()
+			}
+			if position == "last" {
+				waitQueued(t, db, 3)
+				go rollingBack()
+			}
+			waitQueued(t, db, 4)
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Errorf("Update: %v", err)
+				}
+			}
+			if n := runs.Load(); n != 2 {
+				t.Errorf("the member that rolled back ran %d times, want 2", n)
+			}
+			stored := merchantsStored(t, db, "M-0", "M-1", "M-2", "M-rollback")
+			if len(stored) != 4 {
+				t.Errorf("stored %v, want all four", stored)
+			}
+		})
+	}
+}
+
+// TestFirstMemberFailingLeavesTheRestToANewTransaction: the first function of a group
+// runs without a savepoint; when it fails, its transaction is rolled back and the
+// members queued behind it are run and committed in a new one.
+func TestFirstMemberFailingLeavesTheRestToANewTransaction(t *testing.T) {
 	db := MustOpenDB(t)
 	release := make(chan struct{})
 	first := holdWriter(t, db, release)
+	before := db.groups.Load()
 
-	var runs atomic.Int32
-	errs := make(chan error, 4)
-	for i := range 3 {
+	refused := errors.New("refused")
+	failed := make(chan error, 1)
+	go func() {
+		failed <- db.Update(context.Background(), func(tx store.Tx) error {
+			if err := tx.EnsureMerchant(context.Background(), "M-fail"); err != nil {
+				return err
+			}
+			return refused
+		})
+	}()
+	waitQueued(t, db, 1) // first in the next group
+	errs := make(chan error, 2)
+	for i := range 2 {
 		go func() {
 			errs <- db.Update(context.Background(), func(tx store.Tx) error {
 				return tx.EnsureMerchant(context.Background(), fmt.Sprintf("M-%d", i))
 			})
 		}()
 	}
-	go func() {
-		errs <- db.Update(context.Background(), func(tx store.Tx) error {
-			if err := tx.EnsureMerchant(context.Background(), "M-rollback"); err != nil {
-				return err
-			}
-			if runs.Add(1) == 1 {
-				// The whole transaction ends under the group's feet.
-				_, err := tx.(*Tx).tx.ExecContext(context.Background(), "ROLLBACK")
-				return err
-			}
-			return nil
-		})
-	}()
-	waitQueued(t, db, 4)
+	waitQueued(t, db, 3)
 	close(release)
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	for range 4 {
+	if err := <-failed; !errors.Is(err, refused) {
+		t.Errorf("the failing first member: %v, want its own error", err)
+	}
+	for range 2 {
 		if err := <-errs; err != nil {
-			t.Errorf("Update: %v", err)
+			t.Errorf("a member after it: %v", err)
 		}
 	}
-	if n := runs.Load(); n != 2 {
-		t.Errorf("the member that rolled back ran %d times, want 2", n)
+	stored := merchantsStored(t, db, "M-fail", "M-0", "M-1")
+	if stored["M-fail"] || !stored["M-0"] || !stored["M-1"] {
+		t.Errorf("stored %v, want M-0 and M-1 only", stored)
 	}
-	stored := merchantsStored(t, db, "M-0", "M-1", "M-2", "M-rollback")
-	if len(stored) != 4 {
-		t.Errorf("stored %v, want all four", stored)
+	if got := db.groups.Load() - before; got != 2 {
+		t.Errorf("%d commits, want 2 (the writer's holder, then the two after the failed one)", got)
 	}
 }
