@@ -142,7 +142,7 @@ func (db *DB) Close() error {
 
 // Update runs fn in an IMMEDIATE transaction on the write connection and commits it if
 // fn returns nil; Updates that wait for the writer share one transaction and one
-// commit, each in a savepoint (group.go). It runs fn again (up to busyRetries times)
+// commit, each after the first in a savepoint (group.go). It runs fn again (up to busyRetries times)
 // when the file is locked by another process for longer than the busy timeout, or when
 // the transaction fn shared was lost under another Update.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
