@@ -40,7 +40,7 @@ type member struct {
 	fn     func(store.Tx) error
 	err    error
 	panic  any       // what fn panicked with, raised again in its own goroutine
-	wrote  bool      // fn succeeded and its savepoint was released
+	wrote  bool      // fn succeeded (and its savepoint, if it had one, was released)
 	signal chan bool // true: lead the next group; false: the outcome is set
 }
 
@@ -148,11 +148,11 @@ func (db *DB) commitSome(group []*member) (rest []*member) {
 			}
 			m.wrote = true
 			wrote++
+			if i+1 < len(group) && !stillInTransaction(ctx, sqlTx) {
+				lost(group)
+				return nil
+			}
 			continue
-		}
-		if wrote == 1 && !db.stillInTransaction(ctx, sqlTx) {
-			lost(group)
-			return nil
 		}
 		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
 			lost(group)
@@ -197,10 +197,11 @@ func (db *DB) commitSome(group []*member) (rest []*member) {
 }
 
 // stillInTransaction reports whether the transaction the first member ran in is still
-// open. Without a savepoint of its own, a transaction SQLite rolled back under it would
-// go unnoticed: the next member's SAVEPOINT would begin a new one, and the commit would
-// keep only what came after. BEGIN fails inside a transaction and begins one outside.
-func (db *DB) stillInTransaction(ctx context.Context, sqlTx *sql.Tx) bool {
+// open, before others run after it. Without a savepoint of its own, a transaction SQLite
+// rolled back under it would go unnoticed: the next member's SAVEPOINT would begin a new
+// one, and the commit would keep only what came after. BEGIN fails inside a transaction
+// and begins one outside.
+func stillInTransaction(ctx context.Context, sqlTx *sql.Tx) bool {
 	_, err := sqlTx.ExecContext(ctx, "BEGIN")
 	if err == nil {
 		_, _ = sqlTx.ExecContext(ctx, "ROLLBACK")
