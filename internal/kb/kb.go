@@ -7,10 +7,11 @@
 // length (Index); a search asks the store for the rows of the query's terms
 // (QueryTerms) and ranks them (Rank). Highlight and Snippet mark the terms in what is
 // shown. Nothing here reads a file, a clock or a database: the only work besides
-// computing is loading gse's embedded dictionary, once, on first use (Warm).
+// computing is reading the embedded dictionary, once, on first use (Warm).
 //
-// Chinese has no spaces, so a text is segmented into words by gse's dictionary, in
-// search mode: a long word also yields the dictionary words inside it, so that
+// Chinese has no spaces, so a text is segmented into words by gse's dictionary (cut as
+// gse cuts, by a lexicon of kb's own that needs a fifth of gse's memory), in search
+// mode: a long word also yields the dictionary words inside it, so that
 // 售后服务 is found by 售后. Characters the dictionary puts in no word of two or more
 // characters (到账, 丢件 and 充电宝's 宝 are not in it) are terms on their own, and each
 // two neighbours of them is a term too, so that a word the dictionary lacks is still

@@ -2,7 +2,6 @@ package kb
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -221,28 +220,4 @@ func BenchmarkTerms(b *testing.B) {
 	for b.Loop() {
 		Terms(s)
 	}
-}
-
-// BenchmarkLoadDictionary measures what Warm costs: the time to load the trimmed
-// simplified-Chinese dictionary, and the heap the loaded dictionary keeps.
-func BenchmarkLoadDictionary(b *testing.B) {
-	var retained float64
-	for b.Loop() {
-		var before, after runtime.MemStats
-		b.StopTimer()
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		b.StartTimer()
-		seg, err := loadSegmenter()
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		retained = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
-		runtime.KeepAlive(seg)
-		b.StartTimer()
-	}
-	b.ReportMetric(retained, "MiB-kept")
 }

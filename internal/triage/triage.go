@@ -85,7 +85,7 @@ func mustEmbedded(name string) []Example {
 	return ex
 }
 
-// Tokens returns the features of s: kb's analysis (gse segmentation of Chinese,
+// Tokens returns the features of s: kb's analysis (Chinese segmented by gse's dictionary,
 // character pairs for what its dictionary lacks, English stemming, stop words dropped),
 // the pairs of adjacent Han characters, which carry the meaning of short colloquial
 // Chinese phrases that segment oddly, and the pairs of adjacent English words with the

@@ -5,7 +5,7 @@
 //
 // gse's dictionary has 352,279 words and keeps about 120 MiB once loaded, most of the
 // server's memory. Half of its words occur three times or fewer in the corpus it was
-// counted from, and words of other scripts never reach it (kb gives gse runs of
+// counted from, and words of other scripts are never looked up (kb cuts runs of
 // Chinese characters only). The trimmed dictionary keeps, in gse's order and with
 // gse's frequencies:
 //
@@ -147,7 +147,7 @@ func Trim(dict io.Reader, corpus []string, minFreq float64, w io.Writer) (kept, 
 		word := fields[0]
 		freq, err := strconv.ParseFloat(fields[1], 64)
 		if err != nil || strings.IndexFunc(word, func(r rune) bool { return !isHan(r) }) >= 0 {
-			continue // kb gives gse runs of Chinese characters only
+			continue // kb cuts runs of Chinese characters only
 		}
 		if utf8.RuneCountInString(word) == 1 || freq >= minFreq || inText[word] {
 			kept++
