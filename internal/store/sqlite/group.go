@@ -140,7 +140,7 @@ func (db *DB) commitSome(group []*member) (rest []*member) {
 			m.err = err
 			continue
 		}
-		tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts}
+		tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.writeStmts, write: true}
 		if wrote == 0 {
 			m.err = runMember(m, tx)
 			if m.err != nil || m.panic != nil {

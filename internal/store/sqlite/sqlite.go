@@ -183,6 +183,7 @@ type Tx struct {
 	tx    *sql.Tx
 	now   time.Time
 	stmts *stmts
+	write bool // an Update's: its statements are detached from cancellation (detach)
 }
 
 var _ store.Tx = (*Tx)(nil)

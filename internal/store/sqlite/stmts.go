@@ -80,8 +80,10 @@ func (c *stmts) close() {
 }
 
 // exec, query and queryRow run a query in the transaction, prepared when it can be.
+// In a write transaction they run detached from ctx's cancellation (see Tx.write).
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.detach(ctx)
 	if s := tx.stmts.lookup(q); s != nil {
 		return tx.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -89,6 +91,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.detach(ctx)
 	if s := tx.stmts.lookup(q); s != nil {
 		return tx.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -96,8 +99,27 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.detach(ctx)
 	if s := tx.stmts.lookup(q); s != nil {
 		return tx.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+// detach returns ctx without its cancellation in a write transaction, and ctx itself in
+// a read one.
+//
+// The driver watches a cancellable context of every statement in a goroutine of its
+// own, to interrupt the statement when the context ends: two goroutines and their
+// wake-ups for each of a case's 20-odd statements, the largest part of the scheduler's
+// delays in a trace of the intake. A write transaction's statements are short, and it
+// is shared by a group (group.go): an interrupt in one member's statement would roll back
+// the others' work too (SQLite rolls back the whole transaction under an interrupted
+// write), and a member whose caller has gone is not run at all. A read may be long (a
+// report over a year), so a View keeps its caller's cancellation.
+func (tx *Tx) detach(ctx context.Context) context.Context {
+	if tx.write {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
