@@ -19,7 +19,7 @@ import (
 // assignee and group, each complaint's owner and group, from their JSON.
 func TestDeskMigrationFillsExistingRows(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "aftersales.db")
-	raw, err := sql.Open("sqlite", dsn(file, time.Second, true))
+	raw, err := sql.Open("sqlite", dsn(file, time.Second, writer))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 // priority and SLA flag from its JSON, each customer's phone_last4 from the phone.
 func TestQueueMigrationFillsExistingRows(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "aftersales.db")
-	raw, err := sql.Open("sqlite", dsn(file, time.Second, true))
+	raw, err := sql.Open("sqlite", dsn(file, time.Second, writer))
 	if err != nil {
 		t.Fatal(err)
 	}

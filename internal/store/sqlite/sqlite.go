@@ -42,9 +42,10 @@ type DB struct {
 	now   func() time.Time
 
 	writeStmts, readStmts *stmts
-	commits               atomic.Int64 // Updates committed, for optimizeEvery
-	group                 committer    // Updates waiting for the writer (group.go)
-	groups                atomic.Int64 // write transactions committed
+	commits               atomic.Int64  // Updates committed, for optimizeEvery
+	group                 committer     // Updates waiting for the writer (group.go)
+	groups                atomic.Int64  // write transactions committed
+	checkpoints           *checkpointer // copies the WAL into the file (checkpoint.go)
 }
 
 var _ store.Store = (*DB)(nil)
@@ -64,7 +65,7 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 	}
-	write, err := sql.Open("sqlite", dsn(path, busyTimeout, true))
+	write, err := sql.Open("sqlite", dsn(path, busyTimeout, writer))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -77,7 +78,7 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", dsn(path, busyTimeout, false))
+	read, err := sql.Open("sqlite", dsn(path, busyTimeout, reader))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -95,6 +96,10 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: gather statistics: %w", path, err)
 	}
+	if db.checkpoints, err = startCheckpointer(dsn(path, busyTimeout, checkpointing), &db.groups); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: checkpointer: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -108,14 +113,25 @@ func open(ctx context.Context, path string, opts store.Options, busyTimeout time
 // tables that have grown much since; each time it reads a bounded sample of each index.
 const optimizeEvery = 1000
 
+// The connections' roles: the one writer, the read pool, the checkpointer.
+type role int
+
+const (
+	writer role = iota
+	reader
+	checkpointing
+)
+
 // dsn is the data source name of the write connection (WAL, transactions begun
-// IMMEDIATE) or of the read pool (query_only).
-func dsn(path string, busyTimeout time.Duration, write bool) string {
+// IMMEDIATE, checkpoints past autoCheckpoint pages only), of the read pool (query_only)
+// or of the checkpointer (checkpoint.go).
+func dsn(path string, busyTimeout time.Duration, r role) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	if write {
+	switch r {
+	case writer:
+		q.Add("_pragma", "foreign_keys(ON)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		// A group's savepoints (group.go) keep each page's state before the member in a
 		// sub-journal, which SQLite writes to a temporary file past 64 KiB: a pwrite a
@@ -123,8 +139,10 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 		// transaction's life. Intake +5.5 % (ab.sh, 2 pairs); a 16 MiB page cache
 		// beside it (against spilling mid-transaction) measured nothing.
 		q.Add("_pragma", "temp_store(MEMORY)")
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpoint))
 		q.Set("_txlock", "immediate")
-	} else {
+	case reader:
+		q.Add("_pragma", "foreign_keys(ON)")
 		q.Set("_query_only", "1")
 	}
 	return path + "?" + q.Encode()
@@ -133,11 +151,15 @@ func dsn(path string, busyTimeout time.Duration, write bool) string {
 // Kind is "sqlite".
 func (db *DB) Kind() string { return "sqlite" }
 
-// Close closes both connection pools.
+// Close stops the checkpointer and closes the connections.
 func (db *DB) Close() error {
+	var err error
+	if db.checkpoints != nil {
+		err = db.checkpoints.close()
+	}
 	db.writeStmts.close()
 	db.readStmts.close()
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(err, db.read.Close(), db.write.Close())
 }
 
 // Update runs fn in an IMMEDIATE transaction on the write connection and commits it if

@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// fileSize is the size of a file, 0 when it does not exist.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if os.IsNotExist(err) {
+		return 0
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// addMerchants stores n merchants named prefix-i, one Update (one commit) each.
+func addMerchants(t *testing.T, db *DB, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		err := db.Update(t.Context(), func(tx store.Tx) error {
+			return tx.EnsureMerchant(context.Background(), fmt.Sprintf("%s-%04d", prefix, i))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCheckpointerCopiesTheWALInTheBackground: commits far below the write connection's
+// own threshold (autoCheckpoint pages) reach the database file all the same, copied by
+// the checkpointer, and the WAL starts over once it has copied them all.
+func TestCheckpointerCopiesTheWALInTheBackground(t *testing.T) {
+	db := MustOpenDB(t)
+	var pages int
+	if err := db.write.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if pages != autoCheckpoint {
+		t.Fatalf("the writer checkpoints past %d pages, want %d", pages, autoCheckpoint)
+	}
+	file, runs := fileSize(t, db.path), db.checkpoints.runs.Load()
+	addMerchants(t, db, "M-first", 300)
+	deadline := time.Now().Add(5 * time.Second)
+	for db.checkpoints.runs.Load() == runs || fileSize(t, db.path) <= file {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 300 commits and 5 s: the database file %d bytes (%d before), %d checkpoints run (%d before)",
+				fileSize(t, db.path), file, db.checkpoints.runs.Load(), runs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Once the checkpointer has copied every page, the next commit writes the WAL from its
+	// start: it holds that commit's few pages, not the 300 commits' before it.
+	time.Sleep(3 * checkpointEvery)
+	addMerchants(t, db, "M-next", 1)
+	var busy, frames, copied int
+	if err := db.read.QueryRowContext(t.Context(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if frames > 20 {
+		t.Errorf("the WAL holds %d pages after one commit: it did not start over", frames)
+	}
+	found := merchantsStored(t, db, "M-first-0299", "M-next-0000")
+	if !found["M-first-0299"] || !found["M-next-0000"] {
+		t.Fatalf("merchants stored: %v", found)
+	}
+}
+
+// TestCloseStopsTheCheckpointer: Close returns with the checkpointer stopped and its
+// connection closed, and the file opens again with everything in it.
+func TestCloseStopsTheCheckpointer(t *testing.T) {
+	path := t.TempDir() + "/aftersales.db"
+	db, err := Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addMerchants(t, db, "M", 20)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-db.checkpoints.done:
+	default:
+		t.Fatal("the checkpointer still runs after Close")
+	}
+	if err := db.checkpoints.conn.Ping(); err == nil {
+		t.Fatal("the checkpointer's connection is open after Close")
+	}
+	again, err := Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if found := merchantsStored(t, again, "M-0019"); !found["M-0019"] {
+		t.Fatal("a merchant stored before Close is gone")
+	}
+}
