@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -28,8 +29,10 @@ type checkpointer struct {
 	conn    *sql.DB
 	commits *atomic.Int64 // the store's committed write transactions
 	runs    atomic.Int64  // checkpoints run, for the tests
+	upTo    atomic.Int64  // the commits the last of them began after, for the tests
 	stop    chan struct{}
 	done    chan struct{}
+	closing sync.Once
 }
 
 // startCheckpointer opens the checkpointer's connection and starts it; commits counts the
@@ -66,14 +69,16 @@ func (c *checkpointer) run() {
 			// next one, or for the commit that takes the WAL past autoCheckpoint.
 			if _, err := c.conn.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err == nil {
 				c.runs.Add(1)
+				c.upTo.Store(n)
 			}
 		}
 	}
 }
 
-// close stops the checkpointer and closes its connection.
+// close stops the checkpointer and closes its connection; it may be called again, as the
+// store's Close may.
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.closing.Do(func() { close(c.stop) })
 	<-c.done
 	return c.conn.Close()
 }

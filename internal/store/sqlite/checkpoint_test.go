@@ -60,7 +60,12 @@ func TestCheckpointerCopiesTheWALInTheBackground(t *testing.T) {
 
 	// Once the checkpointer has copied every page, the next commit writes the WAL from its
 	// start: it holds that commit's few pages, not the 300 commits' before it.
-	time.Sleep(3 * checkpointEvery)
+	for db.checkpoints.upTo.Load() != db.groups.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint after the last commit in 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	addMerchants(t, db, "M-next", 1)
 	var busy, frames, copied int
 	if err := db.read.QueryRowContext(t.Context(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
@@ -76,7 +81,8 @@ func TestCheckpointerCopiesTheWALInTheBackground(t *testing.T) {
 }
 
 // TestCloseStopsTheCheckpointer: Close returns with the checkpointer stopped and its
-// connection closed, and the file opens again with everything in it.
+// connection closed (and may be called again), and the file opens again with everything
+// in it.
 func TestCloseStopsTheCheckpointer(t *testing.T) {
 	path := t.TempDir() + "/aftersales.db"
 	db, err := Open(t.Context(), path, store.Options{})
@@ -94,6 +100,9 @@ func TestCloseStopsTheCheckpointer(t *testing.T) {
 	}
 	if err := db.checkpoints.conn.Ping(); err == nil {
 		t.Fatal("the checkpointer's connection is open after Close")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close again: %v", err)
 	}
 	again, err := Open(t.Context(), path, store.Options{})
 	if err != nil {
