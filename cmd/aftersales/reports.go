@@ -13,7 +13,7 @@ func (m *Main) reports(ctx context.Context, args []string) error {
            compare their sums with the cells; exit 3 when any cell differs
   rebuild  throw the cells away and fold every record again (after an upgrade that
            changes what the reports count)
-  fold     fold the records changed since the last fold (the server does it every 2 s)
+  fold     fold the records changed since the last fold (the server does it twice a second)
   score    score a month's merchant scorecards now and keep them (--month, last month by default)
 
 维护报表聚合:verify 从源数据重算并与聚合比对(不一致时退出码 3);rebuild 清空聚合并全部重算;

@@ -39,7 +39,7 @@ type stack struct {
 	// parcels is the parcels' (no carrier update for a while).
 	complaints *scheduler.Sweeper
 	parcels    *scheduler.Sweeper
-	// reports folds changed records into the report cells every few seconds; scorecards
+	// reports folds changed records into the report cells every foldEvery; scorecards
 	// scores last month (hourly); schedules sends the scheduled reports that are due.
 	reports    *scheduler.Sweeper
 	scorecards *scheduler.Sweeper
@@ -61,6 +61,11 @@ type stack struct {
 // version is live on every replica within about this long (docs/ARCHITECTURE.md,
 // "Replicas"). An idle look is one query of a count and a max over a few dozen rows.
 const policyPoll = 300 * time.Millisecond
+
+// foldEvery is how often a replica folds the changed records into the report cells, in
+// batches of 50 (app.foldBatch): often and small, as a fold holds the SQLite writer while
+// applications wait. An idle sweep is one query of the marks.
+const foldEvery = 500 * time.Millisecond
 
 // stackConfig is what a command needs wired.
 type stackConfig struct {
@@ -161,7 +166,7 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		_, err := s.app.CheckShipments(ctx)
 		return err
 	}})
-	s.reports = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: 2 * time.Second, Sweep: func(ctx context.Context) error {
+	s.reports = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: foldEvery, Sweep: func(ctx context.Context) error {
 		_, err := s.app.FoldReports(ctx, 5000)
 		return err
 	}})
