@@ -15,7 +15,8 @@ import (
 // 10–11 ms at 265 a second on two cores; p99 18 ms at 50 a second with nothing else to
 // wait for). The checkpointer does it instead, on a connection of its own, a PASSIVE
 // checkpoint shortly after each run of commits: it waits for no reader and no writer,
-// and commits go on while it copies (docs/PERFORMANCE.md, "Issue 18, fifth session").
+// and commits go on while it copies (docs/PERFORMANCE.md, "Issue 18, fourth and fifth
+// sessions").
 const (
 	// checkpointEvery is how often the checkpointer looks for new commits.
 	checkpointEvery = 50 * time.Millisecond
