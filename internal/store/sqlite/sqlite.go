@@ -128,10 +128,10 @@ const (
 func dsn(path string, busyTimeout time.Duration, r role) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	switch r {
 	case writer:
-		q.Add("_pragma", "foreign_keys(ON)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		// A group's savepoints (group.go) keep each page's state before the member in a
 		// sub-journal, which SQLite writes to a temporary file past 64 KiB: a pwrite a
@@ -142,7 +142,6 @@ func dsn(path string, busyTimeout time.Duration, r role) string {
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpoint))
 		q.Set("_txlock", "immediate")
 	case reader:
-		q.Add("_pragma", "foreign_keys(ON)")
 		q.Set("_query_only", "1")
 	}
 	return path + "?" + q.Encode()
