@@ -66,6 +66,13 @@ type RelayConfig struct {
 	Workers int
 	Lease   time.Duration // 30 s
 	MaxIdle time.Duration // 1 s
+	// Gather is the least time between two claims that a wake-up starts (10 ms; negative:
+	// none). Commits come one by one and each wakes the relay: under load, a claim a
+	// commit cost as much in the database as the case's own insert, and took one case's
+	// messages. A relay woken sooner than Gather after its last claim waits for the rest
+	// of it, and its next claim takes what every commit meanwhile announced. A wake-up
+	// after a quiet spell is answered at once.
+	Gather time.Duration
 	// MaxAttempts before a message becomes a dead letter (10).
 	MaxAttempts int
 	Now         func() time.Time
@@ -90,6 +97,9 @@ func NewRelay(cfg RelayConfig) *Relay {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
+	if cfg.Gather == 0 {
+		cfg.Gather = 10 * time.Millisecond
+	}
 	return &Relay{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
@@ -104,14 +114,25 @@ func (r *Relay) Wake() {
 	}
 }
 
-// Run relays until ctx ends.
+// Run relays until ctx ends. A batch that came back full is followed by the next at
+// once; after a short one, the relay waits for a wake-up, the next message's time or
+// MaxIdle: a message committed after the claim woke it, and one another replica leases
+// comes back when its lease ends (NextOutboxAvailable).
 func (r *Relay) Run(ctx context.Context) error {
+	var claimed time.Time // when the last claim began, on the machine's clock
 	for ctx.Err() == nil {
+		// This claim sees every message a wake-up so far announced (Wake comes after
+		// the commit): those wake-ups are answered.
+		select {
+		case <-r.wake:
+		default:
+		}
+		claimed = time.Now()
 		n, err := r.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Error("relay: claiming messages", "err", err)
 		}
-		if n > 0 {
+		if err == nil && n >= r.cfg.Batch {
 			continue
 		}
 		wait := r.cfg.MaxIdle
@@ -129,6 +150,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-t.C:
 		case <-r.wake:
+			if d := r.cfg.Gather - time.Since(claimed); d > 0 {
+				t.Reset(d)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+			}
 		}
 		t.Stop()
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -410,6 +411,76 @@ func TestRelayDeliversKeysAtOnceEachInOrder(t *testing.T) {
 			}
 			if want := []string{"money.refund:case-1", "case.event:case-1", "case.event:case-2"}; !slices.Equal(delivered, want) {
 				t.Errorf("one worker delivered %v, want %v", delivered, want)
+			}
+		})
+	}
+}
+
+// updateCounter counts the transactions a relay writes in.
+type updateCounter struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (u *updateCounter) Update(ctx context.Context, fn func(store.Tx) error) error {
+	u.n.Add(1)
+	return u.Store.Update(ctx, fn)
+}
+
+// TestRelayGathersWakeUps: a wake-up after a quiet spell is answered at once; the commits
+// that follow within Gather are claimed together, in one claim and one record of what was
+// sent, not in a claim each (and no claim after a short batch comes back empty).
+func TestRelayGathersWakeUps(t *testing.T) {
+	const gather = time.Second
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			rb := newRelayBench(t, b)
+			counted := &updateCounter{Store: rb.store}
+			var mu sync.Mutex
+			var at []time.Time
+			all := make(chan struct{})
+			r := scheduler.NewRelay(scheduler.RelayConfig{Store: counted, Owner: "relay-gather", Gather: gather, MaxIdle: time.Hour,
+				Now: rb.clock.Now, Logger: slog.New(slog.DiscardHandler), Observer: rb.log, Handlers: map[string]scheduler.Handler{
+					"": func(context.Context, store.OutboxRecord) error {
+						mu.Lock()
+						defer mu.Unlock()
+						if at = append(at, time.Now()); len(at) == 10 {
+							close(all)
+						}
+						return nil
+					}}})
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = r.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			for counted.n.Load() == 0 { // the claim Run starts with, of nothing
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(gather) // a quiet spell
+			counted.n.Store(0)
+
+			woken := time.Now()
+			for range 10 { // over about 200 ms
+				rb.enqueue(t, "case.event")
+				r.Wake()
+				time.Sleep(20 * time.Millisecond)
+			}
+			select {
+			case <-all:
+			case <-time.After(10 * time.Second):
+				t.Fatal("10 messages were not delivered in 10 s")
+			}
+			time.Sleep(50 * time.Millisecond) // the record of the last batch
+			mu.Lock()
+			defer mu.Unlock()
+			if first := at[0].Sub(woken); first > gather/2 {
+				t.Errorf("the first message was delivered %v after its wake-up, want at once", first)
+			}
+			if n := counted.n.Load(); n > 4 {
+				t.Errorf("10 commits a wake-up each took %d relay transactions, want at most 4 (two claims, two records)", n)
+			}
+			if sent := rb.rows(t, "sent"); sent != 10 {
+				t.Errorf("%d sent, want 10", sent)
 			}
 		})
 	}
