@@ -47,6 +47,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		policyFile      string
 		calendarFile    string
 		shutdownTimeout time.Duration
+		outboxRetention time.Duration
 		scheduling      bool
 		workers         int
 		secureCookies   bool
@@ -82,6 +83,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	fs.StringVar(&natsURL, "nats-url", "", "publish every case and dispute event to NATS JetStream at `URL` (nats://127.0.0.1:4222), subject\naftersales.<merchant>.<event>, message id = event id")
 	fs.BoolVar(&allowPrivate, "webhooks-allow-private", false, "let webhooks reach loopback and private addresses (tests, demos); never in production")
 	fs.StringVar(&pprofAddr, "pprof", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this loopback `HOST:PORT`, apart from the API;\nfor measuring (docs/PERFORMANCE.md), off by default")
+	fs.DurationVar(&outboxRetention, "outbox-retention", app.DefaultOutboxRetention, "how long a sent outbox message (a notification, webhook, payment instruction or event, once\ndelivered) is kept; then it is deleted. 0 keeps them")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -90,6 +92,9 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	}
 	if len(rest) > 0 {
 		return usageErrorf("serve: unexpected argument %q", rest[0])
+	}
+	if outboxRetention != 0 && outboxRetention < time.Minute {
+		return usageErrorf("serve: --outbox-retention must be 0 (keep sent messages) or a minute or more")
 	}
 	if err := uploads.check("serve"); err != nil {
 		return err
@@ -130,7 +135,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		return err
 	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges})
+		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention})
 	if err != nil {
 		return err
 	}
@@ -171,6 +176,9 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })
 		background.Go(func() { st.sweeper.Run(bg) })
+		if st.outbox != nil {
+			background.Go(func() { st.outbox.Run(bg) })
+		}
 		background.Go(func() { st.complaints.Run(bg) })
 		background.Go(func() { st.parcels.Run(bg) })
 		background.Go(func() { st.reports.Run(bg) })

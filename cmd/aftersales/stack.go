@@ -55,6 +55,9 @@ type stack struct {
 	// Every replica runs both, whether or not it schedules.
 	policies *scheduler.Sweeper
 	rates    *scheduler.Sweeper
+	// outbox deletes the sent outbox messages older than the retention, every minute (nil
+	// when they are kept).
+	outbox *scheduler.Sweeper
 }
 
 // policyPoll is how often a replica looks for policy versions installed by another: a
@@ -87,7 +90,17 @@ type stackConfig struct {
 	// edges are where notifications and events leave (serve's --base-url, --smtp-url,
 	// --nats-url, --webhooks-allow-private).
 	edges app.Config
+	// outboxRetention is how long sent outbox messages are kept (0: for ever).
+	outboxRetention time.Duration
 }
+
+// pruneEvery is how often a replica deletes the sent outbox messages past their retention,
+// at most prunePerSweep of them a time: a backlog (retention newly switched on) drains over
+// several sweeps rather than in one long one.
+const (
+	pruneEvery    = time.Minute
+	prunePerSweep = 20_000
+)
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
 var cliPrincipal = app.Principal{Role: app.RoleAdmin, ID: "cli", Client: "aftersales (command line)"}
@@ -199,6 +212,12 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		_, err := s.app.SweepRateBuckets(ctx, time.Now())
 		return err
 	}})
+	if keep := cfg.outboxRetention; keep > 0 {
+		s.outbox = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: pruneEvery, Sweep: func(ctx context.Context) error {
+			_, err := s.app.PruneOutbox(ctx, keep, prunePerSweep)
+			return err
+		}})
+	}
 	if err := s.app.LoadPolicies(ctx); err != nil {
 		return nil, fmt.Errorf("load policies: %w", err)
 	}

@@ -173,6 +173,9 @@ type Tx interface {
 	DeadLetters(ctx context.Context, limit int) ([]OutboxRecord, error)
 	// NextOutboxAvailable is the earliest time a pending message can next be claimed.
 	NextOutboxAvailable(ctx context.Context) (at time.Time, ok bool, err error)
+	// PruneOutbox deletes up to limit sent messages created before before, oldest first,
+	// and returns how many it deleted. Pending and dead messages are kept.
+	PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// AddMessage appends a message to a case's conversation; its Seq (1, 2, …) and At are
 	// assigned by the store and returned. ErrNotFound for an unknown case. Concurrent

@@ -141,6 +141,23 @@ func (t *Tx) DeadLetters(ctx context.Context, limit int) ([]store.OutboxRecord, 
 const nextOutboxSQL = `
 SELECT min(greatest(available_at, coalesce(lease_until, available_at))) FROM outbox WHERE state = 'pending'`
 
+// pruneOutboxSQL deletes the oldest sent messages created before $1, $2 at most: it reads
+// outbox_sent from its first entry and stops at the first too young. Replicas pruning at
+// once take different messages (SKIP LOCKED) rather than wait for each other's.
+const pruneOutboxSQL = `
+DELETE FROM outbox WHERE id = ANY (ARRAY(
+    SELECT id FROM outbox WHERE state = 'sent' AND created_at < $1 ORDER BY created_at LIMIT $2
+    FOR UPDATE SKIP LOCKED))`
+
+// PruneOutbox deletes the oldest sent messages created before before (pruneOutboxSQL).
+func (t *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	n, err := t.exec(ctx, pruneOutboxSQL, before, limit)
+	return int(n), wrap(err, "prune the outbox before %v", before)
+}
+
 // NextOutboxAvailable is the earliest time a pending message can next be claimed.
 func (t *Tx) NextOutboxAvailable(ctx context.Context) (time.Time, bool, error) {
 	var at *time.Time

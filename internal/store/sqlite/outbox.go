@@ -166,6 +166,25 @@ SELECT ` + outboxColumns + ` FROM outbox WHERE state = 'dead' ORDER BY id DESC L
 const nextOutboxSQL = `
 SELECT min(max(available_at, coalesce(lease_until, available_at))) FROM outbox WHERE state = 'pending'`
 
+// pruneOutboxSQL deletes the oldest sent messages created before the first argument, the
+// second at most: it reads outbox_sent from its first entry and stops at the first too young.
+const pruneOutboxSQL = `
+DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox WHERE state = 'sent' AND created_at < ? ORDER BY created_at LIMIT ?)`
+
+// PruneOutbox deletes the oldest sent messages created before before (pruneOutboxSQL).
+func (tx *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := tx.exec(ctx, pruneOutboxSQL, micros(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune the outbox before %v: %w", before, dbErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // NextOutboxAvailable is the earliest time a pending message can next be claimed.
 func (tx *Tx) NextOutboxAvailable(ctx context.Context) (time.Time, bool, error) {
 	return nextAt(tx.queryRow(ctx, nextOutboxSQL), "next outbox message available")

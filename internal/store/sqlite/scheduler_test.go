@@ -56,6 +56,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		{"NextTimerDue", nextTimerDueSQL, nil, []string{"timers_next"}},
 		{"ClaimOutbox", claimOutboxSQL, claimArgs, []string{"outbox_pending"}},
 		{"NextOutboxAvailable", nextOutboxSQL, nil, []string{"outbox_next"}},
+		{"PruneOutbox", pruneOutboxSQL, []any{micros(now), 1000}, []string{"outbox_sent"}},
 	} {
 		rs, err := db.write.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
 		if err != nil {

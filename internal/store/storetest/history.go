@@ -197,6 +197,7 @@ var outboxTests = []test{
 	{name: "DeadLettersNewestFirst", clocked: testDeadLettersNewestFirst},
 	{name: "ConcurrentClaimersNeverShareAMessage", clocked: testClaimOutboxConcurrent},
 	{name: "NextOutboxAvailableAndBacklog", clocked: testNextOutboxAvailable},
+	{name: "PruneOutboxDeletesOnlyOldSentMessagesOldestFirst", clocked: testPruneOutbox},
 }
 
 func backlog(t *testing.T, s store.Store) int {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -440,5 +441,81 @@ func testNextOutboxAvailable(t *testing.T, s store.Store, clk *clock) {
 	wantNextOutbox(t, "with one to retry and one dead", s, base.Add(90*time.Second))
 	if n := backlog(t, s); n != 1 {
 		t.Fatalf("backlog = %d, want 1", n)
+	}
+}
+
+func pruneOutbox(t *testing.T, s store.Store, before time.Time, limit int) int {
+	t.Helper()
+	var n int
+	mustUpdate(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneOutbox(t.Context(), before, limit)
+		return err
+	})
+	return n
+}
+
+// sendAll claims every available message and records it as sent, but those of keep.
+func sendAll(t *testing.T, s store.Store, keep ...string) {
+	t.Helper()
+	for _, m := range claimOutbox(t, s, "relay-p", time.Minute, 100) {
+		if slices.Contains(keep, m.Key) {
+			continue
+		}
+		if err := finishOutbox(t, s, m.ID, "relay-p"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testPruneOutbox(t *testing.T, s store.Store, clk *clock) {
+	clk.Set(base)
+	enqueue(t, s, outboxMsg("a", "a1"), outboxMsg("a", "a2"), outboxMsg("a", "a3"))
+	sendAll(t, s, "a3")
+	dead := claimOutbox(t, s, "relay-d", time.Minute, 10)
+	if len(dead) != 0 {
+		t.Fatalf("claimed %d messages leased to another relay", len(dead))
+	}
+	clk.Advance(time.Minute) // a3's lease ends; it fails for good
+	a3 := claimOutbox(t, s, "relay-d", time.Minute, 10)
+	if len(a3) != 1 || a3[0].Key != "a3" {
+		t.Fatalf("claimed %v, want a3", a3)
+	}
+	if err := failOutbox(t, s, a3[0].ID, "relay-d", time.Time{}, "gone", true); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(base.Add(time.Hour))
+	enqueue(t, s, outboxMsg("b", "b1"), outboxMsg("b", "b2"))
+	sendAll(t, s, "b2")
+	clk.Set(base.Add(2 * time.Hour))
+	enqueue(t, s, outboxMsg("c", "c1"))
+	sendAll(t, s, "b2") // b2's lease had ended: it is claimed again, and kept pending
+
+	cut := base.Add(30 * time.Minute)
+	if n := pruneOutbox(t, s, cut, 0); n != 0 {
+		t.Fatalf("a limit of 0 pruned %d", n)
+	}
+	if n := pruneOutbox(t, s, cut, 1); n != 1 {
+		t.Fatalf("pruned %d with a limit of 1, want 1", n)
+	}
+	if n := pruneOutbox(t, s, cut, 10); n != 1 {
+		t.Fatalf("pruned %d sent before the cut, want 1 (a2 or a1: a3 is dead, b1 and c1 younger)", n)
+	}
+	if n := pruneOutbox(t, s, cut, 10); n != 0 {
+		t.Fatalf("pruned %d more before the cut, want 0", n)
+	}
+	if got := deadLetters(t, s, 10); len(got) != 1 || got[0].Key != "a3" {
+		t.Fatalf("dead letters after pruning: %v, want a3", got)
+	}
+	clk.Set(base.Add(3 * time.Hour))
+	if n := pruneOutbox(t, s, clk.Now(), 10); n != 2 {
+		t.Fatalf("pruned %d sent before %v, want 2 (b1, c1)", n, clk.Now())
+	}
+	if n := backlog(t, s); n != 1 {
+		t.Fatalf("backlog after pruning = %d, want 1 (b2, leased, pending)", n)
+	}
+	clk.Advance(time.Hour) // b2's lease ends
+	if got := claimOutbox(t, s, "relay-p", time.Minute, 10); len(got) != 1 || got[0].Key != "b2" {
+		t.Fatalf("claimed %v after pruning, want b2", got)
 	}
 }
