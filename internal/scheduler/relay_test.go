@@ -470,7 +470,9 @@ func TestRelayGathersWakeUps(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("10 messages were not delivered in 10 s")
 			}
-			time.Sleep(50 * time.Millisecond) // the record of the last batch
+			for deadline := time.Now().Add(10 * time.Second); rb.rows(t, "sent") < 10 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond) // the record of the last batch
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if first := at[0].Sub(woken); first > gather/2 {
