@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,10 +155,20 @@ func problemOf(err error, requestID string) (Problem, bool) {
 	return p, false
 }
 
+// StatusClientClosedRequest is the status a request whose client went away is logged with.
+const StatusClientClosedRequest = 499
+
 // writeError renders err as problem+json, or as an error page on a page route. Internal
 // errors are logged with their cause (they are never shown); the others are the client's
 // business and are not logged here.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away mid-request: nobody reads the answer, and nothing went wrong
+		// here. The request log and the metrics count it as 499 (as nginx does), not as
+		// an internal error (a load generator stopping used to log a 500 per open request).
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	id := requestID(r.Context())
 	p, internal := problemOf(err, id)
 	if internal {
