@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/clock"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -27,38 +29,29 @@ func TestSentOutboxMessagesAreDeletedAfterTheirRetention(t *testing.T) {
 		for i := range 1200 { // more than a transaction of the pruning deletes
 			bulk = append(bulk, store.OutboxMessage{Topic: "case.event", Key: fmt.Sprintf("bulk-%d", i), Payload: json.RawMessage(`{}`)})
 		}
-		deliver := func(fail bool) {
-			t.Helper()
-			if err := env.Store.Update(ctx, func(tx store.Tx) error {
-				ms, err := tx.ClaimOutbox(ctx, "relay-test", time.Minute, 5000)
-				var ids []int64
-				for _, m := range ms {
-					if fail {
-						err = tx.FailOutbox(ctx, m.ID, "relay-test", time.Time{}, "gone", true)
-					}
-					ids = append(ids, m.ID)
-				}
-				if err == nil && !fail {
-					_, err = tx.FinishOutboxes(ctx, "relay-test", ids)
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if err := env.Store.Update(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, bulk...) }); err != nil {
 			t.Fatal(err)
 		}
-		deliver(false)
+		if err := sendOutbox(ctx, env.Store); err != nil {
+			t.Fatal(err)
+		}
 		sent := env.Rows(t, "outbox WHERE state = 'sent'")
 		if sent < 1201 {
 			t.Fatalf("%d messages sent, want the case's and 1,200 more", sent)
 		}
 		dead := store.OutboxMessage{Topic: "case.event", Key: "never", Payload: json.RawMessage(`{}`)}
-		if err := env.Store.Update(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, dead) }); err != nil {
+		if err := env.Store.Update(ctx, func(tx store.Tx) error {
+			if err := tx.Enqueue(ctx, dead); err != nil {
+				return err
+			}
+			ms, err := tx.ClaimOutbox(ctx, "relay-test", time.Minute, 10)
+			if err != nil || len(ms) != 1 {
+				return fmt.Errorf("claimed %d messages, %v; want the one to fail", len(ms), err)
+			}
+			return tx.FailOutbox(ctx, ms[0].ID, "relay-test", time.Time{}, "gone", true)
+		}); err != nil {
 			t.Fatal(err)
 		}
-		deliver(true)
 
 		env.Clock.Advance(6 * 24 * time.Hour)
 		waiting := store.OutboxMessage{Topic: "case.event", Key: "waiting", Payload: json.RawMessage(`{}`)}
@@ -90,4 +83,58 @@ func TestSentOutboxMessagesAreDeletedAfterTheirRetention(t *testing.T) {
 			t.Error("a retention of 0 pruned")
 		}
 	})
+}
+
+// sendOutbox claims every available message and records it as sent, as a relay would.
+func sendOutbox(ctx context.Context, s store.Store) error {
+	return s.Update(ctx, func(tx store.Tx) error {
+		ms, err := tx.ClaimOutbox(ctx, "relay-test", time.Minute, 100_000)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+		}
+		_, err = tx.FinishOutboxes(ctx, "relay-test", ids)
+		return err
+	})
+}
+
+// BenchmarkPruneOutbox: one sweep's limit, 20,000 sent messages a week old, deleted in
+// transactions of 500 (docs/PERFORMANCE.md, "Sent messages are deleted after a week").
+//
+//	go test ./internal/httpapi -run '^$' -bench PruneOutbox -benchtime 3x
+func BenchmarkPruneOutbox(b *testing.B) {
+	const sweep = 20_000
+	payload := json.RawMessage(`{"case":"c_0123456789abcdef","event":"case.applied","merchant":"shop-a","at":"2026-12-07T10:00:00Z"}`)
+	for _, be := range apitest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			clk := &clock.Clock{}
+			clk.Set(time.Now().UTC())
+			st, _ := be.Open(b, clk.Now)
+			a := app.New(app.Config{Store: st, Now: clk.Now})
+			ctx := b.Context()
+			for b.Loop() {
+				b.StopTimer()
+				clk.Set(time.Now().UTC().Add(-8 * 24 * time.Hour))
+				msgs := make([]store.OutboxMessage, sweep)
+				for i := range msgs {
+					msgs[i] = store.OutboxMessage{Topic: "case.event", Key: fmt.Sprintf("c-%d", i), Payload: payload}
+				}
+				if err := st.Update(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, msgs...) }); err != nil {
+					b.Fatal(err)
+				}
+				if err := sendOutbox(ctx, st); err != nil {
+					b.Fatal(err)
+				}
+				clk.Set(time.Now().UTC())
+				b.StartTimer()
+				if n, err := a.PruneOutbox(ctx, app.DefaultOutboxRetention, sweep); err != nil || n != sweep {
+					b.Fatalf("pruned %d, %v; want %d", n, err, sweep)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N)/(sweep/500), "ms/transaction")
+		})
+	}
 }
