@@ -85,9 +85,10 @@ type Desk interface {
 	// ListReviews returns one page of reviews, newest first (created_at, then id,
 	// descending), and the next page's cursor. ErrBadCursor.
 	ListReviews(ctx context.Context, q ReviewQuery) ([]Review, string, error)
-	// ReviewCandidates lists up to q.Limit cases in one of q.States (the closed ones)
-	// last updated in [q.From, q.To), with an assignee, that have no review, newest first
-	// (updated_at, then id, descending). No States: none.
+	// ReviewCandidates lists up to q.Limit cases in one of q.States (the closed ones:
+	// completed and closed, the only ones its index holds) last updated in [q.From, q.To),
+	// with an assignee, that have no review, newest first (updated_at, then id,
+	// descending). No States: none.
 	ReviewCandidates(ctx context.Context, q CandidateQuery) ([]ReviewCandidate, error)
 
 	// InsertInboundEmail records an inbound email's Message-ID. ErrConflict when it was

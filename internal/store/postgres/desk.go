@@ -101,7 +101,7 @@ func (t *Tx) OpenLoad(ctx context.Context, users []string, closedCases, closedCo
 	err := t.query(ctx, `
 		SELECT who, sum(n)::bigint FROM (
 		    SELECT assignee AS who, count(*) AS n FROM cases
-		    WHERE assignee = ANY ($1::text[]) AND state <> ALL ($2::text[])
+		    WHERE assignee = ANY ($1::text[]) AND assignee <> '' AND state <> ALL ($2::text[])
 		    GROUP BY assignee
 		    UNION ALL
 		    SELECT owner, count(*) FROM complaints

@@ -117,7 +117,9 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 	if q.OnTrack {
 		f.add("sla = ''")
 	}
-	f.eq("assignee", q.Assignee)
+	if q.Assignee != "" {
+		f.add("assignee = " + f.arg(q.Assignee) + " AND assignee <> ''") // assignee <> '': the partial indexes
+	}
 	if q.Unassigned {
 		f.add("assignee = ''")
 	}
@@ -141,7 +143,9 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 		f.add("created_at < " + f.arg(q.CreatedTo))
 	}
 	if !q.OverdueAt.IsZero() {
-		f.add("due_at < " + f.arg(q.OverdueAt) + " AND state <> ALL (" + f.arg(terminalStates) + "::text[])")
+		// On the sort key, not on due_at (cases without a deadline sort last, never before
+		// now): the deadline indexes give the overdue cases in order as an index condition.
+		f.add(dueKey + " < " + f.arg(q.OverdueAt) + " AND state <> ALL (" + f.arg(terminalStates) + "::text[])")
 	}
 	deadline := q.Sort == store.SortDeadline
 	if q.Cursor != "" {

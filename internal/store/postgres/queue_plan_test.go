@@ -86,6 +86,7 @@ func TestQueueQueriesUseIndexes(t *testing.T) {
 		return next, err
 	})
 	later := func(q store.CaseQuery, cursor string) store.CaseQuery { q.Cursor = cursor; return q }
+	overdueAt := time.Date(2025, 3, 10, 9, 30, 0, 0, time.UTC).Add(50_000 * time.Second) // half the deadlines are past
 
 	for _, c := range []struct {
 		name string
@@ -104,6 +105,13 @@ func TestQueueQueriesUseIndexes(t *testing.T) {
 		{"SearchByNumber", store.CaseQuery{Merchant: "M-3", Search: "AS250310000013"}, []string{"cases_number_key", "cases_order"}, true},
 		{"SearchByPhone", store.CaseQuery{Merchant: "M-3", Search: "0481"}, []string{"customers_phone_last4", "cases_number_key", "cases_customer_created"}, true},
 		{"SearchByPhoneByDeadline", store.CaseQuery{Merchant: "M-3", Search: "0481", Sort: store.SortDeadline}, []string{"customers_phone_last4", "cases_customer_created"}, true},
+		// Overdue cases through the deadline index, an index condition on its key.
+		{"MerchantOverdue", store.CaseQuery{Merchant: "M-3", OverdueAt: overdueAt, Sort: store.SortDeadline},
+			[]string{"cases_merchant_due_sort", "Index Cond: ((merchant_code = $1) AND (COALESCE(due_at"}, false},
+		// An agent's cases: the partial indexes of owned cases (an agent's few, sorted).
+		{"AgentQueueByDeadline", store.CaseQuery{Assignee: "agent-1", States: open, Sort: store.SortDeadline},
+			[]string{"cases_assignee_state_due|cases_assignee_created"}, true},
+		{"AgentCases", store.CaseQuery{Assignee: "agent-1"}, []string{"cases_assignee_created"}, false},
 		{"OrdersOfACustomer", store.OrderQuery{Customer: "C-00042"}, []string{"orders_customer_paid", "order_items_pkey"}, true}, // a customer's few
 		{"OrdersOfAMerchant", store.OrderQuery{Merchant: "M-3"}, []string{"orders_merchant_paid", "order_items_pkey"}, false},
 		{"OrdersOfAMerchantLaterPage", store.OrderQuery{Merchant: "M-3", Cursor: ordersNext},

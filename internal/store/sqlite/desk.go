@@ -119,6 +119,7 @@ func (tx *Tx) OpenLoad(ctx context.Context, users []string, closedCases, closedC
 func openLoadSQL(users, closedCases, closedComplaints []string) (string, []any) {
 	cases, complaints := &filter{}, &filter{}
 	in(cases, "assignee", users)
+	cases.add("assignee <> ''") // the partial index's condition, written as it is
 	if len(closedCases) > 0 {
 		cases.add("state NOT IN ("+placeholders(len(closedCases))+")", anys(closedCases)...)
 	}

@@ -138,7 +138,9 @@ func listCasesSQL(q store.CaseQuery, limit int) (string, []any, error) {
 	if q.OnTrack {
 		f.add("sla = ''")
 	}
-	f.eq("assignee", q.Assignee)
+	if q.Assignee != "" {
+		f.add("assignee = ? AND assignee <> ''", q.Assignee) // assignee <> '': the partial indexes
+	}
 	if q.Unassigned {
 		f.add("assignee = ''")
 	}

@@ -242,7 +242,8 @@ const maxCandidates = 5000
 
 // ReviewCandidates lists the cases in q.States, with an assignee and no review, last
 // updated in [q.From, q.To), most recently updated first (updated_at DESC, id DESC),
-// through cases_assigned_state_updated.
+// through cases_closed_assigned_updated: a state other than completed and closed finds
+// nothing.
 func (tx *Tx) ReviewCandidates(ctx context.Context, q store.CandidateQuery) ([]store.ReviewCandidate, error) {
 	if len(q.States) == 0 || (q.Merchants != nil && len(q.Merchants) == 0) {
 		return nil, nil
@@ -252,7 +253,8 @@ func (tx *Tx) ReviewCandidates(ctx context.Context, q store.CandidateQuery) ([]s
 		limit = maxCandidates
 	}
 	f := &filter{}
-	f.add("c.assignee <> ''") // the partial index's condition, written as it is
+	// The partial index's condition, written as it is.
+	f.add("c.assignee <> '' AND c.state IN ('completed', 'closed')")
 	in(f, "c.state", q.States)
 	in(f, "c.merchant_code", q.Merchants)
 	if !q.From.IsZero() {

@@ -81,6 +81,7 @@ func TestQueueQueriesUseIndexes(t *testing.T) {
 		return next, err
 	})
 	later := func(q store.CaseQuery, cursor string) store.CaseQuery { q.Cursor = cursor; return q }
+	overdueAt := time.UnixMicro(1741599000000000 + 50_000*1_000_000).UTC() // half the deadlines are past
 
 	for _, c := range []struct {
 		name string
@@ -97,6 +98,13 @@ func TestQueueQueriesUseIndexes(t *testing.T) {
 		{"SearchByNumber", store.CaseQuery{Merchant: "M-3", Search: "AS250310000013"}, "sqlite_autoindex_cases", true},
 		{"SearchByPhone", store.CaseQuery{Merchant: "M-3", Search: "0481"}, "customers_phone_last4", true},
 		{"SearchByPhoneByDeadline", store.CaseQuery{Merchant: "M-3", Search: "0481", Sort: store.SortDeadline}, "customers_phone_last4", true},
+		// Overdue cases through the deadline index, an index condition on its key.
+		{"MerchantOverdue", store.CaseQuery{Merchant: "M-3", OverdueAt: overdueAt, Sort: store.SortDeadline},
+			"cases_merchant_due_sort (merchant_code=? AND <expr><?)", false},
+		// An agent's cases: the partial indexes of owned cases.
+		{"AgentQueueOneState", store.CaseQuery{Assignee: "agent-1", States: []aftersale.State{aftersale.Requested}, Sort: store.SortDeadline},
+			"cases_assignee_state_due (assignee=? AND state=?)", false},
+		{"AgentCases", store.CaseQuery{Assignee: "agent-1"}, "cases_assignee_created (assignee=?)", false},
 		{"OrdersOfACustomer", store.OrderQuery{Customer: "C-00042"}, "orders_customer_paid", false},
 		{"OrdersOfAMerchant", store.OrderQuery{Merchant: "M-3"}, "orders_merchant_paid", false},
 		{"OrdersOfAMerchantLaterPage", store.OrderQuery{Merchant: "M-3", Cursor: ordersNext}, "orders_merchant_paid (merchant_code=? AND (paid_at,order_no)<(?,?))", false},
