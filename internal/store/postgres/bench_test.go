@@ -21,6 +21,7 @@ import (
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/store"
+	"github.com/aftersales/aftersales/internal/store/storetest"
 )
 
 // openCase is what the application's Apply does in its transaction: replay check, lock the
@@ -130,6 +131,7 @@ type cpuMeter struct {
 	db        *DB
 	goStart   time.Duration
 	pgStart   time.Duration
+	walStart  string
 	available bool
 }
 
@@ -137,7 +139,17 @@ func startCPU(b *testing.B, db *DB) *cpuMeter {
 	m := &cpuMeter{db: db}
 	m.goStart = processCPU()
 	m.pgStart, m.available = m.serverCPU()
+	m.walStart = m.wal()
 	return m
+}
+
+// wal is the server's WAL position (the whole server's: only this benchmark should write).
+func (m *cpuMeter) wal() string {
+	var lsn string
+	if err := m.db.pool.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
+		return ""
+	}
+	return lsn
 }
 
 func (m *cpuMeter) report(b *testing.B) {
@@ -145,6 +157,11 @@ func (m *cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(goCPU.Microseconds())/float64(b.N), "µs-go-cpu/op")
 	if pg, ok := m.serverCPU(); ok && m.available {
 		b.ReportMetric(float64((pg-m.pgStart).Microseconds())/float64(b.N), "µs-pg-cpu/op")
+	}
+	var bytes float64
+	if end := m.wal(); m.walStart != "" && end != "" &&
+		m.db.pool.QueryRow(context.Background(), `SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)`, end, m.walStart).Scan(&bytes) == nil {
+		b.ReportMetric(bytes/float64(b.N), "wal-B/op")
 	}
 }
 
@@ -274,4 +291,15 @@ func TestOpeningACaseTakesFourRoundTrips(t *testing.T) {
 	if n := rt.n.Load() - before; n != 1 {
 		t.Errorf("a View of one query took %d round trips, want 1", n)
 	}
+}
+
+// BenchmarkUpdateCase is a life cycle's case updates, a transaction each (storetest).
+//
+//	AFTERSALES_TEST_DATABASE_URL=… go test ./internal/store/postgres -run '^$' -bench UpdateCase -count 5
+func BenchmarkUpdateCase(b *testing.B) {
+	db := MustOpen(b, store.Options{})
+	storetest.BenchUpdateCase(b, db, 20_000, func() func() {
+		cpu := startCPU(b, db)
+		return func() { cpu.report(b) }
+	})
 }

@@ -2,9 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
@@ -56,6 +57,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // UpdateCase stores c if the stored version is c.Version-1: ErrConflict if another
 // transaction got there first, ErrNotFound if there is no such case.
+//
+// SQLite rewrites an index's entry whenever an UPDATE sets one of its columns, to the same
+// value or not, so the statement sets only the indexed columns whose values change, read
+// first in the same write transaction. A case's number, order, merchant and customer never
+// change, nor its lines (aftersale.Transition keeps them): those and case_items are left
+// alone, as on PostgreSQL.
 func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	cc := normalizeCase(c)
 	cc.UpdatedAt = orNow(cc.UpdatedAt, tx.now)
@@ -63,32 +70,40 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
-	const q = `
-UPDATE cases
-SET number = ?, order_no = ?, merchant_code = ?, customer_id = ?, type = ?, reason = ?,
-    state = ?, version = ?, due_at = ?, priority = ?, sla = ?, assignee = ?, desk_group = ?, data = ?,
-    updated_at = ?
-WHERE id = ? AND version = ?`
-	res, err := tx.exec(ctx, q, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
-		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
-		string(cc.Priority), string(cc.SLAFlag()), cc.Assignee, cc.Group, string(data),
-		micros(cc.UpdatedAt), cc.ID, cc.Version-1)
-	if err := mustChange(res, err); err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("update case %s: %w", c.ID, err)
-		}
-		var stored int64
-		err := tx.queryRow(ctx, `SELECT version FROM cases WHERE id = ?`, cc.ID).Scan(&stored)
-		if err != nil {
-			return fmt.Errorf("update case %s: %w", c.ID, dbErr(err))
-		}
-		return fmt.Errorf("update case %s to version %d: stored version is %d: %w",
-			c.ID, c.Version, stored, store.ErrConflict)
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM case_items WHERE case_id = ?`, cc.ID); err != nil {
+	var (
+		version                     int64
+		state, sla, assignee, group string
+		due                         sql.NullInt64
+	)
+	err = tx.queryRow(ctx, `SELECT version, state, due_at, sla, assignee, desk_group FROM cases WHERE id = ?`, cc.ID).
+		Scan(&version, &state, &due, &sla, &assignee, &group)
+	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, dbErr(err))
 	}
-	if err := tx.insertCaseItems(ctx, cc); err != nil {
+	if version != int64(cc.Version)-1 {
+		return fmt.Errorf("update case %s to version %d: stored version is %d: %w",
+			c.ID, c.Version, version, store.ErrConflict)
+	}
+	set := []string{"type = ?", "reason = ?", "version = ?", "priority = ?", "data = ?", "updated_at = ?"}
+	args := []any{string(cc.Type), string(cc.Reason), cc.Version, string(cc.Priority), string(data), micros(cc.UpdatedAt)}
+	changed := func(column string, stored, value any) {
+		if stored != value {
+			set, args = append(set, column+" = ?"), append(args, value)
+		}
+	}
+	changed("state", state, string(cc.State))
+	var storedDue any
+	if due.Valid {
+		storedDue = due.Int64
+	}
+	changed("due_at", storedDue, dueAt(cc))
+	changed("sla", sla, string(cc.SLAFlag()))
+	changed("assignee", assignee, cc.Assignee)
+	changed("desk_group", group, cc.Group)
+	// The version is checked again: the statement stands alone, whatever read it.
+	res, err := tx.exec(ctx, "UPDATE cases SET "+strings.Join(set, ", ")+" WHERE id = ? AND version = ?",
+		append(args, cc.ID, cc.Version-1)...)
+	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
 	return tx.markDirty(ctx, "case", cc.ID)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/aftersales/aftersales/internal/store/storetest"
 )
 
 // BenchmarkRawInsert is the raw database beside which intake on SQLite is measured
@@ -40,4 +42,11 @@ func BenchmarkRawInsert(b *testing.B) {
 		}
 		commits.Add(1)
 	}
+}
+
+// BenchmarkUpdateCase is a life cycle's case updates, a transaction each (storetest).
+//
+//	go test ./internal/store/sqlite -run '^$' -bench UpdateCase -count 5
+func BenchmarkUpdateCase(b *testing.B) {
+	storetest.BenchUpdateCase(b, MustOpenDB(b), 20_000, nil)
 }

@@ -18,6 +18,7 @@ var caseTests = []test{
 	{name: "InsertDuplicateIDOrNumberConflicts", run: testInsertCaseDuplicate},
 	{name: "InsertOnUnknownOrderNotFound", run: testInsertCaseUnknownOrder},
 	{name: "UpdateMovesVersionByOne", run: testUpdateCase},
+	{name: "UpdateKeepsEveryFilteredColumnCurrent", run: testUpdateCaseFilters},
 	{name: "UpdateWithStaleVersionConflicts", run: testUpdateCaseStale},
 	{name: "UpdateOfUnknownCaseNotFound", run: testUpdateCaseUnknown},
 	{name: "ConcurrentUpdatesOfOneVersionOneWins", run: testUpdateCaseConcurrent},
@@ -134,6 +135,74 @@ func testUpdateCase(t *testing.T, s store.Store) {
 	r := loadCase(t, s, "case-1")
 	wantEqual(t, "case after two updates", r.Case, *c3)
 	wantSameJSON(t, "decision after updates", r.Decision, sampleDecision)
+}
+
+// testUpdateCaseFilters changes, one update at a time, each column the queue filters and
+// sorts on (state, deadline, SLA flag, assignee, desk group), then changes it back, and
+// finds the case by its new value and not by its old one each time: a store that writes
+// only the columns that changed must not miss one.
+func testUpdateCaseFilters(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := seedCase(t, s, "case-1")
+	c.Deadlines = nil
+	c.SLANotices = nil
+	c.Assignee, c.Group = "", ""
+	c.Version++
+	c.UpdatedAt = base.Add(time.Minute)
+	if err := updateCase(t, s, c); err != nil {
+		t.Fatalf("UpdateCase: %v", err)
+	}
+	found := func(what string, q store.CaseQuery, want bool) {
+		t.Helper()
+		var got []store.CaseRecord
+		mustView(t, s, func(tx store.Tx) error {
+			var err error
+			got, _, err = tx.ListCases(ctx, q)
+			return err
+		})
+		if has := len(got) == 1 && got[0].Case.ID == c.ID; has != want {
+			t.Errorf("version %d, %s: found %v, want %v (%d cases)", c.Version, what, has, want, len(got))
+		}
+	}
+	due := base.Add(48 * time.Hour)
+	check := func(state aftersale.State, deadline bool, flag aftersale.SLAFlag, assignee, group string) {
+		t.Helper()
+		for _, st := range []aftersale.State{aftersale.Approved, aftersale.Returning} {
+			found("state "+string(st), store.CaseQuery{States: []aftersale.State{st}}, st == state)
+			found("state "+string(st)+" by deadline", store.CaseQuery{States: []aftersale.State{st}, Sort: store.SortDeadline}, st == state)
+		}
+		found("overdue", store.CaseQuery{OverdueAt: due.Add(time.Second), Sort: store.SortDeadline}, deadline)
+		found("breached", store.CaseQuery{SLA: aftersale.SLAFlagBreached}, flag == aftersale.SLAFlagBreached)
+		found("on track", store.CaseQuery{OnTrack: true}, flag == aftersale.SLAFlagNone)
+		found("assignee alice", store.CaseQuery{Assignee: "alice"}, assignee == "alice")
+		found("assignee alice by deadline", store.CaseQuery{Assignee: "alice", Sort: store.SortDeadline}, assignee == "alice")
+		found("unassigned", store.CaseQuery{Unassigned: true}, assignee == "")
+		found("group returns", store.CaseQuery{Group: "returns"}, group == "returns")
+	}
+	step := func(change func()) {
+		t.Helper()
+		change()
+		c.Version++
+		c.UpdatedAt = c.UpdatedAt.Add(time.Minute)
+		if err := updateCase(t, s, c); err != nil {
+			t.Fatalf("UpdateCase to version %d: %v", c.Version, err)
+		}
+		deadline := len(c.Deadlines) > 0
+		check(c.State, deadline, c.SLAFlag(), c.Assignee, c.Group)
+		wantEqual(t, "stored case", loadCase(t, s, c.ID).Case, *c)
+	}
+	check(aftersale.Approved, false, aftersale.SLAFlagNone, "", "")
+	step(func() { c.State = aftersale.Returning })
+	step(func() { c.Deadlines = []aftersale.Deadline{{Kind: aftersale.MerchantReceipt, Due: due}} })
+	step(func() { c.SLANotices = []string{"merchant_receipt" + aftersale.SLABreachSuffix} })
+	step(func() { c.Assignee = "alice" })
+	step(func() { c.Group = "returns" })
+	step(func() { c.Description += " (nothing indexed changes)" })
+	step(func() { c.State = aftersale.Approved })
+	step(func() { c.Deadlines = nil })
+	step(func() { c.SLANotices = nil })
+	step(func() { c.Assignee = "" })
+	step(func() { c.Group = "" })
 }
 
 func testUpdateCaseStale(t *testing.T, s store.Store) {
