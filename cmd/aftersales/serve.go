@@ -48,6 +48,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		calendarFile    string
 		shutdownTimeout time.Duration
 		outboxRetention time.Duration
+		timerRetention  time.Duration
 		scheduling      bool
 		workers         int
 		secureCookies   bool
@@ -84,6 +85,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	fs.BoolVar(&allowPrivate, "webhooks-allow-private", false, "let webhooks reach loopback and private addresses (tests, demos); never in production")
 	fs.StringVar(&pprofAddr, "pprof", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this loopback `HOST:PORT`, apart from the API;\nfor measuring (docs/PERFORMANCE.md), off by default")
 	fs.DurationVar(&outboxRetention, "outbox-retention", app.DefaultOutboxRetention, "how long a sent outbox message (a notification, webhook, payment instruction or event, once\ndelivered) is kept; then it is deleted. 0 keeps them")
+	fs.DurationVar(&timerRetention, "timer-retention", app.DefaultTimerRetention, "how long a timer (a deadline or SLA check) is kept after it fired or was cancelled; then it\nis deleted. 0 keeps them")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -95,6 +97,9 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	}
 	if outboxRetention != 0 && outboxRetention < time.Minute {
 		return usageErrorf("serve: --outbox-retention must be 0 (keep sent messages) or a minute or more")
+	}
+	if timerRetention != 0 && timerRetention < time.Minute {
+		return usageErrorf("serve: --timer-retention must be 0 (keep ended timers) or a minute or more")
 	}
 	if err := uploads.check("serve"); err != nil {
 		return err
@@ -135,7 +140,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		return err
 	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention})
+		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention, timerRetention: timerRetention})
 	if err != nil {
 		return err
 	}
@@ -176,8 +181,8 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		background.Go(func() { st.sched.Run(bg) })
 		background.Go(func() { st.relay.Run(bg) })
 		background.Go(func() { st.sweeper.Run(bg) })
-		if st.outbox != nil {
-			background.Go(func() { st.outbox.Run(bg) })
+		if st.retention != nil {
+			background.Go(func() { st.retention.Run(bg) })
 		}
 		background.Go(func() { st.complaints.Run(bg) })
 		background.Go(func() { st.parcels.Run(bg) })

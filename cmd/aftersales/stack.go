@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -55,9 +56,9 @@ type stack struct {
 	// Every replica runs both, whether or not it schedules.
 	policies *scheduler.Sweeper
 	rates    *scheduler.Sweeper
-	// outbox deletes the sent outbox messages older than the retention, every minute (nil
-	// when they are kept).
-	outbox *scheduler.Sweeper
+	// retention deletes the sent outbox messages and the ended timers older than their
+	// retentions, every minute (nil when both are kept).
+	retention *scheduler.Sweeper
 }
 
 // policyPoll is how often a replica looks for policy versions installed by another: a
@@ -90,12 +91,13 @@ type stackConfig struct {
 	// edges are where notifications and events leave (serve's --base-url, --smtp-url,
 	// --nats-url, --webhooks-allow-private).
 	edges app.Config
-	// outboxRetention is how long sent outbox messages are kept (0: for ever).
-	outboxRetention time.Duration
+	// outboxRetention is how long sent outbox messages are kept, timerRetention ended
+	// timers (0: for ever).
+	outboxRetention, timerRetention time.Duration
 }
 
-// pruneEvery is how often a replica deletes the sent outbox messages past their retention,
-// at most prunePerSweep of them a time: a backlog (retention newly switched on) drains over
+// pruneEvery is how often a replica deletes the sent outbox messages and the ended timers
+// past their retentions, at most prunePerSweep of each a time: a backlog (retention newly switched on) drains over
 // several sweeps rather than in one long one.
 const (
 	pruneEvery    = time.Minute
@@ -212,10 +214,18 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		_, err := s.app.SweepRateBuckets(ctx, time.Now())
 		return err
 	}})
-	if keep := cfg.outboxRetention; keep > 0 {
-		s.outbox = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: pruneEvery, Sweep: func(ctx context.Context) error {
-			_, err := s.app.PruneOutbox(ctx, keep, prunePerSweep)
-			return err
+	if out, tmr := cfg.outboxRetention, cfg.timerRetention; out > 0 || tmr > 0 {
+		s.retention = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: pruneEvery, Sweep: func(ctx context.Context) error {
+			var errs []error
+			if out > 0 {
+				_, err := s.app.PruneOutbox(ctx, out, prunePerSweep)
+				errs = append(errs, err)
+			}
+			if tmr > 0 {
+				_, err := s.app.PruneTimers(ctx, tmr, prunePerSweep)
+				errs = append(errs, err)
+			}
+			return errors.Join(errs...)
 		}})
 	}
 	if err := s.app.LoadPolicies(ctx); err != nil {

@@ -11,8 +11,11 @@ import (
 // DefaultOutboxRetention is how long a sent outbox message is kept (serve --outbox-retention).
 const DefaultOutboxRetention = 7 * 24 * time.Hour
 
-// pruneBatch is how many sent messages one transaction of PruneOutbox deletes: short, as
-// it holds the SQLite writer while applications wait.
+// DefaultTimerRetention is how long an ended timer is kept (serve --timer-retention).
+const DefaultTimerRetention = 7 * 24 * time.Hour
+
+// pruneBatch is how many rows one transaction of a pruning deletes: short, as it holds the
+// SQLite writer while applications wait.
 const pruneBatch = 500
 
 // PruneOutbox deletes sent outbox messages created more than keep ago, up to limit, in
@@ -21,8 +24,23 @@ const pruneBatch = 500
 // are the largest share of the rows a case's life cycle writes (docs/SCALING.md, "What grows
 // without end"). A message still pending or dead is kept whatever its age.
 func (a *App) PruneOutbox(ctx context.Context, keep time.Duration, limit int) (int, error) {
+	return a.prune(ctx, "prune the outbox", "sent messages", keep, limit, store.Tx.PruneOutbox)
+}
+
+// PruneTimers deletes timers that ended (fired or cancelled) more than keep ago, up to
+// limit, in transactions of pruneBatch, and returns how many it deleted. Nothing reads an
+// ended timer — the scheduler, a case's timers and the stats read pending ones; how a
+// deadline ended is in the case's history — and a life cycle ends about seven of them.
+func (a *App) PruneTimers(ctx context.Context, keep time.Duration, limit int) (int, error) {
+	return a.prune(ctx, "prune timers", "ended timers", keep, limit, store.Tx.PruneTimers)
+}
+
+// prune runs a store's pruning of rows older than keep in transactions of pruneBatch until
+// limit rows are deleted or a transaction deletes fewer than it may.
+func (a *App) prune(ctx context.Context, what, rows string, keep time.Duration, limit int,
+	del func(tx store.Tx, ctx context.Context, before time.Time, limit int) (int, error)) (int, error) {
 	if keep <= 0 {
-		return 0, fmt.Errorf("prune the outbox: keep sent messages a positive time, not %v", keep)
+		return 0, fmt.Errorf("%s: keep %s a positive time, not %v", what, rows, keep)
 	}
 	before := a.now().Add(-keep)
 	total := 0
@@ -30,12 +48,12 @@ func (a *App) PruneOutbox(ctx context.Context, keep time.Duration, limit int) (i
 		var n int
 		err := a.store.Update(ctx, func(tx store.Tx) error {
 			var err error
-			n, err = tx.PruneOutbox(ctx, before, min(pruneBatch, limit-total))
+			n, err = del(tx, ctx, before, min(pruneBatch, limit-total))
 			return err
 		})
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("prune the outbox: %w", err)
+			return total, fmt.Errorf("%s: %w", what, err)
 		}
 		if n < pruneBatch {
 			break

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/clock"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -137,4 +140,75 @@ func BenchmarkPruneOutbox(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N)/(sweep/500), "ms/transaction")
 		})
 	}
+}
+
+// TestEndedTimersAreDeletedAfterTheirRetention: a case's deadlines that fired or were
+// cancelled are kept a week after they ended, then deleted; its pending deadlines stay and
+// still fire.
+func TestEndedTimersAreDeletedAfterTheirRetention(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ctx := t.Context()
+		start := time.Now().UTC().Truncate(time.Second)
+		env.Clock.Set(start)
+		w := newWorld(t, env)
+		sched := scheduler.New(scheduler.Config{Store: env.Store, Firer: env.App, Owner: "replica-1", Now: env.Clock.Now,
+			Logger: slog.New(slog.DiscardHandler)})
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 1, 29900)))
+		c := w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+
+		// The merchant does not answer: ten days on, the scheduler approves for them.
+		env.Clock.Set(start.Add(10 * 24 * time.Hour))
+		for range 5 {
+			if _, err := sched.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := w.getCase(t, w.agent, c.ID); got.State != aftersale.Approved {
+			t.Fatalf("the case is %s, want approved by the scheduler", got.State)
+		}
+		ended, pending := env.Rows(t, "timers WHERE state <> 'pending'"), env.Rows(t, "timers WHERE state = 'pending'")
+		if ended == 0 || pending == 0 {
+			t.Fatalf("%d ended and %d pending timers; want the merchant's deadline ended, the ship-back one pending", ended, pending)
+		}
+
+		env.Clock.Advance(6 * 24 * time.Hour)
+		if n, err := env.App.PruneTimers(ctx, app.DefaultTimerRetention, 100_000); err != nil || n != 0 {
+			t.Fatalf("six days on: pruned %d, %v; want none", n, err)
+		}
+		env.Clock.Advance(24*time.Hour + time.Second)
+		if n, err := env.App.PruneTimers(ctx, app.DefaultTimerRetention, 100_000); err != nil || n != ended {
+			t.Fatalf("a week on: pruned %d, %v; want the %d ended", n, err, ended)
+		}
+		if got := env.Rows(t, "timers WHERE state <> 'pending'"); got != 0 {
+			t.Errorf("%d ended timers left, want none", got)
+		}
+		if got := env.Rows(t, "timers WHERE state = 'pending'"); got != pending {
+			t.Errorf("%d pending timers left, want the %d there were", got, pending)
+		}
+		// The customer never sent the parcel back: the pending deadline still fires.
+		var due time.Time
+		if err := env.Store.View(ctx, func(tx store.Tx) error {
+			ts, err := tx.PendingTimers(ctx, c.ID)
+			for _, tm := range ts {
+				if tm.Kind == aftersale.CustomerShipBack {
+					due = tm.DueAt
+				}
+			}
+			return err
+		}); err != nil || due.IsZero() {
+			t.Fatalf("no ship-back deadline pending (%v)", err)
+		}
+		env.Clock.Set(due.Add(time.Second))
+		for range 5 {
+			if _, err := sched.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := w.getCase(t, w.agent, c.ID); got.State == aftersale.Approved {
+			t.Errorf("after the ship-back deadline the case is still %s", got.State)
+		}
+		if _, err := env.App.PruneTimers(ctx, 0, 10); err == nil {
+			t.Error("a retention of 0 pruned")
+		}
+	})
 }

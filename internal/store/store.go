@@ -144,6 +144,9 @@ type Tx interface {
 	// NextTimerDue is the earliest time at which a pending timer can next be claimed (its
 	// due time, or the end of its lease); ok is false when there are none.
 	NextTimerDue(ctx context.Context) (at time.Time, ok bool, err error)
+	// PruneTimers deletes up to limit timers that ended (fired or cancelled) before before,
+	// the longest ended first, and returns how many it deleted. Pending timers are kept.
+	PruneTimers(ctx context.Context, before time.Time, limit int) (int, error)
 	// TimerStats counts pending timers and those of them due at or before Now().
 	TimerStats(ctx context.Context) (pending, due int, err error)
 	// OverdueTimers lists pending timers due before the given time, soonest first.

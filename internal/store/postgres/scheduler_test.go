@@ -63,6 +63,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 			{"ClaimOutbox", claimOutboxSQL, "'relay-a', " + now + ", " + until + ", 100", []string{"outbox_pending", "outbox_pkey"}},
 			{"NextOutboxAvailable", nextOutboxSQL, "", []string{"outbox_next"}},
 			{"PruneOutbox", pruneOutboxSQL, now + ", 1000", []string{"outbox_sent"}},
+			{"PruneTimers", pruneTimersSQL, now + ", 1000", []string{"timers_ended"}},
 		} {
 			plan := explain(t, db.pool, mode, q.sql, q.args)
 			t.Logf("%s, %s:\n%s", q.name, mode, plan)

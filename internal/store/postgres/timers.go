@@ -161,6 +161,23 @@ func (t *Tx) NextTimerDue(ctx context.Context) (time.Time, bool, error) {
 	return timeOf(at), at != nil, nil
 }
 
+// pruneTimersSQL deletes the timers that ended longest before $1, $2 at most: it reads
+// timers_ended from its first entry and stops at the first too young. Replicas pruning at
+// once take different timers (SKIP LOCKED) rather than wait for each other's.
+const pruneTimersSQL = `
+DELETE FROM timers WHERE id = ANY (ARRAY(
+    SELECT id FROM timers WHERE state <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2
+    FOR UPDATE SKIP LOCKED))`
+
+// PruneTimers deletes the timers that ended longest before before (pruneTimersSQL).
+func (t *Tx) PruneTimers(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	n, err := t.exec(ctx, pruneTimersSQL, before, limit)
+	return int(n), wrap(err, "prune timers ended before %v", before)
+}
+
 // TimerStats counts pending timers and those due at Now().
 func (t *Tx) TimerStats(ctx context.Context) (pending, due int, err error) {
 	var p, d int64

@@ -57,6 +57,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		{"ClaimOutbox", claimOutboxSQL, claimArgs, []string{"outbox_pending"}},
 		{"NextOutboxAvailable", nextOutboxSQL, nil, []string{"outbox_next"}},
 		{"PruneOutbox", pruneOutboxSQL, []any{micros(now), 1000}, []string{"outbox_sent"}},
+		{"PruneTimers", pruneTimersSQL, []any{micros(now), 1000}, []string{"timers_ended"}},
 	} {
 		rs, err := db.write.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
 		if err != nil {

@@ -179,6 +179,26 @@ func nextAt(row *sql.Row, what string) (time.Time, bool, error) {
 	return fromNullMicros(at), at.Valid, nil
 }
 
+// pruneTimersSQL deletes the timers that ended longest before the first argument, the
+// second at most: it reads timers_ended from its first entry and stops at the first too
+// young.
+const pruneTimersSQL = `
+DELETE FROM timers WHERE id IN (
+    SELECT id FROM timers WHERE state <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?)`
+
+// PruneTimers deletes the timers that ended longest before before (pruneTimersSQL).
+func (tx *Tx) PruneTimers(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := tx.exec(ctx, pruneTimersSQL, micros(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune timers ended before %v: %w", before, dbErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // TimerStats counts pending timers and those due at Now().
 func (tx *Tx) TimerStats(ctx context.Context) (pending, due int, err error) {
 	const q = `

@@ -95,6 +95,7 @@ var timerTests = []test{
 	{name: "CancelledTimersAreNeverClaimed", clocked: testCancelledTimersNotClaimed},
 	{name: "ConcurrentClaimersNeverShareATimer", clocked: testClaimTimersConcurrent},
 	{name: "NextTimerDueStatsAndOverdue", clocked: testNextTimerDueStatsOverdue},
+	{name: "PruneTimersDeletesOnlyLongEndedTimersOldestFirst", clocked: testPruneTimers},
 }
 
 func pendingTimers(t *testing.T, s store.Store, caseID string) []store.Timer {

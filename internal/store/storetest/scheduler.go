@@ -431,3 +431,84 @@ func testNextTimerDueStatsOverdue(t *testing.T, s store.Store, clk *clock) {
 		t.Fatalf("claim later = %s, want a and b", show(got))
 	}
 }
+
+func pruneTimers(t *testing.T, s store.Store, before time.Time, limit int) int {
+	t.Helper()
+	var n int
+	mustUpdate(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneTimers(t.Context(), before, limit)
+		return err
+	})
+	return n
+}
+
+// testPruneTimers ends timers at different times — fired, cancelled by the owner of its
+// lease, cancelled by a transition — beside pending ones (one retried, one leased, one not
+// yet due), and prunes: only the ended ones go, those that ended longest ago first.
+func testPruneTimers(t *testing.T, s store.Store, clk *clock) {
+	clk.Set(base)
+	c := seedCase(t, s, "case-1")
+	all := scheduleTimers(t, s, c.ID,
+		aftersale.Deadline{Kind: aftersale.MerchantResponse, Due: base.Add(-4 * time.Hour)},
+		aftersale.Deadline{Kind: aftersale.CustomerInfo, Due: base.Add(-3 * time.Hour)},
+		aftersale.Deadline{Kind: aftersale.MerchantRefund, Due: base.Add(-2 * time.Hour)},
+		aftersale.Deadline{Kind: aftersale.MerchantReceipt, Due: base.Add(-time.Hour)},
+		aftersale.Deadline{Kind: aftersale.CustomerShipBack, Due: base.Add(time.Hour)},
+		aftersale.Deadline{Kind: aftersale.CustomerConfirm, Due: base.Add(100 * time.Hour)},
+	)
+	fired, cancelled, retried, leased := all[0], all[1], all[2], all[3]
+	if n := len(claimTimers(t, s, "replica-a", time.Hour, 4)); n != 4 {
+		t.Fatalf("claimed %d timers, want 4", n)
+	}
+	if err := finishTimer(t, s, fired.ID, "replica-a", store.TimerFired); err != nil {
+		t.Fatal(err)
+	}
+	if err := retryTimer(t, s, retried.ID, "replica-a", base.Add(10*time.Hour), "gateway down"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(base.Add(time.Hour))
+	if err := finishTimer(t, s, cancelled.ID, "replica-a", store.TimerCancelled); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(base.Add(2 * time.Hour)) // a transition cancels the ship-back deadline
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return tx.ScheduleTimers(t.Context(), c.ID, []aftersale.DeadlineKind{aftersale.CustomerShipBack}, nil)
+	})
+
+	cut := base.Add(30 * time.Minute)
+	if n := pruneTimers(t, s, cut, 0); n != 0 {
+		t.Fatalf("a limit of 0 pruned %d", n)
+	}
+	if n := pruneTimers(t, s, cut, 10); n != 1 {
+		t.Fatalf("pruned %d timers ended before %v, want 1 (the fired one)", n, cut)
+	}
+	if n := pruneTimers(t, s, cut, 10); n != 0 {
+		t.Fatalf("pruned %d more before %v, want 0", n, cut)
+	}
+	later := base.Add(3 * time.Hour)
+	if n := pruneTimers(t, s, later, 1); n != 1 {
+		t.Fatalf("pruned %d with a limit of 1, want 1", n)
+	}
+	// The one that ended first went: the cancelled-by-its-owner one, an hour before the
+	// transition's.
+	if n := pruneTimers(t, s, base.Add(90*time.Minute), 10); n != 0 {
+		t.Fatalf("pruned %d ended before %v after the oldest went, want 0", n, base.Add(90*time.Minute))
+	}
+	if n := pruneTimers(t, s, later, 10); n != 1 {
+		t.Fatalf("pruned %d ended before %v, want 1 (the transition's)", n, later)
+	}
+	clk.Set(base.Add(1000 * time.Hour))
+	if n := pruneTimers(t, s, clk.Now(), 10); n != 0 {
+		t.Fatalf("pruned %d pending timers, want none", n)
+	}
+	wantEqual(t, "pending timers after pruning", len(pendingTimers(t, s, c.ID)), 3)
+	wantErr(t, "FinishTimer of a pruned timer", finishTimer(t, s, fired.ID, "replica-a", store.TimerFired), store.ErrConflict)
+	// The leased and the retried timer are claimed again as ever.
+	got := claimTimers(t, s, "replica-b", time.Minute, 10)
+	ids := []string{}
+	for _, tm := range got {
+		ids = append(ids, tm.ID)
+	}
+	wantEqual(t, "claimed after pruning", ids, []string{retried.ID, leased.ID, all[5].ID})
+}
