@@ -25,10 +25,39 @@ ON CONFLICT (kind, id) DO UPDATE SET seq = report_dirty.seq + 1,
 
 // markDirty marks a record changed, in the transaction of the change (store.Analytics):
 // the store's own writes call it once they succeeded, or, when the write itself waits for
-// the next statement, right after it, so that a refused write voids both. The upsert is
-// never refused, so it travels with the transaction's next statement (see Tx.later).
+// the next statement, right after it, so that a refused write voids both.
+//
+// The marks of a write transaction are collected and written at its COMMIT, in one
+// statement (markManySQL) and key order: a case's update, its event and its ledger entries
+// each mark the case, and one upsert of its row does for the three. The rows are locked
+// only from the commit's round trip on, and always in the same order.
 func (t *Tx) markDirty(ctx context.Context, kind, id string) error {
-	return t.later(ctx, "mark "+kind+" "+id+" dirty", markDirtySQL, kind, id, t.now)
+	if t.readOnly() {
+		return t.later(ctx, "mark "+kind+" "+id+" dirty", markDirtySQL, kind, id, t.now)
+	}
+	if k := (dirtyKey{kind, id}); !slices.Contains(t.marks, k) {
+		t.marks = append(t.marks, k)
+	}
+	return nil
+}
+
+// dirtyKey is a record marked dirty.
+type dirtyKey struct{ kind, id string }
+
+// flushMarks queues the transaction's marks (markDirty) in one statement, in key order, to
+// travel with its COMMIT.
+func (t *Tx) flushMarks(ctx context.Context) error {
+	if len(t.marks) == 0 {
+		return nil
+	}
+	keys := t.marks
+	t.marks = nil
+	slices.SortFunc(keys, func(a, b dirtyKey) int { return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id)) })
+	kinds, ids := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		kinds[i], ids[i] = k.kind, k.id
+	}
+	return t.later(ctx, fmt.Sprintf("mark %d records dirty", len(keys)), markManySQL, kinds, ids, t.now)
 }
 
 // sourceKeysSQL are SourceKeys' queries, by kind: each record kind's ids in order, through

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
@@ -191,5 +193,55 @@ func TestAnalyticsQueriesUseIndexes(t *testing.T) {
 				t.Fatalf("QueryCells = %d sums, %v", len(sums), err)
 			}
 		})
+	}
+}
+
+// TestAWriteTransactionMarksEachRecordOnce: a firing's case update, its event and its
+// messages each mark the case; the transaction writes the marks once, at its commit, so the
+// case's seq moves by one a transaction (and a transaction that rolls back marks nothing).
+func TestAWriteTransactionMarksEachRecordOnce(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	ctx := context.Background()
+	seed(t, db, testOrder("O1"))
+	c := testCase("k1", "O1", t0)
+	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error { return tx.InsertCase(ctx, c, nil) })
+	seq := func() int64 {
+		t.Helper()
+		var n int64
+		if err := db.pool.QueryRow(ctx, `SELECT seq FROM report_dirty WHERE kind = 'case' AND id = 'k1'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := seq()
+	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error {
+		c.Version++
+		if err := tx.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		for i := range 3 {
+			ev := aftersale.Event{Seq: int64(i + 1), Action: aftersale.Approve, Actor: aftersale.Actor{Role: aftersale.System},
+				From: aftersale.Requested, To: aftersale.Approved, At: t0}
+			if err := tx.AppendEvent(ctx, c.ID, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := seq(); got != before+1 {
+		t.Errorf("seq %d after a transaction that marked the case four times, want %d", got, before+1)
+	}
+	err := db.Update(ctx, func(tx store.Tx) error {
+		c.Version++
+		if err := tx.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		return errors.New("boom")
+	})
+	if err == nil {
+		t.Fatal("the failing transaction committed")
+	}
+	if got := seq(); got != before+1 {
+		t.Errorf("seq %d after a transaction rolled back, want %d", got, before+1)
 	}
 }

@@ -160,6 +160,7 @@ type Tx struct {
 	opts    pgx.TxOptions
 	tx      pgx.Tx // nil until the first statement is sent
 	pending []*pgx.QueuedQuery
+	marks   []dirtyKey // records marked dirty by the store's writes, written at COMMIT (markDirty)
 	now     time.Time
 }
 
@@ -200,8 +201,11 @@ func (t *Tx) later(ctx context.Context, what string, sql string, args ...any) er
 	return nil
 }
 
-// commit sends the pending writes and COMMIT in one round trip.
+// commit sends the pending writes, the dirty marks and COMMIT in one round trip.
 func (t *Tx) commit(ctx context.Context) error {
+	if err := t.flushMarks(ctx); err != nil {
+		return err
+	}
 	if t.tx == nil && len(t.pending) == 0 {
 		return nil // fn did nothing: there is nothing to commit
 	}
@@ -304,7 +308,7 @@ func (t *Tx) guarded(ctx context.Context, b *pgx.Batch) error {
 }
 
 func (t *Tx) rollback() {
-	t.pending = nil
+	t.pending, t.marks = nil, nil
 	if t.tx == nil || t.conn.PgConn().TxStatus() == 'I' {
 		return
 	}
