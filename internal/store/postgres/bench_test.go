@@ -20,6 +20,7 @@ import (
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/money"
 	"github.com/aftersales/aftersales/internal/order"
+	"github.com/aftersales/aftersales/internal/risk"
 	"github.com/aftersales/aftersales/internal/store"
 	"github.com/aftersales/aftersales/internal/store/storetest"
 )
@@ -302,4 +303,72 @@ func BenchmarkUpdateCase(b *testing.B) {
 		cpu := startCPU(b, db)
 		return func() { cpu.report(b) }
 	})
+}
+
+// BenchmarkRiskFeatures is the risk score's read of a customer's history in every
+// application (RiskFeatures, riskHistory = 100 recent orders and cases), for a customer of
+// 10, 100 and 1,000 orders, a case on each and six events a case.
+//
+//	AFTERSALES_TEST_DATABASE_URL=… go test ./internal/store/postgres -run '^$' -bench RiskFeatures
+func BenchmarkRiskFeatures(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("history=%d", n), func(b *testing.B) {
+			db := MustOpen(b, store.Options{})
+			ctx := context.Background()
+			seedRiskHistory(b, db, n)
+			since := time.Now().Add(-90 * 24 * time.Hour)
+			var f risk.Features
+			cpu := startCPU(b, db)
+			for b.Loop() {
+				err := db.View(ctx, func(tx store.Tx) error {
+					var err error
+					f, err = tx.RiskFeatures(ctx, "c1", since, 7, 100)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+			if want := min(n, 100); f.Orders != want || f.Cases != want {
+				b.Fatalf("features %+v, want %d orders and cases", f, want)
+			}
+		})
+	}
+}
+
+// seedRiskHistory stores customer c1 with n orders of two lines, a case on each (a third of
+// them refund-only), six events a case, the fourth an inspection failure in one case of ten.
+func seedRiskHistory(tb testing.TB, db *DB, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO merchants (code, created_at) VALUES ('m1', now())`,
+		`INSERT INTO customers (id, phone, phone_last4, address, created_at) VALUES ('c1', '13800000000', '0000', '上海市徐汇区漕溪北路1号', now())`,
+		`INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_method, shipping_fee, freight_insurance, paid_at, created_at, updated_at)
+		 SELECT 'O-' || lpad(g::text, 6, '0'), 'm1', 'c1', 'CNY', 'online', 0, false, now() - (g || ' hours')::interval, now(), now()
+		 FROM generate_series(1, $1::int) g`,
+		`INSERT INTO order_items (order_no, sku, title, category, quantity, unit_price, paid_amount)
+		 SELECT order_no, sku, 'item', 'home', 2, 5000, CASE WHEN sku = 'A' THEN 10000 ELSE 9000 END FROM orders, (VALUES ('A'), ('B')) s (sku)`,
+		`INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version, priority, sla, data, decision, created_at, updated_at)
+		 SELECT 'k-' || lpad(g::text, 6, '0'), 'AS' || lpad(g::text, 8, '0'), 'O-' || lpad(g::text, 6, '0'), 'm1', 'c1',
+		     CASE WHEN g % 3 = 0 THEN 'refund_only' ELSE 'return_refund' END, 'no_reason', 'completed', 6, 'normal', '', '{}', 'null',
+		     now() - (g || ' hours')::interval + interval '1 minute', now()
+		 FROM generate_series(1, $1::int) g`,
+		`INSERT INTO case_items (case_id, sku, quantity, paid_amount) SELECT id, 'B', 1, 4500 FROM cases`,
+		`INSERT INTO case_events (case_id, seq, action, actor_role, actor_id, from_state, to_state, at, note, data)
+		 SELECT c.id, s, 'act', 'merchant', 'm', 'x', CASE WHEN s = 4 AND c.id LIKE '%7' THEN 'inspection_failed' ELSE 'y' END, now(), 'note', '{}'
+		 FROM cases c, generate_series(1, 6) s`,
+		`ANALYZE`,
+	} {
+		var err error
+		if strings.Contains(q, "$1") {
+			_, err = db.pool.Exec(ctx, q, n)
+		} else {
+			_, err = db.pool.Exec(ctx, q)
+		}
+		if err != nil {
+			tb.Fatalf("%s: %v", q, err)
+		}
+	}
 }

@@ -30,6 +30,14 @@ var riskSharedSQL = `SELECT
 		WHERE c.reason <> 'recall' AND oi.paid_amount < oi.unit_price * oi.quantity AND c.created_at <= o.paid_at + ?),
 	EXISTS (SELECT 1 FROM risk_watchlist WHERE customer_id = ?)`
 
+// riskFailuresSQL counts the recent cases (customer, limit) that failed an inspection, and
+// those of them that were an empty box or a swapped item: the events through
+// case_events_failed, which holds only inspection failures.
+const riskFailuresSQL = `SELECT count(DISTINCT e.case_id),
+	count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'empty_box' OR lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%' THEN e.case_id END),
+	count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'swapped_item' OR lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%' THEN e.case_id END)
+	FROM (` + recentCases + `) c JOIN case_events e ON e.case_id = c.id WHERE e.to_state = 'inspection_failed'`
+
 // RiskFeatures gathers a customer's recent history in four aggregate statements. A recall's
 // cases (reason recall) are the platform's doing, not the customer's: they are not counted.
 func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.Time, promotionDays, recent int) (risk.Features, error) {
@@ -44,11 +52,7 @@ func (tx *Tx) RiskFeatures(ctx context.Context, customerID string, since90 time.
 			Scan(&f.Cases, &f.Cases90, &f.RefundOnly, &f.NotReceived)
 	}
 	if err == nil {
-		err = tx.queryRow(ctx, `SELECT count(DISTINCT e.case_id),
-			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'empty_box' OR lower(e.note) LIKE '%empty%' OR e.note LIKE '%空包%' OR e.note LIKE '%空盒%' THEN e.case_id END),
-			count(DISTINCT CASE WHEN json_extract(e.data, '$.data.finding') = 'swapped_item' OR lower(e.note) LIKE '%swap%' OR e.note LIKE '%调包%' OR e.note LIKE '%掉包%' THEN e.case_id END)
-			FROM (`+recentCases+`) c JOIN case_events e ON e.case_id = c.id WHERE e.to_state = 'inspection_failed'`, customerID, recent).
-			Scan(&f.InspectionFailures, &f.EmptyBox, &f.Swapped)
+		err = tx.queryRow(ctx, riskFailuresSQL, customerID, recent).Scan(&f.InspectionFailures, &f.EmptyBox, &f.Swapped)
 	}
 	if err == nil {
 		days := int64(promotionDays) * int64(24*time.Hour/time.Microsecond)

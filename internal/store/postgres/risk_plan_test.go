@@ -1,0 +1,25 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// TestRiskQueriesUseIndexes: the risk score's read of a customer of 1,000
+// orders and cases (six events each) finds the inspection failures of the recent cases
+// through case_events_failed, not by reading every event of every case, as generic and as
+// custom plan.
+func TestRiskQueriesUseIndexes(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	seedRiskHistory(t, db, 1000)
+	args := "'c1', 7, 100, " + lit(time.Now().Add(-90*24*time.Hour))
+	for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
+		plan := explain(t, db.pool, mode, riskFeaturesSQL, args)
+		if !strings.Contains(plan, "case_events_failed on case_events") {
+			t.Errorf("%s does not read case_events_failed:\n%s", mode, plan)
+		}
+	}
+}
