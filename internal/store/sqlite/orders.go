@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/money"
@@ -15,14 +17,23 @@ import (
 // UpsertOrder creates the order or replaces its fields and lines, keeping the holdings
 // of the lines that remain. The CHECK constraints of order_items refuse a line shrunk
 // below its holdings; a held line that is left out is refused here.
+//
+// An order pushed again (shipped, delivered) sets its indexed columns — merchant, customer,
+// payment time — only when they change: SQLite rewrites an index's entry whenever an UPDATE
+// sets one of its columns, changed or not (see UpdateCase).
 func (tx *Tx) UpsertOrder(ctx context.Context, o order.Order) (created bool, err error) {
-	var exists int
-	err = tx.queryRow(ctx, `SELECT count(*) FROM orders WHERE order_no = ?`, o.No).Scan(&exists)
-	if err != nil {
+	var (
+		merchant, customer string
+		paidAt             int64
+	)
+	err = tx.queryRow(ctx, `SELECT merchant_code, customer_id, paid_at FROM orders WHERE order_no = ?`, o.No).
+		Scan(&merchant, &customer, &paidAt)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("upsert order %s: %w", o.No, err)
 	}
 	now := micros(tx.now)
-	if exists == 0 {
+	if !exists {
 		const insert = `
 INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_method,
                     shipping_fee, freight_insurance, paid_at, shipped_at, delivered_at,
@@ -35,15 +46,23 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 		if err := tx.dropLines(ctx, o); err != nil {
 			return false, err
 		}
-		const update = `
-UPDATE orders
-SET merchant_code = ?, customer_id = ?, currency = ?, payment_method = ?, shipping_fee = ?,
-    freight_insurance = ?, paid_at = ?, shipped_at = ?, delivered_at = ?, completed_at = ?,
-    updated_at = ?
-WHERE order_no = ?`
-		_, err = tx.exec(ctx, update, o.Merchant, o.Customer, string(o.Currency),
-			string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance, micros(o.PaidAt),
-			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now, o.No)
+		set := []string{"currency = ?", "payment_method = ?", "shipping_fee = ?", "freight_insurance = ?",
+			"shipped_at = ?", "delivered_at = ?", "completed_at = ?", "updated_at = ?"}
+		args := []any{string(o.Currency), string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance,
+			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now}
+		for _, c := range []struct {
+			column        string
+			stored, value any
+		}{
+			{"merchant_code", merchant, o.Merchant},
+			{"customer_id", customer, o.Customer},
+			{"paid_at", paidAt, micros(o.PaidAt)},
+		} {
+			if c.stored != c.value {
+				set, args = append(set, c.column+" = ?"), append(args, c.value)
+			}
+		}
+		_, err = tx.exec(ctx, "UPDATE orders SET "+strings.Join(set, ", ")+" WHERE order_no = ?", append(args, o.No)...)
 	}
 	if err != nil {
 		return false, fmt.Errorf("upsert order %s: %w", o.No, dbErr(err))
@@ -73,7 +92,7 @@ SET title = excluded.title, category = excluded.category, quantity = excluded.qu
 	if err := tx.markDirty(ctx, "order", o.No); err != nil {
 		return false, err
 	}
-	return exists == 0, nil
+	return !exists, nil
 }
 
 // dropLines deletes the stored lines that o no longer has; ErrExceeded if cases hold any

@@ -50,3 +50,8 @@ func BenchmarkRawInsert(b *testing.B) {
 func BenchmarkUpdateCase(b *testing.B) {
 	storetest.BenchUpdateCase(b, MustOpenDB(b), 20_000, nil)
 }
+
+// BenchmarkUpsertOrder is an order pushed again with its shipment, a transaction each (storetest).
+func BenchmarkUpsertOrder(b *testing.B) {
+	storetest.BenchUpsertOrder(b, MustOpenDB(b), 2000, nil)
+}

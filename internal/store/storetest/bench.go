@@ -77,3 +77,43 @@ func BenchUpdateCase(b *testing.B, s store.Store, cases int, meter func() (stop 
 		}
 	}
 }
+
+// BenchUpsertOrder times an order pushed again, as a shop system sends an order's shipment
+// and delivery, a transaction each: orders orders stored first, then each pushed with a new
+// shipment time — its lines, merchant, customer and payment time as they were. meter as in
+// BenchUpdateCase.
+func BenchUpsertOrder(b *testing.B, s store.Store, orders int, meter func() (stop func())) {
+	ctx := context.Background()
+	o := sampleOrder("", "M-1", "C-1")
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.EnsureMerchant(ctx, o.Merchant); err != nil {
+			return err
+		}
+		if err := tx.EnsureCustomer(ctx, o.Customer); err != nil {
+			return err
+		}
+		for i := range orders {
+			o.No = fmt.Sprintf("O-bench-%06d", i)
+			if _, err := tx.UpsertOrder(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	if meter != nil {
+		defer meter()()
+	}
+	n := 0
+	for b.Loop() {
+		o.No = fmt.Sprintf("O-bench-%06d", n%orders)
+		o.ShippedAt = o.PaidAt.Add(time.Duration(n+1) * time.Second)
+		n++
+		if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.UpsertOrder(ctx, o); return err }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -61,6 +61,9 @@ func testUpsertCreatesThenUpdates(t *testing.T, s store.Store) {
 		if err := tx.EnsureMerchant(t.Context(), "M-2"); err != nil {
 			return err
 		}
+		if err := tx.EnsureCustomer(t.Context(), "C-2"); err != nil {
+			return err
+		}
 		return tx.EnsureCustomer(t.Context(), "C-1")
 	})
 	created, err := upsert(t, s, o)
@@ -72,6 +75,7 @@ func testUpsertCreatesThenUpdates(t *testing.T, s store.Store) {
 	// Every field and line can change: a second upsert replaces them.
 	o2 := o
 	o2.Merchant = "M-2"
+	o2.Customer = "C-2"
 	o2.PaymentMethod = order.CashOnDelivery
 	o2.ShippingFee = money.Yuan(0)
 	o2.FreightInsurance = false
@@ -90,6 +94,34 @@ func testUpsertCreatesThenUpdates(t *testing.T, s store.Store) {
 		t.Fatalf("second UpsertOrder = %v, %v; want updated", created, err)
 	}
 	wantEqual(t, "order after update", loadOrder(t, s, o.No), asStored(o2))
+	// The lists by merchant and by customer (their indexes) follow, and a push that changes
+	// none of them keeps it there.
+	o3 := o2
+	o3.ShippedAt = base.Add(2 * time.Hour)
+	for _, push := range []order.Order{o2, o3} {
+		if _, err := upsert(t, s, push); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []store.OrderQuery{{Merchant: "M-2"}, {Customer: "C-2"}, {}} {
+			mustView(t, s, func(tx store.Tx) error {
+				got, _, err := tx.ListOrders(t.Context(), q)
+				if err == nil && (len(got) != 1 || got[0].No != o.No) {
+					t.Errorf("ListOrders(%+v) after the update: %d orders, want %s", q, len(got), o.No)
+				}
+				return err
+			})
+		}
+		for _, q := range []store.OrderQuery{{Merchant: "M-1"}, {Customer: "C-1"}} {
+			mustView(t, s, func(tx store.Tx) error {
+				got, _, err := tx.ListOrders(t.Context(), q)
+				if err == nil && len(got) != 0 {
+					t.Errorf("ListOrders(%+v) after the update: %d orders, want none", q, len(got))
+				}
+				return err
+			})
+		}
+	}
+	wantEqual(t, "order after a second push", loadOrder(t, s, o.No), asStored(o3))
 }
 
 func testUpsertIgnoresHoldings(t *testing.T, s store.Store) {
