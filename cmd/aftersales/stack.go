@@ -97,8 +97,8 @@ type stackConfig struct {
 }
 
 // pruneEvery is how often a replica deletes the sent outbox messages and the ended timers
-// past their retentions, at most prunePerSweep of each a time: a backlog (retention newly switched on) drains over
-// several sweeps rather than in one long one.
+// past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
+// switched on) drains over several sweeps rather than in one long one.
 const (
 	pruneEvery    = time.Minute
 	prunePerSweep = 20_000

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/store"
@@ -84,25 +83,25 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 		return fmt.Errorf("update case %s to version %d: stored version is %d: %w",
 			c.ID, c.Version, version, store.ErrConflict)
 	}
-	set := []string{"type = ?", "reason = ?", "version = ?", "priority = ?", "data = ?", "updated_at = ?"}
-	args := []any{string(cc.Type), string(cc.Reason), cc.Version, string(cc.Priority), string(data), micros(cc.UpdatedAt)}
-	changed := func(column string, stored, value any) {
-		if stored != value {
-			set, args = append(set, column+" = ?"), append(args, value)
-		}
-	}
-	changed("state", state, string(cc.State))
+	var s setList
+	s.set("type", string(cc.Type))
+	s.set("reason", string(cc.Reason))
+	s.set("version", cc.Version)
+	s.set("priority", string(cc.Priority))
+	s.set("data", string(data))
+	s.set("updated_at", micros(cc.UpdatedAt))
+	s.changed("state", state, string(cc.State))
 	var storedDue any
 	if due.Valid {
 		storedDue = due.Int64
 	}
-	changed("due_at", storedDue, dueAt(cc))
-	changed("sla", sla, string(cc.SLAFlag()))
-	changed("assignee", assignee, cc.Assignee)
-	changed("desk_group", group, cc.Group)
+	s.changed("due_at", storedDue, dueAt(cc))
+	s.changed("sla", sla, string(cc.SLAFlag()))
+	s.changed("assignee", assignee, cc.Assignee)
+	s.changed("desk_group", group, cc.Group)
 	// The version is checked again: the statement stands alone, whatever read it.
-	res, err := tx.exec(ctx, "UPDATE cases SET "+strings.Join(set, ", ")+" WHERE id = ? AND version = ?",
-		append(args, cc.ID, cc.Version-1)...)
+	res, err := tx.exec(ctx, "UPDATE cases SET "+s.sql()+" WHERE id = ? AND version = ?",
+		append(s.args, cc.ID, cc.Version-1)...)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}

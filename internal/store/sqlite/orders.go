@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/money"
@@ -46,23 +45,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 		if err := tx.dropLines(ctx, o); err != nil {
 			return false, err
 		}
-		set := []string{"currency = ?", "payment_method = ?", "shipping_fee = ?", "freight_insurance = ?",
-			"shipped_at = ?", "delivered_at = ?", "completed_at = ?", "updated_at = ?"}
-		args := []any{string(o.Currency), string(o.PaymentMethod), o.ShippingFee.Minor, o.FreightInsurance,
-			nullMicros(o.ShippedAt), nullMicros(o.DeliveredAt), nullMicros(o.CompletedAt), now}
-		for _, c := range []struct {
-			column        string
-			stored, value any
-		}{
-			{"merchant_code", merchant, o.Merchant},
-			{"customer_id", customer, o.Customer},
-			{"paid_at", paidAt, micros(o.PaidAt)},
-		} {
-			if c.stored != c.value {
-				set, args = append(set, c.column+" = ?"), append(args, c.value)
-			}
-		}
-		_, err = tx.exec(ctx, "UPDATE orders SET "+strings.Join(set, ", ")+" WHERE order_no = ?", append(args, o.No)...)
+		var s setList
+		s.set("currency", string(o.Currency))
+		s.set("payment_method", string(o.PaymentMethod))
+		s.set("shipping_fee", o.ShippingFee.Minor)
+		s.set("freight_insurance", o.FreightInsurance)
+		s.set("shipped_at", nullMicros(o.ShippedAt))
+		s.set("delivered_at", nullMicros(o.DeliveredAt))
+		s.set("completed_at", nullMicros(o.CompletedAt))
+		s.set("updated_at", now)
+		s.changed("merchant_code", merchant, o.Merchant)
+		s.changed("customer_id", customer, o.Customer)
+		s.changed("paid_at", paidAt, micros(o.PaidAt))
+		_, err = tx.exec(ctx, "UPDATE orders SET "+s.sql()+" WHERE order_no = ?", append(s.args, o.No)...)
 	}
 	if err != nil {
 		return false, fmt.Errorf("upsert order %s: %w", o.No, dbErr(err))

@@ -22,7 +22,7 @@ func MustOpenDB(t testing.TB) *DB {
 // mustOpenDBOptions is MustOpenDB with options (a clock).
 func mustOpenDBOptions(t testing.TB, opts store.Options) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "data", "aftersales.db"), opts)
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "data", "aftersales.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestConformance(t *testing.T) {
 
 func TestCaseEventsRefuseUpdateAndDelete(t *testing.T) {
 	db := MustOpenDB(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mustExec(t, db.write, `INSERT INTO merchants (code, created_at) VALUES ('M-1', 0)`)
 	mustExec(t, db.write, `INSERT INTO customers (id, created_at) VALUES ('C-1', 0)`)
 	mustExec(t, db.write, `INSERT INTO orders (order_no, merchant_code, customer_id, currency, payment_method,
@@ -76,7 +76,7 @@ func TestCaseEventsRefuseUpdateAndDelete(t *testing.T) {
 // and audit_log_no_delete): not even a raw statement changes or deletes an entry.
 func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 	db := MustOpenDB(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	err := db.Update(ctx, func(tx store.Tx) error {
 		return tx.AppendAudit(ctx, store.AuditEntry{ActorRole: "admin", ActorID: "u-1", Action: "token.revoke",
 			Resource: "token", ResourceID: "tok-1", Outcome: "ok"})
@@ -107,7 +107,7 @@ func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 
 func TestOpenSetsPragmas(t *testing.T) {
 	db := MustOpenDB(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, p := range []struct {
 		pool *sql.DB
 		name string
@@ -137,7 +137,7 @@ func TestOpenSetsPragmas(t *testing.T) {
 // another process would) longer than the busy timeout: Update waits and runs fn again.
 func TestUpdateRetriesWhenBusy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "busy.db")
-	db, err := open(context.Background(), path, store.Options{}, 20*time.Millisecond)
+	db, err := open(t.Context(), path, store.Options{}, 20*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +148,12 @@ func TestUpdateRetriesWhenBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	conn, err := other.Conn(context.Background())
+	conn, err := other.Conn(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
 	released := make(chan struct{})
@@ -163,13 +163,13 @@ func TestUpdateRetriesWhenBusy(t *testing.T) {
 		conn.ExecContext(context.Background(), "ROLLBACK")
 	}()
 
-	err = db.Update(context.Background(), func(tx store.Tx) error { return tx.EnsureMerchant(t.Context(), "M-1") })
+	err = db.Update(t.Context(), func(tx store.Tx) error { return tx.EnsureMerchant(t.Context(), "M-1") })
 	<-released
 	if err != nil {
 		t.Fatalf("Update while another connection held the lock: %v", err)
 	}
-	err = db.View(context.Background(), func(tx store.Tx) error {
-		_, err := tx.Merchant(context.Background(), "M-1")
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.Merchant(t.Context(), "M-1")
 		return err
 	})
 	if err != nil {
@@ -186,11 +186,11 @@ func TestUpdateBeginsImmediate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	err = db.Update(context.Background(), func(tx store.Tx) error {
-		_, err := other.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	err = db.Update(t.Context(), func(tx store.Tx) error {
+		_, err := other.ExecContext(t.Context(), "BEGIN IMMEDIATE")
 		if !isBusy(err) {
 			t.Errorf("BEGIN IMMEDIATE elsewhere during an Update: err = %v, want SQLITE_BUSY", err)
-			other.ExecContext(context.Background(), "ROLLBACK")
+			other.ExecContext(t.Context(), "ROLLBACK")
 		}
 		return nil
 	})
@@ -205,14 +205,14 @@ func TestUpdateSurvivesPanic(t *testing.T) {
 	db := MustOpenDB(t)
 	func() {
 		defer func() { _ = recover() }()
-		db.Update(context.Background(), func(tx store.Tx) error {
-			if err := tx.EnsureMerchant(context.Background(), "M-panic"); err != nil {
+		db.Update(t.Context(), func(tx store.Tx) error {
+			if err := tx.EnsureMerchant(t.Context(), "M-panic"); err != nil {
 				return err
 			}
 			panic("handler bug")
 		})
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	err := db.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Merchant(ctx, "M-panic"); !errors.Is(err, store.ErrNotFound) {
@@ -228,7 +228,7 @@ func TestUpdateSurvivesPanic(t *testing.T) {
 func TestReadyNeedsEveryMigration(t *testing.T) {
 	db := MustOpenDB(t)
 	var names []string
-	rows, err := db.read.QueryContext(context.Background(), `SELECT name FROM schema_migrations ORDER BY name`)
+	rows, err := db.read.QueryContext(t.Context(), `SELECT name FROM schema_migrations ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,25 +244,25 @@ func TestReadyNeedsEveryMigration(t *testing.T) {
 		t.Fatalf("schema_migrations = %v, want 0001_init.sql first", names)
 	}
 	mustExec(t, db.write, `DELETE FROM schema_migrations WHERE name = '0001_init.sql'`)
-	if err := db.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "0001_init.sql") {
+	if err := db.Ready(t.Context()); err == nil || !strings.Contains(err.Error(), "0001_init.sql") {
 		t.Fatalf("Ready with a migration missing: err = %v", err)
 	}
 }
 
 func TestOpenRefusesPathWithQuery(t *testing.T) {
-	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db?mode=ro"), store.Options{}); err == nil {
+	if _, err := Open(t.Context(), filepath.Join(t.TempDir(), "x.db?mode=ro"), store.Options{}); err == nil {
 		t.Fatal("Open accepted a path with a query string")
 	}
 }
 
 func TestClockSetsNow(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6007008, time.FixedZone("CST", 8*3600))
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "clock.db"), store.Options{Now: func() time.Time { return at }})
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "clock.db"), store.Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.Update(context.Background(), func(tx store.Tx) error {
+	err = db.Update(t.Context(), func(tx store.Tx) error {
 		if want := at.UTC().Truncate(time.Microsecond); !tx.Now().Equal(want) || tx.Now().Location() != time.UTC {
 			t.Errorf("Now() = %v, want %v", tx.Now(), want)
 		}
@@ -275,7 +275,7 @@ func TestClockSetsNow(t *testing.T) {
 
 func mustExec(t *testing.T, db *sql.DB, q string) {
 	t.Helper()
-	if _, err := db.ExecContext(context.Background(), q); err != nil {
+	if _, err := db.ExecContext(t.Context(), q); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
