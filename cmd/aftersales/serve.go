@@ -49,6 +49,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		shutdownTimeout time.Duration
 		outboxRetention time.Duration
 		timerRetention  time.Duration
+		idemRetention   time.Duration
 		scheduling      bool
 		workers         int
 		secureCookies   bool
@@ -86,6 +87,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	fs.StringVar(&pprofAddr, "pprof", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this loopback `HOST:PORT`, apart from the API;\nfor measuring (docs/PERFORMANCE.md), off by default")
 	fs.DurationVar(&outboxRetention, "outbox-retention", app.DefaultOutboxRetention, "how long a sent outbox message (a notification, webhook, payment instruction or event, once\ndelivered) is kept; then it is deleted. 0 keeps them")
 	fs.DurationVar(&timerRetention, "timer-retention", app.DefaultTimerRetention, "how long a timer (a deadline or SLA check) is kept after it fired or was cancelled; then it\nis deleted. 0 keeps them")
+	fs.DurationVar(&idemRetention, "idempotency-retention", app.DefaultIdempotencyRetention, "how long a write's Idempotency-Key is remembered (its retries get the first answer); then\nthe record is deleted and the key is a new request. 0 keeps them")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -100,6 +102,9 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	}
 	if timerRetention != 0 && timerRetention < time.Minute {
 		return usageErrorf("serve: --timer-retention must be 0 (keep ended timers) or a minute or more")
+	}
+	if idemRetention != 0 && idemRetention < time.Minute {
+		return usageErrorf("serve: --idempotency-retention must be 0 (remember every key) or a minute or more")
 	}
 	if err := uploads.check("serve"); err != nil {
 		return err
@@ -140,7 +145,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		return err
 	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention, timerRetention: timerRetention})
+		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention, timerRetention: timerRetention, idempotencyRetention: idemRetention})
 	if err != nil {
 		return err
 	}

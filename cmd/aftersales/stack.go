@@ -56,8 +56,8 @@ type stack struct {
 	// Every replica runs both, whether or not it schedules.
 	policies *scheduler.Sweeper
 	rates    *scheduler.Sweeper
-	// retention deletes the sent outbox messages and the ended timers older than their
-	// retentions, every minute (nil when both are kept).
+	// retention deletes the sent outbox messages, the ended timers and the idempotency
+	// records older than their retentions, every minute (nil when all are kept).
 	retention *scheduler.Sweeper
 }
 
@@ -92,17 +92,23 @@ type stackConfig struct {
 	// --nats-url, --webhooks-allow-private).
 	edges app.Config
 	// outboxRetention is how long sent outbox messages are kept, timerRetention ended
-	// timers (0: for ever).
-	outboxRetention, timerRetention time.Duration
+	// timers, idempotencyRetention the records of Idempotency-Keys (0: for ever).
+	outboxRetention, timerRetention, idempotencyRetention time.Duration
 }
 
-// pruneEvery is how often a replica deletes the sent outbox messages and the ended timers
-// past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
+// pruneEvery is how often a replica deletes the sent outbox messages, the ended timers and
+// the idempotency records past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
 // switched on) drains over several sweeps rather than in one long one.
 const (
 	pruneEvery    = time.Minute
 	prunePerSweep = 20_000
 )
+
+// retention is what one of the retention sweep's prunings keeps, and the pruning.
+type retention struct {
+	keep  time.Duration
+	prune func(ctx context.Context, keep time.Duration, limit int) (int, error)
+}
 
 // cliPrincipal is who the command line acts as where it acts as an admin.
 var cliPrincipal = app.Principal{Role: app.RoleAdmin, ID: "cli", Client: "aftersales (command line)"}
@@ -214,15 +220,21 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		_, err := s.app.SweepRateBuckets(ctx, time.Now())
 		return err
 	}})
-	if out, tmr := cfg.outboxRetention, cfg.timerRetention; out > 0 || tmr > 0 {
+	var prunes []retention
+	for _, p := range []retention{
+		{cfg.outboxRetention, s.app.PruneOutbox},
+		{cfg.timerRetention, s.app.PruneTimers},
+		{cfg.idempotencyRetention, s.app.PruneIdempotency},
+	} {
+		if p.keep > 0 {
+			prunes = append(prunes, p)
+		}
+	}
+	if len(prunes) > 0 {
 		s.retention = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Interval: pruneEvery, Sweep: func(ctx context.Context) error {
 			var errs []error
-			if out > 0 {
-				_, err := s.app.PruneOutbox(ctx, out, prunePerSweep)
-				errs = append(errs, err)
-			}
-			if tmr > 0 {
-				_, err := s.app.PruneTimers(ctx, tmr, prunePerSweep)
+			for _, p := range prunes {
+				_, err := p.prune(ctx, p.keep, prunePerSweep)
 				errs = append(errs, err)
 			}
 			return errors.Join(errs...)

@@ -14,6 +14,10 @@ const DefaultOutboxRetention = 7 * 24 * time.Hour
 // DefaultTimerRetention is how long an ended timer is kept (serve --timer-retention).
 const DefaultTimerRetention = 7 * 24 * time.Hour
 
+// DefaultIdempotencyRetention is how long an Idempotency-Key's first answer is kept for its
+// retries (serve --idempotency-retention).
+const DefaultIdempotencyRetention = 7 * 24 * time.Hour
+
 // pruneBatch is how many rows one transaction of a pruning deletes: short, as it holds the
 // SQLite writer while applications wait.
 const pruneBatch = 500
@@ -33,6 +37,14 @@ func (a *App) PruneOutbox(ctx context.Context, keep time.Duration, limit int) (i
 // deadline ended is in the case's history — and a life cycle ends about seven of them.
 func (a *App) PruneTimers(ctx context.Context, keep time.Duration, limit int) (int, error) {
 	return a.prune(ctx, "prune timers", "ended timers", keep, limit, store.Tx.PruneTimers)
+}
+
+// PruneIdempotency deletes the records of Idempotency-Keys used more than keep ago, up to
+// limit, in transactions of pruneBatch, and returns how many it deleted: a retry with such a
+// key is a new request. Every write through the API with a key stores one, its answer's
+// body included.
+func (a *App) PruneIdempotency(ctx context.Context, keep time.Duration, limit int) (int, error) {
+	return a.prune(ctx, "prune idempotency keys", "idempotency keys", keep, limit, store.Tx.PruneIdempotency)
 }
 
 // prune runs a store's pruning of rows older than keep in transactions of pruneBatch until

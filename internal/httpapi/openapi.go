@@ -196,7 +196,8 @@ func openAPI(version string) ([]byte, error) {
 		}
 		if method == http.MethodPost && !rt.page {
 			desc := "Makes a retry safe: the same key with the same request replays the first answer " +
-				"(with Idempotent-Replayed: true); with a different request it is refused (422)."
+				"(with Idempotent-Replayed: true); with a different request it is refused (422). A key is " +
+				"remembered for a week (the server's --idempotency-retention), then it makes a new request."
 			if rt.idempotencyNote != "" {
 				desc = rt.idempotencyNote
 			}

@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -208,6 +210,51 @@ func TestEndedTimersAreDeletedAfterTheirRetention(t *testing.T) {
 			t.Errorf("after the ship-back deadline the case is still %s", got.State)
 		}
 		if _, err := env.App.PruneTimers(ctx, 0, 10); err == nil {
+			t.Error("a retention of 0 pruned")
+		}
+	})
+}
+
+// TestIdempotencyKeysAreForgottenAfterTheirRetention: a retry within the retention (an hour
+// here, a week by default) gets the first answer; once the key's record is pruned, the same
+// key makes a new request.
+func TestIdempotencyKeysAreForgottenAfterTheirRetention(t *testing.T) {
+	apitest.Run(t, func(t *testing.T, env *apitest.Env) {
+		ctx := t.Context()
+		start := time.Now().UTC().Truncate(time.Second)
+		env.Clock.Set(start)
+		w := newWorld(t, env)
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 3, 29900)))
+		apply := func() *apitest.Response {
+			return env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: w.customer1,
+				JSON: returnRefund(o.OrderNo, "JACKET", 1), Header: http.Header{"Idempotency-Key": {"apply-once"}}})
+		}
+		first := apply()
+		if first.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", first.Status, first.Body)
+		}
+		kept := env.Rows(t, "idempotency_keys")
+
+		env.Clock.Advance(59 * time.Minute)
+		if n, err := env.App.PruneIdempotency(ctx, time.Hour, 100_000); err != nil || n != 0 {
+			t.Fatalf("59 minutes on: pruned %d, %v; want none", n, err)
+		}
+		if r := apply(); r.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(r.Body, first.Body) {
+			t.Fatalf("a retry 59 minutes on: %d replayed=%q, want the first answer", r.Status, r.Header.Get("Idempotent-Replayed"))
+		}
+
+		env.Clock.Advance(time.Minute + time.Second)
+		if n, err := env.App.PruneIdempotency(ctx, time.Hour, 100_000); err != nil || n != kept {
+			t.Fatalf("an hour on: pruned %d, %v; want the %d records", n, err, kept)
+		}
+		again := apply()
+		if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "" || bytes.Equal(again.Body, first.Body) {
+			t.Fatalf("the key an hour on: %d replayed=%q %s; want a new application", again.Status, again.Header.Get("Idempotent-Replayed"), again.Body)
+		}
+		if n := env.Rows(t, "cases"); n != 2 {
+			t.Errorf("%d cases, want 2", n)
+		}
+		if _, err := env.App.PruneIdempotency(ctx, 0, 10); err == nil {
 			t.Error("a retention of 0 pruned")
 		}
 	})

@@ -194,6 +194,9 @@ type Tx interface {
 	Idempotency(ctx context.Context, principal, key string) (IdempotencyRecord, error)
 	// PutIdempotency stores a key's record; ErrConflict if the key is taken.
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// PruneIdempotency deletes up to limit records of keys used before before, the oldest
+	// first, and returns how many it deleted: such a key may be used again.
+	PruneIdempotency(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// InsertAttachment stores an attachment's metadata (the bytes live in the blob store).
 	InsertAttachment(ctx context.Context, a Attachment) error

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -37,4 +38,24 @@ func orBytes(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// pruneIdempotencySQL deletes the records made longest before $1, $2 at most, through
+// idempotency_created from its first entry. Replicas pruning at once take different records
+// (SKIP LOCKED) rather than wait for each other's.
+const pruneIdempotencySQL = `
+DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2
+    FOR UPDATE SKIP LOCKED))`
+
+// PruneIdempotency deletes the records of keys used before before (pruneIdempotencySQL).
+func (t *Tx) PruneIdempotency(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	if err := t.planForValues(ctx); err != nil {
+		return 0, err
+	}
+	n, err := t.exec(ctx, pruneIdempotencySQL, before, limit)
+	return int(n), wrap(err, "prune idempotency keys used before %v", before)
 }

@@ -154,6 +154,9 @@ func (t *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int,
 	if limit <= 0 {
 		return 0, nil
 	}
+	if err := t.planForValues(ctx); err != nil {
+		return 0, err
+	}
 	n, err := t.exec(ctx, pruneOutboxSQL, before, limit)
 	return int(n), wrap(err, "prune the outbox before %v", before)
 }

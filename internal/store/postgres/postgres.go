@@ -201,6 +201,17 @@ func (t *Tx) later(ctx context.Context, what string, sql string, args ...any) er
 	return nil
 }
 
+// planForValues has the rest of the transaction's statements planned for their values and
+// the table as it is now, not through the connection's generic plan (see open): for the
+// retention sweeps, which run once a minute on tables that grow from nothing. A generic plan
+// made while the table was young may read all of it once it has grown: the idempotency
+// records' delete (by ctid) did, 0.8 s a sweep's transaction at 300,000 rows, until
+// autovacuum analyzed the table (TestPruningPlansForTheGrownTable). Sent with the next
+// statement.
+func (t *Tx) planForValues(ctx context.Context) error {
+	return t.later(ctx, "plan for the values", "SET LOCAL plan_cache_mode = force_custom_plan")
+}
+
 // commit sends the pending writes, the dirty marks and COMMIT in one round trip.
 func (t *Tx) commit(ctx context.Context) error {
 	if err := t.flushMarks(ctx); err != nil {

@@ -47,7 +47,13 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		FROM generate_series(1, $2::int) AS g`, first, bulkRows); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.pool.Exec(ctx, `ANALYZE timers, outbox`); err != nil {
+	if _, err := db.pool.Exec(ctx, `
+		INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
+		SELECT 'tok-1', 'key-' || g, '\x00', 201, '\x7b7d', $1::timestamptz + g * interval '1 second'
+		FROM generate_series(1, $2::int) AS g`, first, bulkRows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(ctx, `ANALYZE timers, outbox, idempotency_keys`); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("stored %d timers and %d outbox messages in %v", bulkRows, bulkRows, time.Since(start).Round(time.Millisecond))
@@ -64,6 +70,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 			{"NextOutboxAvailable", nextOutboxSQL, "", []string{"outbox_next"}},
 			{"PruneOutbox", pruneOutboxSQL, now + ", 1000", []string{"outbox_sent"}},
 			{"PruneTimers", pruneTimersSQL, now + ", 1000", []string{"timers_ended"}},
+			{"PruneIdempotency", pruneIdempotencySQL, now + ", 1000", []string{"idempotency_created"}},
 		} {
 			plan := explain(t, db.pool, mode, q.sql, q.args)
 			t.Logf("%s, %s:\n%s", q.name, mode, plan)

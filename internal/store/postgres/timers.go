@@ -174,6 +174,9 @@ func (t *Tx) PruneTimers(ctx context.Context, before time.Time, limit int) (int,
 	if limit <= 0 {
 		return 0, nil
 	}
+	if err := t.planForValues(ctx); err != nil {
+		return 0, err
+	}
 	n, err := t.exec(ctx, pruneTimersSQL, before, limit)
 	return int(n), wrap(err, "prune timers ended before %v", before)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -45,4 +46,23 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// pruneIdempotencySQL deletes the records made longest before the first argument, the
+// second at most, through idempotency_created from its first entry.
+const pruneIdempotencySQL = `
+DELETE FROM idempotency_keys WHERE rowid IN (
+    SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`
+
+// PruneIdempotency deletes the records of keys used before before (pruneIdempotencySQL).
+func (tx *Tx) PruneIdempotency(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := tx.exec(ctx, pruneIdempotencySQL, micros(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency keys used before %v: %w", before, dbErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

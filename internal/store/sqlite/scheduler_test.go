@@ -58,6 +58,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		{"NextOutboxAvailable", nextOutboxSQL, nil, []string{"outbox_next"}},
 		{"PruneOutbox", pruneOutboxSQL, []any{micros(now), 1000}, []string{"outbox_sent"}},
 		{"PruneTimers", pruneTimersSQL, []any{micros(now), 1000}, []string{"timers_ended"}},
+		{"PruneIdempotency", pruneIdempotencySQL, []any{micros(now), 1000}, []string{"idempotency_created"}},
 	} {
 		rs, err := db.write.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
 		if err != nil {

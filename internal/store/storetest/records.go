@@ -81,6 +81,49 @@ func testMissingMerchantCustomer(t *testing.T, s store.Store) {
 var idempotencyTests = []test{
 	{name: "PutThenGet", run: testIdempotencyPutGet},
 	{name: "DuplicateKeyConflicts", run: testIdempotencyDuplicate},
+	{name: "PruneDeletesTheOldestFirstAndFreesTheKey", run: testPruneIdempotency},
+}
+
+func pruneIdempotency(t *testing.T, s store.Store, before time.Time, limit int) int {
+	t.Helper()
+	var n int
+	mustUpdate(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneIdempotency(t.Context(), before, limit)
+		return err
+	})
+	return n
+}
+
+// testPruneIdempotency: keys used an hour apart are pruned oldest first up to the limit, a
+// younger one is kept, and a pruned key can be used again.
+func testPruneIdempotency(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, key := range []string{"k-0", "k-1", "k-2", "k-3"} {
+		r := store.IdempotencyRecord{Principal: "tok-1", Key: key, RequestHash: []byte{byte(i)}, Status: 201,
+			Response: []byte(`{}`), CreatedAt: base.Add(time.Duration(i) * time.Hour)}
+		mustUpdate(t, s, func(tx store.Tx) error { return tx.PutIdempotency(ctx, r) })
+	}
+	cut := base.Add(150 * time.Minute) // after k-2, before k-3
+	if n := pruneIdempotency(t, s, cut, 0); n != 0 {
+		t.Fatalf("a limit of 0 pruned %d", n)
+	}
+	if n := pruneIdempotency(t, s, cut, 2); n != 2 {
+		t.Fatalf("pruned %d with a limit of 2, want 2", n)
+	}
+	if n := pruneIdempotency(t, s, cut, 10); n != 1 {
+		t.Fatalf("pruned %d more used before %v, want 1 (k-2)", n, cut)
+	}
+	mustView(t, s, func(tx store.Tx) error {
+		for _, key := range []string{"k-0", "k-1", "k-2"} {
+			_, err := tx.Idempotency(ctx, "tok-1", key)
+			wantErr(t, "Idempotency of a pruned key", err, store.ErrNotFound)
+		}
+		_, err := tx.Idempotency(ctx, "tok-1", "k-3")
+		return err
+	})
+	again := store.IdempotencyRecord{Principal: "tok-1", Key: "k-0", RequestHash: []byte{9}, Status: 200, Response: []byte(`{"again":true}`)}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.PutIdempotency(ctx, again) })
 }
 
 func testIdempotencyPutGet(t *testing.T, s store.Store) {
