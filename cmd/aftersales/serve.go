@@ -50,6 +50,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		outboxRetention time.Duration
 		timerRetention  time.Duration
 		idemRetention   time.Duration
+		hookRetention   time.Duration
 		scheduling      bool
 		workers         int
 		secureCookies   bool
@@ -88,6 +89,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	fs.DurationVar(&outboxRetention, "outbox-retention", app.DefaultOutboxRetention, "how long a sent outbox message (a notification, webhook, payment instruction or event, once\ndelivered) is kept; then it is deleted. 0 keeps them")
 	fs.DurationVar(&timerRetention, "timer-retention", app.DefaultTimerRetention, "how long a timer (a deadline or SLA check) is kept after it fired or was cancelled; then it\nis deleted. 0 keeps them")
 	fs.DurationVar(&idemRetention, "idempotency-retention", app.DefaultIdempotencyRetention, "how long a write's Idempotency-Key is remembered (its retries get the first answer); then\nthe record is deleted and the key is a new request. 0 keeps them")
+	fs.DurationVar(&hookRetention, "webhook-retention", app.DefaultWebhookRetention, "how long a webhook delivery is kept after it was delivered or failed for good (its merchant\nreads and redelivers it meanwhile); then it is deleted. 0 keeps them")
 	uploads.register(fs)
 	payments.register(fs)
 	rest, err := m.parse(fs, args)
@@ -105,6 +107,9 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 	}
 	if idemRetention != 0 && idemRetention < time.Minute {
 		return usageErrorf("serve: --idempotency-retention must be 0 (remember every key) or a minute or more")
+	}
+	if hookRetention != 0 && hookRetention < time.Minute {
+		return usageErrorf("serve: --webhook-retention must be 0 (keep every delivery) or a minute or more")
 	}
 	if err := uploads.check("serve"); err != nil {
 		return err
@@ -145,7 +150,7 @@ On SQLite one process serves, and keeps its rate limits in memory.`)
 		return err
 	}
 	st, err := m.openStack(ctx, stackConfig{store: sf, calendar: calendarFile, policy: policyFile, logger: logger, observer: metrics, schedObserver: metrics, workers: workers,
-		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention, timerRetention: timerRetention, idempotencyRetention: idemRetention})
+		uploads: uploads, gateway: gw, payments: payments.schedule, edges: edges, outboxRetention: outboxRetention, timerRetention: timerRetention, idempotencyRetention: idemRetention, webhookRetention: hookRetention})
 	if err != nil {
 		return err
 	}

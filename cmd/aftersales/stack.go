@@ -56,8 +56,9 @@ type stack struct {
 	// Every replica runs both, whether or not it schedules.
 	policies *scheduler.Sweeper
 	rates    *scheduler.Sweeper
-	// retention deletes the sent outbox messages, the ended timers and the idempotency
-	// records older than their retentions, every minute (nil when all are kept).
+	// retention deletes the sent outbox messages, the ended timers, the idempotency records
+	// and the ended webhook deliveries older than their retentions, every minute (nil when
+	// all are kept).
 	retention *scheduler.Sweeper
 }
 
@@ -92,12 +93,13 @@ type stackConfig struct {
 	// --nats-url, --webhooks-allow-private).
 	edges app.Config
 	// outboxRetention is how long sent outbox messages are kept, timerRetention ended
-	// timers, idempotencyRetention the records of Idempotency-Keys (0: for ever).
-	outboxRetention, timerRetention, idempotencyRetention time.Duration
+	// timers, idempotencyRetention the records of Idempotency-Keys, webhookRetention the
+	// webhook deliveries that ended (0: for ever).
+	outboxRetention, timerRetention, idempotencyRetention, webhookRetention time.Duration
 }
 
-// pruneEvery is how often a replica deletes the sent outbox messages, the ended timers and
-// the idempotency records past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
+// pruneEvery is how often a replica deletes the sent outbox messages, the ended timers, the
+// idempotency records and the ended webhook deliveries past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
 // switched on) drains over several sweeps rather than in one long one.
 const (
 	pruneEvery    = time.Minute
@@ -225,6 +227,7 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		{cfg.outboxRetention, s.app.PruneOutbox},
 		{cfg.timerRetention, s.app.PruneTimers},
 		{cfg.idempotencyRetention, s.app.PruneIdempotency},
+		{cfg.webhookRetention, s.app.PruneDeliveries},
 	} {
 		if p.keep > 0 {
 			prunes = append(prunes, p)

@@ -18,6 +18,10 @@ const DefaultTimerRetention = 7 * 24 * time.Hour
 // retries (serve --idempotency-retention).
 const DefaultIdempotencyRetention = 7 * 24 * time.Hour
 
+// DefaultWebhookRetention is how long a webhook delivery that ended is kept, for its
+// merchant to read and redeliver (serve --webhook-retention).
+const DefaultWebhookRetention = 30 * 24 * time.Hour
+
 // pruneBatch is how many rows one transaction of a pruning deletes: short, as it holds the
 // SQLite writer while applications wait.
 const pruneBatch = 500
@@ -45,6 +49,13 @@ func (a *App) PruneTimers(ctx context.Context, keep time.Duration, limit int) (i
 // body included.
 func (a *App) PruneIdempotency(ctx context.Context, keep time.Duration, limit int) (int, error) {
 	return a.prune(ctx, "prune idempotency keys", "idempotency keys", keep, limit, store.Tx.PruneIdempotency)
+}
+
+// PruneDeliveries deletes webhook deliveries that ended (delivered, or failed for good) more
+// than keep ago, up to limit, in transactions of pruneBatch, and returns how many it deleted.
+// A delivery still being retried is kept whatever its age.
+func (a *App) PruneDeliveries(ctx context.Context, keep time.Duration, limit int) (int, error) {
+	return a.prune(ctx, "prune webhook deliveries", "webhook deliveries", keep, limit, store.Tx.PruneDeliveries)
 }
 
 // prune runs a store's pruning of rows older than keep in transactions of pruneBatch until

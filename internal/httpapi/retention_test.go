@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -256,6 +257,53 @@ func TestIdempotencyKeysAreForgottenAfterTheirRetention(t *testing.T) {
 		}
 		if _, err := env.App.PruneIdempotency(ctx, 0, 10); err == nil {
 			t.Error("a retention of 0 pruned")
+		}
+	})
+}
+
+// TestEndedWebhookDeliveriesAreDeletedAfterTheirRetention: a delivered webhook event stays
+// in its merchant's delivery log for 30 days, then goes; one still being retried stays.
+func TestEndedWebhookDeliveriesAreDeletedAfterTheirRetention(t *testing.T) {
+	apitest.RunWithApp(t, func(c *app.Config) { c.WebhooksAllowPrivate = true }, nil, func(t *testing.T, env *apitest.Env) {
+		ctx := t.Context()
+		start := time.Now().UTC().Truncate(time.Second)
+		env.Clock.Set(start)
+		w := newWorld(t, env)
+		rec := newReceiver(t)
+		hook := createWebhook(t, env, w.merchantA, app.WebhookInput{URL: rec.srv.URL, Events: []string{"case.created"}})
+		rec.secret = hook.Secret
+		o := w.mustOrder(t, w.orderInput("shop-a", "cust-1", line("JACKET", 2, 29900)))
+		w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+		env.DrainOutbox(t)
+		rec.down.Store(true) // the second event is being retried
+		w.mustApply(t, w.customer1, returnRefund(o.OrderNo, "JACKET", 1))
+		env.DrainOutbox(t)
+		states := func() []string {
+			t.Helper()
+			res := env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/webhooks/" + hook.ID + "/deliveries", Token: w.merchantA})
+			var log struct{ Deliveries []app.DeliveryView }
+			res.JSON(t, &log)
+			var out []string
+			for _, d := range log.Deliveries {
+				out = append(out, d.State)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := states(); !slices.Equal(got, []string{"delivered", "pending"}) {
+			t.Fatalf("deliveries %v, want one delivered and one pending", got)
+		}
+
+		env.Clock.Advance(29 * 24 * time.Hour)
+		if n, err := env.App.PruneDeliveries(ctx, app.DefaultWebhookRetention, 100_000); err != nil || n != 0 {
+			t.Fatalf("29 days on: pruned %d, %v; want none", n, err)
+		}
+		env.Clock.Advance(24*time.Hour + time.Second)
+		if n, err := env.App.PruneDeliveries(ctx, app.DefaultWebhookRetention, 100_000); err != nil || n != 1 {
+			t.Fatalf("30 days on: pruned %d, %v; want the delivered one", n, err)
+		}
+		if got := states(); !slices.Equal(got, []string{"pending"}) {
+			t.Errorf("deliveries after the pruning %v, want the pending one", got)
 		}
 	})
 }

@@ -161,6 +161,10 @@ type Webhooks interface {
 	// Deliveries lists a webhook's deliveries, newest first (ID descending), at most limit
 	// (1–500; 0 means 100).
 	Deliveries(ctx context.Context, webhookID string, limit int) ([]WebhookDelivery, error)
+	// PruneDeliveries deletes up to limit deliveries that ended (delivered or failed) before
+	// before, the longest ended first, and returns how many it deleted. Pending ones are
+	// kept.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Webhook is a merchant system's (or, with no Merchant, the platform's) subscription to

@@ -53,7 +53,18 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		FROM generate_series(1, $2::int) AS g`, first, bulkRows); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.pool.Exec(ctx, `ANALYZE timers, outbox, idempotency_keys`); err != nil {
+	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertWebhook(ctx, store.Webhook{ID: "wh-bulk", URL: "https://erp.example.com/hooks", Events: []string{"case.approve"},
+			Secret: "whsec_bulk", CreatedBy: "user:u-1", CreatedAt: first})
+	})
+	if _, err := db.pool.Exec(ctx, `
+		INSERT INTO webhook_deliveries (webhook_id, event_id, event, payload, state, attempts, status_code, last_error, created_at, updated_at)
+		SELECT 'wh-bulk', 'ev-' || g, 'case.approve', '{}', CASE WHEN g % 10 = 0 THEN 'pending' ELSE 'delivered' END, 1, 200, '',
+		    $1::timestamptz + g * interval '1 second', $1::timestamptz + g * interval '1 second'
+		FROM generate_series(1, $2::int) AS g`, first, bulkRows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(ctx, `ANALYZE timers, outbox, idempotency_keys, webhook_deliveries`); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("stored %d timers and %d outbox messages in %v", bulkRows, bulkRows, time.Since(start).Round(time.Millisecond))
@@ -71,6 +82,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 			{"PruneOutbox", pruneOutboxSQL, now + ", 1000", []string{"outbox_sent"}},
 			{"PruneTimers", pruneTimersSQL, now + ", 1000", []string{"timers_ended"}},
 			{"PruneIdempotency", pruneIdempotencySQL, now + ", 1000", []string{"idempotency_created"}},
+			{"PruneDeliveries", pruneDeliveriesSQL, now + ", 1000", []string{"webhook_deliveries_ended", "webhook_deliveries_pkey"}},
 		} {
 			plan := explain(t, db.pool, mode, q.sql, q.args)
 			t.Logf("%s, %s:\n%s", q.name, mode, plan)

@@ -234,3 +234,23 @@ func deliveryLimit(limit int) int {
 	}
 	return limit
 }
+
+// pruneDeliveriesSQL deletes the deliveries that ended (delivered, or failed for good)
+// longest before $1, $2 at most, through webhook_deliveries_ended from its first entry.
+// Replicas pruning at once take different deliveries (SKIP LOCKED).
+const pruneDeliveriesSQL = `
+DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(
+    SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2
+    FOR UPDATE SKIP LOCKED))`
+
+// PruneDeliveries deletes the deliveries that ended before before (pruneDeliveriesSQL).
+func (t *Tx) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	if err := t.planForValues(ctx); err != nil {
+		return 0, err
+	}
+	n, err := t.exec(ctx, pruneDeliveriesSQL, before, limit)
+	return int(n), wrap(err, "prune webhook deliveries ended before %v", before)
+}

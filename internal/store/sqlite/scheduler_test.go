@@ -59,6 +59,7 @@ func TestSchedulerQueriesUseIndexes(t *testing.T) {
 		{"PruneOutbox", pruneOutboxSQL, []any{micros(now), 1000}, []string{"outbox_sent"}},
 		{"PruneTimers", pruneTimersSQL, []any{micros(now), 1000}, []string{"timers_ended"}},
 		{"PruneIdempotency", pruneIdempotencySQL, []any{micros(now), 1000}, []string{"idempotency_created"}},
+		{"PruneDeliveries", pruneDeliveriesSQL, []any{micros(now), 1000}, []string{"webhook_deliveries_ended"}},
 	} {
 		rs, err := db.write.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -213,4 +214,23 @@ func deliveryLimit(limit int) int {
 		return 500
 	}
 	return limit
+}
+
+// pruneDeliveriesSQL deletes the deliveries that ended (delivered, or failed for good)
+// longest before the first argument, the second at most, through webhook_deliveries_ended.
+const pruneDeliveriesSQL = `
+DELETE FROM webhook_deliveries WHERE id IN (
+    SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?)`
+
+// PruneDeliveries deletes the deliveries that ended before before (pruneDeliveriesSQL).
+func (tx *Tx) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	res, err := tx.exec(ctx, pruneDeliveriesSQL, micros(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries ended before %v: %w", before, dbErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

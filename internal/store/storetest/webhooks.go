@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ var webhookTests = []test{
 	{name: "DeliveryRefusals", run: testDeliveryRefusals},
 	{name: "DeliveryUpdate", clocked: testDeliveryUpdate},
 	{name: "DeliveriesNewestFirstAndLimits", run: testDeliveriesList},
+	{name: "PruneDeliveriesDeletesOnlyLongEndedOnesOldestFirst", run: testPruneDeliveries},
 }
 
 // newWebhook is a webhook of merchant ("" the platform's) made at at.
@@ -422,4 +424,50 @@ func testDeliveriesList(t *testing.T, s store.Store) {
 	// A deleted webhook's deliveries are kept.
 	mustUpdate(t, s, func(tx store.Tx) error { return tx.DeleteWebhook(t.Context(), "wh-2") })
 	wantEqual(t, "deliveries of a deleted webhook", len(deliveries(t, s, "wh-2", 0)), 3)
+}
+
+func pruneDeliveries(t *testing.T, s store.Store, before time.Time, limit int) int {
+	t.Helper()
+	var n int
+	mustUpdate(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneDeliveries(t.Context(), before, limit)
+		return err
+	})
+	return n
+}
+
+// testPruneDeliveries: deliveries that ended an hour apart (delivered, failed) are pruned
+// longest ended first up to the limit; a pending one (being retried) is kept however old.
+func testPruneDeliveries(t *testing.T, s store.Store) {
+	insertWebhooks(t, s, newWebhook("wh-1", "M-1", base))
+	at := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	for i, d := range []store.WebhookDelivery{
+		{EventID: "ev-0", State: store.DeliveryDelivered, UpdatedAt: at(0)},
+		{EventID: "ev-1", State: store.DeliveryFailed, UpdatedAt: at(1)},
+		{EventID: "ev-2", State: store.DeliveryPending, NextAt: at(100), UpdatedAt: at(0)},
+		{EventID: "ev-3", State: store.DeliveryDelivered, UpdatedAt: at(3)},
+	} {
+		d.WebhookID, d.Event, d.Payload, d.CreatedAt = "wh-1", "case.approve", json.RawMessage(`{}`), base.Add(time.Duration(i)*time.Minute)
+		insertDelivery(t, s, d)
+	}
+	cut := at(2) // after ev-0 and ev-1 ended, before ev-3
+	if n := pruneDeliveries(t, s, cut, 0); n != 0 {
+		t.Fatalf("a limit of 0 pruned %d", n)
+	}
+	if n := pruneDeliveries(t, s, cut, 1); n != 1 {
+		t.Fatalf("pruned %d with a limit of 1, want 1", n)
+	}
+	if got := deliveries(t, s, "wh-1", 10); len(got) != 3 || slices.ContainsFunc(got, func(d store.WebhookDelivery) bool { return d.EventID == "ev-0" }) {
+		t.Fatalf("after pruning one: %d deliveries, want ev-0 (the longest ended) gone", len(got))
+	}
+	if n := pruneDeliveries(t, s, cut, 10); n != 1 {
+		t.Fatalf("pruned %d more ended before %v, want 1 (ev-1)", n, cut)
+	}
+	if n := pruneDeliveries(t, s, at(1000), 10); n != 1 {
+		t.Fatalf("pruned %d ended before %v, want 1 (ev-3; ev-2 is pending)", n, at(1000))
+	}
+	if got := deliveries(t, s, "wh-1", 10); len(got) != 1 || got[0].EventID != "ev-2" {
+		t.Fatalf("after pruning: %v, want the pending ev-2", got)
+	}
 }
