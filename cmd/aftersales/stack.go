@@ -99,8 +99,9 @@ type stackConfig struct {
 }
 
 // pruneEvery is how often a replica deletes the sent outbox messages, the ended timers, the
-// idempotency records and the ended webhook deliveries past their retentions, at most prunePerSweep of each a time: a backlog (retention newly
-// switched on) drains over several sweeps rather than in one long one.
+// idempotency records and the ended webhook deliveries past their retentions, at most
+// prunePerSweep of each a time: a backlog (retention newly switched on) drains over several
+// sweeps rather than in one long one.
 const (
 	pruneEvery    = time.Minute
 	prunePerSweep = 20_000
