@@ -50,12 +50,5 @@ DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
 
 // PruneIdempotency deletes the records of keys used before before (pruneIdempotencySQL).
 func (t *Tx) PruneIdempotency(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	if err := t.planForValues(ctx); err != nil {
-		return 0, err
-	}
-	n, err := t.exec(ctx, pruneIdempotencySQL, before, limit)
-	return int(n), wrap(err, "prune idempotency keys used before %v", before)
+	return t.prune(ctx, pruneIdempotencySQL, "prune idempotency keys used before %v", before, limit)
 }

@@ -151,14 +151,7 @@ DELETE FROM outbox WHERE id = ANY (ARRAY(
 
 // PruneOutbox deletes the oldest sent messages created before before (pruneOutboxSQL).
 func (t *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	if err := t.planForValues(ctx); err != nil {
-		return 0, err
-	}
-	n, err := t.exec(ctx, pruneOutboxSQL, before, limit)
-	return int(n), wrap(err, "prune the outbox before %v", before)
+	return t.prune(ctx, pruneOutboxSQL, "prune the outbox before %v", before, limit)
 }
 
 // NextOutboxAvailable is the earliest time a pending message can next be claimed.

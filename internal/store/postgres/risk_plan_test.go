@@ -11,7 +11,8 @@ import (
 // TestRiskQueriesUseIndexes: the risk score's read of a customer of 1,000
 // orders and cases (six events each) finds the inspection failures of the recent cases
 // through case_events_failed, not by reading every event of every case, as generic and as
-// custom plan.
+// custom plan. With -v it logs the generic plan run (EXPLAIN ANALYZE): where the read's time
+// goes, part by part (docs/PERFORMANCE.md, "The risk score's read of a long history").
 func TestRiskQueriesUseIndexes(t *testing.T) {
 	db := MustOpen(t, store.Options{})
 	seedRiskHistory(t, db, 1000)
@@ -22,4 +23,6 @@ func TestRiskQueriesUseIndexes(t *testing.T) {
 			t.Errorf("%s does not read case_events_failed:\n%s", mode, plan)
 		}
 	}
+	explainWith(t, db.pool, "force_generic_plan", "(ANALYZE, COSTS OFF)", riskFeaturesSQL, args) // the plan cached, the tables read once
+	t.Log(explainWith(t, db.pool, "force_generic_plan", "(ANALYZE, BUFFERS, COSTS OFF)", riskFeaturesSQL, args))
 }

@@ -159,6 +159,13 @@ func lit(t time.Time) string { return "'" + t.Format(time.RFC3339Nano) + "'::tim
 // plan_cache_mode, as a prepared statement: the plan the store's executions get.
 func explain(t *testing.T, pool *pgxpool.Pool, mode, sql, args string) string {
 	t.Helper()
+	return explainWith(t, pool, mode, "", sql, args)
+}
+
+// explainWith is explain with EXPLAIN's options ("(ANALYZE, BUFFERS)": the plan run, with
+// its times).
+func explainWith(t *testing.T, pool *pgxpool.Pool, mode, options, sql, args string) string {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -181,7 +188,7 @@ func explain(t *testing.T, pool *pgxpool.Pool, mode, sql, args string) string {
 	if _, err := conn.Exec(ctx, "PREPARE explained AS "+sql); err != nil {
 		t.Fatal(err)
 	}
-	exec := "EXPLAIN EXECUTE explained"
+	exec := "EXPLAIN " + options + " EXECUTE explained"
 	if args != "" {
 		exec += "(" + args + ")"
 	}

@@ -171,14 +171,7 @@ DELETE FROM timers WHERE id = ANY (ARRAY(
 
 // PruneTimers deletes the timers that ended longest before before (pruneTimersSQL).
 func (t *Tx) PruneTimers(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	if err := t.planForValues(ctx); err != nil {
-		return 0, err
-	}
-	n, err := t.exec(ctx, pruneTimersSQL, before, limit)
-	return int(n), wrap(err, "prune timers ended before %v", before)
+	return t.prune(ctx, pruneTimersSQL, "prune timers ended before %v", before, limit)
 }
 
 // TimerStats counts pending timers and those due at Now().

@@ -245,12 +245,5 @@ DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(
 
 // PruneDeliveries deletes the deliveries that ended before before (pruneDeliveriesSQL).
 func (t *Tx) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	if err := t.planForValues(ctx); err != nil {
-		return 0, err
-	}
-	n, err := t.exec(ctx, pruneDeliveriesSQL, before, limit)
-	return int(n), wrap(err, "prune webhook deliveries ended before %v", before)
+	return t.prune(ctx, pruneDeliveriesSQL, "prune webhook deliveries ended before %v", before, limit)
 }

@@ -56,13 +56,5 @@ DELETE FROM idempotency_keys WHERE rowid IN (
 
 // PruneIdempotency deletes the records of keys used before before (pruneIdempotencySQL).
 func (tx *Tx) PruneIdempotency(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := tx.exec(ctx, pruneIdempotencySQL, micros(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("prune idempotency keys used before %v: %w", before, dbErr(err))
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return tx.prune(ctx, pruneIdempotencySQL, "prune idempotency keys used before %v", before, limit)
 }

@@ -174,15 +174,7 @@ DELETE FROM outbox WHERE id IN (
 
 // PruneOutbox deletes the oldest sent messages created before before (pruneOutboxSQL).
 func (tx *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := tx.exec(ctx, pruneOutboxSQL, micros(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("prune the outbox before %v: %w", before, dbErr(err))
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return tx.prune(ctx, pruneOutboxSQL, "prune the outbox before %v", before, limit)
 }
 
 // NextOutboxAvailable is the earliest time a pending message can next be claimed.

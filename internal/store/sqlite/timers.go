@@ -188,15 +188,7 @@ DELETE FROM timers WHERE id IN (
 
 // PruneTimers deletes the timers that ended longest before before (pruneTimersSQL).
 func (tx *Tx) PruneTimers(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := tx.exec(ctx, pruneTimersSQL, micros(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("prune timers ended before %v: %w", before, dbErr(err))
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return tx.prune(ctx, pruneTimersSQL, "prune timers ended before %v", before, limit)
 }
 
 // TimerStats counts pending timers and those due at Now().

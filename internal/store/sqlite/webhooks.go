@@ -224,13 +224,5 @@ DELETE FROM webhook_deliveries WHERE id IN (
 
 // PruneDeliveries deletes the deliveries that ended before before (pruneDeliveriesSQL).
 func (tx *Tx) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	res, err := tx.exec(ctx, pruneDeliveriesSQL, micros(before), limit)
-	if err != nil {
-		return 0, fmt.Errorf("prune webhook deliveries ended before %v: %w", before, dbErr(err))
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return tx.prune(ctx, pruneDeliveriesSQL, "prune webhook deliveries ended before %v", before, limit)
 }

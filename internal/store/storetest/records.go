@@ -84,17 +84,6 @@ var idempotencyTests = []test{
 	{name: "PruneDeletesTheOldestFirstAndFreesTheKey", run: testPruneIdempotency},
 }
 
-func pruneIdempotency(t *testing.T, s store.Store, before time.Time, limit int) int {
-	t.Helper()
-	var n int
-	mustUpdate(t, s, func(tx store.Tx) error {
-		var err error
-		n, err = tx.PruneIdempotency(t.Context(), before, limit)
-		return err
-	})
-	return n
-}
-
 // testPruneIdempotency: keys used an hour apart are pruned oldest first up to the limit, a
 // younger one is kept, and a pruned key can be used again.
 func testPruneIdempotency(t *testing.T, s store.Store) {
@@ -105,13 +94,13 @@ func testPruneIdempotency(t *testing.T, s store.Store) {
 		mustUpdate(t, s, func(tx store.Tx) error { return tx.PutIdempotency(ctx, r) })
 	}
 	cut := base.Add(150 * time.Minute) // after k-2, before k-3
-	if n := pruneIdempotency(t, s, cut, 0); n != 0 {
+	if n := prune(t, s, store.Tx.PruneIdempotency, cut, 0); n != 0 {
 		t.Fatalf("a limit of 0 pruned %d", n)
 	}
-	if n := pruneIdempotency(t, s, cut, 2); n != 2 {
+	if n := prune(t, s, store.Tx.PruneIdempotency, cut, 2); n != 2 {
 		t.Fatalf("pruned %d with a limit of 2, want 2", n)
 	}
-	if n := pruneIdempotency(t, s, cut, 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneIdempotency, cut, 10); n != 1 {
 		t.Fatalf("pruned %d more used before %v, want 1 (k-2)", n, cut)
 	}
 	mustView(t, s, func(tx store.Tx) error {

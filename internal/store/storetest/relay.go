@@ -444,17 +444,6 @@ func testNextOutboxAvailable(t *testing.T, s store.Store, clk *clock) {
 	}
 }
 
-func pruneOutbox(t *testing.T, s store.Store, before time.Time, limit int) int {
-	t.Helper()
-	var n int
-	mustUpdate(t, s, func(tx store.Tx) error {
-		var err error
-		n, err = tx.PruneOutbox(t.Context(), before, limit)
-		return err
-	})
-	return n
-}
-
 // sendAll claims every available message and records it as sent, but those of keep.
 func sendAll(t *testing.T, s store.Store, keep ...string) {
 	t.Helper()
@@ -491,23 +480,23 @@ func testPruneOutbox(t *testing.T, s store.Store, clk *clock) {
 	sendAll(t, s, "b2") // b2's lease had ended: it is claimed again, and kept pending
 
 	cut := base.Add(30 * time.Minute)
-	if n := pruneOutbox(t, s, cut, 0); n != 0 {
+	if n := prune(t, s, store.Tx.PruneOutbox, cut, 0); n != 0 {
 		t.Fatalf("a limit of 0 pruned %d", n)
 	}
-	if n := pruneOutbox(t, s, cut, 1); n != 1 {
+	if n := prune(t, s, store.Tx.PruneOutbox, cut, 1); n != 1 {
 		t.Fatalf("pruned %d with a limit of 1, want 1", n)
 	}
-	if n := pruneOutbox(t, s, cut, 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneOutbox, cut, 10); n != 1 {
 		t.Fatalf("pruned %d sent before the cut, want 1 (a2 or a1: a3 is dead, b1 and c1 younger)", n)
 	}
-	if n := pruneOutbox(t, s, cut, 10); n != 0 {
+	if n := prune(t, s, store.Tx.PruneOutbox, cut, 10); n != 0 {
 		t.Fatalf("pruned %d more before the cut, want 0", n)
 	}
 	if got := deadLetters(t, s, 10); len(got) != 1 || got[0].Key != "a3" {
 		t.Fatalf("dead letters after pruning: %v, want a3", got)
 	}
 	clk.Set(base.Add(3 * time.Hour))
-	if n := pruneOutbox(t, s, clk.Now(), 10); n != 2 {
+	if n := prune(t, s, store.Tx.PruneOutbox, clk.Now(), 10); n != 2 {
 		t.Fatalf("pruned %d sent before %v, want 2 (b1, c1)", n, clk.Now())
 	}
 	if n := backlog(t, s); n != 1 {

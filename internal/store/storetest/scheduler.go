@@ -432,17 +432,6 @@ func testNextTimerDueStatsOverdue(t *testing.T, s store.Store, clk *clock) {
 	}
 }
 
-func pruneTimers(t *testing.T, s store.Store, before time.Time, limit int) int {
-	t.Helper()
-	var n int
-	mustUpdate(t, s, func(tx store.Tx) error {
-		var err error
-		n, err = tx.PruneTimers(t.Context(), before, limit)
-		return err
-	})
-	return n
-}
-
 // testPruneTimers ends timers at different times — fired, cancelled by the owner of its
 // lease, cancelled by a transition — beside pending ones (one retried, one leased, one not
 // yet due), and prunes: only the ended ones go, those that ended longest ago first.
@@ -477,29 +466,29 @@ func testPruneTimers(t *testing.T, s store.Store, clk *clock) {
 	})
 
 	cut := base.Add(30 * time.Minute)
-	if n := pruneTimers(t, s, cut, 0); n != 0 {
+	if n := prune(t, s, store.Tx.PruneTimers, cut, 0); n != 0 {
 		t.Fatalf("a limit of 0 pruned %d", n)
 	}
-	if n := pruneTimers(t, s, cut, 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneTimers, cut, 10); n != 1 {
 		t.Fatalf("pruned %d timers ended before %v, want 1 (the fired one)", n, cut)
 	}
-	if n := pruneTimers(t, s, cut, 10); n != 0 {
+	if n := prune(t, s, store.Tx.PruneTimers, cut, 10); n != 0 {
 		t.Fatalf("pruned %d more before %v, want 0", n, cut)
 	}
 	later := base.Add(3 * time.Hour)
-	if n := pruneTimers(t, s, later, 1); n != 1 {
+	if n := prune(t, s, store.Tx.PruneTimers, later, 1); n != 1 {
 		t.Fatalf("pruned %d with a limit of 1, want 1", n)
 	}
 	// The one that ended first went: the cancelled-by-its-owner one, an hour before the
 	// transition's.
-	if n := pruneTimers(t, s, base.Add(90*time.Minute), 10); n != 0 {
+	if n := prune(t, s, store.Tx.PruneTimers, base.Add(90*time.Minute), 10); n != 0 {
 		t.Fatalf("pruned %d ended before %v after the oldest went, want 0", n, base.Add(90*time.Minute))
 	}
-	if n := pruneTimers(t, s, later, 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneTimers, later, 10); n != 1 {
 		t.Fatalf("pruned %d ended before %v, want 1 (the transition's)", n, later)
 	}
 	clk.Set(base.Add(1000 * time.Hour))
-	if n := pruneTimers(t, s, clk.Now(), 10); n != 0 {
+	if n := prune(t, s, store.Tx.PruneTimers, clk.Now(), 10); n != 0 {
 		t.Fatalf("pruned %d pending timers, want none", n)
 	}
 	wantEqual(t, "pending timers after pruning", len(pendingTimers(t, s, c.ID)), 3)

@@ -8,6 +8,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,6 +142,19 @@ func mustUpdate(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
 	if err := s.Update(t.Context(), fn); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
+}
+
+// prune runs one of the store's retention deletes (store.Tx.PruneOutbox, …) in a
+// transaction of its own and returns how many rows it deleted.
+func prune(t *testing.T, s store.Store, del func(store.Tx, context.Context, time.Time, int) (int, error), before time.Time, limit int) int {
+	t.Helper()
+	var n int
+	mustUpdate(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = del(tx, t.Context(), before, limit)
+		return err
+	})
+	return n
 }
 
 // mustView runs fn in s.View and fails the test on error.

@@ -426,17 +426,6 @@ func testDeliveriesList(t *testing.T, s store.Store) {
 	wantEqual(t, "deliveries of a deleted webhook", len(deliveries(t, s, "wh-2", 0)), 3)
 }
 
-func pruneDeliveries(t *testing.T, s store.Store, before time.Time, limit int) int {
-	t.Helper()
-	var n int
-	mustUpdate(t, s, func(tx store.Tx) error {
-		var err error
-		n, err = tx.PruneDeliveries(t.Context(), before, limit)
-		return err
-	})
-	return n
-}
-
 // testPruneDeliveries: deliveries that ended an hour apart (delivered, failed) are pruned
 // longest ended first up to the limit; a pending one (being retried) is kept however old.
 func testPruneDeliveries(t *testing.T, s store.Store) {
@@ -452,19 +441,19 @@ func testPruneDeliveries(t *testing.T, s store.Store) {
 		insertDelivery(t, s, d)
 	}
 	cut := at(2) // after ev-0 and ev-1 ended, before ev-3
-	if n := pruneDeliveries(t, s, cut, 0); n != 0 {
+	if n := prune(t, s, store.Tx.PruneDeliveries, cut, 0); n != 0 {
 		t.Fatalf("a limit of 0 pruned %d", n)
 	}
-	if n := pruneDeliveries(t, s, cut, 1); n != 1 {
+	if n := prune(t, s, store.Tx.PruneDeliveries, cut, 1); n != 1 {
 		t.Fatalf("pruned %d with a limit of 1, want 1", n)
 	}
 	if got := deliveries(t, s, "wh-1", 10); len(got) != 3 || slices.ContainsFunc(got, func(d store.WebhookDelivery) bool { return d.EventID == "ev-0" }) {
 		t.Fatalf("after pruning one: %d deliveries, want ev-0 (the longest ended) gone", len(got))
 	}
-	if n := pruneDeliveries(t, s, cut, 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneDeliveries, cut, 10); n != 1 {
 		t.Fatalf("pruned %d more ended before %v, want 1 (ev-1)", n, cut)
 	}
-	if n := pruneDeliveries(t, s, at(1000), 10); n != 1 {
+	if n := prune(t, s, store.Tx.PruneDeliveries, at(1000), 10); n != 1 {
 		t.Fatalf("pruned %d ended before %v, want 1 (ev-3; ev-2 is pending)", n, at(1000))
 	}
 	if got := deliveries(t, s, "wh-1", 10); len(got) != 1 || got[0].EventID != "ev-2" {
