@@ -66,20 +66,39 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 	work := map[key]record{}
 	err := a.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if marks, err = tx.DirtyMarks(ctx, limit); err != nil {
+		if marks, err = tx.DirtyMarks(ctx, limit); err != nil || len(marks) == 0 {
 			return err
 		}
+		// Each part of the batch's records in one statement for all of them: the cases'
+		// sources, then each kind's contributions.
+		ids := map[string][]string{}
 		for _, m := range marks {
-			facts, more, err := a.factsOf(ctx, tx, m.Kind, m.ID)
-			if err != nil {
+			ids[m.Kind] = append(ids[m.Kind], m.ID)
+		}
+		var cases map[string]*store.CaseSource
+		if len(ids["case"]) > 0 {
+			if cases, err = tx.CaseSources(ctx, ids["case"]); err != nil {
+				return err
+			}
+		}
+		olds := map[string]map[string][]byte{}
+		for kind, ids := range ids {
+			if olds[kind], err = tx.Contributions(ctx, kind, ids); err != nil {
+				return err
+			}
+		}
+		for _, m := range marks {
+			var facts []analytics.Fact
+			var more []store.DirtyMark
+			if m.Kind == "case" {
+				if src := cases[m.ID]; src != nil {
+					facts = analytics.CaseFacts(a.caseInput(src))
+				}
+			} else if facts, more, err = a.factsOf(ctx, tx, m.Kind, m.ID); err != nil {
 				return fmt.Errorf("facts of %s %s: %w", m.Kind, m.ID, err)
 			}
 			var old []analytics.Fact
-			switch b, err := tx.Contribution(ctx, m.Kind, m.ID); {
-			case errors.Is(err, store.ErrNotFound):
-			case err != nil:
-				return err
-			default:
+			if b, ok := olds[m.Kind][m.ID]; ok {
 				if err := json.Unmarshal(b, &old); err != nil {
 					return fmt.Errorf("contribution of %s %s: %w", m.Kind, m.ID, err)
 				}
@@ -137,13 +156,14 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 func (a *App) factsOf(ctx context.Context, tx store.Tx, kind, id string) ([]analytics.Fact, []store.DirtyMark, error) {
 	switch kind {
 	case "case":
-		in, err := a.caseInput(ctx, tx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, nil
-		} else if err != nil {
+		srcs, err := tx.CaseSources(ctx, []string{id})
+		if err != nil {
 			return nil, nil, err
 		}
-		return analytics.CaseFacts(in), nil, nil
+		if src := srcs[id]; src != nil {
+			return analytics.CaseFacts(a.caseInput(src)), nil, nil
+		}
+		return nil, nil, nil
 	case "order":
 		o, err := tx.Order(ctx, id, false)
 		if errors.Is(err, store.ErrNotFound) {
@@ -176,27 +196,14 @@ func (a *App) factsOf(ctx context.Context, tx store.Tx, kind, id string) ([]anal
 	return nil, nil, fmt.Errorf("unknown record kind %q", kind)
 }
 
-// caseInput loads everything a case's facts depend on.
-func (a *App) caseInput(ctx context.Context, tx store.Tx, id string) (analytics.CaseInput, error) {
-	rec, err := tx.Case(ctx, id)
-	if err != nil {
-		return analytics.CaseInput{}, err
-	}
-	c := rec.Case
-	in := analytics.CaseInput{Case: &c, Categories: map[string]string{}}
-	if o, err := tx.Order(ctx, c.OrderNo, false); err == nil {
-		for _, it := range o.Items {
-			in.Categories[it.SKU] = it.Category
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return in, err
-	}
-	if in.Events, err = tx.Events(ctx, id); err != nil {
-		return in, err
-	}
-	msgs, err := tx.Messages(ctx, id, false)
-	if err != nil {
-		return in, err
+// caseInput is what a case's facts are derived from: its stored sources, and the
+// service clocks as at its last activity.
+func (a *App) caseInput(src *store.CaseSource) analytics.CaseInput {
+	c := &src.Case
+	in := analytics.CaseInput{Case: c, Categories: src.Categories, Events: src.Events, Disputes: src.Disputes,
+		Entries: src.Entries}
+	if in.Categories == nil {
+		in.Categories = map[string]string{}
 	}
 	last := c.CreatedAt
 	for _, ev := range in.Events {
@@ -204,7 +211,7 @@ func (a *App) caseInput(ctx context.Context, tx store.Tx, id string) (analytics.
 			last = ev.At
 		}
 	}
-	for _, m := range msgs {
+	for _, m := range src.Messages {
 		if m.Public && staffRole(m.AuthorRole) {
 			in.Replies = append(in.Replies, m.At)
 		}
@@ -213,31 +220,20 @@ func (a *App) caseInput(ctx context.Context, tx store.Tx, id string) (analytics.
 		}
 	}
 	if pol, err := a.engine.ResolveVersion(c.PolicyVersion); err == nil {
-		if target, _, ok := slaTarget(&c, pol); ok {
+		if target, _, ok := slaTarget(c, pol); ok {
 			// The clocks as at the case's last activity: what is stored decides them,
 			// not the moment of the fold.
-			in.SLA = sla.Evaluate(&c, sla.Activities(in.Events, slaMessages(msgs)), target, a.engine.Calendar(), last)
+			in.SLA = sla.Evaluate(c, sla.Activities(in.Events, slaMessages(src.Messages)), target, a.engine.Calendar(), last)
 			in.SLAOK = true
 		}
 	}
-	switch s, err := tx.Survey(ctx, id); {
-	case err == nil:
+	if s := src.Survey; s != nil {
 		in.Survey = &analytics.Survey{Agent: s.Agent, Attitude: s.Attitude, Speed: s.Speed, Result: s.Result, At: s.At}
-	case !errors.Is(err, store.ErrNotFound):
-		return in, err
-	}
-	if in.Disputes, err = tx.CaseDisputes(ctx, id); err != nil {
-		return in, err
-	}
-	if in.Entries, err = tx.CaseEntries(ctx, id); err != nil {
-		return in, err
 	}
 	if c.Assignee != "" {
-		if in.Complaints, _, err = tx.ListComplaints(ctx, store.ComplaintQuery{CaseID: id, About: complaint.AboutAgent, Limit: 500}); err != nil {
-			return in, err
-		}
+		in.Complaints = src.Complaints
 	}
-	return in, nil
+	return in
 }
 
 func staffRole(r string) bool {

@@ -41,26 +41,33 @@ func (t *Tx) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event)
 // Events returns a case's history in order (none for an unknown case).
 func (t *Tx) Events(ctx context.Context, caseID string) ([]aftersale.Event, error) {
 	var evs []aftersale.Event
-	err := t.query(ctx, `
-		SELECT seq, action, actor_role, actor_id, from_state, to_state, at, note, data
-		FROM case_events WHERE case_id = $1 ORDER BY seq`, []any{caseID},
+	err := t.query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = $1 ORDER BY seq`, []any{caseID},
 		func(rows pgx.Rows) error {
-			var ev aftersale.Event
-			var data []byte
-			if err := rows.Scan(&ev.Seq, &ev.Action, &ev.Actor.Role, &ev.Actor.ID, &ev.From, &ev.To,
-				&ev.At, &ev.Note, &data); err != nil {
-				return err
-			}
-			var d eventData
-			if err := json.Unmarshal(data, &d); err != nil {
-				return fmt.Errorf("event %d: %w", ev.Seq, err)
-			}
-			ev.Evidence, ev.Data, ev.PolicyVersion = d.Evidence, d.Data, d.PolicyVersion
+			ev, err := scanEvent(rows)
 			evs = append(evs, ev)
-			return nil
+			return err
 		})
 	if err != nil {
 		return nil, wrap(err, "events of case %s", caseID)
 	}
 	return evs, nil
+}
+
+// eventColumns are what scanEvent reads, in its order.
+const eventColumns = `seq, action, actor_role, actor_id, from_state, to_state, at, note, data`
+
+// scanEvent reads a row of eventColumns, after the columns of lead when given.
+func scanEvent(rows pgx.Rows, lead ...any) (aftersale.Event, error) {
+	var ev aftersale.Event
+	var data []byte
+	if err := rows.Scan(append(lead, &ev.Seq, &ev.Action, &ev.Actor.Role, &ev.Actor.ID, &ev.From, &ev.To,
+		&ev.At, &ev.Note, &data)...); err != nil {
+		return ev, err
+	}
+	var d eventData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return ev, fmt.Errorf("event %d: %w", ev.Seq, err)
+	}
+	ev.Evidence, ev.Data, ev.PolicyVersion = d.Evidence, d.Data, d.PolicyVersion
+	return ev, nil
 }

@@ -57,11 +57,10 @@ func seqTaken(err error) bool {
 func (t *Tx) Messages(ctx context.Context, caseID string, internal bool) ([]store.CaseMessage, error) {
 	var ms []store.CaseMessage
 	err := t.query(ctx, `
-		SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
+		SELECT `+messageColumns+` FROM case_messages
 		WHERE case_id = $1 AND (public OR $2) ORDER BY seq`, []any{caseID, internal},
 		func(rows pgx.Rows) error {
-			m := store.CaseMessage{CaseID: caseID}
-			err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &m.At)
+			m, err := scanMessage(rows)
 			ms = append(ms, m)
 			return err
 		})
@@ -69,4 +68,14 @@ func (t *Tx) Messages(ctx context.Context, caseID string, internal bool) ([]stor
 		return nil, wrap(err, "messages of case %s", caseID)
 	}
 	return ms, nil
+}
+
+// messageColumns are what scanMessage reads, in its order.
+const messageColumns = `case_id, seq, author_role, author_id, public, body, channel, at`
+
+// scanMessage reads a row of messageColumns.
+func scanMessage(rows pgx.Rows) (store.CaseMessage, error) {
+	var m store.CaseMessage
+	err := rows.Scan(&m.CaseID, &m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &m.At)
+	return m, err
 }

@@ -36,41 +36,50 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // Events returns a case's history by seq.
 func (tx *Tx) Events(ctx context.Context, caseID string) ([]aftersale.Event, error) {
-	const q = `
-SELECT seq, action, actor_role, actor_id, from_state, to_state, at, note, data
-FROM case_events WHERE case_id = ? ORDER BY seq`
-	rows, err := tx.query(ctx, q, caseID)
+	rows, err := tx.query(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id = ? ORDER BY seq`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("load events of case %s: %w", caseID, err)
 	}
 	defer rows.Close()
 	var evs []aftersale.Event
 	for rows.Next() {
-		var (
-			ev                     aftersale.Event
-			action, role, from, to string
-			at                     int64
-			data                   string
-			extra                  eventData
-		)
-		if err := rows.Scan(&ev.Seq, &action, &role, &ev.Actor.ID, &from, &to, &at, &ev.Note, &data); err != nil {
+		ev, err := scanEvent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("load events of case %s: %w", caseID, err)
 		}
-		if err := json.Unmarshal([]byte(data), &extra); err != nil {
-			return nil, fmt.Errorf("load event %d of case %s: %w", ev.Seq, caseID, err)
-		}
-		ev.Action = aftersale.Action(action)
-		ev.Actor.Role = aftersale.Role(role)
-		ev.From = aftersale.State(from)
-		ev.To = aftersale.State(to)
-		ev.At = fromMicros(at)
-		ev.Evidence = extra.Evidence
-		ev.Data = extra.Data
-		ev.PolicyVersion = extra.PolicyVersion
 		evs = append(evs, ev)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load events of case %s: %w", caseID, err)
 	}
 	return evs, nil
+}
+
+// eventColumns are what scanEvent reads, in its order.
+const eventColumns = `seq, action, actor_role, actor_id, from_state, to_state, at, note, data`
+
+// scanEvent reads a row of eventColumns, after the columns of lead when given.
+func scanEvent(row scanner, lead ...any) (aftersale.Event, error) {
+	var (
+		ev                     aftersale.Event
+		action, role, from, to string
+		at                     int64
+		data                   string
+		extra                  eventData
+	)
+	if err := row.Scan(append(lead, &ev.Seq, &action, &role, &ev.Actor.ID, &from, &to, &at, &ev.Note, &data)...); err != nil {
+		return ev, err
+	}
+	if err := json.Unmarshal([]byte(data), &extra); err != nil {
+		return ev, fmt.Errorf("event %d: %w", ev.Seq, err)
+	}
+	ev.Action = aftersale.Action(action)
+	ev.Actor.Role = aftersale.Role(role)
+	ev.From = aftersale.State(from)
+	ev.To = aftersale.State(to)
+	ev.At = fromMicros(at)
+	ev.Evidence = extra.Evidence
+	ev.Data = extra.Data
+	ev.PolicyVersion = extra.PolicyVersion
+	return ev, nil
 }

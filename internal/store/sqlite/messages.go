@@ -28,13 +28,9 @@ RETURNING seq`
 
 // Messages lists a case's conversation by seq, internal notes only when asked.
 func (tx *Tx) Messages(ctx context.Context, caseID string, internal bool) ([]store.CaseMessage, error) {
-	q := `
-SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
-WHERE case_id = ? ORDER BY seq`
+	q := `SELECT ` + messageColumns + ` FROM case_messages WHERE case_id = ? ORDER BY seq`
 	if !internal {
-		q = `
-SELECT seq, author_role, author_id, public, body, channel, at FROM case_messages
-WHERE case_id = ? AND public ORDER BY seq`
+		q = `SELECT ` + messageColumns + ` FROM case_messages WHERE case_id = ? AND public ORDER BY seq`
 	}
 	rows, err := tx.query(ctx, q, caseID)
 	if err != nil {
@@ -43,16 +39,26 @@ WHERE case_id = ? AND public ORDER BY seq`
 	defer rows.Close()
 	var ms []store.CaseMessage
 	for rows.Next() {
-		m := store.CaseMessage{CaseID: caseID}
-		var at int64
-		if err := rows.Scan(&m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &at); err != nil {
+		m, err := scanMessage(rows)
+		if err != nil {
 			return nil, fmt.Errorf("messages of case %s: %w", caseID, err)
 		}
-		m.At = fromMicros(at)
 		ms = append(ms, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("messages of case %s: %w", caseID, err)
 	}
 	return ms, nil
+}
+
+// messageColumns are what scanMessage reads, in its order.
+const messageColumns = `case_id, seq, author_role, author_id, public, body, channel, at`
+
+// scanMessage reads a row of messageColumns.
+func scanMessage(row scanner) (store.CaseMessage, error) {
+	var m store.CaseMessage
+	var at int64
+	err := row.Scan(&m.CaseID, &m.Seq, &m.AuthorRole, &m.AuthorID, &m.Public, &m.Body, &m.Channel, &at)
+	m.At = fromMicros(at)
+	return m, err
 }

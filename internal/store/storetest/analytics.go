@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,6 +36,8 @@ var analyticsTests = []test{
 	{name: "QueryCellsMerchantScope", run: testQueryCellsMerchants},
 	{name: "QueryCellsRefusesUnknownGroups", run: testQueryCellsBadGroup},
 	{name: "Contributions", run: testContributions},
+	{name: "ContributionsOfManyAsEachOne", run: testContributionsOfMany},
+	{name: "CaseSourcesAsEachPartRead", clocked: testCaseSources},
 	{name: "ResetReports", run: testResetReports},
 	{name: "SourceKeysPage", run: testSourceKeys},
 }
@@ -733,6 +736,152 @@ func testContributions(t *testing.T, s store.Store) {
 	if err := put("case", "c-3", []byte(`{not json`)); err == nil {
 		t.Fatal("PutContribution of malformed JSON: no error")
 	}
+}
+
+func testContributionsOfMany(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustUpdate(t, s, func(tx store.Tx) error {
+		for _, p := range [][3]string{{"case", "c-1", `{"a":1}`}, {"case", "c-2", `{"b": [2]}`}, {"order", "c-3", `{}`}} {
+			if err := tx.PutContribution(ctx, p[0], p[1], []byte(p[2])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got map[string][]byte
+	read := func(kind string, ids ...string) map[string]string {
+		t.Helper()
+		mustView(t, s, func(tx store.Tx) error {
+			var err error
+			got, err = tx.Contributions(ctx, kind, ids)
+			return err
+		})
+		m := map[string]string{}
+		for id, f := range got {
+			m[id] = string(f)
+		}
+		return m
+	}
+	wantEqual(t, "Contributions of cases, one added nothing", read("case", "c-1", "c-3", "c-2"),
+		map[string]string{"c-1": `{"a":1}`, "c-2": `{"b": [2]}`})
+	wantEqual(t, "Contributions of an order", read("order", "c-1", "c-3"), map[string]string{"c-3": `{}`})
+	wantEqual(t, "Contributions of none", read("case"), map[string]string{})
+}
+
+// testCaseSources reads a case with every part (an internal note, a complaint about its
+// merchant and one about another case's agent among them, none of which belong), a bare
+// case and one that does not exist, and compares CaseSources with reading each part by
+// itself.
+func testCaseSources(t *testing.T, s store.Store, clk *clock) {
+	ctx := t.Context()
+	clk.Set(base)
+	o := sampleOrder("O-1", "M-1", "C-1")
+	seedOrder(t, s, o)
+	c := sampleCase("c-1", o, base)
+	c.Assignee = "alice"
+	c2 := sampleCase("c-2", o, base)
+	mustUpdate(t, s, func(tx store.Tx) error {
+		if err := tx.InsertCase(ctx, c, sampleDecision); err != nil {
+			return err
+		}
+		return tx.InsertCase(ctx, c2, sampleDecision)
+	})
+	mustUpdate(t, s, func(tx store.Tx) error {
+		for _, ev := range sampleEvents() {
+			if err := tx.AppendEvent(ctx, c.ID, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, m := range sampleMessages(c.ID) {
+		clk.Set(base.Add(time.Duration(i) * time.Minute))
+		addMessage(t, s, m)
+	}
+	addMessage(t, s, sampleMessages(c2.ID)[1]) // an internal note only
+	if err := insertSurveys(t, s, newSurvey(c, "alice", [3]int{5, 4, 3}, base)); err != nil {
+		t.Fatal(err)
+	}
+	mustInsertDisputes(t, s, newDispute("d-2", c, dispute.Open, base.Add(2*time.Hour)),
+		newDispute("d-1", c, dispute.Withdrawn, base.Add(time.Hour)))
+	mustInsertEntries(t, s, ledgerEntry(c, "e-1", ledger.Refund, "SKU-A", 2000),
+		ledgerEntry(c, "e-2", ledger.Compensation, "", 100))
+	var ks []complaint.Complaint
+	for i, k := range []struct {
+		id    string
+		about complaint.About
+		case_ string
+	}{{"k-1", complaint.AboutAgent, "c-1"}, {"k-2", complaint.AboutMerchant, "c-1"},
+		{"k-3", complaint.AboutAgent, "c-1"}, {"k-4", complaint.AboutAgent, "c-2"}} {
+		kc := newComplaint(k.id, byCustomer("C-1"), k.about, "M-1", base.Add(time.Duration(i)*time.Minute))
+		kc.CaseID, kc.CaseNumber = k.case_, "RMA-"+k.case_
+		ks = append(ks, kc)
+	}
+	mustInsertComplaints(t, s, ks...)
+
+	var got map[string]*store.CaseSource
+	mustView(t, s, func(tx store.Tx) error {
+		var err error
+		got, err = tx.CaseSources(ctx, []string{"c-1", "c-404", "c-2"})
+		return err
+	})
+	want := map[string]*store.CaseSource{}
+	mustView(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"c-1", "c-2"} {
+			r, err := tx.Case(ctx, id)
+			if err != nil {
+				return err
+			}
+			src := &store.CaseSource{Case: r.Case, Categories: map[string]string{}}
+			o, err := tx.Order(ctx, r.Case.OrderNo, false)
+			if err != nil {
+				return err
+			}
+			for _, it := range o.Items {
+				src.Categories[it.SKU] = it.Category
+			}
+			if src.Events, err = tx.Events(ctx, id); err != nil {
+				return err
+			}
+			if src.Messages, err = tx.Messages(ctx, id, false); err != nil {
+				return err
+			}
+			switch sv, err := tx.Survey(ctx, id); {
+			case err == nil:
+				src.Survey = &sv
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+			if src.Disputes, err = tx.CaseDisputes(ctx, id); err != nil {
+				return err
+			}
+			if src.Entries, err = tx.CaseEntries(ctx, id); err != nil {
+				return err
+			}
+			if src.Complaints, _, err = tx.ListComplaints(ctx, store.ComplaintQuery{CaseID: id, About: complaint.AboutAgent, Limit: 500}); err != nil {
+				return err
+			}
+			want[id] = src
+		}
+		return nil
+	})
+	wantEqual(t, "CaseSources", got, want)
+	// What the comparison rests on: each part is there, and only what belongs.
+	c1 := got["c-1"]
+	wantEqual(t, "parts of c-1 (events, public messages, disputes, entries, complaints about its agent)",
+		[]int{len(c1.Events), len(c1.Messages), len(c1.Disputes), len(c1.Entries), len(c1.Complaints), len(c1.Categories)},
+		[]int{len(sampleEvents()), 2, 2, 2, 2, len(o.Items)})
+	wantEqual(t, "c-1's disputes oldest first", []string{c1.Disputes[0].ID, c1.Disputes[1].ID}, []string{"d-1", "d-2"})
+	wantEqual(t, "c-1's complaints most recently updated first", complaintIDs(c1.Complaints), []string{"k-3", "k-1"})
+	if c1.Survey == nil || got["c-2"].Survey != nil {
+		t.Fatalf("surveys: c-1 %v, c-2 %v", c1.Survey, got["c-2"].Survey)
+	}
+
+	mustView(t, s, func(tx store.Tx) error {
+		none, err := tx.CaseSources(ctx, nil)
+		wantEqual(t, "CaseSources of none", len(none), 0)
+		return err
+	})
 }
 
 func testResetReports(t *testing.T, s store.Store) {

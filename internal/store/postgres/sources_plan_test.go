@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// TestCaseSourcesUseIndexes: each statement of the folder's batch read can look its cases
+// up through an index (= ANY on the index's leading column). Sequential scans are
+// disabled, not forbidden: PostgreSQL still plans one when no index serves the statement,
+// and that is what fails here — on tables this small it would rightly choose one anyway.
+func TestCaseSourcesUseIndexes(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	ctx := context.Background()
+	ids := `'{k-000001,k-000002,k-000003}'::text[]`
+	for _, sql := range []string{sourceCasesSQL, sourceCategoriesSQL, sourceEventsSQL, sourceMessagesSQL,
+		sourceSurveysSQL, sourceDisputesSQL, sourceEntriesSQL, sourceComplaintsSQL, contributionsSQL} {
+		q := strings.NewReplacer("$2", ids, "$1", ids).Replace(sql)
+		if sql == contributionsSQL {
+			q = strings.NewReplacer("$2", ids, "$1", "'case'").Replace(sql)
+		}
+		plan, err := explainNoSeqScan(ctx, db, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
+			t.Errorf("%s\nreads a whole table:\n%s", sql, p)
+		} else {
+			t.Logf("%s\n%s", sql, p)
+		}
+	}
+}
+
+// explainNoSeqScan is q's plan with sequential scans disabled.
+func explainNoSeqScan(ctx context.Context, db *DB, q string) ([]string, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN (COSTS OFF) "+q)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

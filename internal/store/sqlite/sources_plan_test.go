@@ -1,0 +1,32 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCaseSourcesUseIndexes: each statement of the folder's batch read looks its cases up
+// through an index (a SEARCH per case id), never by reading a whole table.
+func TestCaseSourcesUseIndexes(t *testing.T) {
+	if raceDetector {
+		t.Skip("a query-plan test: run without -race (go test -run UseIndexes ./internal/store/...)")
+	}
+	db := MustOpenDB(t)
+	ids := `["c1","c2","c3"]`
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{sourceCasesSQL, []any{ids}}, {sourceCategoriesSQL, []any{ids}}, {sourceEventsSQL, []any{ids}},
+		{sourceMessagesSQL, []any{ids}}, {sourceSurveysSQL, []any{ids}}, {sourceDisputesSQL, []any{ids}},
+		{sourceEntriesSQL, []any{ids}}, {sourceComplaintsSQL, []any{ids}}, {contributionsSQL, []any{"case", ids}},
+	} {
+		plan := explain(t, db, q.sql, q.args)
+		for _, line := range strings.Split(plan, "\n") {
+			if strings.Contains(line, "SCAN ") && !strings.Contains(line, "json_each") {
+				t.Errorf("%s\nreads a whole table:\n%s", q.sql, plan)
+			}
+		}
+		t.Logf("%s\n%s", q.sql, plan)
+	}
+}
