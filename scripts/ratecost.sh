@@ -5,7 +5,9 @@
 # measured part (from /proc), per case. On PostgreSQL, when pg_stat_statements is loaded
 # (shared_preload_libraries), the statements of the whole load — its warm-up of orders
 # included — by total time (TOP, 15). PRE_SQL runs on the fresh database first, e.g.
-# "ALTER DATABASE aftersales_rate SET session_preload_libraries = 'auto_explain'". Loopback only.
+# "ALTER DATABASE aftersales_rate SET session_preload_libraries = 'auto_explain'".
+# MODE=lifecycle runs whole life cycles (apply → … → completed) at RATE a second instead of
+# applications: "a case" is then a life cycle. Loopback only.
 #
 #   scripts/ratecost.sh [sqlite|postgres] [RATE] [SECS] [REV]
 set -euo pipefail
@@ -51,7 +53,7 @@ pgcpu() { # utime + stime of every PostgreSQL process, clock ticks
 	echo "$s"
 }
 srvcpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-"$work/loadgen" -url http://127.0.0.1:18098 -integration "$integ" -agent "$agent" -customer "$cust" -mode intake -clients 8 \
+"$work/loadgen" -url http://127.0.0.1:18098 -integration "$integ" -agent "$agent" -customer "$cust" -mode "${MODE:-intake}" -clients 8 \
 	-duration "${secs}s" -rate "$rate" -warmup $((rate * secs * 12 / 10 + 100)) -json >"$work/load.json" 2>"$work/load.err" &
 gen=$!
 until grep -q measuring "$work/load.err" 2>/dev/null; do sleep 0.05; done
