@@ -71,23 +71,21 @@ func (t *Tx) CaseSources(ctx context.Context, ids []string) (map[string]*store.C
 		}
 		return nil
 	})
-	each(sourceEventsSQL,
-		func(rows pgx.Rows) error {
-			var id string
-			ev, err := scanEvent(rows, &id)
-			if src := srcs[id]; err == nil && src != nil {
-				src.Events = append(src.Events, ev)
-			}
-			return err
-		})
-	each(sourceMessagesSQL,
-		func(rows pgx.Rows) error {
-			m, err := scanMessage(rows)
-			if src := srcs[m.CaseID]; err == nil && src != nil {
-				src.Messages = append(src.Messages, m)
-			}
-			return err
-		})
+	each(sourceEventsSQL, func(rows pgx.Rows) error {
+		var id string
+		ev, err := scanEvent(rows, &id)
+		if src := srcs[id]; err == nil && src != nil {
+			src.Events = append(src.Events, ev)
+		}
+		return err
+	})
+	each(sourceMessagesSQL, func(rows pgx.Rows) error {
+		m, err := scanMessage(rows)
+		if src := srcs[m.CaseID]; err == nil && src != nil {
+			src.Messages = append(src.Messages, m)
+		}
+		return err
+	})
 	each(sourceSurveysSQL, func(rows pgx.Rows) error {
 		var r surveyRow
 		if err := rows.Scan(r.dest()...); err != nil {
@@ -99,45 +97,19 @@ func (t *Tx) CaseSources(ctx context.Context, ids []string) (map[string]*store.C
 		}
 		return nil
 	})
-	each(sourceDisputesSQL,
-		func(rows pgx.Rows) error {
-			var id string
-			var body []byte
-			if err := rows.Scan(&id, &body); err != nil {
-				return err
-			}
-			var d dispute.Dispute
-			if err := json.Unmarshal(body, &d); err != nil {
-				return fmt.Errorf("dispute of case %s: %w", id, err)
-			}
-			if src := srcs[id]; src != nil {
-				src.Disputes = append(src.Disputes, d)
-			}
-			return nil
-		})
-	each(sourceEntriesSQL,
-		func(rows pgx.Rows) error {
-			e, err := scanEntry(rows)
-			if src := srcs[e.CaseID]; err == nil && src != nil {
-				src.Entries = append(src.Entries, e)
-			}
-			return err
-		})
-	each(sourceComplaintsSQL, func(rows pgx.Rows) error {
-		var id string
-		var body []byte
-		if err := rows.Scan(&id, &body); err != nil {
-			return err
+	each(sourceDisputesSQL, caseBody(srcs, "dispute", func(src *store.CaseSource, d dispute.Dispute) {
+		src.Disputes = append(src.Disputes, d)
+	}))
+	each(sourceEntriesSQL, func(rows pgx.Rows) error {
+		e, err := scanEntry(rows)
+		if src := srcs[e.CaseID]; err == nil && src != nil {
+			src.Entries = append(src.Entries, e)
 		}
-		var c complaint.Complaint
-		if err := json.Unmarshal(body, &c); err != nil {
-			return fmt.Errorf("complaint about case %s: %w", id, err)
-		}
-		if src := srcs[id]; src != nil {
-			src.Complaints = append(src.Complaints, c)
-		}
-		return nil
+		return err
 	})
+	each(sourceComplaintsSQL, caseBody(srcs, "complaint", func(src *store.CaseSource, c complaint.Complaint) {
+		src.Complaints = append(src.Complaints, c)
+	}))
 	if err := t.send(ctx, b); err != nil {
 		return nil, wrap(err, "sources of %d cases", len(ids))
 	}
@@ -151,17 +123,36 @@ func (t *Tx) Contributions(ctx context.Context, kind string, ids []string) (map[
 	if len(ids) == 0 {
 		return facts, nil
 	}
-	err := t.query(ctx, contributionsSQL,
-		[]any{kind, ids}, func(rows pgx.Rows) error {
-			var id, f string
-			if err := rows.Scan(&id, &f); err != nil {
-				return err
-			}
-			facts[id] = []byte(f)
-			return nil
-		})
+	err := t.query(ctx, contributionsSQL, []any{kind, ids}, func(rows pgx.Rows) error {
+		var id, f string
+		if err := rows.Scan(&id, &f); err != nil {
+			return err
+		}
+		facts[id] = []byte(f)
+		return nil
+	})
 	if err != nil {
 		return nil, wrap(err, "contributions of %d %ss", len(ids), kind)
 	}
 	return facts, nil
+}
+
+// caseBody scans a row of (case_id, body) and gives the body, decoded, to add with the
+// source of its case (none when the case was not found).
+func caseBody[T any](srcs map[string]*store.CaseSource, what string, add func(*store.CaseSource, T)) func(rows pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			return err
+		}
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("%s of case %s: %w", what, id, err)
+		}
+		if src := srcs[id]; src != nil {
+			add(src, v)
+		}
+		return nil
+	}
 }

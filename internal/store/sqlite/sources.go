@@ -79,25 +79,23 @@ func (tx *Tx) CaseSources(ctx context.Context, ids []string) (map[string]*store.
 		})
 	}
 	if err == nil {
-		err = each(sourceEventsSQL,
-			func(row scanner) error {
-				var id string
-				ev, err := scanEvent(row, &id)
-				if src := srcs[id]; err == nil && src != nil {
-					src.Events = append(src.Events, ev)
-				}
-				return err
-			})
+		err = each(sourceEventsSQL, func(row scanner) error {
+			var id string
+			ev, err := scanEvent(row, &id)
+			if src := srcs[id]; err == nil && src != nil {
+				src.Events = append(src.Events, ev)
+			}
+			return err
+		})
 	}
 	if err == nil {
-		err = each(sourceMessagesSQL,
-			func(row scanner) error {
-				m, err := scanMessage(row)
-				if src := srcs[m.CaseID]; err == nil && src != nil {
-					src.Messages = append(src.Messages, m)
-				}
-				return err
-			})
+		err = each(sourceMessagesSQL, func(row scanner) error {
+			m, err := scanMessage(row)
+			if src := srcs[m.CaseID]; err == nil && src != nil {
+				src.Messages = append(src.Messages, m)
+			}
+			return err
+		})
 	}
 	if err == nil {
 		err = each(sourceSurveysSQL, func(row scanner) error {
@@ -109,49 +107,23 @@ func (tx *Tx) CaseSources(ctx context.Context, ids []string) (map[string]*store.
 		})
 	}
 	if err == nil {
-		err = each(sourceDisputesSQL,
-			func(row scanner) error {
-				var id string
-				var body []byte
-				if err := row.Scan(&id, &body); err != nil {
-					return err
-				}
-				var d dispute.Dispute
-				if err := json.Unmarshal(body, &d); err != nil {
-					return fmt.Errorf("dispute of case %s: %w", id, err)
-				}
-				if src := srcs[id]; src != nil {
-					src.Disputes = append(src.Disputes, d)
-				}
-				return nil
-			})
+		err = each(sourceDisputesSQL, caseBody(srcs, "dispute", func(src *store.CaseSource, d dispute.Dispute) {
+			src.Disputes = append(src.Disputes, d)
+		}))
 	}
 	if err == nil {
-		err = each(sourceEntriesSQL,
-			func(row scanner) error {
-				e, err := scanEntry(row)
-				if src := srcs[e.CaseID]; err == nil && src != nil {
-					src.Entries = append(src.Entries, e)
-				}
-				return err
-			})
-	}
-	if err == nil {
-		err = each(sourceComplaintsSQL, func(row scanner) error {
-			var id string
-			var body []byte
-			if err := row.Scan(&id, &body); err != nil {
-				return err
+		err = each(sourceEntriesSQL, func(row scanner) error {
+			e, err := scanEntry(row)
+			if src := srcs[e.CaseID]; err == nil && src != nil {
+				src.Entries = append(src.Entries, e)
 			}
-			var c complaint.Complaint
-			if err := json.Unmarshal(body, &c); err != nil {
-				return fmt.Errorf("complaint about case %s: %w", id, err)
-			}
-			if src := srcs[id]; src != nil {
-				src.Complaints = append(src.Complaints, c)
-			}
-			return nil
+			return err
 		})
+	}
+	if err == nil {
+		err = each(sourceComplaintsSQL, caseBody(srcs, "complaint", func(src *store.CaseSource, c complaint.Complaint) {
+			src.Complaints = append(src.Complaints, c)
+		}))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sources of %d cases: %w", len(ids), err)
@@ -170,8 +142,7 @@ func (tx *Tx) Contributions(ctx context.Context, kind string, ids []string) (map
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.query(ctx, contributionsSQL,
-		kind, string(list))
+	rows, err := tx.query(ctx, contributionsSQL, kind, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("contributions of %d %ss: %w", len(ids), kind, err)
 	}
@@ -187,4 +158,24 @@ func (tx *Tx) Contributions(ctx context.Context, kind string, ids []string) (map
 		return nil, fmt.Errorf("contributions of %d %ss: %w", len(ids), kind, err)
 	}
 	return facts, nil
+}
+
+// caseBody scans a row of (case_id, body) and gives the body, decoded, to add with the
+// source of its case (none when the case was not found).
+func caseBody[T any](srcs map[string]*store.CaseSource, what string, add func(*store.CaseSource, T)) func(row scanner) error {
+	return func(row scanner) error {
+		var id string
+		var body []byte
+		if err := row.Scan(&id, &body); err != nil {
+			return err
+		}
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("%s of case %s: %w", what, id, err)
+		}
+		if src := srcs[id]; src != nil {
+			add(src, v)
+		}
+		return nil
+	}
 }
