@@ -44,17 +44,18 @@ func (a *App) FoldReports(ctx context.Context, limit int) (int, error) {
 }
 
 // foldBatch folds up to limit marks in two transactions. A read transaction takes the
-// oldest marks and works out each record's facts and what it contributed before — the
-// long part, a few reads a record — without holding a lock: a write that marks one of
+// oldest marks and works out each record's facts and what it contributed before — the long
+// part: the cases in one statement a part for the whole batch (store CaseSources), an
+// order, complaint or review by itself — without holding a lock: a write that marks one of
 // those records again does not wait for it (on SQLite the reading does not hold the one
 // writer). A short write transaction then claims the marks still as they were read (store
-// ClaimDirty: a record's Seq only grows) and, for those only, adds the differences,
-// stores the contributions and clears the marks. A record marked again meanwhile is left
-// waiting for the next batch, whose facts include the change; one another folder claimed
-// is left to it. The facts of a claimed mark are whole even where the read transaction is
-// no snapshot (PostgreSQL reads each statement as committed at its start): every write
-// that changes them marks the record in its own transaction, so one that committed after
-// the mark was read has moved its seq on, and the claim skips it.
+// ClaimDirty: a record's Seq only grows) and, for those only, adds the differences, stores
+// the contributions and clears the marks. A record marked again meanwhile is left waiting
+// for the next batch, whose facts include the change; one another folder claimed is left
+// to it. The facts of a claimed mark are whole even where the read transaction is no
+// snapshot (PostgreSQL reads each statement as committed at its start): every write that
+// changes them marks the record in its own transaction, so one that committed after the
+// mark was read has moved its seq on, and the claim skips it.
 func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 	type record struct {
 		facts []byte // the contribution to store
