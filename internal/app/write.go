@@ -120,6 +120,35 @@ type txn struct {
 	// plansChanged: an emergency plan started or ended (recentActivePlans forgets).
 	plansChanged bool
 	kbChanged    bool // an article was written (triage's kbStats forget)
+	// history is a case's events as this transaction last read them (Events), until an
+	// event is appended to it.
+	history struct {
+		caseID string
+		events []aftersale.Event
+	}
+}
+
+// Events returns a case's history, read once a transaction while no event is appended to
+// it: a command works out the service clocks from the history after its write (persist)
+// and answers with the same history. The caller gets its own copy of the list.
+func (tx *txn) Events(ctx context.Context, caseID string) ([]aftersale.Event, error) {
+	if tx.history.caseID == caseID && tx.history.events != nil {
+		return slices.Clone(tx.history.events), nil
+	}
+	evs, err := tx.Tx.Events(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	tx.history.caseID, tx.history.events = caseID, slices.Clip(evs)
+	return slices.Clone(evs), nil
+}
+
+// AppendEvent appends to a case's history and forgets what Events read of it.
+func (tx *txn) AppendEvent(ctx context.Context, caseID string, ev aftersale.Event) error {
+	if tx.history.caseID == caseID {
+		tx.history.caseID, tx.history.events = "", nil
+	}
+	return tx.Tx.AppendEvent(ctx, caseID, ev)
 }
 
 // Enqueue adds outbox messages and notes that the relay has work.
