@@ -10,11 +10,11 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// TestCaseSourcesUseIndexes: each statement of the folder's batch read can look its cases
+// TestCaseSourceQueriesUseIndexes: each statement of the folder's batch read can look its cases
 // up through an index (= ANY on the index's leading column). Sequential scans are
 // disabled, not forbidden: PostgreSQL still plans one when no index serves the statement,
 // and that is what fails here — on tables this small it would rightly choose one anyway.
-func TestCaseSourcesUseIndexes(t *testing.T) {
+func TestCaseSourceQueriesUseIndexes(t *testing.T) {
 	db := MustOpen(t, store.Options{})
 	ctx := context.Background()
 	ids := `'{k-000001,k-000002,k-000003}'::text[]`

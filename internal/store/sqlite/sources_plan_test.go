@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// TestCaseSourcesUseIndexes: each statement of the folder's batch read looks its cases up
+// TestCaseSourceQueriesUseIndexes: each statement of the folder's batch read looks its cases up
 // through an index (a SEARCH per case id), never by reading a whole table.
-func TestCaseSourcesUseIndexes(t *testing.T) {
+func TestCaseSourceQueriesUseIndexes(t *testing.T) {
 	if raceDetector {
-		t.Skip("a query-plan test: run without -race (go test -run UseIndexes ./internal/store/...)")
+		t.Skip("a query-plan test: run without -race (go test -run QueriesUseIndexes ./internal/store/...)")
 	}
 	db := MustOpenDB(t)
 	ids := `["c1","c2","c3"]`
