@@ -203,9 +203,6 @@ func (a *App) caseInput(src *store.CaseSource) analytics.CaseInput {
 	c := &src.Case
 	in := analytics.CaseInput{Case: c, Categories: src.Categories, Events: src.Events, Disputes: src.Disputes,
 		Entries: src.Entries}
-	if in.Categories == nil {
-		in.Categories = map[string]string{}
-	}
 	last := c.CreatedAt
 	for _, ev := range in.Events {
 		if ev.At.After(last) {

@@ -60,11 +60,9 @@ type Analytics interface {
 	// CountDirty returns how many marks wait.
 	CountDirty(ctx context.Context) (int, error)
 
-	// Contribution returns what a record last added to the cells (package analytics'
-	// facts as JSON). ErrNotFound when it added nothing yet.
-	Contribution(ctx context.Context, kind, id string) ([]byte, error)
 	// Contributions returns what each of the records of a kind named by ids last added to
-	// the cells (as Contribution), by id; a record that added nothing is absent.
+	// the cells (package analytics' facts as JSON, byte for byte), by id; a record that
+	// added nothing yet is absent.
 	Contributions(ctx context.Context, kind string, ids []string) (map[string][]byte, error)
 	// PutContribution stores what a record now adds; nil or empty facts delete it.
 	PutContribution(ctx context.Context, kind, id string, facts []byte) error

@@ -187,17 +187,6 @@ func (t *Tx) CountDirty(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// Contribution returns what a record last added to the cells, byte for byte (a text
-// column).
-func (t *Tx) Contribution(ctx context.Context, kind, id string) ([]byte, error) {
-	var facts string
-	err := t.queryRow(ctx, `SELECT facts FROM report_contributions WHERE kind = $1 AND id = $2`, []any{kind, id}, &facts)
-	if err != nil {
-		return nil, wrap(err, "contribution of %s %s", kind, id)
-	}
-	return []byte(facts), nil
-}
-
 // PutContribution stores what a record now adds to the cells, or deletes it when it adds
 // nothing (nil or empty facts). Either travels with the next statement.
 func (t *Tx) PutContribution(ctx context.Context, kind, id string, facts []byte) error {

@@ -116,8 +116,8 @@ func (t *Tx) CaseSources(ctx context.Context, ids []string) (map[string]*store.C
 	return srcs, nil
 }
 
-// Contributions returns what each of the records last added to the cells, in one
-// statement.
+// Contributions returns what each of the records last added to the cells, byte for byte (a
+// text column), in one statement.
 func (t *Tx) Contributions(ctx context.Context, kind string, ids []string) (map[string][]byte, error) {
 	facts := make(map[string][]byte, len(ids))
 	if len(ids) == 0 {

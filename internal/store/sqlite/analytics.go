@@ -134,16 +134,6 @@ func (tx *Tx) CountDirty(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Contribution returns what a record last added to the cells, byte for byte.
-func (tx *Tx) Contribution(ctx context.Context, kind, id string) ([]byte, error) {
-	var facts string
-	err := tx.queryRow(ctx, `SELECT facts FROM report_contributions WHERE kind = ? AND id = ?`, kind, id).Scan(&facts)
-	if err != nil {
-		return nil, fmt.Errorf("contribution of %s %s: %w", kind, id, dbErr(err))
-	}
-	return []byte(facts), nil
-}
-
 // PutContribution stores what a record now adds to the cells, or deletes it when it adds
 // nothing (nil or empty facts).
 func (tx *Tx) PutContribution(ctx context.Context, kind, id string, facts []byte) error {

@@ -686,17 +686,28 @@ func testQueryCellsBadGroup(t *testing.T, s store.Store) {
 	}
 }
 
+// contribution reads what one record last added to the cells (Contributions);
+// store.ErrNotFound when it added nothing.
+func contribution(t *testing.T, s store.Store, kind, id string) ([]byte, error) {
+	var facts map[string][]byte
+	err := s.View(t.Context(), func(tx store.Tx) error {
+		var err error
+		facts, err = tx.Contributions(t.Context(), kind, []string{id})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	f, ok := facts[id]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return f, nil
+}
+
 func testContributions(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	read := func(kind, id string) ([]byte, error) {
-		var facts []byte
-		err := s.View(ctx, func(tx store.Tx) error {
-			var err error
-			facts, err = tx.Contribution(ctx, kind, id)
-			return err
-		})
-		return facts, err
-	}
+	read := func(kind, id string) ([]byte, error) { return contribution(t, s, kind, id) }
 	put := func(kind, id string, facts []byte) error {
 		return s.Update(ctx, func(tx store.Tx) error { return tx.PutContribution(ctx, kind, id, facts) })
 	}
@@ -894,10 +905,7 @@ func testResetReports(t *testing.T, s store.Store) {
 	resetReports(t, s)
 	wantEqual(t, "cells after ResetReports", len(allCells(t, s)), 0)
 	wantEqual(t, "marks after ResetReports", len(markKeys(t, s)), 0)
-	err := s.View(ctx, func(tx store.Tx) error {
-		_, err := tx.Contribution(ctx, "case", "c-1")
-		return err
-	})
+	_, err := contribution(t, s, "case", "c-1")
 	wantErr(t, "Contribution after ResetReports", err, store.ErrNotFound)
 	wantEqual(t, "schedules after ResetReports", scheduleIDs(listSchedules(t, s, "")), []string{"s-1"})
 	wantEqual(t, "scorecards after ResetReports", len(scorecards(t, s, "2025-02", "")), 1)
