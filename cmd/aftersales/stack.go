@@ -176,7 +176,7 @@ func (m *Main) openStack(ctx context.Context, cfg stackConfig) (*stack, error) {
 		OnOutbox: func() { s.relay.Wake() }})
 	s.sched = scheduler.New(scheduler.Config{Store: s.store, Firer: s.app, Workers: cfg.workers, Now: s.clock.Now, Logger: cfg.logger, Observer: cfg.schedObserver})
 	s.relay = scheduler.NewRelay(scheduler.RelayConfig{Store: s.store, Owner: s.sched.Owner(), Now: s.clock.Now,
-		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: delivery.Handlers(s.app)})
+		Logger: cfg.logger, Observer: cfg.schedObserver, Handlers: delivery.Handlers(s.app), BatchContext: app.RelayBatch})
 	grace := cmp.Or(cfg.uploads.grace, app.DefaultUploadGrace)
 	s.sweeper = scheduler.NewSweeper(scheduler.SweeperConfig{Logger: cfg.logger, Sweep: func(ctx context.Context) error {
 		_, err := s.app.SweepUploads(ctx, grace)

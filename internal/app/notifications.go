@@ -58,7 +58,7 @@ func (a *App) recipients(ctx context.Context, tx store.Tx, roles []string, merch
 			if customer == "" {
 				continue
 			}
-			c, err := tx.Customer(ctx, customer)
+			c, err := remembered(ctx, "customer:"+customer, func() (store.Customer, error) { return tx.Customer(ctx, customer) })
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			} else if err != nil {
@@ -85,7 +85,7 @@ func (a *App) recipients(ctx context.Context, tx store.Tx, roles []string, merch
 		}
 		if users == nil {
 			var err error
-			if users, err = tx.Users(ctx); err != nil {
+			if users, err = remembered(ctx, "users", func() ([]store.User, error) { return tx.Users(ctx) }); err != nil {
 				return nil, err
 			}
 		}
@@ -131,8 +131,10 @@ func defaultPrefs(person string) store.NotificationPrefs {
 	return store.NotificationPrefs{Person: person, Email: true}
 }
 
+// prefs are a person's notification preferences, or the defaults when they chose none;
+// read once for a relay batch (remembered).
 func (a *App) prefs(ctx context.Context, tx store.Tx, person string) (store.NotificationPrefs, error) {
-	p, err := tx.NotificationPrefs(ctx, person)
+	p, err := remembered(ctx, "prefs:"+person, func() (store.NotificationPrefs, error) { return tx.NotificationPrefs(ctx, person) })
 	if errors.Is(err, store.ErrNotFound) {
 		return defaultPrefs(person), nil
 	}

@@ -331,14 +331,16 @@ func (a *App) PublishEvent(ctx context.Context, m store.OutboxRecord) error {
 		return (w.Merchant == "" || w.Merchant == ev.Merchant) && webhook.Match(w.Events, ev.Event)
 	}
 	// Most events have no webhook: a read finds that out without a write transaction (on
-	// SQLite, without the one writer). One that finds some writes their deliveries.
-	var wanted bool
-	err = a.store.View(ctx, func(tx store.Tx) error {
-		ws, err := tx.ListWebhooks(ctx, "")
-		wanted = slices.ContainsFunc(ws, subscribed)
-		return err
+	// SQLite, without the one writer), once for a relay batch (remembered). One that finds
+	// some writes their deliveries, reading the list again in that transaction.
+	ws, err := remembered(ctx, "webhooks", func() (ws []store.Webhook, err error) {
+		err = a.store.View(ctx, func(tx store.Tx) error {
+			ws, err = tx.ListWebhooks(ctx, "")
+			return err
+		})
+		return ws, err
 	})
-	if err == nil && wanted {
+	if err == nil && slices.ContainsFunc(ws, subscribed) {
 		err = a.store.Update(ctx, func(tx store.Tx) error {
 			ws, err := tx.ListWebhooks(ctx, "")
 			if err != nil {

@@ -78,9 +78,12 @@ type RelayConfig struct {
 	Gather time.Duration
 	// MaxAttempts before a message becomes a dead letter (10).
 	MaxAttempts int
-	Now         func() time.Time
-	Logger      *slog.Logger
-	Observer    Observer
+	// BatchContext, when set, gives the context a claimed batch is delivered with, made
+	// once a batch: the handlers may share their reads through it (app.RelayBatch).
+	BatchContext func(context.Context) context.Context
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Observer     Observer
 }
 
 // Relay delivers the transactional outbox with retries, backoff and dead letters.
@@ -183,13 +186,17 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	}
 	keys := byKey(msgs)
 	sent := make([][]int64, min(r.cfg.Workers, len(keys)))
+	dctx := ctx // the handlers'
+	if r.cfg.BatchContext != nil && len(msgs) > 0 {
+		dctx = r.cfg.BatchContext(ctx)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range sent {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(keys); i = int(next.Add(1)) - 1 {
 				for _, m := range keys[i] {
-					if r.deliver(ctx, m) {
+					if r.deliver(dctx, m) {
 						sent[w] = append(sent[w], m.ID)
 					}
 				}

@@ -487,3 +487,41 @@ func TestRelayGathersWakeUps(t *testing.T) {
 		})
 	}
 }
+
+type batchKey struct{}
+
+// Each claimed batch is delivered with one context of its own from BatchContext, made
+// once for the batch whatever its keys and workers; a claim that finds nothing makes none.
+func TestRelayDeliversABatchWithItsOwnContext(t *testing.T) {
+	rb := newRelayBench(t, apitest.Backends()[0])
+	var made atomic.Int64
+	var mu sync.Mutex
+	seen := map[int64][]string{} // batch → topics delivered with its context
+	r := scheduler.NewRelay(scheduler.RelayConfig{Store: rb.store, Owner: "relay-test", Now: rb.clock.Now,
+		Logger: slog.New(slog.DiscardHandler), Observer: rb.log, Batch: 3,
+		BatchContext: func(ctx context.Context) context.Context {
+			return context.WithValue(ctx, batchKey{}, made.Add(1))
+		},
+		Handlers: map[string]scheduler.Handler{"notify.": func(ctx context.Context, m store.OutboxRecord) error {
+			b, _ := ctx.Value(batchKey{}).(int64)
+			mu.Lock()
+			defer mu.Unlock()
+			seen[b] = append(seen[b], m.Topic)
+			return nil
+		}}})
+	var msgs []store.OutboxMessage
+	for i := range 5 {
+		msgs = append(msgs, store.OutboxMessage{Topic: fmt.Sprintf("notify.n%d", i), Key: fmt.Sprintf("k%d", i), Payload: json.RawMessage(`{}`)})
+	}
+	if err := rb.store.Update(context.Background(), func(tx store.Tx) error { return tx.Enqueue(context.Background(), msgs...) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{3, 2, 0} {
+		if n := rb.runOnce(t, r); n != want {
+			t.Fatalf("claimed %d messages, want %d", n, want)
+		}
+	}
+	if made.Load() != 2 || len(seen[1]) != 3 || len(seen[2]) != 2 || len(seen[0]) != 0 {
+		t.Fatalf("%d contexts made; delivered by batch: %v", made.Load(), seen)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/delivery"
 	"github.com/aftersales/aftersales/internal/ledger"
 	"github.com/aftersales/aftersales/internal/scheduler"
@@ -94,7 +95,7 @@ func (e *Env) RunRelay(t testing.TB) {
 
 func (e *Env) relay(owner string) *scheduler.Relay {
 	return scheduler.NewRelay(scheduler.RelayConfig{Store: e.Store, Owner: owner, Now: e.Clock.Now,
-		MaxIdle: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Handlers: delivery.Handlers(e.App)})
+		MaxIdle: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Handlers: delivery.Handlers(e.App), BatchContext: app.RelayBatch})
 }
 
 // DrainOutbox relays, step by step, every outbox message available now, and those they

@@ -1,0 +1,185 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/internal/aftersale"
+	"github.com/aftersales/aftersales/internal/app"
+	"github.com/aftersales/aftersales/internal/delivery"
+	"github.com/aftersales/aftersales/internal/httpapi/apitest"
+	"github.com/aftersales/aftersales/internal/policy"
+	"github.com/aftersales/aftersales/internal/scheduler"
+	"github.com/aftersales/aftersales/internal/store"
+)
+
+// readCounter is a store that counts the reads the relay's handlers share in a batch.
+type readCounter struct {
+	store.Store
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *readCounter) add(what string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[what]++
+}
+
+func (c *readCounter) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = map[string]int{}
+	return n
+}
+
+func (c *readCounter) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.Update(ctx, func(tx store.Tx) error { return fn(&countingTx{tx, c}) })
+}
+
+func (c *readCounter) View(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.View(ctx, func(tx store.Tx) error { return fn(&countingTx{tx, c}) })
+}
+
+type countingTx struct {
+	store.Tx
+	c *readCounter
+}
+
+func (t *countingTx) Users(ctx context.Context) ([]store.User, error) {
+	t.c.add("users")
+	return t.Tx.Users(ctx)
+}
+
+func (t *countingTx) Customer(ctx context.Context, id string) (store.Customer, error) {
+	t.c.add("customer")
+	return t.Tx.Customer(ctx, id)
+}
+
+func (t *countingTx) NotificationPrefs(ctx context.Context, person string) (store.NotificationPrefs, error) {
+	t.c.add("prefs")
+	return t.Tx.NotificationPrefs(ctx, person)
+}
+
+func (t *countingTx) ListWebhooks(ctx context.Context, merchant string) ([]store.Webhook, error) {
+	t.c.add("webhooks")
+	return t.Tx.ListWebhooks(ctx, merchant)
+}
+
+// The relay delivers a batch's notifications and events reading the staff accounts, the
+// webhooks, the customer and each person's preferences once for the batch, not once a
+// message; without the batch's context (the same relay otherwise) each message reads them
+// again. Everyone still gets every notification.
+func TestARelayBatchReadsWhatItsMessagesShareOnce(t *testing.T) {
+	for _, b := range apitest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { testRelayBatchReads(t, b) })
+	}
+}
+
+func testRelayBatchReads(t *testing.T, b apitest.Backend) {
+	counter := &readCounter{n: map[string]int{}}
+	env := apitest.NewWithApp(t, b, func(c *app.Config) {
+		counter.Store = c.Store
+		c.Store = counter
+	}, nil)
+	env.Clock.Set(time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC))
+	customer := env.Token(t, app.RoleCustomer, "cust-1")
+	merchant := env.Token(t, app.RoleMerchant, "shop-a")
+	ctx := context.Background()
+	// The merchant is known once an order of it came.
+	order := func(no string) app.OrderInput {
+		now := env.Clock.Now().UTC()
+		paid, shipped, signed := now.Add(-6*24*time.Hour), now.Add(-5*24*time.Hour), now.Add(-2*24*time.Hour)
+		in := app.OrderInput{OrderNo: no, Merchant: "shop-a", Customer: "cust-1",
+			PaymentMethod: "online", PaidAt: paid, ShippedAt: &shipped, DeliveredAt: &signed,
+			Items: []app.OrderItemInput{{SKU: "JACKET", Title: "羽绒服", Category: "apparel", Quantity: 1, UnitPrice: 29900, PaidAmount: 29900}}}
+		if _, err := env.App.UpsertOrder(ctx, app.Principal{Role: app.RoleIntegration, ID: "shop"}, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	order("ORD-BATCH-0")
+	var staff []string // the merchant's accounts' inboxes
+	for _, name := range []string{"shop-a-1", "shop-a-2"} {
+		u, err := env.App.CreateUser(ctx, app.Principal{Role: app.RoleAdmin, ID: "admin"}, app.UserInput{
+			Username: name, Role: app.RoleMerchant, Merchant: "shop-a", Password: "a long enough password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff = append(staff, "user:"+u.ID)
+	}
+	applied := 0
+	apply := func(n int) {
+		t.Helper()
+		for range n {
+			applied++
+			in := order(fmt.Sprintf("ORD-BATCH-%d", applied))
+			res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: customer, JSON: app.ApplyInput{
+				OrderNo: in.OrderNo, Type: aftersale.ReturnRefund, Reason: aftersale.NoReason,
+				Items: []policy.RequestItem{{SKU: "JACKET", Quantity: 1}}, Description: "不想要了"}})
+			if res.Status != http.StatusCreated {
+				t.Fatalf("apply: %d %s", res.Status, res.Body)
+			}
+			var c app.CaseView
+			res.JSON(t, &c)
+			// The merchant's answer is the customer's notification.
+			res = env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c.ID + "/actions", Token: merchant,
+				JSON: app.ActInput{Action: aftersale.Approve, Version: c.Version}})
+			if res.Status != http.StatusOK {
+				t.Fatalf("approve: %d %s", res.Status, res.Body)
+			}
+		}
+		counter.take()
+	}
+	relay := func(batch func(context.Context) context.Context) (map[string]int, int) {
+		t.Helper()
+		r := scheduler.NewRelay(scheduler.RelayConfig{Store: env.Store, Owner: "batch-test", Now: env.Clock.Now, Batch: 100,
+			Logger: slog.New(slog.DiscardHandler), Handlers: delivery.Handlers(env.App), BatchContext: batch})
+		n, err := r.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counter.take(), n
+	}
+	inbox := func(person string) int {
+		t.Helper()
+		var ns []store.Notification
+		if err := env.Store.View(ctx, func(tx store.Tx) (err error) {
+			ns, _, err = tx.ListNotifications(ctx, store.NotificationQuery{Recipient: person, Limit: 100})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return len(ns)
+	}
+
+	apply(5)
+	got, claimed := relay(app.RelayBatch)
+	if claimed < 20 {
+		t.Fatalf("the relay claimed %d messages; five applications and approvals make at least twenty", claimed)
+	}
+	// Two merchant accounts and the customer: three people's preferences.
+	want := map[string]int{"users": 1, "webhooks": 1, "customer": 1, "prefs": 3}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("in one batch: %d reads of %s, want %d (all: %v)", got[k], k, n, got)
+		}
+	}
+
+	apply(5)
+	got, _ = relay(nil)
+	if got["webhooks"] != 10 || got["users"] < 5 || got["customer"] < 5 {
+		t.Errorf("without the batch's context: %v, want a read a message (the test would not see a change)", got)
+	}
+	for _, person := range append(staff, "customer:cust-1") {
+		if n := inbox(person); n != 10 {
+			t.Errorf("%s has %d notifications, want 10", person, n)
+		}
+	}
+}
