@@ -35,6 +35,14 @@ type Case struct {
 	Group    string `json:"group,omitempty"`
 	// SLANotices are the SLA warnings and breaches already recorded, so each is recorded once.
 	SLANotices []string `json:"sla_notices,omitempty"`
+	// SLATrail is what the service clocks need of the case's history and conversation, kept
+	// up to date at every event and public message (package sla), so that the clocks are
+	// worked out without reading either back. Nil on cases stored before it existed.
+	SLATrail *SLATrail `json:"sla_trail,omitempty"`
+	// Rev counts the writes of the stored case: its transitions (Version) and the writes
+	// that change no version (a public message moves the SLA trail). A write is refused
+	// unless the stored case is still the revision it was made from.
+	Rev int64 `json:"rev,omitempty"`
 
 	// Facts of the order at application that the life cycle needs.
 	PaymentMethod string `json:"payment_method"` // online | cod

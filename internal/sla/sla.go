@@ -213,7 +213,7 @@ func Paused(s aftersale.State) bool {
 func Activities(events []aftersale.Event, messages []Message) []Activity {
 	out := make([]Activity, 0, len(events)+len(messages))
 	for _, e := range events {
-		out = append(out, Activity{At: e.At, Role: e.Actor.Role, Public: true, Action: e.Action, From: e.From, To: e.To})
+		out = append(out, eventActivity(e))
 	}
 	for _, m := range messages {
 		out = append(out, Activity{At: m.At, Role: m.Role, Public: m.Public})
@@ -252,29 +252,33 @@ func Evaluate(c *aftersale.Case, history []Activity, t Target, cal *calendar.Cal
 		}
 	}
 	sortByTime(acts)
-	tl := newTimeline(c, acts, start, now, cal)
+	tr := trace(c, acts, start, now)
+	return evaluate(&tr, start, t, cal, now)
+}
 
+// evaluate computes the clocks at now of a case opened at start whose activities up to now
+// are folded into tr.
+func evaluate(tr *aftersale.SLATrail, start time.Time, t Target, cal *calendar.Calendar, now time.Time) Report {
+	tl := newTimeline(tr, cal, now)
 	var r Report
 	add := func(k Kind, s calendar.Span, from, stop time.Time, answered bool) {
 		if target, _ := length(s); target > 0 {
 			r.Clocks = append(r.Clocks, tl.clock(k, s, t.WarningBP, from, stop, answered))
 		}
 	}
-	first := firstResponse(acts, tl)
-	if first < 0 {
+	if tr.First.IsZero() {
 		add(FirstResponse, t.FirstResponse, start, tl.end, false)
 	} else {
-		add(FirstResponse, t.FirstResponse, start, acts[first].At, true)
-		from, stop := lastInterval(acts[first+1:], tl)
+		add(FirstResponse, t.FirstResponse, start, tr.First, true)
 		switch {
-		case from.IsZero():
+		case tr.From.IsZero():
 			if target, _ := length(t.NextUpdate); target > 0 {
 				r.Clocks = append(r.Clocks, Clock{Kind: NextUpdate, Status: StatusNone, Target: t.NextUpdate, Remaining: target})
 			}
-		case stop.IsZero():
-			add(NextUpdate, t.NextUpdate, from, tl.end, false) // open; stopped only if the case ended
+		case tr.Stop.IsZero():
+			add(NextUpdate, t.NextUpdate, tr.From, tl.end, false) // open; stopped only if the case ended
 		default:
-			add(NextUpdate, t.NextUpdate, from, stop, true)
+			add(NextUpdate, t.NextUpdate, tr.From, tr.Stop, true)
 		}
 	}
 	add(Resolution, t.Resolution, start, tl.end, true)
@@ -286,40 +290,6 @@ func Evaluate(c *aftersale.Case, history []Activity, t Target, cal *calendar.Cal
 		}
 	}
 	return r
-}
-
-// firstResponse is the index in acts of the desk's first public activity up to the case's
-// end; -1 if there is none.
-func firstResponse(acts []Activity, tl *timeline) int {
-	for i, a := range acts {
-		if tl.ended() && a.At.After(tl.end) {
-			break
-		}
-		if a.byDesk() {
-			return i
-		}
-	}
-	return -1
-}
-
-// lastInterval is the last next-update interval among acts, the activities after the first
-// response: a customer activity while none is open opens one, the desk's next public
-// activity closes it. stop is zero while it is open; from is zero when none opened. A
-// customer activity at the very end of the case (a cancel) opens none.
-func lastInterval(acts []Activity, tl *timeline) (from, stop time.Time) {
-	open := false
-	for _, a := range acts {
-		if tl.ended() && a.At.After(tl.end) {
-			break
-		}
-		switch {
-		case a.byDesk() && open:
-			stop, open = a.At, false
-		case a.Role == aftersale.Customer && !open && !(tl.ended() && a.At.Equal(tl.end)):
-			from, stop, open = a.At, time.Time{}, true
-		}
-	}
-	return from, stop
 }
 
 // createdAt is when the case was opened: its CreatedAt, or else its apply event, or else its

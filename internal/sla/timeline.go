@@ -20,46 +20,19 @@ type timeline struct {
 
 type stretch struct{ from, to time.Time }
 
-// newTimeline rebuilds the case's states over [start, now] from the events among acts
-// (ordered, all within [start, now]). The case starts as requested, or in the From of its
-// first recorded change when the history begins later. When the case itself is in another
-// state than the history ends in (a history cut short), it is taken to have moved there at
-// its UpdatedAt.
-func newTimeline(c *aftersale.Case, acts []Activity, start, now time.Time, cal *calendar.Calendar) *timeline {
-	tl := &timeline{cal: cal, now: now}
-	state, since := aftersale.Requested, start
-	for _, a := range acts {
-		if a.To != "" {
-			if a.From != "" {
-				state = a.From
-			}
-			break
-		}
-	}
-	move := func(at time.Time, to aftersale.State) {
-		if tl.ended() {
-			return
-		}
-		if runs(state) && at.After(since) {
-			tl.running = append(tl.running, stretch{since, at})
-		}
-		state, since = to, at
-		if to.Terminal() {
-			tl.end = at
-		}
-	}
-	for _, a := range acts {
-		if a.To != "" {
-			move(a.At, a.To)
-		}
-	}
-	if c.State != "" && c.State != state && !c.UpdatedAt.After(now) {
-		move(later(since, c.UpdatedAt), c.State)
+// newTimeline is the timeline at now of a case whose activities up to now are folded into
+// tr: its closed running stretches, and unless it is paused or ended, the current one up to
+// now.
+func newTimeline(tr *aftersale.SLATrail, cal *calendar.Calendar, now time.Time) *timeline {
+	tl := &timeline{cal: cal, now: now, end: tr.End}
+	tl.running = make([]stretch, 0, len(tr.Runs)+1)
+	for _, r := range tr.Runs {
+		tl.running = append(tl.running, stretch{r.From, r.To})
 	}
 	if !tl.ended() {
-		tl.paused = Paused(state)
+		tl.paused = Paused(tr.State)
 		if !tl.paused {
-			tl.running = append(tl.running, stretch{since, now})
+			tl.running = append(tl.running, stretch{tr.Since, now})
 		}
 	}
 	return tl
