@@ -105,8 +105,13 @@ type Tx interface {
 	NextCaseNumber(ctx context.Context) (int64, error)
 	// InsertCase stores a new case (version 1) and its lines.
 	InsertCase(ctx context.Context, c *aftersale.Case, decision json.RawMessage) error
-	// UpdateCase stores c if the stored version is c.Version-1, else ErrConflict.
+	// UpdateCase stores c if the stored version is c.Version-1 and the stored revision
+	// c.Rev, else ErrConflict; the revision becomes c.Rev+1, and so does c.Rev.
 	UpdateCase(ctx context.Context, c *aftersale.Case) error
+	// RewriteCase stores c as a write that changes no version (a public message moves its
+	// SLA trail): only if the stored version is c.Version and the stored revision c.Rev,
+	// else ErrConflict. The revision becomes c.Rev+1, and so does c.Rev.
+	RewriteCase(ctx context.Context, c *aftersale.Case) error
 	// Case returns a case with the decision it was opened with.
 	Case(ctx context.Context, id string) (CaseRecord, error)
 	// ListCases returns one page of cases in a stable order (q.Sort: newest first, or the

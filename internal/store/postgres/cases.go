@@ -69,8 +69,8 @@ func (t *Tx) NextCaseNumber(ctx context.Context) (int64, error) {
 const insertCaseSQL = `
 WITH c AS (
     INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state, version,
-        due_at, data, decision, created_at, updated_at, priority, sla, assignee, desk_group)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $19, $20, $21)
+        due_at, data, decision, created_at, updated_at, priority, sla, assignee, desk_group, rev)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $19, $20, $21, $22)
     RETURNING id
 )
 INSERT INTO case_items (case_id, sku, quantity, paid_amount)
@@ -95,7 +95,7 @@ func (t *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.Ra
 	skus, qtys, paid := itemColumns(n.Items)
 	err = t.later(ctx, "insert case "+c.ID, insertCaseSQL, n.ID, n.Number, n.OrderNo, n.MerchantID, n.CustomerID,
 		string(n.Type), string(n.Reason), string(n.State), n.Version, dueAt(&n), data, []byte(decision),
-		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group)
+		n.CreatedAt, t.now, skus, qtys, paid, string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group, n.Rev)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func storedCase(c *aftersale.Case) aftersale.Case {
 			*s = &c
 		}
 	}
+	n.SLATrail = c.SLATrail.Mapped(utcMicro)
 	return n
 }
 
@@ -151,37 +152,64 @@ func dueAt(c *aftersale.Case) *time.Time {
 	return nullTime(due)
 }
 
-// UpdateCase stores c if the stored version is c.Version-1: ErrConflict if it is not,
-// ErrNotFound if there is no such case. A case's lines are fixed when it opens
-// (aftersale.Transition never changes them), so case_items is left alone.
+// UpdateCase stores c if the stored version is c.Version-1 and the stored revision c.Rev:
+// ErrConflict if it is not, ErrNotFound if there is no such case. The revision becomes
+// c.Rev+1, and so does c.Rev. A case's lines are fixed when it opens (aftersale.Transition
+// never changes them), so case_items is left alone.
 func (t *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	n := storedCase(c)
+	n.Rev++
 	data, err := json.Marshal(&n)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
 	updated, err := t.exec(ctx, `
 		UPDATE cases SET type = $3, reason = $4, state = $5, version = $2, due_at = $6, data = $7, updated_at = $8,
-		    priority = $9, sla = $10, assignee = $11, desk_group = $12
-		WHERE id = $1 AND version = $2 - 1`,
+		    priority = $9, sla = $10, assignee = $11, desk_group = $12, rev = $13
+		WHERE id = $1 AND version = $2 - 1 AND rev = $13 - 1`,
 		n.ID, n.Version, string(n.Type), string(n.Reason), string(n.State), dueAt(&n), data, t.now,
-		string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group)
-	if err == nil && updated == 0 {
-		// Refused: a stale version, or no such case. Only this path pays a second round trip.
-		var exists bool
-		err = t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)`, []any{n.ID}, &exists)
-		switch {
-		case err != nil:
-		case exists:
-			err = store.ErrConflict
-		default:
-			err = store.ErrNotFound
-		}
-	}
-	if err != nil {
+		string(n.Priority), string(n.SLAFlag()), n.Assignee, n.Group, n.Rev)
+	if err = t.refused(ctx, n.ID, updated, err); err != nil {
 		return wrap(err, "update case %s to version %d", c.ID, c.Version)
 	}
+	c.Rev = n.Rev
 	return t.markDirty(ctx, "case", n.ID)
+}
+
+// RewriteCase stores c without a new version if the stored case is at c.Version and
+// revision c.Rev: ErrConflict if it is not, ErrNotFound if there is no such case. Only the
+// document changes (a message's SLA trail); the revision becomes c.Rev+1, and so does c.Rev.
+func (t *Tx) RewriteCase(ctx context.Context, c *aftersale.Case) error {
+	n := storedCase(c)
+	n.Rev++
+	data, err := json.Marshal(&n)
+	if err != nil {
+		return fmt.Errorf("rewrite case %s: %w", c.ID, err)
+	}
+	updated, err := t.exec(ctx, `UPDATE cases SET data = $3, rev = $4 WHERE id = $1 AND version = $2 AND rev = $4 - 1`,
+		n.ID, n.Version, data, n.Rev)
+	if err = t.refused(ctx, n.ID, updated, err); err != nil {
+		return wrap(err, "rewrite case %s at version %d", c.ID, c.Version)
+	}
+	c.Rev = n.Rev
+	return t.markDirty(ctx, "case", n.ID)
+}
+
+// refused is the error of a conditional write of case id that changed updated rows: a
+// stale version or revision (ErrConflict), or no such case (ErrNotFound). Only a refusal
+// pays a second round trip.
+func (t *Tx) refused(ctx context.Context, id string, updated int64, err error) error {
+	if err != nil || updated > 0 {
+		return err
+	}
+	var exists bool
+	if err := t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)`, []any{id}, &exists); err != nil {
+		return err
+	}
+	if exists {
+		return store.ErrConflict
+	}
+	return store.ErrNotFound
 }
 
 // Case returns a case with the decision it was opened with.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
@@ -39,12 +40,12 @@ func (tx *Tx) InsertCase(ctx context.Context, c *aftersale.Case, decision json.R
 	}
 	const q = `
 INSERT INTO cases (id, number, order_no, merchant_code, customer_id, type, reason, state,
-                   version, due_at, priority, sla, assignee, desk_group, data, decision, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                   version, due_at, priority, sla, assignee, desk_group, data, decision, created_at, updated_at, rev)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err = tx.exec(ctx, q, cc.ID, cc.Number, cc.OrderNo, cc.MerchantID, cc.CustomerID,
 		string(cc.Type), string(cc.Reason), string(cc.State), cc.Version, dueAt(cc),
 		string(cc.Priority), string(cc.SLAFlag()), cc.Assignee, cc.Group, string(data),
-		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt))
+		string(decision), micros(cc.CreatedAt), micros(cc.UpdatedAt), cc.Rev)
 	if err != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, dbErr(err))
 	}
@@ -54,8 +55,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	return tx.markDirty(ctx, "case", cc.ID)
 }
 
-// UpdateCase stores c if the stored version is c.Version-1: ErrConflict if another
-// transaction got there first, ErrNotFound if there is no such case.
+// UpdateCase stores c if the stored version is c.Version-1 and the stored revision c.Rev:
+// ErrConflict if another transaction got there first, ErrNotFound if there is no such
+// case. The revision becomes c.Rev+1, and so does c.Rev.
 //
 // SQLite rewrites an index's entry whenever an UPDATE sets one of its columns, to the same
 // value or not, so the statement sets only the indexed columns whose values change, read
@@ -65,28 +67,30 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	cc := normalizeCase(c)
 	cc.UpdatedAt = orNow(cc.UpdatedAt, tx.now)
+	cc.Rev++
 	data, err := json.Marshal(cc)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
 	var (
-		version                     int64
+		version, rev                int64
 		state, sla, assignee, group string
 		due                         sql.NullInt64
 	)
-	err = tx.queryRow(ctx, `SELECT version, state, due_at, sla, assignee, desk_group FROM cases WHERE id = ?`, cc.ID).
-		Scan(&version, &state, &due, &sla, &assignee, &group)
+	err = tx.queryRow(ctx, `SELECT version, rev, state, due_at, sla, assignee, desk_group FROM cases WHERE id = ?`, cc.ID).
+		Scan(&version, &rev, &state, &due, &sla, &assignee, &group)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, dbErr(err))
 	}
-	if version != int64(cc.Version)-1 {
-		return fmt.Errorf("update case %s to version %d: stored version is %d: %w",
-			c.ID, c.Version, version, store.ErrConflict)
+	if version != int64(cc.Version)-1 || rev != cc.Rev-1 {
+		return fmt.Errorf("update case %s to version %d, revision %d: stored version is %d, revision %d: %w",
+			c.ID, c.Version, cc.Rev, version, rev, store.ErrConflict)
 	}
 	var s setList
 	s.set("type", string(cc.Type))
 	s.set("reason", string(cc.Reason))
 	s.set("version", cc.Version)
+	s.set("rev", cc.Rev)
 	s.set("priority", string(cc.Priority))
 	s.set("data", string(data))
 	s.set("updated_at", micros(cc.UpdatedAt))
@@ -99,12 +103,39 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *aftersale.Case) error {
 	s.changed("sla", sla, string(cc.SLAFlag()))
 	s.changed("assignee", assignee, cc.Assignee)
 	s.changed("desk_group", group, cc.Group)
-	// The version is checked again: the statement stands alone, whatever read it.
-	res, err := tx.exec(ctx, "UPDATE cases SET "+s.sql()+" WHERE id = ? AND version = ?",
-		append(s.args, cc.ID, cc.Version-1)...)
+	// The version and revision are checked again: the statement stands alone, whatever
+	// read it.
+	res, err := tx.exec(ctx, "UPDATE cases SET "+s.sql()+" WHERE id = ? AND version = ? AND rev = ?",
+		append(s.args, cc.ID, cc.Version-1, cc.Rev-1)...)
 	if err := mustChange(res, err); err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}
+	c.Rev = cc.Rev
+	return tx.markDirty(ctx, "case", cc.ID)
+}
+
+// RewriteCase stores c without a new version if the stored case is at c.Version and
+// revision c.Rev: ErrConflict if it is not, ErrNotFound if there is no such case. Only the
+// document changes (a message's SLA trail); the revision becomes c.Rev+1, and so does c.Rev.
+func (tx *Tx) RewriteCase(ctx context.Context, c *aftersale.Case) error {
+	cc := normalizeCase(c)
+	cc.Rev++
+	data, err := json.Marshal(cc)
+	if err != nil {
+		return fmt.Errorf("rewrite case %s: %w", c.ID, err)
+	}
+	res, err := tx.exec(ctx, `UPDATE cases SET data = ?, rev = ? WHERE id = ? AND version = ? AND rev = ?`,
+		string(data), cc.Rev, cc.ID, cc.Version, cc.Rev-1)
+	if err := mustChange(res, err); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			var exists bool
+			if e := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, cc.ID).Scan(&exists); e == nil && exists {
+				err = store.ErrConflict
+			}
+		}
+		return fmt.Errorf("rewrite case %s at version %d: %w", c.ID, c.Version, err)
+	}
+	c.Rev = cc.Rev
 	return tx.markDirty(ctx, "case", cc.ID)
 }
 
@@ -137,6 +168,7 @@ func normalizeCase(c *aftersale.Case) *aftersale.Case {
 			*s = &sh
 		}
 	}
+	cc.SLATrail = c.SLATrail.Mapped(utcMicros)
 	return &cc
 }
 

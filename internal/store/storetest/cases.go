@@ -22,6 +22,8 @@ var caseTests = []test{
 	{name: "UpdateWithStaleVersionConflicts", run: testUpdateCaseStale},
 	{name: "UpdateOfUnknownCaseNotFound", run: testUpdateCaseUnknown},
 	{name: "ConcurrentUpdatesOfOneVersionOneWins", run: testUpdateCaseConcurrent},
+	{name: "RewriteKeepsTheVersionAndMovesTheRevision", run: testRewriteCase},
+	{name: "UpdateFromARevisionRewrittenSinceConflicts", run: testUpdateAfterRewrite},
 }
 
 // loadCase returns the stored case record.
@@ -268,4 +270,64 @@ func testUpdateCaseConcurrent(t *testing.T, s store.Store) {
 			len(winners), conflicts, workers-1)
 	}
 	wantEqual(t, "case after the race", loadCase(t, s, "case-1").Case, *winners[0])
+}
+
+func rewriteCase(t *testing.T, s store.Store, c *aftersale.Case) error {
+	t.Helper()
+	return s.Update(t.Context(), func(tx store.Tx) error { return tx.RewriteCase(t.Context(), c) })
+}
+
+// A rewrite (a message moving the SLA trail) stores the case's document at the same
+// version, the revision one further, and tells the caller the revision; one from another
+// version or revision is refused and changes nothing.
+func testRewriteCase(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	w := *c
+	w.SLATrail = &aftersale.SLATrail{Seq: 1, State: c.State, Since: base, Last: base.Add(time.Hour), First: base.Add(time.Hour)}
+	if err := rewriteCase(t, s, &w); err != nil {
+		t.Fatalf("RewriteCase: %v", err)
+	}
+	if w.Rev != c.Rev+1 || w.Version != c.Version {
+		t.Fatalf("after a rewrite: version %d, revision %d; want %d, %d", w.Version, w.Rev, c.Version, c.Rev+1)
+	}
+	wantEqual(t, "rewritten case", loadCase(t, s, "case-1").Case, w)
+
+	stale := *c // the revision before the rewrite
+	stale.Description = "stale"
+	wantErr(t, "RewriteCase from the revision before", rewriteCase(t, s, &stale), store.ErrConflict)
+	other := w
+	other.Version = 2
+	wantErr(t, "RewriteCase at another version", rewriteCase(t, s, &other), store.ErrConflict)
+	if other.Rev != w.Rev {
+		t.Fatalf("a refused rewrite moved the caller's revision to %d", other.Rev)
+	}
+	none := w
+	none.ID = "case-none"
+	wantErr(t, "RewriteCase of an unknown case", rewriteCase(t, s, &none), store.ErrNotFound)
+	wantEqual(t, "case after refused rewrites", loadCase(t, s, "case-1").Case, w)
+
+	// The next transition goes on from the rewritten revision.
+	next := transitioned(&w, aftersale.Returning, base.Add(2*time.Hour))
+	if err := updateCase(t, s, next); err != nil {
+		t.Fatalf("UpdateCase after a rewrite: %v", err)
+	}
+	if next.Rev != w.Rev+1 {
+		t.Fatalf("after the update: revision %d, want %d", next.Rev, w.Rev+1)
+	}
+	wantEqual(t, "case updated after a rewrite", loadCase(t, s, "case-1").Case, *next)
+}
+
+// A transition made from the case as it was before a rewrite would lose the rewrite (a
+// message's trail): it is refused, though its version is the next one.
+func testUpdateAfterRewrite(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	read := *c // what the transition read
+	w := *c
+	w.SLATrail = &aftersale.SLATrail{Seq: 1, State: c.State, Since: base, Last: base.Add(time.Hour), First: base.Add(time.Hour)}
+	if err := rewriteCase(t, s, &w); err != nil {
+		t.Fatalf("RewriteCase: %v", err)
+	}
+	wantErr(t, "UpdateCase from the revision before a rewrite",
+		updateCase(t, s, transitioned(&read, aftersale.Returning, base.Add(2*time.Hour))), store.ErrConflict)
+	wantEqual(t, "case after the refused update", loadCase(t, s, "case-1").Case, w)
 }

@@ -308,6 +308,9 @@ func sampleCase(id string, o order.Order, created time.Time) *aftersale.Case {
 			{Kind: aftersale.CustomerShipBack, Due: created.Add(7 * 24 * time.Hour)},
 			{Kind: aftersale.MerchantResponse, Due: created.Add(48 * time.Hour)},
 		},
+		SLATrail: &aftersale.SLATrail{Seq: 1, State: aftersale.Approved, Since: created.Add(time.Minute),
+			Runs:  []aftersale.TimeSpan{{From: created, To: created.Add(time.Minute)}},
+			First: created.Add(time.Minute), From: created.Add(30 * time.Second), Last: created.Add(time.Minute)},
 		CreatedAt: created,
 		UpdatedAt: created.Add(time.Minute),
 	}
