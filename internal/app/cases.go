@@ -347,6 +347,9 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 			return err
 		}
 	}
+	if err := a.foldEvent(ctx, tx, before, c, res.Event); err != nil {
+		return err
+	}
 	if before == nil {
 		if err := tx.InsertCase(ctx, c, decision); err != nil {
 			return err
@@ -536,10 +539,21 @@ func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActI
 
 // loadCase reads a case the principal may see for op; someone else's case is not found.
 func (a *App) loadCase(ctx context.Context, tx store.Tx, p Principal, op operation, id string) (store.CaseRecord, error) {
+	return a.readCase(ctx, p, op, id, tx, tx.Case)
+}
+
+// lockCase is loadCase for a write that makes no new version of the case (a message
+// rewrites its SLA trail): the case stays locked until the transaction ends, so that such
+// writes on one case wait for each other instead of conflicting.
+func (a *App) lockCase(ctx context.Context, tx store.Tx, p Principal, op operation, id string) (store.CaseRecord, error) {
+	return a.readCase(ctx, p, op, id, tx, tx.CaseForUpdate)
+}
+
+func (a *App) readCase(ctx context.Context, p Principal, op operation, id string, tx store.Tx, read func(context.Context, string) (store.CaseRecord, error)) (store.CaseRecord, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return store.CaseRecord{}, errNotFound("case")
 	}
-	rec, err := tx.Case(ctx, id)
+	rec, err := read(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return rec, errNotFound("case")
 	} else if err != nil {

@@ -65,7 +65,7 @@ func (a *App) PostMessage(ctx context.Context, p Principal, caseID string, in Me
 		return Reply[MessageView]{}, errForbidden("只有工作人员可以写内部备注", "only staff may write internal notes")
 	}
 	return write(ctx, a, p, idem, auditTarget{"case.message", "case", caseID}, func(tx *txn) (*MessageView, int, error) {
-		rec, err := a.loadCase(ctx, tx, p, opPostMessage, caseID)
+		rec, err := a.lockCase(ctx, tx, p, opPostMessage, caseID)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -111,6 +111,9 @@ func (a *App) postMessage(ctx context.Context, tx *txn, p Principal, c *aftersal
 	}
 	if !public {
 		return &m, nil
+	}
+	if err := a.foldMessage(ctx, tx, c, &m); err != nil {
+		return nil, err
 	}
 	pol, err := a.engine.ResolveVersion(c.PolicyVersion)
 	if err != nil {

@@ -183,3 +183,8 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 		}
 	}
 }
+
+func (t *countingTx) Messages(ctx context.Context, caseID string, internal bool) ([]store.CaseMessage, error) {
+	t.c.add("messages")
+	return t.Tx.Messages(ctx, caseID, internal)
+}

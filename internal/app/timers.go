@@ -107,14 +107,18 @@ func slaTarget(c *aftersale.Case, pol *policy.Resolved) (sla.Target, []string, b
 	return tg.Scaled(c.SLAFactorBP), esc, true
 }
 
-// slaReport computes a case's clocks from its history and conversation. events may be
-// given when the caller has them (nil loads them). opened says the case is being opened in
-// this transaction, so it has no conversation to load yet; any other case may have one,
-// whatever its version (a message does not change the case).
+// slaReport computes a case's clocks: from the SLA trail it keeps, or, when it keeps none
+// that serves (sla.EvaluateTrail), from its history and conversation. events may be given
+// when the caller has them (nil loads them). opened says the case is being opened in this
+// transaction, so it has no conversation to load yet; any other case may have one,
+// whatever its version (a message does not change the version).
 func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, opened bool, now time.Time) (sla.Report, []string, bool, error) {
 	target, esc, ok := slaTarget(c, pol)
 	if !ok {
 		return sla.Report{}, nil, false, nil
+	}
+	if r, ok := sla.EvaluateTrail(c, target, a.engine.Calendar(), now); ok {
+		return r, esc, true, nil
 	}
 	var err error
 	if events == nil {
@@ -129,6 +133,65 @@ func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol
 		}
 	}
 	return sla.Evaluate(c, sla.Activities(events, slaMessages(msgs)), target, a.engine.Calendar(), now), esc, true, nil
+}
+
+// foldEvent brings case c's SLA trail up to its new event ev, which moved it on from
+// before (nil: c is being opened): folded onto the trail before kept, or traced again from
+// the whole history and conversation when before kept none of its version (a case stored
+// before trails) or ev falls out of the order a fold takes (sla.FoldEvent).
+func (a *App) foldEvent(ctx context.Context, tx *txn, before, c *aftersale.Case, ev aftersale.Event) error {
+	from := sla.NewTrail(c.CreatedAt)
+	if before != nil {
+		if before.SLATrail == nil || before.SLATrail.Seq != before.Version {
+			return a.traceTrail(ctx, tx, c, &ev)
+		}
+		from = *before.SLATrail
+	}
+	t, ok := sla.FoldEvent(from, ev)
+	if !ok {
+		return a.traceTrail(ctx, tx, c, &ev)
+	}
+	c.SLATrail = &t
+	return nil
+}
+
+// foldMessage folds a public message of case c's conversation into its SLA trail (traced
+// again when it cannot be folded, see foldEvent) and stores the trail: a write that makes no
+// new version, refused when a transition of the case was written meanwhile (the command
+// is then tried again).
+func (a *App) foldMessage(ctx context.Context, tx *txn, c *aftersale.Case, m *store.CaseMessage) error {
+	ok := false
+	if c.SLATrail != nil && c.SLATrail.Seq == c.Version {
+		var t aftersale.SLATrail
+		if t, ok = sla.FoldMessage(*c.SLATrail, sla.Message{At: m.At, Role: aftersale.Role(m.AuthorRole), Public: m.Public}); ok {
+			c.SLATrail = &t
+		}
+	}
+	if !ok {
+		if err := a.traceTrail(ctx, tx, c, nil); err != nil {
+			return err
+		}
+	}
+	return tx.RewriteCase(ctx, c)
+}
+
+// traceTrail builds case c's SLA trail from its whole history and conversation as stored
+// in this transaction, and ev, an event not appended yet, when given.
+func (a *App) traceTrail(ctx context.Context, tx *txn, c *aftersale.Case, ev *aftersale.Event) error {
+	events, err := tx.Events(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if ev != nil {
+		events = append(events, *ev)
+	}
+	msgs, err := tx.Messages(ctx, c.ID, false)
+	if err != nil {
+		return err
+	}
+	t := sla.Trace(c, sla.Activities(events, slaMessages(msgs)))
+	c.SLATrail = &t
+	return nil
 }
 
 func slaMessages(ms []store.CaseMessage) []sla.Message {

@@ -114,6 +114,10 @@ type Tx interface {
 	RewriteCase(ctx context.Context, c *aftersale.Case) error
 	// Case returns a case with the decision it was opened with.
 	Case(ctx context.Context, id string) (CaseRecord, error)
+	// CaseForUpdate is Case in a write transaction that is to rewrite the case (a message):
+	// the case stays locked against other such writers until the transaction ends, so that
+	// they wait for each other rather than conflict (SQLite's one writer is alone anyway).
+	CaseForUpdate(ctx context.Context, id string) (CaseRecord, error)
 	// ListCases returns one page of cases in a stable order (q.Sort: newest first, or the
 	// soonest deadline first) and the cursor of the next page ("" at the end). A cursor
 	// carries its sort: used with another sort, it is ErrBadCursor.

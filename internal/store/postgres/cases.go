@@ -214,8 +214,18 @@ func (t *Tx) refused(ctx context.Context, id string, updated int64, err error) e
 
 // Case returns a case with the decision it was opened with.
 func (t *Tx) Case(ctx context.Context, id string) (store.CaseRecord, error) {
+	return t.readCase(ctx, `SELECT data, decision FROM cases WHERE id = $1`, id)
+}
+
+// CaseForUpdate is Case with the row locked until the transaction ends (FOR NO KEY UPDATE:
+// the case's events, messages and other rows that refer to it are still written freely).
+func (t *Tx) CaseForUpdate(ctx context.Context, id string) (store.CaseRecord, error) {
+	return t.readCase(ctx, `SELECT data, decision FROM cases WHERE id = $1 FOR NO KEY UPDATE`, id)
+}
+
+func (t *Tx) readCase(ctx context.Context, q, id string) (store.CaseRecord, error) {
 	var data, decision []byte
-	err := t.queryRow(ctx, `SELECT data, decision FROM cases WHERE id = $1`, []any{id}, &data, &decision)
+	err := t.queryRow(ctx, q, []any{id}, &data, &decision)
 	if err != nil {
 		return store.CaseRecord{}, wrap(err, "case %s", id)
 	}

@@ -200,6 +200,11 @@ func (tx *Tx) Case(ctx context.Context, id string) (store.CaseRecord, error) {
 	return r, nil
 }
 
+// CaseForUpdate is Case: the transaction that reads it is the only writer already.
+func (tx *Tx) CaseForUpdate(ctx context.Context, id string) (store.CaseRecord, error) {
+	return tx.Case(ctx, id)
+}
+
 // decodeCase makes a CaseRecord of the data and decision columns.
 func decodeCase(data, decision string) (store.CaseRecord, error) {
 	var r store.CaseRecord

@@ -24,6 +24,7 @@ var caseTests = []test{
 	{name: "ConcurrentUpdatesOfOneVersionOneWins", run: testUpdateCaseConcurrent},
 	{name: "RewriteKeepsTheVersionAndMovesTheRevision", run: testRewriteCase},
 	{name: "UpdateFromARevisionRewrittenSinceConflicts", run: testUpdateAfterRewrite},
+	{name: "CaseForUpdateWaitsForTheWriterBefore", run: testCaseForUpdate},
 }
 
 // loadCase returns the stored case record.
@@ -330,4 +331,56 @@ func testUpdateAfterRewrite(t *testing.T, s store.Store) {
 	wantErr(t, "UpdateCase from the revision before a rewrite",
 		updateCase(t, s, transitioned(&read, aftersale.Returning, base.Add(2*time.Hour))), store.ErrConflict)
 	wantEqual(t, "case after the refused update", loadCase(t, s, "case-1").Case, w)
+}
+
+// Two writers that read a case for update one after the other: the second waits until the
+// first has committed and reads what it wrote, so its rewrite goes through.
+func testCaseForUpdate(t *testing.T, s store.Store) {
+	c := seedCase(t, s, "case-1")
+	ctx := t.Context()
+	locked := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Update(ctx, func(tx store.Tx) error {
+			r, err := tx.CaseForUpdate(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			select {
+			case locked <- struct{}{}:
+			default: // a retried attempt
+			}
+			time.Sleep(200 * time.Millisecond) // the second writer reads meanwhile
+			r.Case.Description = "first"
+			return tx.RewriteCase(ctx, &r.Case)
+		})
+	}()
+	<-locked
+	var seen aftersale.Case
+	err := s.Update(ctx, func(tx store.Tx) error {
+		r, err := tx.CaseForUpdate(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		seen = r.Case
+		r.Case.Description += ", then second"
+		return tx.RewriteCase(ctx, &r.Case)
+	})
+	if err != nil {
+		t.Fatalf("the second writer: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("the first writer: %v", err)
+	}
+	if seen.Description != "first" || seen.Rev != c.Rev+1 {
+		t.Fatalf("the second writer read %q at revision %d; want the first's write, revision %d", seen.Description, seen.Rev, c.Rev+1)
+	}
+	if got := loadCase(t, s, c.ID).Case; got.Description != "first, then second" || got.Rev != c.Rev+2 {
+		t.Fatalf("stored %q at revision %d", got.Description, got.Rev)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.CaseForUpdate(ctx, "case-none")
+		return err
+	})
+	wantErr(t, "CaseForUpdate of an unknown case", err, store.ErrNotFound)
 }
