@@ -11,6 +11,7 @@ import (
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/analytics"
 	"github.com/aftersales/aftersales/internal/complaint"
+	"github.com/aftersales/aftersales/internal/order"
 	"github.com/aftersales/aftersales/internal/sla"
 	"github.com/aftersales/aftersales/internal/store"
 )
@@ -71,7 +72,7 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 			return err
 		}
 		// Each part of the batch's records in one statement for all of them: the cases'
-		// sources, then each kind's contributions.
+		// sources, the orders, then each kind's contributions.
 		ids := map[string][]string{}
 		for _, m := range marks {
 			ids[m.Kind] = append(ids[m.Kind], m.ID)
@@ -79,6 +80,12 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 		var cases map[string]*store.CaseSource
 		if len(ids["case"]) > 0 {
 			if cases, err = tx.CaseSources(ctx, ids["case"]); err != nil {
+				return err
+			}
+		}
+		var orders map[string]order.Order
+		if len(ids["order"]) > 0 {
+			if orders, err = tx.Orders(ctx, ids["order"]); err != nil {
 				return err
 			}
 		}
@@ -91,11 +98,19 @@ func (a *App) foldBatch(ctx context.Context, limit int) (int, error) {
 		for _, m := range marks {
 			var facts []analytics.Fact
 			var more []store.DirtyMark
-			if m.Kind == "case" {
+			switch m.Kind {
+			case "case":
 				if src := cases[m.ID]; src != nil {
 					facts = analytics.CaseFacts(a.caseInput(src))
 				}
-			} else if facts, more, err = a.factsOf(ctx, tx, m.Kind, m.ID); err != nil {
+			case "order":
+				if o, ok := orders[m.ID]; ok {
+					facts = analytics.OrderFacts(o, time.Time{})
+				}
+			default:
+				facts, more, err = a.factsOf(ctx, tx, m.Kind, m.ID)
+			}
+			if err != nil {
 				return fmt.Errorf("facts of %s %s: %w", m.Kind, m.ID, err)
 			}
 			var old []analytics.Fact

@@ -89,6 +89,9 @@ type Tx interface {
 	// lines stay locked until the transaction ends, so that concurrent applications on the
 	// same order are decided one after another.
 	Order(ctx context.Context, orderNo string, lock bool) (order.Order, error)
+	// Orders returns the orders of nos that exist, by number, each as Order returns it
+	// (unlocked): the report folder's read of a batch.
+	Orders(ctx context.Context, nos []string) (map[string]order.Order, error)
 	// ListOrders returns one page of orders, newest first (paid_at, then order number,
 	// descending), each with its lines and their holdings as Order returns them, and the
 	// cursor of the next page ("" at the end). The lines of a page are read in one query.

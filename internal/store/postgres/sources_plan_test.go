@@ -19,7 +19,7 @@ func TestCaseSourceQueriesUseIndexes(t *testing.T) {
 	ctx := context.Background()
 	ids := `'{k-000001,k-000002,k-000003}'::text[]`
 	for _, sql := range []string{sourceCasesSQL, sourceCategoriesSQL, sourceEventsSQL, sourceMessagesSQL,
-		sourceSurveysSQL, sourceDisputesSQL, sourceEntriesSQL, sourceComplaintsSQL, contributionsSQL} {
+		sourceSurveysSQL, sourceDisputesSQL, sourceEntriesSQL, sourceComplaintsSQL, contributionsSQL, ordersSQL} {
 		q := strings.NewReplacer("$2", ids, "$1", ids).Replace(sql)
 		if sql == contributionsSQL {
 			q = strings.NewReplacer("$2", ids, "$1", "'case'").Replace(sql)

@@ -146,6 +146,45 @@ func (tx *Tx) Order(ctx context.Context, orderNo string, lock bool) (order.Order
 	return orders[0], nil
 }
 
+// ordersSQL reads the orders of a JSON array of numbers.
+const ordersSQL = `SELECT ` + orderColumns + ` FROM orders WHERE order_no` + sourceIn + ` ORDER BY order_no`
+
+// Orders returns the orders of nos that exist, by number, with their lines: two
+// statements, whatever the number of orders.
+func (tx *Tx) Orders(ctx context.Context, nos []string) (map[string]order.Order, error) {
+	out := map[string]order.Order{}
+	if len(nos) == 0 {
+		return out, nil
+	}
+	ids, err := json.Marshal(nos)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, ordersSQL, string(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load %d orders: %w", len(nos), dbErr(err))
+	}
+	var orders []order.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load %d orders: %w", len(nos), err)
+		}
+		orders = append(orders, o)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("load %d orders: %w", len(nos), dbErr(err))
+	}
+	if err := tx.orderLines(ctx, orders); err != nil {
+		return nil, fmt.Errorf("load %d orders' lines: %w", len(nos), err)
+	}
+	for _, o := range orders {
+		out[o.No] = o
+	}
+	return out, nil
+}
+
 // orderColumns are the columns of an order row that scanOrder reads.
 const orderColumns = `order_no, merchant_code, customer_id, currency, payment_method, shipping_fee,
        freight_insurance, paid_at, shipped_at, delivered_at, completed_at, shipping_held`
@@ -173,6 +212,13 @@ func scanOrder(row interface{ Scan(...any) error }) (order.Order, error) {
 	return o, nil
 }
 
+// orderLinesSQL reads the lines of n orders.
+func orderLinesSQL(n int) string {
+	return `
+SELECT order_no, sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
+FROM order_items WHERE order_no IN (` + placeholders(n) + `) ORDER BY order_no, sku`
+}
+
 // orderLines reads the lines of orders (by SKU, with their holdings) in one query and
 // appends them to their orders.
 func (tx *Tx) orderLines(ctx context.Context, orders []order.Order) error {
@@ -185,10 +231,7 @@ func (tx *Tx) orderLines(ctx context.Context, orders []order.Order) error {
 		at[orders[i].No] = &orders[i]
 		args[i] = orders[i].No
 	}
-	q := `
-SELECT order_no, sku, title, category, quantity, unit_price, paid_amount, tags, claimed, refunded, reserved
-FROM order_items WHERE order_no IN (` + placeholders(len(orders)) + `) ORDER BY order_no, sku`
-	rows, err := tx.query(ctx, q, args...)
+	rows, err := tx.query(ctx, orderLinesSQL(len(orders)), args...)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ func TestCaseSourceQueriesUseIndexes(t *testing.T) {
 		{sourceCasesSQL, []any{ids}}, {sourceCategoriesSQL, []any{ids}}, {sourceEventsSQL, []any{ids}},
 		{sourceMessagesSQL, []any{ids}}, {sourceSurveysSQL, []any{ids}}, {sourceDisputesSQL, []any{ids}},
 		{sourceEntriesSQL, []any{ids}}, {sourceComplaintsSQL, []any{ids}}, {contributionsSQL, []any{"case", ids}},
+		{ordersSQL, []any{ids}}, {orderLinesSQL(3), []any{"o1", "o2", "o3"}},
 	} {
 		plan := explain(t, db, q.sql, q.args)
 		for _, line := range strings.Split(plan, "\n") {

@@ -21,6 +21,37 @@ var orderTests = []test{
 	{name: "UpsertCannotShrinkLineBelowHoldings", run: testUpsertCannotShrink},
 	{name: "UpsertNeedsMerchantAndCustomer", run: testUpsertUnknownParties},
 	{name: "MissingOrderNotFound", run: testOrderNotFound},
+	{name: "OrdersOfManyAsEachOne", run: testOrdersOfMany},
+}
+
+// Orders reads several orders — one with holdings and its shipping fee held, one with a
+// single line, one never stored — as Order reads each.
+func testOrdersOfMany(t *testing.T, s store.Store) {
+	o1 := sampleOrder("O-1", "M-1", "C-1")
+	seedOrder(t, s, o1)
+	held := true
+	if err := adjust(t, s, "O-1", &held, aftersale.Holding{SKU: "SKU-B", Units: 1, Refunded: money.Yuan(9000), Reserved: money.Yuan(1000)}); err != nil {
+		t.Fatal(err)
+	}
+	o2 := sampleOrder("O-2", "M-2", "C-2")
+	o2.Items = o2.Items[1:]
+	o2.ShippedAt, o2.DeliveredAt = time.Time{}, time.Time{}
+	seedOrder(t, s, o2)
+	var got map[string]order.Order
+	read := func(nos ...string) {
+		t.Helper()
+		mustView(t, s, func(tx store.Tx) (err error) {
+			got, err = tx.Orders(t.Context(), nos)
+			return err
+		})
+	}
+	read("O-2", "O-none", "O-1")
+	wantEqual(t, "Orders", got, map[string]order.Order{"O-1": loadOrder(t, s, "O-1"), "O-2": loadOrder(t, s, "O-2")})
+	if it := got["O-1"].Items; len(it) != 2 || it[1].Claimed != 1 || !got["O-1"].ShippingRefunded {
+		t.Fatalf("O-1's holdings did not come: %+v", got["O-1"])
+	}
+	read()
+	wantEqual(t, "Orders of none", got, map[string]order.Order{})
 }
 
 // loadOrder returns the stored order.
