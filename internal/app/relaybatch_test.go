@@ -2,23 +2,20 @@ package app_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/delivery"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
-	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/scheduler"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// readCounter is a store that counts the reads the relay's handlers share in a batch.
+// readCounter is a store that counts some of the application's reads: those a relay batch
+// shares, and the conversation.
 type readCounter struct {
 	store.Store
 	mu sync.Mutex
@@ -29,6 +26,12 @@ func (c *readCounter) add(what string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n[what]++
+}
+
+// wrap makes the application read through c (an apitest configureApp).
+func (c *readCounter) wrap(cfg *app.Config) {
+	c.Store = cfg.Store
+	cfg.Store = c
 }
 
 func (c *readCounter) take() map[string]int {
@@ -84,28 +87,18 @@ func TestARelayBatchReadsWhatItsMessagesShareOnce(t *testing.T) {
 
 func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 	counter := &readCounter{n: map[string]int{}}
-	env := apitest.NewWithApp(t, b, func(c *app.Config) {
-		counter.Store = c.Store
-		c.Store = counter
-	}, nil)
-	env.Clock.Set(time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC))
-	customer := env.Token(t, app.RoleCustomer, "cust-1")
-	merchant := env.Token(t, app.RoleMerchant, "shop-a")
-	ctx := context.Background()
-	// The merchant is known once an order of it came.
-	order := func(no string) app.OrderInput {
-		now := env.Clock.Now().UTC()
-		paid, shipped, signed := now.Add(-6*24*time.Hour), now.Add(-5*24*time.Hour), now.Add(-2*24*time.Hour)
-		in := app.OrderInput{OrderNo: no, Merchant: "shop-a", Customer: "cust-1",
-			PaymentMethod: "online", PaidAt: paid, ShippedAt: &shipped, DeliveredAt: &signed,
-			Items: []app.OrderItemInput{{SKU: "JACKET", Title: "羽绒服", Category: "apparel", Quantity: 1, UnitPrice: 29900, PaidAmount: 29900}}}
-		if _, err := env.App.UpsertOrder(ctx, app.Principal{Role: app.RoleIntegration, ID: "shop"}, in, nil); err != nil {
-			t.Fatal(err)
+	d := newDeskWith(t, b, local(2026, 3, 6, 18, 0), counter.wrap)
+	env, ctx := d.env, context.Background()
+	// Each application and the merchant's approval of it: a notification to the
+	// merchant's staff, one to the customer, and two case events.
+	apply := func(n int) {
+		t.Helper()
+		for range n {
+			d.act(t, d.merchant, d.apply(t), app.ActInput{Action: aftersale.Approve})
 		}
-		return in
 	}
-	order("ORD-BATCH-0")
-	var staff []string // the merchant's accounts' inboxes
+	apply(5)
+	var staff []string // the merchant's accounts' inboxes, made once the merchant is known
 	for _, name := range []string{"shop-a-1", "shop-a-2"} {
 		u, err := env.App.CreateUser(ctx, app.Principal{Role: app.RoleAdmin, ID: "admin"}, app.UserInput{
 			Username: name, Role: app.RoleMerchant, Merchant: "shop-a", Password: "a long enough password"})
@@ -114,29 +107,7 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 		}
 		staff = append(staff, "user:"+u.ID)
 	}
-	applied := 0
-	apply := func(n int) {
-		t.Helper()
-		for range n {
-			applied++
-			in := order(fmt.Sprintf("ORD-BATCH-%d", applied))
-			res := env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: customer, JSON: app.ApplyInput{
-				OrderNo: in.OrderNo, Type: aftersale.ReturnRefund, Reason: aftersale.NoReason,
-				Items: []policy.RequestItem{{SKU: "JACKET", Quantity: 1}}, Description: "不想要了"}})
-			if res.Status != http.StatusCreated {
-				t.Fatalf("apply: %d %s", res.Status, res.Body)
-			}
-			var c app.CaseView
-			res.JSON(t, &c)
-			// The merchant's answer is the customer's notification.
-			res = env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c.ID + "/actions", Token: merchant,
-				JSON: app.ActInput{Action: aftersale.Approve, Version: c.Version}})
-			if res.Status != http.StatusOK {
-				t.Fatalf("approve: %d %s", res.Status, res.Body)
-			}
-		}
-		counter.take()
-	}
+	counter.take()
 	relay := func(batch func(context.Context) context.Context) (map[string]int, int) {
 		t.Helper()
 		r := scheduler.NewRelay(scheduler.RelayConfig{Store: env.Store, Owner: "batch-test", Now: env.Clock.Now, Batch: 100,
@@ -159,7 +130,6 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 		return len(ns)
 	}
 
-	apply(5)
 	got, claimed := relay(app.RelayBatch)
 	if claimed < 20 {
 		t.Fatalf("the relay claimed %d messages; five applications and approvals make at least twenty", claimed)
@@ -173,6 +143,7 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 	}
 
 	apply(5)
+	counter.take()
 	got, _ = relay(nil)
 	if got["webhooks"] != 10 || got["users"] < 5 || got["customer"] < 5 {
 		t.Errorf("without the batch's context: %v, want a read a message (the test would not see a change)", got)

@@ -59,7 +59,13 @@ type desk struct {
 
 func newDesk(t *testing.T, b apitest.Backend, start time.Time, layers ...string) *desk {
 	t.Helper()
-	env := apitest.New(t, b)
+	return newDeskWith(t, b, start, nil, layers...)
+}
+
+// newDeskWith is newDesk with the application's configuration changed by configureApp.
+func newDeskWith(t *testing.T, b apitest.Backend, start time.Time, configureApp func(*app.Config), layers ...string) *desk {
+	t.Helper()
+	env := apitest.NewWithApp(t, b, configureApp, nil)
 	env.Clock.Set(start)
 	d := &desk{env: env,
 		sched: scheduler.New(scheduler.Config{Store: env.Store, Firer: env.App, Owner: "replica-sla",

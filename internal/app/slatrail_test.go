@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"reflect"
 	"sync"
 	"testing"
@@ -12,73 +11,26 @@ import (
 	"github.com/aftersales/aftersales/internal/aftersale"
 	"github.com/aftersales/aftersales/internal/app"
 	"github.com/aftersales/aftersales/internal/httpapi/apitest"
-	"github.com/aftersales/aftersales/internal/policy"
 	"github.com/aftersales/aftersales/internal/sla"
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// trailDesk is a stack whose application's reads are counted, with a customer, the
-// merchant and an agent.
+// trailDesk is a desk whose application's reads are counted.
 type trailDesk struct {
-	env                       *apitest.Env
-	reads                     *readCounter
-	customer, merchant, agent string
-	orders                    int
+	*desk
+	reads *readCounter
 }
 
 func newTrailDesk(t *testing.T, b apitest.Backend) *trailDesk {
 	counter := &readCounter{n: map[string]int{}}
-	env := apitest.NewWithApp(t, b, func(c *app.Config) {
-		counter.Store = c.Store
-		c.Store = counter
-	}, nil)
-	env.Clock.Set(local(2026, 3, 9, 10, 0)) // a Monday morning
-	return &trailDesk{env: env, reads: counter, customer: env.Token(t, app.RoleCustomer, "cust-1"),
-		merchant: env.Token(t, app.RoleMerchant, "shop-a"), agent: env.Token(t, app.RoleAgent, "")}
+	d := newDeskWith(t, b, local(2026, 3, 9, 10, 0), counter.wrap) // a Monday morning
+	return &trailDesk{desk: d, reads: counter}
 }
 
-// apply opens a no-reason return that the merchant must answer.
-func (d *trailDesk) apply(t *testing.T) app.CaseView {
+// approve is the merchant's approval of the case as it stands.
+func (d *trailDesk) approve(t *testing.T, caseID string) {
 	t.Helper()
-	d.orders++
-	now := d.env.Clock.Now().UTC()
-	paid, shipped, signed := now.Add(-6*24*time.Hour), now.Add(-5*24*time.Hour), now.Add(-2*24*time.Hour)
-	in := app.OrderInput{OrderNo: fmt.Sprintf("ORD-TRAIL-%d", d.orders), Merchant: "shop-a", Customer: "cust-1",
-		PaymentMethod: "online", PaidAt: paid, ShippedAt: &shipped, DeliveredAt: &signed,
-		Items: []app.OrderItemInput{{SKU: "JACKET", Title: "羽绒服", Category: "apparel", Quantity: 1, UnitPrice: 29900, PaidAmount: 29900}}}
-	if _, err := d.env.App.UpsertOrder(context.Background(), app.Principal{Role: app.RoleIntegration, ID: "shop"}, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	res := d.env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: d.customer, JSON: app.ApplyInput{
-		OrderNo: in.OrderNo, Type: aftersale.ReturnRefund, Reason: aftersale.NoReason,
-		Items: []policy.RequestItem{{SKU: "JACKET", Quantity: 1}}, Description: "不想要了"}})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("apply: %d %s", res.Status, res.Body)
-	}
-	var c app.CaseView
-	res.JSON(t, &c)
-	return c
-}
-
-func (d *trailDesk) post(t *testing.T, token, caseID, body string, internal bool) {
-	t.Helper()
-	res := d.env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + caseID + "/messages", Token: token,
-		JSON: app.MessageInput{Body: body, Internal: internal}})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("post message: %d %s", res.Status, res.Body)
-	}
-}
-
-func (d *trailDesk) act(t *testing.T, token, caseID string, action aftersale.Action) {
-	t.Helper()
-	res := d.env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + caseID, Token: d.agent})
-	var c app.CaseView
-	res.JSON(t, &c)
-	res = d.env.Do(t, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + caseID + "/actions", Token: token,
-		JSON: app.ActInput{Action: action, Version: c.Version}})
-	if res.Status != http.StatusOK {
-		t.Fatalf("%s: %d %s", action, res.Status, res.Body)
-	}
+	d.act(t, d.merchant, d.get(t, caseID), app.ActInput{Action: aftersale.Approve})
 }
 
 // stored reads a case as stored, with its whole history and conversation.
@@ -155,7 +107,7 @@ func TestACaseKeepsItsClocksTrail(t *testing.T) {
 				{"the merchant's reply", func() { d.post(t, d.merchant, c.ID, "您好,请问是哪里不满意?", false) }, 1},
 				{"the customer's message", func() { d.post(t, d.customer, c.ID, "尺码不合适", false) }, 0},
 				{"an internal note", func() { d.post(t, d.agent, c.ID, "客户第二次退货", true) }, 0},
-				{"the merchant's approval", func() { d.act(t, d.merchant, c.ID, aftersale.Approve) }, 0},
+				{"the merchant's approval", func() { d.approve(t, c.ID) }, 0},
 			}
 			for i, s := range steps {
 				d.env.Clock.Set(d.env.Clock.Now().Add(time.Duration(i+1) * 17 * time.Minute))
@@ -202,7 +154,7 @@ func TestMessagesAndATransitionAtOnceKeepTheTrail(t *testing.T) {
 				}
 				wg.Go(func() { d.post(t, token, c.ID, fmt.Sprintf("message %d", i), false) })
 			}
-			wg.Go(func() { d.act(t, d.merchant, c.ID, aftersale.Approve) })
+			wg.Go(func() { d.approve(t, c.ID) })
 			wg.Wait()
 			got := d.wantTrail(t, "after the burst", c.ID)
 			if got.State != aftersale.Approved {
@@ -210,18 +162,4 @@ func TestMessagesAndATransitionAtOnceKeepTheTrail(t *testing.T) {
 			}
 		})
 	}
-}
-
-func (d *trailDesk) get(t *testing.T, id string) app.CaseView {
-	t.Helper()
-	res := d.env.Do(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id, Token: d.agent})
-	if res.Status != http.StatusOK {
-		t.Fatalf("GET case: %d %s", res.Status, res.Body)
-	}
-	var c app.CaseView
-	res.JSON(t, &c)
-	if c.SLA == nil {
-		t.Fatalf("GET case shows no sla: %s", res.Body)
-	}
-	return c
 }
