@@ -52,7 +52,8 @@ type recipient struct {
 // staff; the platform's agents, supervisors and admins who serve the merchant.
 func (a *App) recipients(ctx context.Context, tx store.Tx, roles []string, merchant, customer string, mustAct func(role string) bool) ([]recipient, error) {
 	var out []recipient
-	var users []store.User
+	var users []store.User // the merchant's staff and the platform's, read at the first staff role
+	staffRead := false
 	for _, role := range roles {
 		if role == string(aftersale.Customer) {
 			if customer == "" {
@@ -83,11 +84,12 @@ func (a *App) recipients(ctx context.Context, tx store.Tx, roles []string, merch
 			out = append(out, r)
 			continue
 		}
-		if users == nil {
+		if !staffRead {
 			var err error
-			if users, err = remembered(ctx, "users", func() ([]store.User, error) { return tx.Users(ctx) }); err != nil {
+			if users, err = remembered(ctx, "staff:"+merchant, func() ([]store.User, error) { return tx.StaffFor(ctx, merchant) }); err != nil {
 				return nil, err
 			}
+			staffRead = true
 		}
 		for _, u := range users {
 			// "user:<username>" names one person (the owner a case was assigned to).

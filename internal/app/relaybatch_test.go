@@ -55,9 +55,9 @@ type countingTx struct {
 	c *readCounter
 }
 
-func (t *countingTx) Users(ctx context.Context) ([]store.User, error) {
-	t.c.add("users")
-	return t.Tx.Users(ctx)
+func (t *countingTx) StaffFor(ctx context.Context, merchant string) ([]store.User, error) {
+	t.c.add("staff")
+	return t.Tx.StaffFor(ctx, merchant)
 }
 
 func (t *countingTx) Customer(ctx context.Context, id string) (store.Customer, error) {
@@ -135,7 +135,7 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 		t.Fatalf("the relay claimed %d messages; five applications and approvals make at least twenty", claimed)
 	}
 	// Two merchant accounts and the customer: three people's preferences.
-	want := map[string]int{"users": 1, "webhooks": 1, "customer": 1, "prefs": 3}
+	want := map[string]int{"staff": 1, "webhooks": 1, "customer": 1, "prefs": 3}
 	for k, n := range want {
 		if got[k] != n {
 			t.Errorf("in one batch: %d reads of %s, want %d (all: %v)", got[k], k, n, got)
@@ -145,7 +145,7 @@ func testRelayBatchReads(t *testing.T, b apitest.Backend) {
 	apply(5)
 	counter.take()
 	got, _ = relay(nil)
-	if got["webhooks"] != 10 || got["users"] < 5 || got["customer"] < 5 {
+	if got["webhooks"] != 10 || got["staff"] < 5 || got["customer"] < 5 {
 		t.Errorf("without the batch's context: %v, want a read a message (the test would not see a change)", got)
 	}
 	for _, person := range append(staff, "customer:cust-1") {

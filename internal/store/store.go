@@ -268,6 +268,10 @@ type Tx interface {
 	UserByUsername(ctx context.Context, username string) (User, error)
 	// Users lists the accounts by username.
 	Users(ctx context.Context) ([]User, error)
+	// StaffFor lists by username the enabled accounts that may be told about merchant's
+	// records: the merchant's own staff and the platform's (agents, supervisors, admins,
+	// whatever their scope, which is the caller's to check).
+	StaffFor(ctx context.Context, merchant string) ([]User, error)
 
 	// InsertSession stores a web session (only the hash of its id; zero CreatedAt and
 	// LastSeenAt become Now); ErrConflict when the hash is taken, ErrNotFound when UserID

@@ -52,3 +52,17 @@ func explainNoSeqScan(ctx context.Context, db *DB, q string) ([]string, error) {
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// A notification's recipients are read through the staff indexes, not the whole table.
+func TestStaffQueriesUseIndexes(t *testing.T) {
+	db := MustOpen(t, store.Options{})
+	plan, err := explainNoSeqScan(context.Background(), db, strings.ReplaceAll(staffForSQL, "$1", "'M-1'"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := strings.Join(plan, "\n")
+	if strings.Contains(p, "Seq Scan") || !strings.Contains(p, "users_merchant_staff") || !strings.Contains(p, "users_platform_staff") {
+		t.Errorf("%s\ndoes not read through the staff indexes:\n%s", staffForSQL, p)
+	}
+	t.Logf("%s\n%s", staffForSQL, p)
+}

@@ -69,8 +69,25 @@ func (t *Tx) UserByUsername(ctx context.Context, username string) (store.User, e
 
 // Users lists the accounts by username (byte-wise: the column is COLLATE "C").
 func (t *Tx) Users(ctx context.Context) ([]store.User, error) {
+	return t.users(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+}
+
+// staffForSQL reads a merchant's enabled staff and the platform's through their partial
+// indexes (users_merchant_staff, users_platform_staff).
+const staffForSQL = `
+SELECT ` + userColumns + ` FROM users WHERE merchant_code = $1 AND disabled_at IS NULL
+UNION ALL
+SELECT ` + userColumns + ` FROM users WHERE role <> 'merchant' AND disabled_at IS NULL
+ORDER BY username`
+
+// StaffFor lists the enabled accounts of merchant's staff and the platform's by username.
+func (t *Tx) StaffFor(ctx context.Context, merchant string) ([]store.User, error) {
+	return t.users(ctx, staffForSQL, merchant)
+}
+
+func (t *Tx) users(ctx context.Context, sql string, args ...any) ([]store.User, error) {
 	var us []store.User
-	err := t.query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`, nil,
+	err := t.query(ctx, sql, args,
 		func(rows pgx.Rows) error {
 			var r userRow
 			if err := rows.Scan(r.dest()...); err != nil {

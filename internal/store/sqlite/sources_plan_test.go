@@ -31,3 +31,20 @@ func TestCaseSourceQueriesUseIndexes(t *testing.T) {
 		t.Logf("%s\n%s", q.sql, plan)
 	}
 }
+
+// A notification's recipients are read through the staff indexes, not the whole table.
+func TestStaffQueriesUseIndexes(t *testing.T) {
+	if raceDetector {
+		t.Skip("a query-plan test: run without -race (go test -run QueriesUseIndexes ./internal/store/...)")
+	}
+	db := MustOpenDB(t)
+	plan := explain(t, db, staffForSQL, []any{"M-1"})
+	whole := false // a scan of users other than of the platform staff's partial index
+	for _, line := range strings.Split(plan, "\n") {
+		whole = whole || strings.Contains(line, "SCAN users") && !strings.Contains(line, "users_platform_staff")
+	}
+	if whole || !strings.Contains(plan, "users_merchant_staff") || !strings.Contains(plan, "users_platform_staff") {
+		t.Errorf("%s\ndoes not read through the staff indexes:\n%s", staffForSQL, plan)
+	}
+	t.Logf("%s\n%s", staffForSQL, plan)
+}

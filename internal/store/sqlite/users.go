@@ -65,7 +65,24 @@ func (tx *Tx) UserByUsername(ctx context.Context, username string) (store.User, 
 
 // Users lists the accounts by username.
 func (tx *Tx) Users(ctx context.Context) ([]store.User, error) {
-	rows, err := tx.query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	return tx.users(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+}
+
+// staffForSQL reads a merchant's enabled staff and the platform's through their partial
+// indexes (users_merchant_staff, users_platform_staff).
+const staffForSQL = `
+SELECT ` + userColumns + ` FROM users WHERE merchant_code = ? AND disabled_at IS NULL
+UNION ALL
+SELECT ` + userColumns + ` FROM users WHERE role <> 'merchant' AND disabled_at IS NULL
+ORDER BY username`
+
+// StaffFor lists the enabled accounts of merchant's staff and the platform's by username.
+func (tx *Tx) StaffFor(ctx context.Context, merchant string) ([]store.User, error) {
+	return tx.users(ctx, staffForSQL, merchant)
+}
+
+func (tx *Tx) users(ctx context.Context, sql string, args ...any) ([]store.User, error) {
+	rows, err := tx.query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", dbErr(err))
 	}

@@ -16,6 +16,41 @@ var userTests = []test{
 	{name: "UpdateReplacesEveryMutableField", run: testUserUpdate},
 	{name: "ListByUsername", run: testUsersList},
 	{name: "MerchantStaffNeedAMerchantOthersNone", run: testUserMerchantStaffRule},
+	{name: "StaffForAMerchantAreItsOwnAndThePlatforms", run: testStaffFor},
+}
+
+// StaffFor a merchant: its enabled staff and the platform's enabled accounts, by username;
+// never another merchant's staff or a disabled account.
+func testStaffFor(t *testing.T, s store.Store) {
+	seedMerchants(t, s, "M-1", "M-2")
+	at := func(u store.User, i int) store.User {
+		u.CreatedAt = base.Add(time.Duration(i) * time.Minute)
+		return u
+	}
+	own := at(sampleUser("u-1", "m1-zhao", "merchant", "M-1"), 1)
+	own2 := at(sampleUser("u-2", "m1-qian", "merchant", "M-1"), 2)
+	gone := at(sampleUser("u-3", "m1-sun", "merchant", "M-1"), 3)
+	gone.DisabledAt = base.Add(time.Hour)
+	other := at(sampleUser("u-4", "m2-li", "merchant", "M-2"), 4)
+	agent := at(sampleUser("u-5", "agent-zhou", "agent", ""), 5)
+	scoped := at(sampleUser("u-6", "sup-wu", "supervisor", ""), 6)
+	scoped.Scope = []string{"M-2"}
+	admin := at(sampleUser("u-7", "admin-zheng", "admin", ""), 7)
+	retired := at(sampleUser("u-8", "agent-wang", "agent", ""), 8)
+	retired.DisabledAt = base.Add(time.Hour)
+	insertUsers(t, s, own, own2, gone, other, agent, scoped, admin, retired)
+	staff := func(merchant string) []store.User {
+		t.Helper()
+		var got []store.User
+		mustView(t, s, func(tx store.Tx) (err error) {
+			got, err = tx.StaffFor(t.Context(), merchant)
+			return err
+		})
+		return got
+	}
+	wantEqual(t, "staff for M-1", staff("M-1"), []store.User{admin, agent, own2, own, scoped})
+	wantEqual(t, "staff for M-2", staff("M-2"), []store.User{admin, agent, other, scoped})
+	wantEqual(t, "staff for no merchant", staff(""), []store.User{admin, agent, scoped})
 }
 
 // shanghai is a zone other than UTC: the store keeps times in UTC.
