@@ -380,7 +380,10 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 		return err
 	}
 	slaCancel, slaSet := nextSLACheck(c, report, ok, tx.Now())
-	cancel := append(slices.Clone(res.Effects.CancelDeadlines), slaCancel...)
+	var cancel []aftersale.DeadlineKind
+	if before != nil { // a case being opened has no timers to cancel
+		cancel = append(slices.Clone(res.Effects.CancelDeadlines), slaCancel...)
+	}
 	set := append(slices.Clone(res.Effects.SetDeadlines), slaSet...)
 	if err := tx.schedule(ctx, c.ID, cancel, set); err != nil {
 		return err

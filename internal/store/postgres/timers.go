@@ -18,28 +18,42 @@ import (
 // case (ErrNotFound) is returned by that statement's call or by Update.
 func (t *Tx) ScheduleTimers(ctx context.Context, caseID string, cancel []aftersale.DeadlineKind, set []aftersale.Deadline) error {
 	what := "schedule timers of case " + caseID
-	if len(cancel) > 0 {
-		err := t.later(ctx, what, `
-			UPDATE timers SET state = 'cancelled', updated_at = $3
-			WHERE case_id = $1 AND state = 'pending' AND kind = ANY ($2::text[])`,
-			caseID, strs(cancel), t.now)
-		if err != nil {
-			return err
+	if len(set) == 0 {
+		if len(cancel) == 0 {
+			return nil
 		}
+		return t.later(ctx, what, cancelTimersSQL, caseID, strs(cancel), t.now)
 	}
-	if len(set) > 0 {
-		ids, kinds, dues := make([]string, len(set)), make([]string, len(set)), make([]time.Time, len(set))
-		for i, d := range set {
-			ids[i], kinds[i], dues[i] = newID("tmr_"), string(d.Kind), d.Due
-		}
-		return t.later(ctx, what, `
-			INSERT INTO timers (id, case_id, kind, due_at, state, created_at, updated_at)
-			SELECT d.id, $1, d.kind, d.due_at, 'pending', $5, $5
-			FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS d (id, kind, due_at)`,
-			caseID, ids, kinds, dues, t.now)
+	ids, kinds, dues := make([]string, len(set)), make([]string, len(set)), make([]time.Time, len(set))
+	for i, d := range set {
+		ids[i], kinds[i], dues[i] = newID("tmr_"), string(d.Kind), d.Due
 	}
-	return nil
+	if len(cancel) == 0 {
+		return t.later(ctx, what, addTimersSQL, caseID, ids, kinds, dues, t.now)
+	}
+	return t.later(ctx, what, moveTimersSQL, caseID, strs(cancel), t.now, ids, kinds, dues)
 }
+
+// cancelTimersSQL cancels the pending timers of case $1 of kinds $2 at $3.
+const cancelTimersSQL = `
+UPDATE timers SET state = 'cancelled', updated_at = $3
+WHERE case_id = $1 AND state = 'pending' AND kind = ANY ($2::text[])`
+
+// addTimersSQL adds pending timers to case $1 at $5: their ids, kinds and due times.
+const addTimersSQL = `
+INSERT INTO timers (id, case_id, kind, due_at, state, created_at, updated_at)
+SELECT d.id, $1, d.kind, d.due_at, 'pending', $5, $5
+FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS d (id, kind, due_at)`
+
+// moveTimersSQL is cancelTimersSQL and addTimersSQL in one statement ($4, $5, $6: the new
+// timers' ids, kinds and due times): a transition moves its case's SLA check, a cancel and
+// an insert at every event. The insert does not see the cancel's changes, nor need to: it
+// adds only new rows.
+const moveTimersSQL = `
+WITH cancelled AS (` + cancelTimersSQL + `)
+INSERT INTO timers (id, case_id, kind, due_at, state, created_at, updated_at)
+SELECT d.id, $1, d.kind, d.due_at, 'pending', $3, $3
+FROM unnest($4::text[], $5::text[], $6::timestamptz[]) AS d (id, kind, due_at)`
 
 // timerColumns are what scanTimer reads, in its order.
 const timerColumns = `id, case_id, kind, due_at, attempts, lease_owner, lease_until, last_error`

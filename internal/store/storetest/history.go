@@ -186,6 +186,11 @@ func testTimersUnknownCase(t *testing.T, s store.Store) {
 			[]aftersale.Deadline{{Kind: aftersale.MerchantResponse, Due: base}})
 	})
 	wantErr(t, "ScheduleTimers of an unknown case", err, store.ErrNotFound)
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.ScheduleTimers(t.Context(), "case-none", []aftersale.DeadlineKind{aftersale.MerchantResponse},
+			[]aftersale.Deadline{{Kind: aftersale.MerchantResponse, Due: base}})
+	})
+	wantErr(t, "ScheduleTimers cancelling and setting for an unknown case", err, store.ErrNotFound)
 }
 
 var outboxTests = []test{
