@@ -44,22 +44,6 @@ func (t *Tx) markDirty(ctx context.Context, kind, id string) error {
 // dirtyKey is a record marked dirty.
 type dirtyKey struct{ kind, id string }
 
-// flushMarks queues the transaction's marks (markDirty) in one statement, in key order, to
-// travel with its COMMIT.
-func (t *Tx) flushMarks(ctx context.Context) error {
-	if len(t.marks) == 0 {
-		return nil
-	}
-	keys := t.marks
-	t.marks = nil
-	slices.SortFunc(keys, func(a, b dirtyKey) int { return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id)) })
-	kinds, ids := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		kinds[i], ids[i] = k.kind, k.id
-	}
-	return t.later(ctx, fmt.Sprintf("mark %d records dirty", len(keys)), markManySQL, kinds, ids, t.now)
-}
-
 // sourceKeysSQL are SourceKeys' queries, by kind: each record kind's ids in order, through
 // its primary key.
 var sourceKeysSQL = map[string]string{

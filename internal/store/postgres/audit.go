@@ -14,25 +14,6 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// AppendAudit adds an entry to the audit log (At defaults to Now; the id is the database's).
-// The write travels with the transaction's next statement (see Tx.later). The table's
-// triggers refuse every UPDATE, DELETE and TRUNCATE.
-func (t *Tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	what := fmt.Sprintf("append audit %s %s %s", e.Action, e.Resource, e.ResourceID)
-	detail := e.Detail
-	if detail == nil {
-		detail = json.RawMessage("null")
-	}
-	if !json.Valid(detail) {
-		return fmt.Errorf("%s: the detail is not valid JSON", what)
-	}
-	return t.later(ctx, what, `
-		INSERT INTO audit_log (at, actor_role, actor_id, action, resource, resource_id, outcome, addr, client, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		orNow(e.At, t.now), e.ActorRole, e.ActorID, e.Action, e.Resource, e.ResourceID, e.Outcome,
-		e.Addr, e.Client, string(detail))
-}
-
 // ListAudit returns one page of the audit log, newest first, by keyset pagination on
 // (at, id): each page starts where the previous one ended, however many entries share a
 // time, and costs the same however deep it is.

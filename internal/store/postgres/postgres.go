@@ -160,7 +160,9 @@ type Tx struct {
 	opts    pgx.TxOptions
 	tx      pgx.Tx // nil until the first statement is sent
 	pending []*pgx.QueuedQuery
-	marks   []dirtyKey // records marked dirty by the store's writes, written at COMMIT (markDirty)
+	marks   []dirtyKey            // records marked dirty by the store's writes, written at COMMIT (markDirty)
+	audits  []store.AuditEntry    // appended with the next statement or COMMIT (appends.go)
+	outbox  []store.OutboxMessage // likewise
 	now     time.Time
 }
 
@@ -176,6 +178,7 @@ func (t *Tx) batch() *pgx.Batch {
 	if t.tx == nil {
 		b.BeginTx(t.opts)
 	}
+	t.queueAppends(false)
 	b.QueuedQueries = append(b.QueuedQueries, t.pending...)
 	t.pending = nil
 	return b
@@ -230,9 +233,7 @@ func (t *Tx) prune(ctx context.Context, sql, what string, before time.Time, limi
 
 // commit sends the pending writes, the dirty marks and COMMIT in one round trip.
 func (t *Tx) commit(ctx context.Context) error {
-	if err := t.flushMarks(ctx); err != nil {
-		return err
-	}
+	t.queueAppends(true)
 	if t.tx == nil && len(t.pending) == 0 {
 		return nil // fn did nothing: there is nothing to commit
 	}
@@ -335,7 +336,7 @@ func (t *Tx) guarded(ctx context.Context, b *pgx.Batch) error {
 }
 
 func (t *Tx) rollback() {
-	t.pending, t.marks = nil, nil
+	t.pending, t.marks, t.audits, t.outbox = nil, nil, nil, nil
 	if t.tx == nil || t.conn.PgConn().TxStatus() == 'I' {
 		return
 	}
