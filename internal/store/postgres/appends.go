@@ -16,18 +16,17 @@ import (
 	"github.com/aftersales/aftersales/internal/store"
 )
 
-// A write transaction's append-only rows — its audit entries, outbox messages and dirty
-// marks — travel as one statement with its COMMIT: a command wrote each in a statement of
+// A write transaction's append-only rows — its audit entries, outbox messages and, at
+// COMMIT, its dirty marks — travel as one statement: a command wrote each in a statement of
 // its own (an audit entry or two, the outbox's messages, the marks), and on PostgreSQL a
 // statement costs about as much to receive, plan and answer as these rows to insert. They
-// are kept until COMMIT, then inserted by one statement of data-modifying CTEs; the store's
-// methods that read or change the audit log or the outbox send them first (queueAppends),
-// so that a transaction still sees what it appended. No transaction that appends to these
-// tables changes their rows otherwise, and none of their rows refers to another, so that
-// one snapshot for all of them changes nothing. (Other pending writes stay statements of
-// their own: a transaction may, say, cancel the timers it set a moment before, which a
-// statement sharing one snapshot would not see.) Their errors come back from Update, as a
-// pending write's may (Tx.later).
+// are kept until the transaction's next statement (so that a read in the same transaction
+// sees them, as it saw the writes sent with it before) or its COMMIT, then inserted by one
+// statement of data-modifying CTEs. None of these tables is updated by a transaction that
+// appends to it, and none of their rows refers to another, so that one snapshot for all of
+// them changes nothing. (Other pending writes stay statements of their own: a transaction
+// may, say, cancel the timers it set a moment before, which a statement sharing one snapshot
+// would not see.)
 
 // insertAuditsSQL appends audit entries, one element of each array an entry.
 const insertAuditsSQL = `
@@ -42,7 +41,8 @@ INSERT INTO outbox (topic, key, payload, available_at, created_at, updated_at)
 SELECT d.topic, d.key, d.payload::json, $4, $4, $4
 FROM unnest($1::text[], $2::text[], $3::text[]) AS d (topic, key, payload)`
 
-// AppendAudit adds an entry to the audit log with the transaction's COMMIT (see appends.go).
+// AppendAudit adds an entry to the audit log, with the transaction's next statement or its
+// COMMIT (see appends.go).
 func (t *Tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	detail := e.Detail
 	if detail == nil {
@@ -59,8 +59,8 @@ func (t *Tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	return nil
 }
 
-// Enqueue adds messages to the outbox with the transaction's COMMIT (see appends.go), in
-// their order.
+// Enqueue adds messages to the outbox, with the transaction's next statement or its COMMIT
+// (see appends.go), in their order.
 func (t *Tx) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	t.outbox = append(t.outbox, msgs...)
 	if t.readOnly() && len(msgs) > 0 {
@@ -78,7 +78,7 @@ func (t *Tx) sendAppends(ctx context.Context) error {
 }
 
 // queueAppends queues the appends kept so far (and with marks, the dirty marks) as one
-// pending write: with COMMIT, or before a statement on the audit log or the outbox.
+// pending write.
 func (t *Tx) queueAppends(marks bool) {
 	sql, args, what := t.takeAppends(marks)
 	if sql == "" {

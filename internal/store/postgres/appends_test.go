@@ -16,9 +16,9 @@ func TestRenumberShiftsEveryPlaceholder(t *testing.T) {
 	}
 }
 
-// A transaction's audit entries, outbox messages and marks are kept until its COMMIT and go
-// as one statement: a read of the outbox in the transaction sees them, they are stored in the
-// order they were written, and one that fails voids the transaction, the others too.
+// A transaction's audit entries, outbox messages and marks are kept until its next statement
+// or COMMIT and go as one statement: a read in the transaction sees them, they are stored in
+// the order they were written, and one that fails voids the transaction, the others too.
 func TestAppendsTravelTogetherAndAreReadBack(t *testing.T) {
 	db := MustOpen(t, store.Options{})
 	ctx := context.Background()
@@ -46,9 +46,6 @@ func TestAppendsTravelTogetherAndAreReadBack(t *testing.T) {
 		}
 		if err := tx.Enqueue(ctx, msg("k3", `{"n":3}`)); err != nil {
 			return err
-		}
-		if _, err := tx.Users(ctx); err != nil || len(tx.outbox) != 1 {
-			t.Fatalf("a statement on another table sent the appends along: %d messages kept, %v", len(tx.outbox), err)
 		}
 		return tx.MarkDirty(ctx, store.DirtyMark{Kind: "case", ID: "c-1"})
 	})

@@ -18,7 +18,6 @@ import (
 // (at, id): each page starts where the previous one ended, however many entries share a
 // time, and costs the same however deep it is.
 func (t *Tx) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, string, error) {
-	t.queueAppends(false) // this transaction's entries first
 	limit := q.Limit
 	switch {
 	case limit <= 0:

@@ -15,7 +15,6 @@ import (
 
 // OutboxBacklog counts messages not yet delivered.
 func (t *Tx) OutboxBacklog(ctx context.Context) (int, error) {
-	t.queueAppends(false) // this transaction's messages first
 	var n int64
 	err := t.queryRow(ctx, `SELECT count(*) FROM outbox WHERE state = 'pending'`, nil, &n)
 	return int(n), wrap(err, "outbox backlog")
@@ -54,7 +53,6 @@ RETURNING ` + outboxColumns
 // ClaimOutbox leases up to limit available messages to owner until Now()+lease, oldest
 // first.
 func (t *Tx) ClaimOutbox(ctx context.Context, owner string, lease time.Duration, limit int) ([]store.OutboxRecord, error) {
-	t.queueAppends(false) // this transaction's messages first
 	if lease <= 0 {
 		return nil, fmt.Errorf("claim outbox: the lease must be positive, not %v", lease)
 	}
@@ -73,7 +71,6 @@ func (t *Tx) ClaimOutbox(ctx context.Context, owner string, lease time.Duration,
 // FinishOutbox marks a message owner leased as sent. It is sent at once, not with the
 // next statement, so that a lost lease is reported by the call.
 func (t *Tx) FinishOutbox(ctx context.Context, id int64, owner string) error {
-	t.queueAppends(false) // this transaction's messages first
 	n, err := t.exec(ctx, `
 		UPDATE outbox SET state = 'sent', updated_at = $3
 		WHERE id = $1 AND state = 'pending' AND lease_owner = $2`, id, owner, t.now)
@@ -82,7 +79,6 @@ func (t *Tx) FinishOutbox(ctx context.Context, id int64, owner string) error {
 
 // FinishOutboxes marks the pending messages of ids that owner leases as sent.
 func (t *Tx) FinishOutboxes(ctx context.Context, owner string, ids []int64) (int, error) {
-	t.queueAppends(false) // this transaction's messages first
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -95,7 +91,6 @@ func (t *Tx) FinishOutboxes(ctx context.Context, owner string, ids []int64) (int
 // FailOutbox records a failed delivery and gives up owner's lease. A dead message keeps
 // its available_at: it is never available again. A zero retryAt is Now().
 func (t *Tx) FailOutbox(ctx context.Context, id int64, owner string, retryAt time.Time, lastError string, dead bool) error {
-	t.queueAppends(false) // this transaction's messages first
 	state, available := "pending", nullTime(orNow(retryAt, t.now))
 	if dead {
 		state, available = "dead", nil
@@ -110,7 +105,6 @@ func (t *Tx) FailOutbox(ctx context.Context, id int64, owner string, retryAt tim
 
 // DeadLetters lists dead messages, newest first (outbox_dead).
 func (t *Tx) DeadLetters(ctx context.Context, limit int) ([]store.OutboxRecord, error) {
-	t.queueAppends(false) // this transaction's messages first
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -136,13 +130,11 @@ DELETE FROM outbox WHERE id = ANY (ARRAY(
 
 // PruneOutbox deletes the oldest sent messages created before before (pruneOutboxSQL).
 func (t *Tx) PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error) {
-	t.queueAppends(false) // this transaction's messages first
 	return t.prune(ctx, pruneOutboxSQL, "prune the outbox before %v", before, limit)
 }
 
 // NextOutboxAvailable is the earliest time a pending message can next be claimed.
 func (t *Tx) NextOutboxAvailable(ctx context.Context) (time.Time, bool, error) {
-	t.queueAppends(false) // this transaction's messages first
 	var at *time.Time
 	if err := t.queryRow(ctx, nextOutboxSQL, nil, &at); err != nil {
 		return time.Time{}, false, wrap(err, "next outbox message available")

@@ -161,7 +161,7 @@ type Tx struct {
 	tx      pgx.Tx // nil until the first statement is sent
 	pending []*pgx.QueuedQuery
 	marks   []dirtyKey            // records marked dirty by the store's writes, written at COMMIT (markDirty)
-	audits  []store.AuditEntry    // appended with COMMIT (appends.go)
+	audits  []store.AuditEntry    // appended with the next statement or COMMIT (appends.go)
 	outbox  []store.OutboxMessage // likewise
 	now     time.Time
 }
@@ -178,6 +178,7 @@ func (t *Tx) batch() *pgx.Batch {
 	if t.tx == nil {
 		b.BeginTx(t.opts)
 	}
+	t.queueAppends(false)
 	b.QueuedQueries = append(b.QueuedQueries, t.pending...)
 	t.pending = nil
 	return b
