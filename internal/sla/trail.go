@@ -18,8 +18,8 @@ import (
 // activities come. Evaluate orders them by time, an event before a message at the same
 // instant, and knows when the case ends before it looks at any; a fold sees them one by
 // one. A fold therefore refuses (ok false) an activity that Evaluate would have put before
-// one already folded, and a case's end at the instant of a customer activity already
-// folded (at its end, a customer's activity opens no interval, which only hindsight
+// one already folded, and a case's end at the instant a customer's activity opened a
+// next-update interval (at its end, a customer's activity opens none, which only hindsight
 // knows). The caller then builds the trail again from the whole history (Trace), which is
 // always right.
 //
