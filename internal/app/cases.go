@@ -371,11 +371,7 @@ func (a *App) persist(ctx context.Context, tx *txn, before *aftersale.Case, res 
 	if err != nil {
 		return err
 	}
-	var events []aftersale.Event
-	if before == nil {
-		events = []aftersale.Event{res.Event}
-	}
-	report, _, ok, err := a.slaReport(ctx, tx, c, pol, events, before == nil, tx.Now())
+	report, _, ok, err := a.slaReport(ctx, tx, c, pol, nil, tx.Now())
 	if err != nil {
 		return err
 	}
@@ -599,7 +595,7 @@ func (a *App) addSLA(ctx context.Context, tx store.Tx, v *CaseView, c *aftersale
 	if err != nil {
 		return err
 	}
-	report, _, ok, err := a.slaReport(ctx, tx, c, pol, events, false, a.now())
+	report, _, ok, err := a.slaReport(ctx, tx, c, pol, events, a.now())
 	if err != nil || !ok {
 		return err
 	}

@@ -119,7 +119,7 @@ func (a *App) postMessage(ctx context.Context, tx *txn, p Principal, c *aftersal
 	if err != nil {
 		return nil, err
 	}
-	report, _, ok, err := a.slaReport(ctx, tx, c, pol, nil, false, tx.Now())
+	report, _, ok, err := a.slaReport(ctx, tx, c, pol, nil, tx.Now())
 	if err != nil {
 		return nil, err
 	}

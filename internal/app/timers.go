@@ -108,11 +108,10 @@ func slaTarget(c *aftersale.Case, pol *policy.Resolved) (sla.Target, []string, b
 }
 
 // slaReport computes a case's clocks: from the SLA trail it keeps, or, when it keeps none
-// that serves (sla.EvaluateTrail), from its history and conversation. events may be given
-// when the caller has them (nil loads them). opened says the case is being opened in this
-// transaction, so it has no conversation to load yet; any other case may have one,
-// whatever its version (a message does not change the version).
-func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, opened bool, now time.Time) (sla.Report, []string, bool, error) {
+// that serves (sla.EvaluateTrail: a case stored before trails, a clock behind the trail's),
+// from its history and conversation. events may be given when the caller has them (nil
+// loads them). persist and postMessage have folded the case's trail before they ask.
+func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol *policy.Resolved, events []aftersale.Event, now time.Time) (sla.Report, []string, bool, error) {
 	target, esc, ok := slaTarget(c, pol)
 	if !ok {
 		return sla.Report{}, nil, false, nil
@@ -126,11 +125,9 @@ func (a *App) slaReport(ctx context.Context, tx store.Tx, c *aftersale.Case, pol
 			return sla.Report{}, nil, false, err
 		}
 	}
-	var msgs []store.CaseMessage
-	if !opened {
-		if msgs, err = tx.Messages(ctx, c.ID, false); err != nil {
-			return sla.Report{}, nil, false, err
-		}
+	msgs, err := tx.Messages(ctx, c.ID, false)
+	if err != nil {
+		return sla.Report{}, nil, false, err
 	}
 	return sla.Evaluate(c, sla.Activities(events, slaMessages(msgs)), target, a.engine.Calendar(), now), esc, true, nil
 }
@@ -241,7 +238,7 @@ func dueNotice(c *aftersale.Case, clk sla.Clock) (action aftersale.Action, key s
 // supervisor, move to tier 2) — and sets the next check.
 func (a *App) checkSLA(ctx context.Context, tx *txn, c *aftersale.Case, pol *policy.Resolved) error {
 	now := tx.Now()
-	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, false, now)
+	report, esc, ok, err := a.slaReport(ctx, tx, c, pol, nil, now)
 	if err != nil {
 		return err
 	}
