@@ -463,7 +463,9 @@ func (a *App) Act(ctx context.Context, p Principal, id string, in ActInput, idem
 }
 
 func (a *App) act(ctx context.Context, tx *txn, p Principal, id string, in *ActInput) (*CaseView, error) {
-	rec, err := a.loadCase(ctx, tx, p, opAct, id)
+	// Locked, as a message locks it: an action waits for the messages being written on the
+	// case rather than losing to each in turn (a message rewrites the case's SLA trail).
+	rec, err := a.lockCase(ctx, tx, p, opAct, id)
 	if err != nil {
 		return nil, err
 	}
@@ -541,9 +543,10 @@ func (a *App) loadCase(ctx context.Context, tx store.Tx, p Principal, op operati
 	return a.readCase(ctx, p, op, id, tx, tx.Case)
 }
 
-// lockCase is loadCase for a write that makes no new version of the case (a message
-// rewrites its SLA trail): the case stays locked until the transaction ends, so that such
-// writes on one case wait for each other instead of conflicting.
+// lockCase is loadCase for a command that writes the case (an action, a message, which
+// rewrites its SLA trail without a new version): the case stays locked until the
+// transaction ends, so that such writes on one case wait for each other instead of
+// conflicting.
 func (a *App) lockCase(ctx context.Context, tx store.Tx, p Principal, op operation, id string) (store.CaseRecord, error) {
 	return a.readCase(ctx, p, op, id, tx, tx.CaseForUpdate)
 }

@@ -31,7 +31,7 @@ func (a *App) FireTimer(ctx context.Context, owner string, t store.Timer) (fired
 	sys := Principal{Role: RoleIntegration, ID: "scheduler"}
 	_, err = write(ctx, a, sys, nil, auditTarget{"timer.fire", "case", t.CaseID}, func(tx *txn) (*struct{}, int, error) {
 		fired = false
-		rec, err := tx.Case(ctx, t.CaseID)
+		rec, err := tx.CaseForUpdate(ctx, t.CaseID) // as an action does (lockCase)
 		if err != nil {
 			return nil, 0, err
 		}
